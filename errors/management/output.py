@@ -1,0 +1,44 @@
+"""Terminal output shared by the catalog commands."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.core.management.base import BaseCommand
+
+from errors.catalog import ServiceChanges
+
+
+def describe_changes(changes: ServiceChanges) -> str:
+    """One line: `sigsentry: 3 added, 1 changed, 0 removed, 26 unchanged`."""
+    state = (
+        "new service"
+        if changes.created
+        else ("service details changed" if changes.service_changed else "")
+    )
+    parts = [
+        f"{len(changes.added)} added",
+        f"{len(changes.changed)} changed",
+        f"{len(changes.removed)} removed",
+        f"{changes.unchanged} unchanged",
+    ]
+    if changes.categories_changed:
+        parts.append("categories changed")
+    if changes.guides_changed:
+        parts.append("guides changed")
+    suffix = f" ({state})" if state else ""
+    return f"{changes.slug}: {', '.join(parts)}{suffix}"
+
+
+def write_changes(command: BaseCommand, results: Sequence[ServiceChanges], dry_run: bool) -> None:
+    """Print a line per service, the codes removed, and a closing verdict."""
+    for changes in results:
+        command.stdout.write(describe_changes(changes))
+        for code in changes.removed:
+            command.stdout.write(f"  removed {code}")
+    if dry_run:
+        command.stdout.write(command.style.WARNING("Dry run: nothing was written."))
+    elif not any(changes.has_changes for changes in results):
+        command.stdout.write(command.style.SUCCESS("Everything was already up to date."))
+    else:
+        command.stdout.write(command.style.SUCCESS(f"Imported {len(results)} catalog(s)."))

@@ -1,0 +1,111 @@
+"""The one place where HTML is made from editors' text: Markdown and example bodies.
+
+Everything that reaches a page goes through `nh3`, so raw HTML, event handlers and
+`javascript:` links written by an editor never do.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+
+import markdown as markdown_lib
+import nh3
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl", "dt",
+    "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "kbd", "li", "ol", "p", "pre",
+    "s", "span", "strong", "sub", "summary", "sup", "table", "tbody", "td", "th", "thead",
+    "tr", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "*": {"class", "id"},
+    "a": {"href", "title"},
+    "abbr": {"title"},
+    "td": {"align"},
+    "th": {"align"},
+}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+MARKDOWN_EXTENSIONS = ["fenced_code", "tables", "sane_lists", "codehilite", "toc"]
+MARKDOWN_CONFIG = {
+    "codehilite": {"css_class": "highlight", "guess_lang": False},
+    "toc": {"permalink": False},
+}
+
+# Example languages and the Pygments lexers that colour them.
+LEXERS = {
+    "json": "json",
+    "http": "http",
+    "python": "python",
+    "curl": "bash",
+    "shell": "bash",
+    "javascript": "javascript",
+    "typescript": "typescript",
+    "go": "go",
+    "java": "java",
+    "ruby": "ruby",
+    "yaml": "yaml",
+    "xml": "xml",
+    "text": "text",
+}
+
+
+def sanitise_html(html: str) -> str:
+    """Strip every tag, attribute and URL scheme not on the allow-lists."""
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer",
+    )
+
+
+@lru_cache(maxsize=4096)
+def _render_markdown(text: str) -> str:
+    html = markdown_lib.markdown(
+        text, extensions=MARKDOWN_EXTENSIONS, extension_configs=MARKDOWN_CONFIG
+    )
+    return sanitise_html(html)
+
+
+def render_markdown(text: str) -> SafeString:
+    """Render editor Markdown to sanitised HTML with highlighted code blocks."""
+    if not text or not text.strip():
+        return mark_safe("")
+    return mark_safe(_render_markdown(text))
+
+
+def pretty_json(body: str) -> str:
+    """Indent a JSON body for reading; text that is not JSON comes back unchanged."""
+    try:
+        return json.dumps(json.loads(body), indent=2, ensure_ascii=False)
+    except ValueError:
+        return body
+
+
+def highlight_code(body: str, language: str) -> SafeString:
+    """Colour an example body with Pygments; JSON is pretty-printed first."""
+    if language == "json":
+        body = pretty_json(body)
+    try:
+        lexer = get_lexer_by_name(LEXERS.get(language, language))
+    except ClassNotFound:
+        return mark_safe(f'<div class="highlight"><pre><code>{escape(body)}</code></pre></div>')
+    html = highlight(body, lexer, HtmlFormatter(cssclass="highlight", wrapcode=True))
+    return mark_safe(sanitise_html(html))
+
+
+def highlight_stylesheet() -> str:
+    """The Pygments CSS for light and dark themes, for static/errors/highlight.css."""
+    light = HtmlFormatter(style="friendly").get_style_defs(".highlight")
+    dark = HtmlFormatter(style="monokai").get_style_defs(".highlight")
+    indented_dark = "\n".join("  " + line for line in dark.splitlines())
+    return f"{light}\n@media (prefers-color-scheme: dark) {{\n{indented_dark}\n}}\n"

@@ -1,0 +1,395 @@
+"""The catalog: services, their categories, error codes, examples and guides.
+
+Markdown fields are rendered once, when a row is saved (or imported), into a `*_html`
+field that templates print as it is.
+"""
+
+from __future__ import annotations
+
+import re
+from http import HTTPStatus
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+
+from errors.markdown import highlight_code, render_markdown
+
+SLUG_VALIDATOR = RegexValidator(
+    r"^[a-z0-9][a-z0-9-]*$",
+    "Use lowercase letters, digits and hyphens, starting with a letter or digit.",
+)
+
+
+def validate_json_pointer(value: str) -> None:
+    """An RFC 6901 JSON pointer: empty, or `/` followed by reference tokens."""
+    if value and (not value.startswith("/") or re.search(r"~(?![01])", value)):
+        raise ValidationError(
+            f"{value!r} is not a JSON pointer: write it as /field or /field/subfield "
+            "(escape ~ as ~0 and / inside a name as ~1)."
+        )
+
+
+def validate_regex(value: str) -> None:
+    """A pattern that Python's `re` compiles."""
+    if not value:
+        return
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValidationError(f"{value!r} is not a valid regular expression: {exc}.") from exc
+
+
+def code_key(code: str) -> str:
+    """The form of a code that search and lookups compare: lowercase, no `_`, `-` or space.
+
+    `pipeline_timeout`, `Pipeline-Timeout` and `PipelineTimeout` share one key.
+    """
+    return re.sub(r"[\s_\-]+", "", code).lower()
+
+
+def reason_phrase(status: int | None) -> str:
+    """The standard reason phrase of an HTTP status (`404` -> `Not Found`), or ''."""
+    if status is None:
+        return ""
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+class Service(models.Model):
+    """An HTTP API whose errors the portal documents, with its error envelope."""
+
+    slug = models.SlugField(max_length=60, unique=True, validators=[SLUG_VALIDATOR])
+    name = models.CharField(max_length=120)
+    summary = models.CharField(max_length=300, blank=True)
+    description = models.TextField(blank=True, help_text="Markdown.")
+    description_html = models.TextField(blank=True, editable=False)
+    owner_team = models.CharField(max_length=120, blank=True)
+    contact = models.CharField(max_length=200, blank=True, help_text="E-mail, channel or URL.")
+    base_url = models.CharField(max_length=300, blank=True)
+    code_pattern = models.CharField(
+        max_length=200,
+        blank=True,
+        validators=[validate_regex],
+        help_text="Optional regular expression every code of this service must match, "
+        "e.g. ^[A-Z][A-Z0-9_]*$",
+    )
+    envelope_example = models.TextField(
+        blank=True, help_text="An example error body, as the API sends it."
+    )
+    envelope_fields = models.JSONField(
+        default=list, blank=True, help_text='A list of {"name", "type", "description"}.'
+    )
+    code_pointer = models.CharField(
+        max_length=200,
+        blank=True,
+        validators=[validate_json_pointer],
+        help_text="JSON pointer to the error code in a body, e.g. /error/code. "
+        "Empty when errors are told apart by HTTP status alone.",
+    )
+    message_pointer = models.CharField(
+        max_length=200, blank=True, validators=[validate_json_pointer]
+    )
+    details_pointer = models.CharField(
+        max_length=200, blank=True, validators=[validate_json_pointer]
+    )
+    request_id_pointer = models.CharField(
+        max_length=200, blank=True, validators=[validate_json_pointer]
+    )
+    status_pointer = models.CharField(
+        max_length=200,
+        blank=True,
+        validators=[validate_json_pointer],
+        help_text="JSON pointer to an HTTP status the body repeats, e.g. /status.",
+    )
+    stability = models.TextField(
+        blank=True, help_text="Markdown: the stability and retry policy of the codes."
+    )
+    stability_html = models.TextField(blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        self.render_html()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("errors:service", args=[self.slug])
+
+    def render_html(self) -> None:
+        """Render the Markdown fields into their `*_html` twins."""
+        self.description_html = render_markdown(self.description)
+        self.stability_html = render_markdown(self.stability)
+
+    @property
+    def is_status_only(self) -> bool:
+        """True when bodies carry no code, so clients tell errors apart by HTTP status."""
+        return not self.code_pointer
+
+
+class Category(models.Model):
+    """A group of a service's codes, as its error page groups them."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="categories")
+    slug = models.SlugField(max_length=60, validators=[SLUG_VALIDATOR])
+    name = models.CharField(max_length=120)
+    order = models.PositiveIntegerField(default=0)
+    description = models.TextField(blank=True, help_text="Markdown.")
+    description_html = models.TextField(blank=True, editable=False)
+
+    class Meta:
+        ordering = ["service", "order", "name"]
+        verbose_name_plural = "categories"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service", "slug"],
+                name="category_slug_unique_per_service",
+                violation_error_message="This service already has a category with this slug.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        self.render_html()
+        super().save(*args, **kwargs)
+
+    def render_html(self) -> None:
+        """Render the Markdown description."""
+        self.description_html = render_markdown(self.description)
+
+
+class ErrorCodeQuerySet(models.QuerySet):
+    """Queries over error codes."""
+
+    def published(self) -> ErrorCodeQuerySet:
+        """Codes anyone may see."""
+        return self.filter(published=True)
+
+    def visible_to(self, user) -> ErrorCodeQuerySet:
+        """Every code for staff, published codes for everyone else."""
+        if user is not None and user.is_active and user.is_staff:
+            return self
+        return self.published()
+
+    def with_code(self, code: str) -> ErrorCodeQuerySet:
+        """Codes spelt `code`, ignoring case."""
+        return self.filter(code__iexact=code)
+
+
+class ErrorCode(models.Model):
+    """One error a service can answer with: the heart of the catalog."""
+
+    class Retry(models.TextChoices):
+        NEVER = "never", "Never retry"
+        SAFE = "safe", "Safe to retry"
+        BACKOFF = "backoff", "Retry with backoff"
+        RETRY_AFTER = "retry_after", "Retry after Retry-After"
+
+    class Lifecycle(models.TextChoices):
+        ACTIVE = "active", "Active"
+        DEPRECATED = "deprecated", "Deprecated"
+        REMOVED = "removed", "Removed"
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="errors")
+    code = models.CharField(
+        max_length=100,
+        help_text="As the API sends it. An entry known only by its HTTP status uses the "
+        'status as its code: "404".',
+    )
+    code_key = models.CharField(max_length=100, editable=False, db_index=True)
+    http_status = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(100), MaxValueValidator(599)],
+        help_text="100-599; empty for catalogs without HTTP statuses (SQLSTATE, gRPC).",
+    )
+    title = models.CharField(max_length=200)
+    summary = models.CharField(max_length=500, blank=True, help_text="One line: what it means.")
+    description = models.TextField(blank=True, help_text="Markdown.")
+    description_html = models.TextField(blank=True, editable=False)
+    resolution = models.TextField(blank=True, help_text="Markdown: what the caller should do.")
+    resolution_html = models.TextField(blank=True, editable=False)
+    category = models.ForeignKey(
+        Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="errors"
+    )
+    retry = models.CharField(max_length=20, choices=Retry.choices, default=Retry.NEVER)
+    details_shape = models.TextField(
+        blank=True, help_text="The shape of the details the body carries for this code."
+    )
+    lifecycle = models.CharField(max_length=20, choices=Lifecycle.choices, default=Lifecycle.ACTIVE)
+    lifecycle_since = models.CharField(
+        max_length=60, blank=True, help_text="Version or date of the last lifecycle change."
+    )
+    replaced_by = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="replaces",
+        help_text="The code to use instead, for a deprecated or removed code.",
+    )
+    aliases = models.JSONField(default=list, blank=True, help_text="Legacy names of this code.")
+    messages = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Typical message texts a body carries; they recognise a body without a code.",
+    )
+    tags = models.JSONField(default=list, blank=True)
+    published = models.BooleanField(default=False, help_text="Drafts are visible to staff only.")
+    order = models.PositiveIntegerField(
+        default=0, help_text="Position in the service's catalog file and tables."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ErrorCodeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["service", "order", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("code"),
+                "service",
+                name="errorcode_code_unique_per_service_ci",
+                violation_error_message="This service already has this code (ignoring case).",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(http_status__isnull=True)
+                | models.Q(http_status__gte=100, http_status__lte=599),
+                name="errorcode_http_status_range",
+                violation_error_message="The HTTP status must be from 100 to 599.",
+            ),
+        ]
+        indexes = [models.Index(fields=["http_status"], name="errorcode_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.service.slug} {self.code}" if self.service_id else self.code
+
+    def save(self, *args, **kwargs) -> None:
+        self.render_html()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("errors:error", args=[self.service.slug, self.code])
+
+    def render_html(self) -> None:
+        """Render Markdown fields and refresh the derived lookup key."""
+        self.code_key = code_key(self.code)
+        self.description_html = render_markdown(self.description)
+        self.resolution_html = render_markdown(self.resolution)
+
+    def clean(self) -> None:
+        """Rules that span fields: category and replacement belong to the same service."""
+        errors: dict[str, str] = {}
+        if self.category_id and self.service_id and self.category.service_id != self.service_id:
+            errors["category"] = "Choose a category of this code's own service."
+        if self.replaced_by_id:
+            if self.replaced_by_id == self.pk:
+                errors["replaced_by"] = "A code cannot replace itself."
+            elif self.service_id and self.replaced_by.service_id != self.service_id:
+                errors["replaced_by"] = "Choose a replacement from the same service."
+        pattern = self.service.code_pattern if self.service_id else ""
+        if pattern and self.code and not re.fullmatch(pattern, self.code):
+            errors["code"] = (
+                f"{self.code!r} does not match this service's code pattern {pattern!r}."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def reason_phrase(self) -> str:
+        """The standard phrase of the HTTP status, e.g. `Not Found`."""
+        return reason_phrase(self.http_status)
+
+
+class Example(models.Model):
+    """An example body, request or code sample for one error code."""
+
+    class Language(models.TextChoices):
+        JSON = "json", "JSON"
+        HTTP = "http", "HTTP"
+        PYTHON = "python", "Python"
+        CURL = "curl", "curl"
+        SHELL = "shell", "Shell"
+        JAVASCRIPT = "javascript", "JavaScript"
+        TYPESCRIPT = "typescript", "TypeScript"
+        GO = "go", "Go"
+        JAVA = "java", "Java"
+        RUBY = "ruby", "Ruby"
+        YAML = "yaml", "YAML"
+        XML = "xml", "XML"
+        TEXT = "text", "Plain text"
+
+    error = models.ForeignKey(ErrorCode, on_delete=models.CASCADE, related_name="examples")
+    title = models.CharField(max_length=200, blank=True)
+    description = models.TextField(blank=True, help_text="Markdown: what the example shows.")
+    description_html = models.TextField(blank=True, editable=False)
+    language = models.CharField(max_length=20, choices=Language.choices, default=Language.JSON)
+    body = models.TextField()
+    body_html = models.TextField(blank=True, editable=False)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["error", "order", "pk"]
+
+    def __str__(self) -> str:
+        return self.title or f"Example {self.order + 1}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.render_html()
+        super().save(*args, **kwargs)
+
+    def render_html(self) -> None:
+        """Render the explanation and highlight the body."""
+        self.description_html = render_markdown(self.description)
+        self.body_html = highlight_code(self.body, self.language)
+
+
+class Guide(models.Model):
+    """A prose page of a service: handling errors, retries, request ids, ..."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="guides")
+    slug = models.SlugField(max_length=80, validators=[SLUG_VALIDATOR])
+    title = models.CharField(max_length=200)
+    summary = models.CharField(max_length=300, blank=True)
+    body = models.TextField(help_text="Markdown.")
+    body_html = models.TextField(blank=True, editable=False)
+    order = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["service", "order", "title"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service", "slug"],
+                name="guide_slug_unique_per_service",
+                violation_error_message="This service already has a guide with this slug.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        self.render_html()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("errors:guide", args=[self.service.slug, self.slug])
+
+    def render_html(self) -> None:
+        """Render the Markdown body."""
+        self.body_html = render_markdown(self.body)

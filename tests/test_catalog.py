@@ -1,0 +1,286 @@
+"""Catalog files: validation, import (all or nothing, idempotent) and export."""
+
+from __future__ import annotations
+
+import pytest
+
+from errors.catalog import (
+    CatalogInvalid,
+    export_catalog,
+    import_catalog_text,
+    import_catalogs,
+    parse_catalog,
+)
+from errors.models import Category, ErrorCode, Example, Guide, Service
+from tests.conftest import MINIMAL, catalog_text
+
+pytestmark = pytest.mark.django_db
+
+
+def problems_of(text: str) -> list[str]:
+    with pytest.raises(CatalogInvalid) as caught:
+        import_catalog_text(text, "bad.yaml")
+    return [str(problem) for problem in caught.value.problems]
+
+
+def row_counts() -> tuple[int, ...]:
+    return tuple(model.objects.count() for model in (Service, Category, ErrorCode, Example, Guide))
+
+
+def test_import_creates_every_row(minimal_catalog):
+    changes = import_catalogs([minimal_catalog])[0]
+    assert changes.created
+    assert changes.added == ["NOT_FOUND", "OLD_NAME"]
+    assert row_counts() == (1, 1, 2, 1, 1)
+
+
+def test_import_links_replacement_created_in_same_file(minimal_catalog):
+    import_catalogs([minimal_catalog])
+    old = ErrorCode.objects.get(code="OLD_NAME")
+    assert old.replaced_by.code == "NOT_FOUND"
+
+
+def test_reimport_is_idempotent(minimal_catalog):
+    import_catalogs([minimal_catalog])
+    before = list(ErrorCode.objects.values_list("pk", "updated_at"))
+    changes = import_catalogs([minimal_catalog])[0]
+    assert not changes.has_changes
+    assert changes.unchanged == 2
+    assert list(ErrorCode.objects.values_list("pk", "updated_at")) == before
+
+
+def test_reimport_reports_changed_fields():
+    import_catalog_text(MINIMAL, "shop.yaml")
+    changes = import_catalog_text(
+        MINIMAL.replace("summary: The thing is not there", "summary: Gone"), "shop.yaml"
+    )
+    assert changes.changed == {"NOT_FOUND": {"summary": ("The thing is not there", "Gone")}}
+    assert ErrorCode.objects.get(code="NOT_FOUND").summary == "Gone"
+
+
+def test_code_missing_from_file_is_removed():
+    import_catalog_text(MINIMAL, "shop.yaml")
+    without_old = MINIMAL.split("  - code: OLD_NAME")[0] + catalog_text(
+        """
+        guides:
+          - {slug: retries, title: Retries, body: "Retry **later**."}
+        """
+    )
+    changes = import_catalog_text(without_old, "shop.yaml")
+    assert changes.removed == ["OLD_NAME"]
+    assert list(ErrorCode.objects.values_list("code", flat=True)) == ["NOT_FOUND"]
+
+
+def test_dry_run_writes_nothing(minimal_catalog):
+    changes = import_catalogs([minimal_catalog], dry_run=True)[0]
+    assert changes.added == ["NOT_FOUND", "OLD_NAME"]
+    assert row_counts() == (0, 0, 0, 0, 0)
+
+
+def test_markdown_is_rendered_on_import(minimal_catalog):
+    import_catalogs([minimal_catalog])
+    assert Guide.objects.get().body_html == "<p>Retry <strong>later</strong>.</p>"
+
+
+def test_status_only_code_gets_reason_phrase_title():
+    text = MINIMAL.replace(
+        "  - code: OLD_NAME", "  - code: 410\n    http_status: 410\n  - code: OLD_NAME"
+    )
+    import_catalog_text(text, "shop.yaml")
+    entry = ErrorCode.objects.get(code="410")
+    assert entry.title == "Gone"
+
+
+def test_export_import_export_is_byte_identical(demo):
+    for service in Service.objects.all():
+        for fmt in ("yaml", "json"):
+            first = export_catalog(service, fmt)
+            changes = import_catalog_text(first, f"{service.slug}.{fmt}")
+            assert not changes.has_changes, service.slug
+            assert export_catalog(service, fmt) == first
+
+
+def test_export_keeps_file_order(minimal_catalog):
+    import_catalogs([minimal_catalog])
+    text = export_catalog(Service.objects.get())
+    assert text.index("NOT_FOUND") < text.index("OLD_NAME")
+    assert "published" not in text
+
+
+def test_all_files_share_one_transaction(minimal_catalog):
+    broken = parse_catalog(
+        "service: {slug: other, name: Other}\nerrors: [{code: X, http_status: 700}]\n", "other.yaml"
+    )
+    with pytest.raises(CatalogInvalid):
+        import_catalogs([minimal_catalog, broken])
+    assert row_counts() == (0, 0, 0, 0, 0)
+
+
+def test_failed_reimport_leaves_existing_rows_alone(minimal_catalog):
+    import_catalogs([minimal_catalog])
+    before = list(ErrorCode.objects.values_list("code", "summary"))
+    problems_of(
+        MINIMAL.replace("summary: The thing is not there", "summary: Gone").replace(
+            "http_status: 404\n    category", "http_status: 700\n    category"
+        )
+    )
+    assert list(ErrorCode.objects.values_list("code", "summary")) == before
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("service: {slug: a, name: [unclosed\n", "the file is not valid YAML or JSON"),
+        ("- just\n- a list\n", "must be a mapping with a 'service' key"),
+        ("service: {slug: a}\n", "'name' is missing"),
+        ("service: {slug: a, name: A}\ncolour: red\n", "unknown key 'colour'"),
+        ("service: {slug: a, name: A, summray: x}\n", "did you mean 'summary'?"),
+        ("service: {slug: Bad Slug, name: A}\n", "use lowercase letters, digits and hyphens"),
+        ("service: {slug: a, name: A}\nerrors: [{http_status: 400}]\n", "'code' is missing"),
+        (
+            "service: {slug: a, name: A}\nerrors: [{code: X, http_status: 700}]\n",
+            "700 is out of range: use a number from 100 to 599",
+        ),
+        (
+            "service: {slug: a, name: A}\nerrors: [{code: X, http_status: '400'}]\n",
+            "must be an integer or null",
+        ),
+        (
+            "service: {slug: a, name: A}\nerrors: [{code: X, retry: sometimes}]\n",
+            "'sometimes' is not allowed: use one of never, safe, backoff, retry_after",
+        ),
+        (
+            "service: {slug: a, name: A}\nerrors: [{code: X, lifecycle: gone}]\n",
+            "use one of active, deprecated, removed",
+        ),
+        (
+            "service: {slug: a, name: A}\nerrors: [{code: X}, {code: x}]\n",
+            "the code 'x' is already used as a code by errors[0]",
+        ),
+        (
+            "service: {slug: a, name: A}\nerrors: [{code: X}, {code: Y, aliases: [x]}]\n",
+            "the alias 'x' is already used as a code",
+        ),
+        (
+            "service: {slug: a, name: A}\ncategories: [{slug: auth, name: Auth}]\n"
+            "errors: [{code: X, category: auht}]\n",
+            "unknown category 'auht'",
+        ),
+        (
+            "service: {slug: a, name: A}\nerrors: [{code: X, replaced_by: NOPE}]\n",
+            "'NOPE' is not a code of this service",
+        ),
+        (
+            "service: {slug: a, name: A}\nerrors: [{code: X, replaced_by: X}]\n",
+            "a code cannot replace itself",
+        ),
+        (
+            "service: {slug: a, name: A, code_pattern: '^[A-Z]+$'}\nerrors: [{code: lower}]\n",
+            "does not match the service's code_pattern",
+        ),
+        ("service: {slug: a, name: A, code_pattern: '(['}\n", "not a valid regular expression"),
+        (
+            "service: {slug: a, name: A, envelope: {code_pointer: error.code}}\n",
+            "RFC 6901 JSON pointer",
+        ),
+        (
+            "service: {slug: a, name: A}\nerrors: [{code: X, examples: [{body: '{oops'}]}]\n",
+            "the JSON example does not parse",
+        ),
+        (
+            "service: {slug: a, name: A}\nerrors: [{code: X, examples: [{title: t}]}]\n",
+            "'body' is missing",
+        ),
+        (
+            "service: {slug: a, name: A}\ncategories: [{slug: c, name: C}, {slug: c, name: D}]\n",
+            "the slug 'c' is already used by categories[0]",
+        ),
+    ],
+)
+def test_bad_file_is_refused_with_a_clear_message(text, expected):
+    problems = problems_of(text)
+    assert any(expected in problem for problem in problems), problems
+    assert row_counts() == (0, 0, 0, 0, 0)
+
+
+def test_problem_names_file_line_and_entry():
+    text = catalog_text(
+        """
+        service: {slug: a, name: A}
+        errors:
+          - code: FIRST
+          - code: SECOND
+            http_status: 999
+        """
+    )
+    assert problems_of(text) == [
+        "bad.yaml:5: errors[1] (SECOND) > http_status: 999 is out of range: "
+        "use a number from 100 to 599."
+    ]
+
+
+def test_every_mistake_is_reported_at_once():
+    text = catalog_text(
+        """
+        service: {slug: a, name: A}
+        errors:
+          - {code: A, http_status: 700}
+          - {code: a, category: nope}
+          - {http_status: 400}
+        """
+    )
+    assert len(problems_of(text)) == 4
+
+
+def test_example_disagreeing_with_its_entry_is_refused():
+    text = MINIMAL.replace(
+        '"code": "NOT_FOUND"}, "status": 404', '"code": "RATE_LIMITED"}, "status": 404'
+    )
+    assert any("the example's code is 'RATE_LIMITED'" in p for p in problems_of(text))
+
+
+def test_example_status_disagreeing_with_its_entry_is_refused():
+    text = MINIMAL.replace('"status": 404}', '"status": 429}')
+    assert any("the example's status is 429" in p for p in problems_of(text))
+
+
+def test_http_example_status_line_must_agree():
+    text = catalog_text(
+        """
+        service: {slug: a, name: A}
+        errors:
+          - code: "404"
+            http_status: 404
+            examples:
+              - language: http
+                body: "HTTP/1.1 500 Internal Server Error\\n\\n{}"
+        """
+    )
+    assert any("answers HTTP 500" in p for p in problems_of(text))
+
+
+def test_unquoted_numeric_code_and_date_are_read_as_text():
+    text = (
+        "service: {slug: a, name: A}\n"
+        "errors: [{code: 404, http_status: 404, lifecycle_since: 2025-01-31}]\n"
+    )
+    import_catalog_text(text, "a.yaml")
+    entry = ErrorCode.objects.get()
+    assert (entry.code, entry.lifecycle_since) == ("404", "2025-01-31")
+
+
+def test_same_service_in_two_files_is_refused(minimal_catalog):
+    twin = parse_catalog(MINIMAL, "twin.yaml")
+    with pytest.raises(CatalogInvalid, match=r"also in shop\.yaml"):
+        import_catalogs([minimal_catalog, twin])
+
+
+def test_api_upload_must_match_its_service():
+    with pytest.raises(CatalogInvalid, match="not of 'other'"):
+        import_catalog_text(MINIMAL, "upload", expected_slug="other")
+
+
+def test_json_catalog_is_accepted():
+    text = '{"service": {"slug": "j", "name": "J"}, "errors": [{"code": "E", "http_status": 500}]}'
+    import_catalog_text(text, "j.json")
+    assert ErrorCode.objects.get().http_status == 500
