@@ -1,0 +1,5 @@
+"""The reference pages."""
+
+app_name = "errors"
+
+urlpatterns: list = []
