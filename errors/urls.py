@@ -1,5 +1,16 @@
 """The reference pages."""
 
+from django.urls import path
+
+from errors import views
+
 app_name = "errors"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("search/", views.search, name="search"),
+    path("status/<int:status>/", views.status_page, name="status"),
+    path("services/<slug:slug>/", views.service_page, name="service"),
+    path("services/<slug:slug>/errors/<str:code>/", views.error_page, name="error"),
+    path("services/<slug:slug>/guides/<slug:guide>/", views.guide_page, name="guide"),
+]
