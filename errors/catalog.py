@@ -18,6 +18,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import fastjsonschema
 import jsonschema
 import yaml
 from django.db import transaction
@@ -290,8 +291,23 @@ def _json_type(value: Any) -> str:
             dict: "mapping"}.get(type(value), type(value).__name__)  # fmt: skip
 
 
+@cache
+def fast_catalog_check() -> Callable[[Any], Any]:
+    """The schema compiled to Python by fastjsonschema: ten times faster than jsonschema
+    on a valid file, but it stops at the first mistake. The schema uses nothing beyond
+    draft 7 (its `$ref`s have no sibling constraints), so draft 7 reads it the same."""
+    return fastjsonschema.compile(
+        {**catalog_schema(), "$schema": "http://json-schema.org/draft-07/schema#"}
+    )
+
+
 def schema_problems(catalog: CatalogFile) -> list[Problem]:
     """Every place where the file breaks the JSON Schema."""
+    try:
+        fast_catalog_check()(catalog.data)
+        return []
+    except fastjsonschema.JsonSchemaException:
+        pass  # jsonschema lists every mistake, with its place
     validator = jsonschema.Draft202012Validator(catalog_schema())
     found = sorted(validator.iter_errors(catalog.data), key=lambda e: list(map(str, e.path)))
     return [catalog.problem(tuple(error.absolute_path), _schema_message(error)) for error in found]

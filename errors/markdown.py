@@ -7,6 +7,8 @@ Everything that reaches a page goes through `nh3`, so raw HTML, event handlers a
 from __future__ import annotations
 
 import json
+import re
+import threading
 from functools import lru_cache
 
 import markdown as markdown_lib
@@ -68,12 +70,41 @@ def sanitise_html(html: str) -> str:
     )
 
 
+_local = threading.local()
+
+
+def _converter() -> markdown_lib.Markdown:
+    # Building a Markdown instance costs more than converting a short text: keep one per
+    # thread (instances are not thread-safe) and reset it between texts.
+    converter = getattr(_local, "converter", None)
+    if converter is None:
+        converter = markdown_lib.Markdown(
+            extensions=MARKDOWN_EXTENSIONS, extension_configs=MARKDOWN_CONFIG
+        )
+        _local.converter = converter
+    return converter
+
+
+# Text with none of Markdown's syntax renders to its paragraphs unchanged; most one-line
+# summaries and resolutions are such text, and skipping the parser makes bulk imports
+# several times faster. Anything that might be syntax takes the full path.
+_SYNTAX = re.compile(r"[`*_\[\]<>#|\\&~=]|^\s*(?:[-+>]|\d+[.)])(?:\s|$)|^ {4}|\t|  $", re.M)
+
+
+def _plain_paragraphs(text: str) -> str | None:
+    stripped = text.strip("\n")
+    if _SYNTAX.search(stripped) or "\r" in stripped:
+        return None
+    paragraphs = [part.strip() for part in re.split(r"\n\s*\n", stripped) if part.strip()]
+    return "\n".join(f"<p>{part}</p>" for part in paragraphs)
+
+
 @lru_cache(maxsize=4096)
 def _render_markdown(text: str) -> str:
-    html = markdown_lib.markdown(
-        text, extensions=MARKDOWN_EXTENSIONS, extension_configs=MARKDOWN_CONFIG
-    )
-    return sanitise_html(html)
+    plain = _plain_paragraphs(text)
+    if plain is not None:
+        return plain
+    return sanitise_html(_converter().reset().convert(text))
 
 
 def render_markdown(text: str) -> SafeString:
@@ -91,16 +122,24 @@ def pretty_json(body: str) -> str:
         return body
 
 
+_FORMATTER = HtmlFormatter(cssclass="highlight", wrapcode=True)
+
+
+@lru_cache(maxsize=64)
+def _lexer(language: str):
+    return get_lexer_by_name(LEXERS.get(language, language))
+
+
 def highlight_code(body: str, language: str) -> SafeString:
     """Colour an example body with Pygments; JSON is pretty-printed first."""
     if language == "json":
         body = pretty_json(body)
     try:
-        lexer = get_lexer_by_name(LEXERS.get(language, language))
+        lexer = _lexer(language)
     except ClassNotFound:
         return mark_safe(f'<div class="highlight"><pre><code>{escape(body)}</code></pre></div>')
-    html = highlight(body, lexer, HtmlFormatter(cssclass="highlight", wrapcode=True))
-    return mark_safe(sanitise_html(html))
+    # Pygments escapes every character of the body itself: its output needs no sanitising.
+    return mark_safe(highlight(body, lexer, _FORMATTER))
 
 
 def highlight_stylesheet() -> str:

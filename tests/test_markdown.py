@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from errors.markdown import highlight_code, render_markdown
 
 
@@ -51,3 +53,60 @@ def test_json_example_is_pretty_printed():
 def test_example_body_is_escaped():
     html = highlight_code("<script>alert(1)</script>", "text")
     assert "<script>" not in html
+
+
+PLAIN_TEXTS = [
+    "Create a new key",
+    "Wait 60 seconds and retry",
+    "Use the format CVE-YYYY-NNNNN.",
+    "Retry the request; contact support if persistent (see the status page).",
+    "First paragraph.\n\nSecond paragraph, with a colon: here.",
+    "Two lines\nin one paragraph.",
+    "Upgrade your plan or wait for the next billing period",
+    "Check the Retry-After header for when to retry.",
+    'The key "abc" was revoked.',
+    "",
+]
+TRICKY_TEXTS = [
+    "- a list item",
+    "1. numbered",
+    "> a quote",
+    "    indented code",
+    "a *b* c",
+    "x_y_z",
+    "line with two trailing spaces  \nnext",
+    "Use [docs](https://example.com)",
+    "<b>html</b>",
+    "Tom & Jerry",
+    "Heading\n=======",
+]
+
+
+@pytest.mark.parametrize("text", PLAIN_TEXTS + TRICKY_TEXTS)
+def test_fast_path_renders_like_the_parser(text):
+    from errors.markdown import _converter, _render_markdown, sanitise_html
+
+    full = sanitise_html(_converter().reset().convert(text)) if text.strip() else ""
+    assert _render_markdown(text) == full
+
+
+def test_fast_path_matches_the_parser_on_every_demo_text():
+    from errors.catalog import DEMO_CATALOG_DIR, canonical_from_file, read_catalog_file
+    from errors.markdown import _converter, _render_markdown, sanitise_html
+
+    texts = []
+    for path in DEMO_CATALOG_DIR.glob("*.yaml"):
+        data = canonical_from_file(read_catalog_file(path).data)
+        for entry in data["errors"]:
+            texts += [entry["summary"], entry["description"], entry["resolution"]]
+            texts += [example["description"] for example in entry["examples"]]
+        texts += [guide["body"] for guide in data["guides"]]
+    for text in filter(str.strip, texts):
+        assert _render_markdown(text) == sanitise_html(_converter().reset().convert(text)), text
+
+
+def test_example_markup_cannot_escape_the_code_block():
+    html = highlight_code('{"a": "</code></pre><script>alert(1)</script>"}', "json")
+    assert "<script>" not in html
+    html = highlight_code("<img src=x onerror=alert(1)>", "http")
+    assert "<img" not in html

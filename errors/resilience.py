@@ -1,0 +1,73 @@
+"""Failing soft: when the database cannot be reached, answer 503 and say so, no traceback.
+
+Django reconnects on the next request (`CONN_HEALTH_CHECKS`), so the portal recovers by
+itself when the database returns.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from django.db import DatabaseError, InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template import loader
+from django.views.defaults import server_error
+
+logger = logging.getLogger("portal.resilience")
+
+UNREACHABLE = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 5
+
+
+def is_database_outage(exc: BaseException | None) -> bool:
+    """True for the errors a lost or refused database connection raises."""
+    return isinstance(exc, UNREACHABLE) or (
+        isinstance(exc, DatabaseError) and "connect" in str(exc).lower()
+    )
+
+
+def database_unavailable_response(request: HttpRequest) -> HttpResponse:
+    """503: a problem-details body for the API, a plain page for people."""
+    if request.path.startswith("/api/"):
+        response = JsonResponse(
+            {
+                "type": request.build_absolute_uri("/services/portal/errors/service_unavailable/"),
+                "title": "Service unavailable",
+                "status": 503,
+                "detail": "The catalog database cannot be reached. Retry shortly.",
+                "code": "service_unavailable",
+                "request_id": getattr(request, "request_id", ""),
+            },
+            status=503,
+            content_type="application/problem+json",
+        )
+    else:
+        body = loader.render_to_string("503.html", request=None)
+        response = HttpResponse(body, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+class DatabaseUnavailableMiddleware:
+    """Turn a database outage inside a view into a 503 instead of a 500."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception):
+        if is_database_outage(exception):
+            logger.error("database unavailable: %s", exception)
+            return database_unavailable_response(request)
+        return None
+
+
+def handler500(request: HttpRequest) -> HttpResponse:
+    """The 500 handler: an outage met outside a view (a middleware) still answers 503."""
+    if is_database_outage(sys.exc_info()[1]):
+        logger.error("database unavailable: %s", sys.exc_info()[1])
+        return database_unavailable_response(request)
+    return server_error(request)

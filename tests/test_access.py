@@ -1,0 +1,134 @@
+"""Access rules: PORTAL_REQUIRE_LOGIN closes every route, SSO header, login throttling."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.cache import cache
+from django.test import Client, override_settings
+from django.urls import URLPattern, URLResolver, get_resolver
+
+pytestmark = pytest.mark.django_db
+
+SAMPLE_VALUES = {"slug": "sigsentry", "int": "404", "str": "RATE_LIMITED", "path": "x"}
+OPEN_PATHS = {"/healthz", "/readyz", "/accounts/login/"}
+
+
+def walk(patterns, prefix: str = "") -> list[str]:
+    """Every URL of the URLconf, with sample values in place of converters."""
+    urls = []
+    for pattern in patterns:
+        route = str(pattern.pattern)
+        if route.startswith("^"):  # regex routes (the admin's): use a concrete form
+            route = route.strip("^$").replace("\\Z", "")
+            if "(?P" in route:
+                continue
+        for name, value in SAMPLE_VALUES.items():
+            route = _fill(route, name, value)
+        if isinstance(pattern, URLResolver):
+            urls += walk(pattern.url_patterns, prefix + route)
+        elif isinstance(pattern, URLPattern):
+            urls.append("/" + prefix + route)
+    return urls
+
+
+def _fill(route: str, converter: str, value: str) -> str:
+    while f"<{converter}:" in route:
+        start = route.index(f"<{converter}:")
+        route = route[:start] + value + route[route.index(">", start) + 1 :]
+    return route
+
+
+@pytest.fixture(autouse=True)
+def clear_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@override_settings(PORTAL_REQUIRE_LOGIN=True)
+def test_every_route_is_closed_to_anonymous_users(demo):
+    urls = walk(get_resolver().url_patterns)
+    assert len(urls) > 20
+    client = Client()
+    for url in urls:
+        response = client.get(url)
+        if url in OPEN_PATHS:
+            assert response.status_code == 200, url
+        elif url.startswith("/api/"):
+            assert response.status_code == 401, url
+            assert response["Content-Type"] == "application/problem+json"
+        else:
+            assert response.status_code == 302, url
+            assert response["Location"].startswith("/accounts/login/"), url
+
+
+@override_settings(PORTAL_REQUIRE_LOGIN=True)
+def test_signed_in_user_sees_the_pages(demo):
+    user = User.objects.create_user("reader", password="pw-long-enough-123")
+    client = Client()
+    client.force_login(user)
+    assert client.get("/services/sigsentry/").status_code == 200
+
+
+def test_portal_is_open_by_default(demo):
+    assert Client().get("/services/sigsentry/").status_code == 200
+
+
+@override_settings(PORTAL_SSO_HEADER="X-Forwarded-User", PORTAL_REQUIRE_LOGIN=True)
+def test_trusted_proxy_header_signs_the_user_in(demo):
+    client = Client()
+    response = client.get("/services/sigsentry/", headers={"X-Forwarded-User": "alice"})
+    assert response.status_code == 200
+    assert User.objects.filter(username="alice").exists()
+
+
+def test_sso_header_is_ignored_when_not_configured(demo):
+    Client().get("/", headers={"X-Forwarded-User": "mallory"})
+    assert not User.objects.filter(username="mallory").exists()
+
+
+@override_settings(PORTAL_LOGIN_FAILURE_LIMIT=3)
+def test_failed_admin_logins_are_throttled():
+    User.objects.create_superuser("admin", "a@example.com", "right-password-123")
+    client = Client()
+    for _ in range(3):
+        response = client.post("/admin/login/", {"username": "admin", "password": "wrong"})
+        assert "Too many failed logins" not in response.text
+    response = client.post("/admin/login/", {"username": "admin", "password": "right-password-123"})
+    assert response.status_code == 200
+    assert "Too many failed logins. Wait 15 minutes" in response.text
+
+
+@override_settings(PORTAL_LOGIN_FAILURE_LIMIT=3)
+def test_throttle_counts_per_address_across_user_names():
+    client = Client()
+    for name in ("a", "b", "c"):
+        client.post("/accounts/login/", {"username": name, "password": "wrong"})
+    response = client.post("/accounts/login/", {"username": "d", "password": "wrong"})
+    assert "Too many failed logins" in response.text
+
+
+def test_successful_login_below_the_limit():
+    User.objects.create_superuser("admin", "a@example.com", "right-password-123")
+    client = Client()
+    client.post("/admin/login/", {"username": "admin", "password": "wrong"})
+    response = client.post("/admin/login/", {"username": "admin", "password": "right-password-123"})
+    assert response.status_code == 302
+
+
+def test_health_probes(db):
+    client = Client()
+    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/readyz").json() == {
+        "status": "ok",
+        "database": "ok",
+        "cache": "ok (in-process cache)",
+    }
+
+
+def test_security_headers(demo):
+    response = Client().get("/")
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["X-Frame-Options"] == "DENY"

@@ -1,0 +1,180 @@
+"""Production behaviour with real servers: outages of PostgreSQL and Redis, probes,
+`check --deploy`, JSON logs. Nothing here is mocked."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+
+import psycopg
+import pytest
+
+from tests.servers import (
+    PG_HOST,
+    PG_PORT,
+    REDIS_HOST,
+    REDIS_PORT,
+    ROOT,
+    AppServer,
+    TcpRelay,
+    free_port,
+    manage,
+    production_env,
+    require_service,
+)
+
+
+def env_example() -> dict[str, str]:
+    """The variables of .env.example."""
+    values = {}
+    for line in (ROOT / ".env.example").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            key, _, value = line.partition("=")
+            values[key.strip()] = value.strip()
+    return values
+
+
+@pytest.fixture
+def postgres_database():
+    """A fresh PostgreSQL database with the demo catalogs, dropped afterwards."""
+    require_service("PostgreSQL", PG_HOST, PG_PORT)
+    name = f"portal_outage_{uuid.uuid4().hex[:8]}"
+    admin_url = f"postgres://postgres@{PG_HOST}:{PG_PORT}/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    url = f"postgres://postgres@{PG_HOST}:{PG_PORT}/{name}"
+    env = production_env(DATABASE_URL=url)
+    manage(env, "migrate", "--no-input")
+    manage(env, "load_demo")
+    yield name
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def sqlite_database(tmp_path):
+    """A SQLite file with the demo catalogs."""
+    url = f"sqlite:///{tmp_path / 'portal.sqlite3'}"
+    env = production_env(DATABASE_URL=url)
+    manage(env, "migrate", "--no-input")
+    manage(env, "load_demo")
+    return url
+
+
+def test_database_outage_answers_503_then_recovers(postgres_database):
+    relay = TcpRelay(PG_HOST, PG_PORT)
+    server = AppServer(
+        production_env(
+            DATABASE_URL=f"postgres://postgres@127.0.0.1:{relay.port}/{postgres_database}"
+        )
+    )
+    try:
+        assert server.get("/services/sigsentry/")[0] == 200
+
+        relay.cut()
+        status, headers, body = server.get("/services/sigsentry/")
+        assert status == 503
+        assert b"temporarily unavailable" in body
+        assert "Traceback" not in body.decode()
+        assert headers["Retry-After"] == "5"
+        status, _, body = server.get("/readyz")
+        assert status == 503
+        assert json.loads(body)["database"].startswith("down:")
+        assert server.get("/healthz")[0] == 200
+
+        relay.restore()
+        assert server.get("/services/sigsentry/")[0] == 200
+        assert server.get("/readyz")[0] == 200
+    finally:
+        server.stop()
+        relay.close()
+
+
+def test_redis_outage_serves_from_the_database_and_logs_it(sqlite_database):
+    dead_redis = f"redis://127.0.0.1:{free_port()}/0"
+    server = AppServer(production_env(DATABASE_URL=sqlite_database, REDIS_URL=dead_redis))
+    try:
+        assert server.get("/services/sigsentry/")[0] == 200
+        status, _, body = server.get("/readyz")
+        assert status == 200
+        assert json.loads(body)["cache"].startswith("down:")
+        assert "cache unreachable, serving from the database" in server.output()
+    finally:
+        server.stop()
+
+
+def test_readyz_with_real_redis(sqlite_database):
+    require_service("Redis", REDIS_HOST, REDIS_PORT)
+    server = AppServer(
+        production_env(
+            DATABASE_URL=sqlite_database, REDIS_URL=f"redis://{REDIS_HOST}:{REDIS_PORT}/0"
+        )
+    )
+    try:
+        status, _, body = server.get("/readyz")
+        assert (status, json.loads(body)) == (
+            200,
+            {"status": "ok", "database": "ok", "cache": "ok"},
+        )
+    finally:
+        server.stop()
+
+
+def test_check_deploy_is_clean_with_env_example():
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PORTAL_"))}
+    env.update(env_example())
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT, env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_env_example_lists_every_variable_the_settings_read():
+    read = set()
+    for path in [ROOT / "portal/settings.py", ROOT / "gunicorn.conf.py"]:
+        text = path.read_text()
+        for marker in ('os.environ.get("', 'env_bool("', 'env_list("'):
+            for part in text.split(marker)[1:]:
+                read.add(part.split('"')[0])
+    assert read - set(env_example()) == set()
+
+
+def test_json_logs():
+    env = production_env(DJANGO_LOG_FORMAT="json")
+    code = "import django, logging; django.setup(); logging.getLogger('portal.x').warning('hi')"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+        env={**env, "DJANGO_SETTINGS_MODULE": "portal.settings"},
+    )  # fmt: skip
+    record = json.loads(result.stderr.strip().splitlines()[-1])
+    assert record["message"] == "hi"
+    assert record["level"] == "WARNING"
+    assert record["logger"] == "portal.x"
+
+
+PRINT_WORKERS = "import runpy; print(runpy.run_path('gunicorn.conf.py')['workers'])"
+
+
+def test_gunicorn_config_reads_workers_from_the_environment():
+    result = subprocess.run(
+        [sys.executable, "-c", PRINT_WORKERS],
+        cwd=ROOT, env={**os.environ, "GUNICORN_WORKERS": "7"}, capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.stdout.strip() == "7"
+
+
+def test_static_files_are_compressed_and_hashed(tmp_path):
+    env = production_env(DJANGO_STATIC_MANIFEST="1", DJANGO_STATIC_ROOT=str(tmp_path))
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
+        cwd=ROOT, env=env, check=True, capture_output=True,
+    )  # fmt: skip
+    manifest = json.loads((tmp_path / "staticfiles.json").read_text())["paths"]
+    hashed = manifest["admin/css/base.css"]
+    assert hashed != "admin/css/base.css"
+    assert (tmp_path / (hashed + ".gz")).exists()
