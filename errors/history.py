@@ -243,3 +243,17 @@ def apply_snapshot(error: ErrorCode, state: Snapshot) -> None:
 def service_changelog(service: Service) -> QuerySet[Revision]:
     """A service's revisions, newest first, for its public changelog."""
     return Revision.objects.filter(service=service).order_by("-created_at", "-pk")
+
+
+@transaction.atomic
+def do_update_codes(errors: Iterable[ErrorCode], *, user=None, **values: Any) -> int:
+    """Set fields on several codes (the admin's bulk actions), recording each change."""
+    count = 0
+    for error in errors:
+        before = snapshot_of(error)
+        for name, value in values.items():
+            setattr(error, name, value)
+        error.save()
+        if record_change(error, before, user=user) is not None:
+            count += 1
+    return count
