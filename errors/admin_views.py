@@ -15,7 +15,13 @@ from django.contrib import messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -189,13 +195,14 @@ def deleted_codes(model_admin, request: HttpRequest) -> HttpResponse:
     return TemplateResponse(request, "admin/errors/errorcode/deleted.html", context)
 
 
-@require_POST
 def revert_revision(model_admin, request: HttpRequest, revision_id: int) -> HttpResponse:
     """Bring a code back to a revision's state (restoring it if it was deleted)."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     revision = get_object_or_404(
         ErrorCodeRevision.objects.select_related("service"), pk=revision_id
     )
-    restoring = revision.error_id is None
+    restoring = revision.action == ErrorCodeRevision.Action.DELETED
     allowed = (
         model_admin.has_add_permission(request)
         if restoring

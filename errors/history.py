@@ -187,25 +187,27 @@ def do_revert(revision: Revision, *, user=None) -> ErrorCode:
     """
     service = revision.service
     state = revision.snapshot
-    error = (
-        revision.error
-        or ErrorCode.objects.filter(service=service, code__iexact=revision.code).first()
-    )
-    before = snapshot_of(error) if error is not None else None
-    if error is None:
-        if ErrorCode.objects.filter(service=service, code__iexact=state["code"]).exists():
+    if revision.action == Revision.Action.DELETED:
+        if service.errors.with_code(state["code"]).exists():
             raise RevertRefused(
                 f"{service.slug} already has a code {state['code']!r}: rename or delete it "
                 "before restoring this one."
             )
-        error = ErrorCode(service=service)
-    elif (
-        state["code"].lower() != error.code.lower()
-        and service.errors.with_code(state["code"]).exclude(pk=error.pk).exists()
-    ):
-        raise RevertRefused(
-            f"another code of {service.slug} is now called {state['code']!r}: rename it first."
-        )
+        error, before = ErrorCode(service=service), None
+    else:
+        error = revision.error or service.errors.with_code(revision.code).first()
+        if error is None:
+            raise RevertRefused(
+                f"{revision.code!r} no longer exists: restore it from the deleted codes first."
+            )
+        if (
+            state["code"].lower() != error.code.lower()
+            and service.errors.with_code(state["code"]).exclude(pk=error.pk).exists()
+        ):
+            raise RevertRefused(
+                f"another code of {service.slug} is now called {state['code']!r}: rename it first."
+            )
+        before = snapshot_of(error)
     apply_snapshot(error, state)
     revision_row = record_change(error, before, user=user, source=Revision.Source.REVERT)
     if revision_row is not None and revision.action == Revision.Action.DELETED:
