@@ -960,7 +960,7 @@ def _sync_errors(
     _link_replacements(service, replacements)
     _replace_examples(to_create + to_update, new_examples)
     # History hook: bulk writes bypass signals, so the import records its own revisions.
-    record_import_revisions(service, history_added, history_changed, history_removed)
+    record_import_revisions(service, history_added, history_changed, history_removed, now)
 
 
 def _apply_error_fields(

@@ -241,9 +241,14 @@ class CatalogUploadForm(forms.Form):
                 f"{MAX_CATALOG_BYTES // 1024 // 1024} MB: split the service or trim it."
             )
         try:
-            return upload.read().decode("utf-8")
+            return normalise_newlines(upload.read().decode("utf-8"))
         except UnicodeDecodeError as exc:
             raise ValidationError("The file is not UTF-8 text: save it as UTF-8.") from exc
+
+
+def normalise_newlines(text: str) -> str:
+    """Browsers send form values with CRLF line breaks; sign and compare LF text."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def catalog_signature(text: str) -> str:
@@ -261,7 +266,8 @@ class CatalogApplyForm(forms.Form):
 
     def clean(self) -> dict:
         data = super().clean()
-        text, signature = data.get("text", ""), data.get("signature", "")
+        data["text"] = normalise_newlines(data.get("text", ""))
+        text, signature = data["text"], data.get("signature", "")
         if not hmac.compare_digest(catalog_signature(text), signature):
             raise ValidationError(
                 "The file changed after its dry run: upload it again to see what it would do."

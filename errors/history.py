@@ -92,8 +92,17 @@ def record_change(
         action, changes = Revision.Action.CHANGED, diff_snapshots(before, after)
         if not changes:
             return None
+    # Stamped with the row's updated_at: the change form's version token is that time.
     revision = _revision(
-        error, error.service_id, error.code, action, after, changes, user=user, source=source
+        error,
+        error.service_id,
+        error.code,
+        action,
+        after,
+        changes,
+        user=user,
+        source=source,
+        when=error.updated_at,
     )
     revision.save()
     return revision
@@ -116,9 +125,13 @@ def record_import_revisions(
     added: Sequence[tuple[ErrorCode, Snapshot]],
     changed: Sequence[tuple[ErrorCode, dict, Snapshot]],
     removed: Sequence[tuple[ErrorCode, Snapshot]],
+    now: datetime | None = None,
 ) -> None:
-    """Bulk-record what a catalog import did; the importer's bulk writes send no signals."""
-    now = timezone.now()
+    """Bulk-record what a catalog import did; the importer's bulk writes send no signals.
+
+    `now` is the `updated_at` the import wrote, so revisions and rows share one time.
+    """
+    now = now or timezone.now()
     source = Revision.Source.IMPORT
     rows = [
         _revision(error, service.pk, item["code"], Revision.Action.ADDED, item, source=source,

@@ -55,6 +55,15 @@ def test_apply_imports_what_the_dry_run_showed(editor_client):
     assert ErrorCodeRevision.objects.filter(user__username="editor").count() == 2
 
 
+def test_apply_accepts_the_crlf_line_breaks_browsers_send(editor_client):
+    form = upload(editor_client, MINIMAL).context["apply_form"]
+    data = {name: form[name].value() for name in ("name", "signature")}
+    text = form["text"].value().replace("\n", "\r\n")
+    response = editor_client.post(IMPORT_URL, {**data, "text": text, "apply": "1"})
+    assert response.status_code == 302
+    assert Service.objects.filter(slug="shop").exists()
+
+
 def test_apply_refuses_text_changed_after_the_dry_run(editor_client):
     preview = upload(editor_client, MINIMAL)
     form = preview.context["apply_form"]
