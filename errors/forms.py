@@ -166,7 +166,7 @@ def conflict_message(error: ErrorCode, since: datetime) -> str:
     """Say who changed what since `since`, so the editor can merge by hand."""
     revisions = changes_since(error, since)
     if not revisions:
-        return format_html(
+        return (
             "Someone saved this code after you opened it. Nothing of yours was saved: "
             "open it again (your edits are still in this form to copy) and redo them."
         )

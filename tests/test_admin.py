@@ -219,6 +219,13 @@ def test_preview_renders_with_the_site_renderer(editor_client):
     assert response.json() == {"html": "<p><strong>bold</strong> </p>"}
 
 
+def test_preview_refuses_huge_text(editor_client):
+    url = reverse("admin:errors_errorcode_preview")
+    response = editor_client.post(url, {"text": "x" * 100_001})
+    assert response.status_code == 413
+    assert "Too long to preview" in response.json()["error"]
+
+
 def test_preview_needs_post_and_staff(client, editor_client):
     url = reverse("admin:errors_errorcode_preview")
     assert editor_client.get(url).status_code == 405
@@ -301,6 +308,15 @@ def test_staff_without_the_group_can_only_view(client, rate_limited):
     assert client.get(reverse("admin:errors_service_import")).status_code == 403
     rate_limited.refresh_from_db()
     assert rate_limited.title == "Rate limited"
+
+
+def test_staff_without_the_group_cannot_revert_or_restore(client, rate_limited):
+    client.force_login(make_user("viewer"))
+    revision = ErrorCodeRevision.objects.filter(error=rate_limited).first()
+    history_page = client.get(reverse("admin:errors_errorcode_history", args=[rate_limited.pk]))
+    assert history_page.status_code == 200 and b"Revert to this" not in history_page.content
+    response = client.post(reverse("admin:errors_errorcode_revert", args=[revision.pk]))
+    assert response.status_code == 403
 
 
 def test_grant_editor_makes_a_user_an_editor(db):

@@ -32,10 +32,10 @@ if not CHROMIUM.exists():
 
 
 @pytest.fixture
-def admin_page(live_server, transactional_db):
+def admin_page(live_server, transactional_db, monkeypatch):
     """A Chromium page logged in to the admin as an editor, over the demo catalogs."""
     # Playwright's sync API runs an event loop; the ORM calls in this test are synchronous.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
     load_demo_catalogs()
