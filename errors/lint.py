@@ -79,10 +79,34 @@ def _matches(pattern: str, code: str) -> bool:
 
 def lint_service(service: Service) -> list[Finding]:
     """Every finding of one service's codes, in catalog order."""
+    errors = list(errors_for_catalog(service))
     findings: list[Finding] = []
-    for error in errors_for_catalog(service):
+    for error in errors:
         error.service = service
         findings += error_findings(error)
+    return findings + name_collisions(service, errors)
+
+
+def name_collisions(service: Service, errors: list[ErrorCode]) -> list[Finding]:
+    """Aliases that repeat a code or another alias of the service, ignoring case; a
+    client could not tell those entries apart (catalog files refuse them too)."""
+    owner = {error.code.lower(): error.code for error in errors}
+    findings = []
+    for error in errors:
+        for alias in error.aliases:
+            key = str(alias).lower()
+            if key in owner and owner[key] != error.code:
+                findings.append(
+                    Finding(
+                        ERROR,
+                        service.slug,
+                        error.code,
+                        "aliases",
+                        f"the alias {alias!r} is already used by {owner[key]}: codes and "
+                        "aliases must be unique in a service, ignoring case.",
+                    )
+                )
+            owner.setdefault(key, error.code)
     return findings
 
 

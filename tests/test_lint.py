@@ -76,3 +76,13 @@ def test_command_fails_on_errors(demo):
 def test_command_names_the_known_services_for_an_unknown_one(demo):
     with pytest.raises(CommandError, match="Known services: aisafe"):
         call_command("lint_catalog", "--service", "nope")
+
+
+def test_alias_that_repeats_another_code_is_an_error(demo):
+    ErrorCode.objects.filter(service__slug="sigsentry", code="RATE_LIMITED").update(
+        aliases=["not_found"]
+    )
+    service = Service.objects.get(slug="sigsentry")
+    (finding,) = [f for f in lint_catalog([service]) if f.level == ERROR]
+    assert (finding.code, finding.field) == ("RATE_LIMITED", "aliases")
+    assert "already used by NOT_FOUND" in finding.message
