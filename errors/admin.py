@@ -60,6 +60,26 @@ class StatusClassFilter(admin.SimpleListFilter):
         return queryset
 
 
+class CategoryFilter(admin.SimpleListFilter):
+    """Categories of the chosen service; across services, each named with its service."""
+
+    title = "category"
+    parameter_name = "category"
+
+    def lookups(self, request, model_admin):
+        categories = Category.objects.select_related("service").order_by(
+            "service__name", "order", "name"
+        )
+        service = request.GET.get("service__id__exact", "")
+        if service.isdigit():
+            return [(str(c.pk), c.name) for c in categories.filter(service_id=int(service))]
+        return [(str(c.pk), f"{c.service.name}: {c.name}") for c in categories]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        return queryset.filter(category_id=int(value)) if (value or "").isdigit() else queryset
+
+
 class ProblemsFilter(admin.SimpleListFilter):
     """Codes lint would warn about, found by the cheap database-side checks."""
 
@@ -187,7 +207,7 @@ class ErrorCodeAdmin(StaffCanViewMixin, admin.ModelAdmin):
     list_filter = (
         "service",
         StatusClassFilter,
-        "category",
+        CategoryFilter,
         "lifecycle",
         "published",
         ProblemsFilter,

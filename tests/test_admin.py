@@ -71,6 +71,18 @@ def test_status_class_filter(editor_client, demo):
     assert statuses and all(400 <= status <= 499 for status in statuses)
 
 
+def test_category_filter_lists_the_chosen_service_categories(editor_client, demo):
+    service = Service.objects.get(slug="sigsentry")
+    response = editor_client.get(CHANGELIST, {"service__id__exact": service.pk})
+    (spec,) = [f for f in response.context["cl"].filter_specs if f.title == "category"]
+    assert {label for _, label in spec.lookup_choices} == set(
+        service.categories.values_list("name", flat=True)
+    )
+    category = service.categories.first()
+    filtered = editor_client.get(CHANGELIST, {"category": category.pk})
+    assert {e.category_id for e in filtered.context["cl"].result_list} == {category.pk}
+
+
 def test_search_finds_a_code_by_key(editor_client, demo):
     response = editor_client.get(CHANGELIST, {"q": "ratelimited"})
     codes = {error.code for error in response.context["cl"].result_list}
