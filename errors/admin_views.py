@@ -41,6 +41,7 @@ from errors.markdown import render_markdown
 from errors.models import ErrorCode, ErrorCodeRevision, Example, Service
 
 MAX_PREVIEW_CHARS = 100_000
+PENDING_IMPORT = "errors_pending_catalog_import"
 
 
 @require_POST
@@ -126,9 +127,9 @@ def import_catalog(model_admin, request: HttpRequest) -> HttpResponse:
             form.add_error("file", "The file has mistakes; nothing was imported.")
             context["problems"] = exc.problems
         else:
-            apply_form = CatalogApplyForm(
-                initial={"name": name, "text": text, "signature": catalog_signature(text)}
-            )
+            digest = catalog_signature(text)
+            request.session[PENDING_IMPORT] = {"digest": digest, "name": name, "text": text}
+            apply_form = CatalogApplyForm(initial={"digest": digest})
             context.update(
                 title=f"Dry run of {name}",
                 changes=changes,
@@ -141,7 +142,7 @@ def import_catalog(model_admin, request: HttpRequest) -> HttpResponse:
 
 
 def _apply_import(model_admin, request: HttpRequest, context: dict) -> HttpResponse:
-    form = CatalogApplyForm(request.POST)
+    form = CatalogApplyForm(request.POST, pending=request.session.get(PENDING_IMPORT))
     changelist = reverse("admin:errors_service_changelist")
     if not form.is_valid():
         for message in form.non_field_errors() or ["The import form was incomplete."]:
@@ -154,6 +155,7 @@ def _apply_import(model_admin, request: HttpRequest, context: dict) -> HttpRespo
         # The database changed since the dry run in a way the file now contradicts.
         context.update(form=CatalogUploadForm(), problems=exc.problems)
         return TemplateResponse(request, "admin/errors/service/import.html", context)
+    request.session.pop(PENDING_IMPORT, None)
     messages.success(
         request,
         f"Imported {changes.slug}: {len(changes.added)} added, {len(changes.changed)} "

@@ -258,18 +258,24 @@ def catalog_signature(text: str) -> str:
 
 
 class CatalogApplyForm(forms.Form):
-    """The checked text of a dry run, sent back to apply it."""
+    """Applies the dry run an editor saw: the text waits in their session under its digest.
 
-    name = forms.CharField(widget=forms.HiddenInput, max_length=255)
-    text = forms.CharField(widget=forms.HiddenInput, strip=False)
-    signature = forms.CharField(widget=forms.HiddenInput)
+    The session, not a hidden field, holds the text: a catalog of thousands of codes is
+    larger than Django's limit for form fields, and the editor cannot alter it between
+    the dry run and the apply.
+    """
+
+    digest = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args, pending: dict | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pending = pending or {}
 
     def clean(self) -> dict:
         data = super().clean()
-        data["text"] = normalise_newlines(data.get("text", ""))
-        text, signature = data["text"], data.get("signature", "")
-        if not hmac.compare_digest(catalog_signature(text), signature):
+        if not hmac.compare_digest(self.pending.get("digest", ""), data.get("digest", "")):
             raise ValidationError(
-                "The file changed after its dry run: upload it again to see what it would do."
+                "This dry run is no longer the latest one (another upload replaced it, or "
+                "the session ended): upload the file again to see what it would do."
             )
-        return data
+        return {**data, "name": self.pending["name"], "text": self.pending["text"]}

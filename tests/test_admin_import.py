@@ -45,37 +45,36 @@ def test_dry_run_shows_field_diffs_and_removals(editor_client):
     assert b"<del>Not found</del>" in response.content
 
 
+def apply(client, preview):
+    digest = preview.context["apply_form"]["digest"].value()
+    return client.post(IMPORT_URL, {"digest": digest, "apply": "1"}, follow=True)
+
+
 def test_apply_imports_what_the_dry_run_showed(editor_client):
-    preview = upload(editor_client, MINIMAL)
-    form = preview.context["apply_form"]
-    data = {name: form[name].value() for name in ("name", "text", "signature")}
-    response = editor_client.post(IMPORT_URL, {**data, "apply": "1"})
-    assert response.status_code == 302
+    response = apply(editor_client, upload(editor_client, MINIMAL))
+    assert b"Imported shop: 2 added" in response.content
     assert ErrorCode.objects.filter(service__slug="shop").count() == 2
     assert ErrorCodeRevision.objects.filter(user__username="editor").count() == 2
 
 
-def test_apply_accepts_the_crlf_line_breaks_browsers_send(editor_client):
-    form = upload(editor_client, MINIMAL).context["apply_form"]
-    data = {name: form[name].value() for name in ("name", "signature")}
-    text = form["text"].value().replace("\n", "\r\n")
-    response = editor_client.post(IMPORT_URL, {**data, "text": text, "apply": "1"})
-    assert response.status_code == 302
-    assert Service.objects.filter(slug="shop").exists()
-
-
-def test_apply_refuses_text_changed_after_the_dry_run(editor_client):
-    preview = upload(editor_client, MINIMAL)
-    form = preview.context["apply_form"]
-    data = {
-        "name": "shop.yaml",
-        "text": MINIMAL.replace("Not found", "Sneaky"),
-        "signature": form["signature"].value(),
-        "apply": "1",
-    }
-    response = editor_client.post(IMPORT_URL, data, follow=True)
-    assert b"changed after its dry run" in response.content
+def test_apply_refuses_a_dry_run_replaced_by_a_later_upload(editor_client):
+    first = upload(editor_client, MINIMAL)
+    upload(editor_client, MINIMAL.replace("Not found", "Later"))
+    response = apply(editor_client, first)
+    assert b"no longer the latest one" in response.content
     assert not Service.objects.exists()
+
+
+def test_apply_happens_once(editor_client):
+    preview = upload(editor_client, MINIMAL)
+    apply(editor_client, preview)
+    assert b"no longer the latest one" in apply(editor_client, preview).content
+
+
+def test_a_catalog_larger_than_the_form_field_limit_applies(editor_client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = len(MINIMAL) // 2
+    response = apply(editor_client, upload(editor_client, MINIMAL))
+    assert b"Imported shop" in response.content
 
 
 def test_invalid_file_lists_its_problems(editor_client):
