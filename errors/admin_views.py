@@ -124,7 +124,6 @@ def import_catalog(model_admin, request: HttpRequest) -> HttpResponse:
         try:
             changes = import_catalog_text(text, name, dry_run=True)
         except CatalogInvalid as exc:
-            form.add_error("file", "The file has mistakes; nothing was imported.")
             context["problems"] = exc.problems
         else:
             digest = catalog_signature(text)
