@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from errors.history import record_import_revisions
 from errors.models import (
     Category,
     ErrorCode,
@@ -413,34 +414,36 @@ def _duplicate_slug_problems(catalog: CatalogFile, key: str) -> list[Problem]:
 
 def _example_problems(catalog: CatalogFile, index: int, entry: dict) -> list[Problem]:
     envelope = catalog.data["service"].get("envelope", {})
-    problems = []
-    for number, example in enumerate(entry.get("examples", [])):
-        place = ("errors", index, "examples", number, "body")
-        language = example.get("language", "json")
-        status, body_text = None, example["body"]
-        if language == "http":
-            status, body_text = split_http_example(body_text)
-            if status is not None and entry.get("http_status") not in (None, status):
-                problems.append(
-                    catalog.problem(
-                        place,
-                        f"the example answers HTTP {status} but the entry's http_status is "
-                        f"{entry['http_status']}: make them agree.",
-                    )
-                )
-        elif language != "json":
-            continue
-        try:
-            body = json.loads(body_text) if body_text.strip() else None
-        except ValueError as exc:
-            if language == "json":
-                problems.append(catalog.problem(place, f"the JSON example does not parse: {exc}."))
-            continue
-        problems += [
-            catalog.problem(place, message)
-            for message in example_disagreements(entry, body, envelope)
-        ]
-    return problems
+    return [
+        catalog.problem(("errors", index, "examples", number, "body"), message)
+        for number, example in enumerate(entry.get("examples", []))
+        for message in example_body_problems(
+            entry, envelope, example.get("language", "json"), example["body"]
+        )
+    ]
+
+
+def example_body_problems(entry: dict, envelope: dict, language: str, body: str) -> list[str]:
+    """What is wrong with one example body of `entry`: JSON that does not parse, or a
+    status or code that disagrees with the entry. Used by files, the admin and lint."""
+    messages = []
+    status, body_text = None, body
+    if language == "http":
+        status, body_text = split_http_example(body_text)
+        if status is not None and entry.get("http_status") not in (None, status):
+            messages.append(
+                f"the example answers HTTP {status} but the entry's http_status is "
+                f"{entry['http_status']}: make them agree."
+            )
+    elif language != "json":
+        return messages
+    try:
+        document = json.loads(body_text) if body_text.strip() else None
+    except ValueError as exc:
+        if language == "json":
+            messages.append(f"the JSON example does not parse: {exc}.")
+        return messages
+    return messages + example_disagreements(entry, document, envelope)
 
 
 def split_http_example(text: str) -> tuple[int | None, str]:
@@ -932,6 +935,8 @@ def _sync_errors(
     existing = {error.code.lower(): error for error in errors_for_catalog(service)}
     to_create: list[ErrorCode] = []
     to_update: list[ErrorCode] = []
+    history_added: list[tuple[ErrorCode, dict]] = []
+    history_changed: list[tuple[ErrorCode, dict, dict]] = []
     new_examples: dict[str, list[dict]] = {}
     replacements: dict[str, str] = {}
     now = timezone.now()
@@ -944,10 +949,12 @@ def _sync_errors(
             to_create.append(error)
             changes.added.append(item["code"])
             new_examples[key] = item["examples"]
+            history_added.append((error, item))
         else:
             differences = diff_fields(canonical_error(error), item)
             if differences:
                 changes.changed[item["code"]] = differences
+                history_changed.append((error, differences, item))
                 if "examples" in differences:
                     new_examples[key] = item["examples"]
             else:
@@ -960,6 +967,7 @@ def _sync_errors(
         _apply_error_fields(error, item, categories, position, now)
         if progress:
             progress(1)
+    history_removed = [(error, canonical_error(error)) for error in existing.values()]
     if existing:
         changes.removed = sorted(error.code for error in existing.values())
         ErrorCode.objects.filter(pk__in=[error.pk for error in existing.values()]).delete()
@@ -967,6 +975,8 @@ def _sync_errors(
     ErrorCode.objects.bulk_update(to_update, ERROR_WRITE_FIELDS, batch_size=500)
     _link_replacements(service, replacements)
     _replace_examples(to_create + to_update, new_examples)
+    # History hook: bulk writes bypass signals, so the import records its own revisions.
+    record_import_revisions(service, history_added, history_changed, history_removed, now)
 
 
 def _apply_error_fields(

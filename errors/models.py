@@ -14,6 +14,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils import timezone
 
 from errors.markdown import highlight_code, render_markdown
 
@@ -393,3 +394,42 @@ class Guide(models.Model):
     def render_html(self) -> None:
         """Render the Markdown body."""
         self.body_html = render_markdown(self.body)
+
+
+class ErrorCodeRevision(models.Model):
+    """One recorded change of an error code: who, when, what, and the state after it.
+
+    The snapshot is the entry in catalog form (errors.catalog.canonical_error), so a
+    revision can be reverted to, and a deleted code restored, without the row existing.
+    """
+
+    class Action(models.TextChoices):
+        ADDED = "added", "Added"
+        CHANGED = "changed", "Changed"
+        DELETED = "deleted", "Deleted"
+
+    class Source(models.TextChoices):
+        ADMIN = "admin", "Admin"
+        IMPORT = "import", "Catalog import"
+        REVERT = "revert", "Revert"
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="revisions")
+    error = models.ForeignKey(
+        ErrorCode, on_delete=models.SET_NULL, null=True, blank=True, related_name="revisions"
+    )
+    code = models.CharField(max_length=100)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.ADMIN)
+    changes = models.JSONField(default=dict, blank=True, help_text="{field: [old, new]}.")
+    snapshot = models.JSONField(default=dict, help_text="The entry after the change.")
+    user = models.ForeignKey(
+        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["service", "-created_at"], name="revision_service_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.get_action_display().lower()} {self.created_at:%Y-%m-%d %H:%M}"

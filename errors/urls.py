@@ -14,3 +14,15 @@ urlpatterns = [
     path("services/<slug:slug>/errors/<str:code>/", views.error_page, name="error"),
     path("services/<slug:slug>/guides/<slug:guide>/", views.guide_page, name="guide"),
 ]
+
+# The editors' admin: a service's changelog, built from the history.
+from errors import changelog  # noqa: E402
+
+urlpatterns += [
+    path("services/<slug:slug>/changes/", changelog.changelog_page, name="changelog"),
+    path(
+        "services/<slug:slug>/changes/feed/",
+        changelog.ServiceChangesFeed(),
+        name="changelog-feed",
+    ),
+]

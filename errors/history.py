@@ -1,0 +1,274 @@
+"""The history of error codes: record every change (admin, import, revert), revert to any
+revision, restore deleted codes, and read it back as a service's changelog.
+
+A revision stores the entry in catalog form (`errors.catalog.canonical_error`) after the
+change plus the field diff, so reverting or restoring never needs the old row.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from errors.models import Category, ErrorCode, ErrorCodeRevision, Example, Service
+
+Revision = ErrorCodeRevision
+Snapshot = dict[str, Any]
+
+# Who is importing: the importer is called from the admin, the API and the CLI, and only
+# the caller knows the user, so it is set around the call instead of threaded through.
+_actor: contextvars.ContextVar[Any] = contextvars.ContextVar("history_actor", default=None)
+
+
+class RevertRefused(Exception):
+    """A revision cannot be applied; the message says why and what to do."""
+
+
+@contextlib.contextmanager
+def acting_as(user) -> Iterator[None]:
+    """Attribute the revisions recorded inside the block (e.g. by an import) to `user`."""
+    token = _actor.set(user if user is not None and user.is_authenticated else None)
+    try:
+        yield
+    finally:
+        _actor.reset(token)
+
+
+def snapshot_of(error: ErrorCode) -> Snapshot:
+    """The entry in catalog form, read fresh from the database with its examples."""
+    # Imported here: errors.catalog records its imports through this module.
+    from errors.catalog import canonical_error, errors_for_catalog
+
+    return canonical_error(errors_for_catalog(error.service).get(pk=error.pk))
+
+
+def diff_snapshots(before: Snapshot, after: Snapshot) -> dict[str, list[Any]]:
+    """`{field: [old, new]}` for every field that differs."""
+    return {
+        key: [before.get(key), value] for key, value in after.items() if before.get(key) != value
+    }
+
+
+def _revision(
+    error: ErrorCode | None,
+    service_id: int,
+    code: str,
+    action: str,
+    snapshot: Snapshot,
+    changes: dict | None = None,
+    *,
+    user=None,
+    source: str = Revision.Source.ADMIN,
+    when: datetime | None = None,
+) -> Revision:
+    return Revision(
+        service_id=service_id,
+        error=error,
+        code=code,
+        action=action,
+        source=source,
+        changes=changes or {},
+        snapshot=snapshot,
+        user=user if user is not None else _actor.get(),
+        created_at=when or timezone.now(),
+    )
+
+
+def record_change(
+    error: ErrorCode, before: Snapshot | None, *, user=None, source: str = Revision.Source.ADMIN
+) -> Revision | None:
+    """Record that `error` was added (`before` is None) or changed; nothing if it did not."""
+    after = snapshot_of(error)
+    if before is None:
+        action, changes = Revision.Action.ADDED, {}
+    else:
+        action, changes = Revision.Action.CHANGED, diff_snapshots(before, after)
+        if not changes:
+            return None
+    # Stamped with the row's updated_at: the change form's version token is that time.
+    revision = _revision(
+        error,
+        error.service_id,
+        error.code,
+        action,
+        after,
+        changes,
+        user=user,
+        source=source,
+        when=error.updated_at,
+    )
+    revision.save()
+    return revision
+
+
+def record_deletions(errors: Iterable[ErrorCode], *, user=None) -> None:
+    """Record the deletion of codes about to be deleted (call it before deleting)."""
+    rows = [
+        _revision(
+            None, error.service_id, error.code, Revision.Action.DELETED, snapshot_of(error),
+            user=user,
+        )
+        for error in errors
+    ]  # fmt: skip
+    Revision.objects.bulk_create(rows)
+
+
+def record_import_revisions(
+    service: Service,
+    added: Sequence[tuple[ErrorCode, Snapshot]],
+    changed: Sequence[tuple[ErrorCode, dict, Snapshot]],
+    removed: Sequence[tuple[ErrorCode, Snapshot]],
+    now: datetime | None = None,
+) -> None:
+    """Bulk-record what a catalog import did; the importer's bulk writes send no signals.
+
+    `now` is the `updated_at` the import wrote, so revisions and rows share one time.
+    """
+    now = now or timezone.now()
+    source = Revision.Source.IMPORT
+    rows = [
+        _revision(error, service.pk, item["code"], Revision.Action.ADDED, item, source=source,
+                  when=now)
+        for error, item in added
+    ]  # fmt: skip
+    rows += [
+        _revision(
+            error,
+            service.pk,
+            item["code"],
+            Revision.Action.CHANGED,
+            item,
+            {key: [old, new] for key, (old, new) in differences.items()},
+            source=source,
+            when=now,
+        )
+        for error, differences, item in changed
+    ]
+    rows += [
+        _revision(None, service.pk, item["code"], Revision.Action.DELETED, item, source=source,
+                  when=now)
+        for _, item in removed
+    ]  # fmt: skip
+    Revision.objects.bulk_create(rows, batch_size=500)
+
+
+def history_of(error: ErrorCode) -> QuerySet[Revision]:
+    """Every revision of a code, newest first, including those from before a deletion."""
+    return (
+        Revision.objects.filter(service_id=error.service_id, code__iexact=error.code)
+        .select_related("user")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def deleted_codes(service: Service | None = None) -> list[Revision]:
+    """The latest deletion revision of every code that does not exist now."""
+    rows = Revision.objects.filter(action=Revision.Action.DELETED).select_related("service", "user")
+    if service is not None:
+        rows = rows.filter(service=service)
+    existing = {
+        (service_id, code.lower())
+        for service_id, code in ErrorCode.objects.values_list("service_id", "code")
+    }
+    latest: dict[tuple[int, str], Revision] = {}
+    for revision in rows.order_by("created_at", "pk"):
+        latest[(revision.service_id, revision.code.lower())] = revision
+    return [
+        revision
+        for key, revision in sorted(latest.items(), key=lambda item: item[1].created_at)
+        if key not in existing
+    ][::-1]
+
+
+def changes_since(error: ErrorCode, since: datetime) -> list[Revision]:
+    """Revisions of `error` recorded after `since` (what another editor did meanwhile)."""
+    return list(history_of(error).filter(created_at__gt=since).order_by("created_at", "pk"))
+
+
+@transaction.atomic
+def do_revert(revision: Revision, *, user=None) -> ErrorCode:
+    """Bring a code back to the state a revision recorded, recreating it if it was deleted.
+
+    Reverting to a deletion revision restores the code as it was when it was deleted.
+    """
+    service = revision.service
+    state = revision.snapshot
+    if revision.action == Revision.Action.DELETED:
+        if service.errors.with_code(state["code"]).exists():
+            raise RevertRefused(
+                f"{service.slug} already has a code {state['code']!r}: rename or delete it "
+                "before restoring this one."
+            )
+        error, before = ErrorCode(service=service), None
+    else:
+        error = revision.error or service.errors.with_code(revision.code).first()
+        if error is None:
+            raise RevertRefused(
+                f"{revision.code!r} no longer exists: restore it from the deleted codes first."
+            )
+        if (
+            state["code"].lower() != error.code.lower()
+            and service.errors.with_code(state["code"]).exclude(pk=error.pk).exists()
+        ):
+            raise RevertRefused(
+                f"another code of {service.slug} is now called {state['code']!r}: rename it first."
+            )
+        before = snapshot_of(error)
+    apply_snapshot(error, state)
+    revision_row = record_change(error, before, user=user, source=Revision.Source.REVERT)
+    if revision_row is not None and revision.action == Revision.Action.DELETED:
+        # A restored code reads as "added" in the changelog, not as an edit.
+        revision_row.action = Revision.Action.ADDED
+        revision_row.save(update_fields=["action"])
+    return error
+
+
+def apply_snapshot(error: ErrorCode, state: Snapshot) -> None:
+    """Write a catalog-form entry onto `error` (saved) and replace its examples."""
+    from errors.catalog import ERROR_LIST_FIELDS, ERROR_TEXT_FIELDS
+
+    service = error.service
+    error.code = state["code"]
+    error.http_status = state["http_status"]
+    error.category = (
+        Category.objects.filter(service=service, slug=state["category"]).first()
+        if state["category"]
+        else None
+    )
+    error.replaced_by = (
+        service.errors.with_code(state["replaced_by"]).exclude(pk=error.pk).first()
+        if state["replaced_by"]
+        else None
+    )
+    for name in (*ERROR_TEXT_FIELDS, *ERROR_LIST_FIELDS, "published"):
+        setattr(error, name, state[name])
+    error.save()
+    error.examples.all().delete()
+    for order, item in enumerate(state["examples"]):
+        Example(error=error, order=order, **item).save()
+
+
+def service_changelog(service: Service) -> QuerySet[Revision]:
+    """A service's revisions, newest first, for its public changelog."""
+    return Revision.objects.filter(service=service).order_by("-created_at", "-pk")
+
+
+@transaction.atomic
+def do_update_codes(errors: Iterable[ErrorCode], *, user=None, **values: Any) -> int:
+    """Set fields on several codes (the admin's bulk actions), recording each change."""
+    count = 0
+    for error in errors:
+        before = snapshot_of(error)
+        for name, value in values.items():
+            setattr(error, name, value)
+        error.save()
+        if record_change(error, before, user=user) is not None:
+            count += 1
+    return count

@@ -1,0 +1,38 @@
+"""`manage.py lint_catalog [--service SLUG]`: check the catalog in the database."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+
+from errors.lint import ERROR, lint_catalog
+from errors.models import Service
+
+
+class Command(BaseCommand):
+    help = (
+        "Check every code: the rules of catalog files (errors) and missing resolutions, "
+        "examples or replacements (warnings). Exits non-zero when there are errors."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--service", metavar="SLUG", help="Check only this service.")
+
+    def handle(self, *args, **options):
+        services = Service.objects.order_by("slug")
+        if options["service"]:
+            services = services.filter(slug=options["service"])
+            if not services:
+                known = ", ".join(Service.objects.order_by("slug").values_list("slug", flat=True))
+                raise CommandError(
+                    f"No service {options['service']!r}. Known services: {known or 'none'}."
+                )
+        findings = lint_catalog(services)
+        for finding in findings:
+            style = self.style.ERROR if finding.level == ERROR else self.style.WARNING
+            self.stdout.write(style(str(finding)))
+        errors = sum(finding.level == ERROR for finding in findings)
+        warnings = len(findings) - errors
+        summary = f"{errors} error(s), {warnings} warning(s) in {len(services)} service(s)."
+        if errors:
+            raise CommandError(summary)
+        self.stdout.write(self.style.SUCCESS(summary))
