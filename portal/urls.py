@@ -6,6 +6,8 @@ from drf_spectacular.views import SpectacularSwaggerView
 
 from errors.api.views import unknown_address
 
+handler500 = "errors.api.views.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("errors.api.urls")),

@@ -186,8 +186,9 @@ def test_errors_filters(api, demo, django_assert_num_queries):
     [
         ("status=abc", "invalid_parameter", "status must be a number"),
         ("lifecycle=x", "invalid_parameter", "lifecycle must be one of"),
-        ("service=nope", "unknown_service", "no service 'nope'"),
         ("page=0", "invalid_parameter", "page must be a whole number"),
+        ("page=", "invalid_parameter", "page must be a whole number"),
+        ("status=", "invalid_parameter", "status must be a number"),
         ("per_page=1000", "invalid_parameter", "per_page must be"),
         ("q=" + "x" * 201, "query_too_long", "keep it to 200"),
         ("q=a%00b", "invalid_parameter", "NUL"),
@@ -196,6 +197,12 @@ def test_errors_filters(api, demo, django_assert_num_queries):
 def test_errors_bad_parameters_are_400_problems(api, demo, query, code, words):
     body = problem(api.get(f"/api/v1/errors/?{query}"), 400, code)
     assert words in body["detail"]
+
+
+def test_unknown_service_parameter_is_a_404_problem(api, demo):
+    body = problem(api.get("/api/v1/errors/?service=nope"), 404, "unknown_service")
+    assert "no service 'nope'" in body["detail"]
+    problem(api.get("/api/v1/lookup/?code=X&service=nope"), 404, "unknown_service")
 
 
 def test_page_past_the_end_is_a_404_problem(api, demo):
@@ -234,7 +241,6 @@ def test_lookup_filters(api, demo, django_assert_num_queries):
     [
         ("", "invalid_parameter"),
         ("code=X&status=abc", "invalid_parameter"),
-        ("code=X&service=nope", "unknown_service"),
         ("code=" + "x" * 101, "invalid_parameter"),
     ],
 )
@@ -297,8 +303,27 @@ def test_identify_bad_fields(api, demo):
     problem(post_identify(api, {"status": 99, "body": {}}), 400, "invalid_parameter")
 
 
+def test_identify_header_values_must_be_strings(api, demo):
+    response = post_identify(api, {"body": {}, "headers": {"Retry-After": 3}})
+    body = problem(response, 400, "invalid_parameter")
+    assert body["errors"] == [
+        {"place": "headers.Retry-After", "message": "Send every header value as a string."}
+    ]
+
+
+def test_identify_null_body_goes_by_status(api, demo):
+    data = post_identify(api, {"status": 404, "body": None, "service": "aisafe"}).json()
+    assert data["results"][0]["code"] == "404"
+
+
+def test_text_sent_back_is_ascii_escaped_so_any_input_renders(api, demo):
+    response = post_identify(api, {"body": {}, "headers": {"\ud800": 1}})
+    assert response.status_code == 400
+    assert b"\\ud800" in response.content
+
+
 def test_identify_unknown_service(api, demo):
-    problem(post_identify(api, {"body": {}, "service": "nope"}), 400, "unknown_service")
+    problem(post_identify(api, {"body": {}, "service": "nope"}), 404, "unknown_service")
 
 
 def test_identify_body_over_64_kib_is_413(api, demo):
@@ -397,6 +422,18 @@ def test_unexpected_failure_is_a_500_problem(api, demo, monkeypatch):
     api.raise_request_exception = False
     body = problem(api.get("/api/v1/lookup/?code=x"), 500, "internal_error")
     assert "boom" not in body["detail"]
+
+
+def test_failure_while_rendering_is_a_500_problem_too(api, demo, monkeypatch):
+    def explode(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("errors.api.views.ApiJsonRenderer.render", explode)
+    api.raise_request_exception = False
+    response = api.get("/api/v1/services/")
+    assert response.status_code == 500
+    assert response["Content-Type"] == PROBLEM
+    assert response.json()["code"] == "internal_error"
 
 
 def test_every_problem_code_is_documented_in_the_portal_catalog(demo):

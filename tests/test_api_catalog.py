@@ -189,3 +189,11 @@ def test_export_bad_format_and_unknown_service(api, demo):
     assert (response.status_code, response.json()["code"]) == (400, "invalid_parameter")
     response = api.get("/api/v1/services/nope/catalog/")
     assert (response.status_code, response.json()["code"]) == (404, "not_found")
+
+
+def test_unpaired_surrogate_escapes_are_refused(api, editor_token):
+    text = json.dumps(yaml.safe_load(MINIMAL)).replace('"Shop"', '"Sh\\udb20op"')
+    response = put(api, text, editor_token, content_type="application/json")
+    assert response.status_code == 422
+    assert "surrogate" in response.json()["errors"][0]["message"]
+    assert not Service.objects.filter(slug="shop").exists()

@@ -31,11 +31,11 @@ PORTAL_SERVICE = "portal"
 CODES: dict[str, tuple[int, str]] = {
     "invalid_parameter": (400, "Invalid parameter"),
     "query_too_long": (400, "Query too long"),
-    "unknown_service": (400, "Unknown service"),
     "invalid_json": (400, "Invalid JSON"),
     "authentication_required": (401, "Authentication required"),
     "permission_denied": (403, "Permission denied"),
     "not_found": (404, "Not found"),
+    "unknown_service": (404, "Unknown service"),
     "method_not_allowed": (405, "Method not allowed"),
     "not_acceptable": (406, "Not acceptable"),
     "body_too_large": (413, "Body too large"),

@@ -149,17 +149,31 @@ class ServiceDetailSerializer(ServiceSerializer):
     stability_html = serializers.CharField()
 
 
+@extend_schema_field({"type": "string"})
+class HeaderValueField(serializers.Field):
+    """A header value as sent: any text (identify only reads Content-Type)."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            raise serializers.ValidationError("Send every header value as a string.")
+        return data
+
+    def to_representation(self, value: str) -> str:
+        return value
+
+
 class IdentifyRequestSerializer(serializers.Serializer):
     """What a tool saw: a status, headers and a body, and maybe which service sent it."""
 
     status = serializers.IntegerField(required=False, allow_null=True, min_value=100, max_value=599)
     headers = serializers.DictField(
-        child=serializers.CharField(allow_blank=True, max_length=8192),
+        child=HeaderValueField(),
         required=False,
         help_text="Response headers; Content-Type decides whether a string body is JSON.",
     )
     body = serializers.JSONField(
-        help_text="The response body: a JSON value, or the raw text as a string."
+        allow_null=True,
+        help_text="The response body: a JSON value, or the raw text as a string.",
     )
     service = serializers.SlugField(
         required=False, allow_blank=True, help_text="Only consider this service's codes."

@@ -14,7 +14,9 @@ from django.db.models import Count, Q, prefetch_related_objects
 from django.http import HttpResponse
 from django.urls import Resolver404, resolve
 from django.utils.http import parse_etags
-from drf_spectacular.types import OpenApiTypes
+from django.views import defaults
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import permissions, throttling
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
@@ -27,7 +29,14 @@ from rest_framework.views import APIView
 from errors import identify as identification
 from errors.api import serializers
 from errors.api.problems import PROBLEM_CONTENT_TYPE, NotModified, Problem, problem_response
-from errors.catalog import export_catalog, import_catalog_text
+from errors.api.schema import CATALOG_FILE_REF
+from errors.catalog import (
+    CatalogFile,
+    CatalogInvalid,
+    export_catalog,
+    import_catalog_text,
+    parse_catalog,
+)
 from errors.catalog_version import bump_catalog_version, catalog_version
 from errors.models import Service
 from errors.search import MAX_QUERY_LENGTH, QueryError, parse_query, search_errors
@@ -107,20 +116,43 @@ class CatalogTextYamlParser(CatalogTextParser):
     media_type = "text/yaml"
 
 
-class YamlRenderer(JSONRenderer):
+class ApiJsonRenderer(JSONRenderer):
+    """JSON with non-ASCII escaped: any text a caller sent (even a lone surrogate that
+    JSON allows as an escape) can be echoed back without failing to encode."""
+
+    ensure_ascii = True
+
+
+class YamlRenderer(ApiJsonRenderer):
     """Lets `Accept: application/yaml` through content negotiation for catalogs."""
 
     media_type = "application/yaml"
     format = "yaml"
 
 
+class ApiSchema(AutoSchema):
+    """Documents credentials as optional where the permission lets anonymous callers in."""
+
+    def get_auth(self) -> list[dict]:
+        auths = super().get_auth()
+        permission = self.view.get_permissions()[0]
+        anonymous_ok = isinstance(permission, CatalogReadPermission) or (
+            isinstance(permission, CanPublishCatalog) and self.method in ("GET", "HEAD")
+        )
+        if anonymous_ok and not getattr(settings, "PORTAL_REQUIRE_LOGIN", False):
+            auths.append({})
+        return auths
+
+
 class ApiView(APIView):
     """The policies every endpoint shares: tokens or sessions, rate limit, JSON."""
+
+    schema = ApiSchema()
 
     authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [CatalogReadPermission]
     throttle_classes = [ClientRateThrottle]
-    renderer_classes = [JSONRenderer]
+    renderer_classes = [ApiJsonRenderer]
     parser_classes = [JSONParser]
 
 
@@ -173,9 +205,10 @@ def _text_param(request: Request, name: str, max_length: int = MAX_CODE_LENGTH) 
 
 
 def _int_param(request: Request, name: str, default: int, low: int, high: int) -> int:
-    raw = request.query_params.get(name, "").strip()
-    if not raw:
+    raw = request.query_params.get(name)
+    if raw is None:
         return default
+    raw = raw.strip()
     if not raw.isdigit() or not low <= int(raw) <= high:
         raise Problem(
             "invalid_parameter", f"{name} must be a whole number from {low} to {high}, not {raw!r}."
@@ -184,9 +217,10 @@ def _int_param(request: Request, name: str, default: int, low: int, high: int) -
 
 
 def _status_param(request: Request) -> int | None:
-    raw = request.query_params.get("status", "").strip()
-    if not raw:
+    raw = request.query_params.get("status")
+    if raw is None:
         return None
+    raw = raw.strip()
     if not raw.isdigit() or not 100 <= int(raw) <= 599:
         raise Problem("invalid_parameter", f"status must be a number from 100 to 599, not {raw!r}.")
     return int(raw)
@@ -224,11 +258,19 @@ def _problems(*codes: int) -> dict:
 
 
 COMMON_PROBLEMS = (401, 403, 406, 429, 500)
+TEXT = "^[^\\x00]*$"  # no NUL characters: they cannot be stored or searched
+WORD = "^[^\\x00]*[^\\x00\\s][^\\x00]*$"  # ... and at least one visible character
 SERVICE_PARAM = OpenApiParameter(
-    "service", str, description="Only this service (its slug).", required=False
+    "service",
+    {"type": "string", "maxLength": 60, "pattern": "^[A-Za-z0-9-]*$"},
+    description="Only this service (its slug).",
+    required=False,
 )
 STATUS_PARAM = OpenApiParameter(
-    "status", int, description="Only entries with this HTTP status (100-599).", required=False
+    "status",
+    {"type": "integer", "minimum": 100, "maximum": 599},
+    description="Only entries with this HTTP status.",
+    required=False,
 )
 
 
@@ -280,20 +322,30 @@ class ErrorListView(CachedReadView):
         parameters=[
             OpenApiParameter(
                 "q",
-                str,
+                {"type": "string", "maxLength": MAX_QUERY_LENGTH, "pattern": TEXT},
                 description="Words, a code, or filters like `status:404 service:aisafe`. "
                 f"At most {MAX_QUERY_LENGTH} characters.",
                 required=False,
             ),
             SERVICE_PARAM,
             STATUS_PARAM,
-            OpenApiParameter("category", str, description="A category slug.", required=False),
+            OpenApiParameter(
+                "category",
+                {"type": "string", "maxLength": 60, "pattern": TEXT},
+                description="A category slug.",
+                required=False,
+            ),
             OpenApiParameter(
                 "lifecycle", str, enum=["active", "deprecated", "removed"], required=False
             ),
-            OpenApiParameter("page", int, description="From 1.", required=False),
             OpenApiParameter(
-                "per_page", int, description=f"1 to {MAX_PER_PAGE}; 20 by default.", required=False
+                "page", {"type": "integer", "minimum": 1, "maximum": 100_000}, required=False
+            ),
+            OpenApiParameter(
+                "per_page",
+                {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
+                description="20 by default.",
+                required=False,
             ),
         ],
         responses={200: serializers.PageSerializer, **_problems(400, 404, *COMMON_PROBLEMS)},
@@ -312,7 +364,7 @@ class ErrorListView(CachedReadView):
             query = parse_query(
                 text,
                 service=_service_param(request),
-                status=request.query_params.get("status", "").strip(),
+                status=_status_param(request),
                 category=_text_param(request, "category", 60),
                 lifecycle=_text_param(request, "lifecycle", 20),
             )
@@ -373,14 +425,17 @@ class LookupView(CachedReadView):
         parameters=[
             OpenApiParameter(
                 "code",
-                str,
+                {"type": "string", "minLength": 1, "maxLength": MAX_CODE_LENGTH, "pattern": WORD},
                 required=True,
                 description="A code or alias; case, `_`, `-` and spaces are ignored.",
             ),
             SERVICE_PARAM,
             STATUS_PARAM,
         ],
-        responses={200: serializers.LookupResponseSerializer, **_problems(400, *COMMON_PROBLEMS)},
+        responses={
+            200: serializers.LookupResponseSerializer,
+            **_problems(400, 404, *COMMON_PROBLEMS),
+        },
     )
     def get(self, request: Request) -> Response:
         code = _text_param(request, "code")
@@ -405,7 +460,7 @@ class IdentifyView(ApiView):
         request=serializers.IdentifyRequestSerializer,
         responses={
             200: serializers.IdentifyResponseSerializer,
-            **_problems(400, 413, 415, *COMMON_PROBLEMS),
+            **_problems(400, 404, 413, 415, *COMMON_PROBLEMS),
         },
         examples=[
             OpenApiExample(
@@ -465,6 +520,30 @@ def _dry_run(request: Request) -> bool:
     raise Problem("invalid_parameter", f"dry_run must be 1 or 0, not {raw!r}.")
 
 
+def _reject_unencodable_text(catalog: CatalogFile) -> None:
+    """Refuse strings that cannot be stored as UTF-8 (lone surrogates from `\\ud800`
+    escapes): once in the database they would break every page that shows them."""
+    problems = []
+
+    def walk(node: Any, path: tuple) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                walk(value, (*path, key))
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                walk(value, (*path, index))
+        elif isinstance(node, str):
+            try:
+                node.encode("utf-8")
+            except UnicodeEncodeError:
+                message = "this text has an unpaired surrogate escape (\\ud800-\\udfff): "
+                problems.append(catalog.problem(path, message + "write the character itself."))
+
+    walk(catalog.data, ())
+    if problems:
+        raise CatalogInvalid(problems)
+
+
 class CatalogView(CachedReadView):
     permission_classes = [CanPublishCatalog]
     parser_classes = [
@@ -473,7 +552,7 @@ class CatalogView(CachedReadView):
         CatalogXYamlTextParser,
         CatalogTextYamlParser,
     ]
-    renderer_classes = [JSONRenderer, YamlRenderer]
+    renderer_classes = [ApiJsonRenderer, YamlRenderer]
 
     @extend_schema(
         operation_id="catalog_retrieve",
@@ -484,13 +563,13 @@ class CatalogView(CachedReadView):
             )
         ],
         responses={
-            (200, "application/json"): OpenApiTypes.OBJECT,
-            (200, "application/yaml"): OpenApiTypes.STR,
+            (200, "application/json"): CATALOG_FILE_REF,
+            (200, "application/yaml"): CATALOG_FILE_REF,
             **_problems(400, 404, *COMMON_PROBLEMS),
         },
     )
     def get(self, request: Request, slug: str) -> HttpResponse:
-        fmt = _text_param(request, "format", 10).lower() or "json"
+        fmt = request.query_params.get("format", "json").strip().lower()
         if fmt not in ("json", "yaml"):
             raise Problem("invalid_parameter", f"format must be json or yaml, not {fmt!r}.")
         service = _service_or_404(slug)
@@ -506,17 +585,21 @@ class CatalogView(CachedReadView):
         "permission. The body is a catalog file: YAML or JSON, by Content-Type.",
         parameters=[
             OpenApiParameter(
-                "dry_run", str, required=False, description="1 to only say what would change."
+                "dry_run",
+                str,
+                enum=["1", "0", "true", "false", "yes", "no", "on", "off"],
+                required=False,
+                description="1 to only say what would change.",
             )
         ],
         request={
-            "application/yaml": OpenApiTypes.STR,
-            "application/json": OpenApiTypes.OBJECT,
+            "application/yaml": CATALOG_FILE_REF,
+            "application/json": CATALOG_FILE_REF,
         },
         responses={
             200: serializers.ServiceChangesSerializer,
             201: serializers.ServiceChangesSerializer,
-            **_problems(400, 413, 415, 422, *COMMON_PROBLEMS),
+            **_problems(400, 404, 413, 415, 422, *COMMON_PROBLEMS),
         },
     )
     def put(self, request: Request, slug: str) -> Response:
@@ -524,6 +607,7 @@ class CatalogView(CachedReadView):
         text = request.data if isinstance(request.data, str) else ""
         is_json = request.content_type.startswith("application/json")
         name = f"{slug}.json" if is_json else f"{slug}.yaml"
+        _reject_unencodable_text(parse_catalog(text, name))
         changes = import_catalog_text(text, name, dry_run=dry_run, expected_slug=slug)
         if not dry_run:
             bump_catalog_version()
@@ -531,6 +615,7 @@ class CatalogView(CachedReadView):
         return Response({**changes.as_dict(), "dry_run": dry_run}, status=status)
 
 
+@csrf_exempt  # it changes nothing; a CSRF page would hide the problem it answers
 def unknown_address(request, rest: str = "") -> HttpResponse:
     """Any other address under /api/: a problem, with a hint when only the slash is missing."""
     path = request.path
@@ -543,3 +628,14 @@ def unknown_address(request, rest: str = "") -> HttpResponse:
         if match is not None and match.func is not unknown_address:
             hint = f"add the trailing slash: {path}/"
     return problem_response(request, "not_found", f"Nothing is at {path}: {hint}")
+
+
+def server_error(request, *args, **kwargs) -> HttpResponse:
+    """handler500: a problem under /api/, the portal's own error page elsewhere."""
+    if request.path.startswith("/api/"):
+        return problem_response(
+            request,
+            "internal_error",
+            "The portal failed to answer: retry, or report the request_id.",
+        )
+    return defaults.server_error(request, *args, **kwargs)
