@@ -41,6 +41,9 @@ EXAMPLE_SHAPE = 0.3
 STATUS_DISAGREES = 0.6  # factor applied when the entry's status is not the one seen
 SIMILARITY_CUTOFF = 0.8
 MAX_TEXT = 2000  # characters of a message compared; longer texts are cut
+MAX_SHARED_MESSAGE = 20  # entries one typical message may point at
+RAREST_WORDS = 3  # similar messages are looked for among those sharing these words
+MAX_SIMILARITY_CANDIDATES = 500
 
 UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I)
 QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|`[^`]*`|<[^<>]*>")
@@ -65,6 +68,13 @@ def message_skeleton(text: str) -> str:
     text = NUMBER.sub("{n}", text)
     text = re.sub(r"\.\.\.|…", "{value}", text)
     return " ".join(text.rstrip(".!").split())
+
+
+def _words(skeleton: str) -> set[str]:
+    return {word for word in re.findall(r"[a-z][a-z_]+", skeleton) if word not in PLACEHOLDERS}
+
+
+PLACEHOLDERS = {"id", "value", "n"}
 
 
 def body_shape(body: Any) -> frozenset[str]:
@@ -93,7 +103,30 @@ class ServiceMatcher:
     by_status: dict[int, int] = field(default_factory=dict)
     by_skeleton: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     by_shape: dict[frozenset[str], set[int]] = field(default_factory=lambda: defaultdict(set))
+    by_word: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     status_of: dict[int, int | None] = field(default_factory=dict)
+
+    def add_message(self, pk: int, message: str) -> None:
+        """Index a typical message by its skeleton, and the skeleton by its words."""
+        skeleton = message_skeleton(message)
+        self.by_skeleton[skeleton].append(pk)
+        for word in _words(skeleton):
+            self.by_word[word].add(skeleton)
+
+    def similar_skeletons(self, skeleton: str) -> list[str]:
+        """Typical messages close to `skeleton`, compared only with those sharing its
+        rarest words, so a miss costs the same with 100 messages as with 100,000."""
+        pools = sorted(
+            (self.by_word[word] for word in _words(skeleton) if word in self.by_word), key=len
+        )
+        candidates: set[str] = set()
+        for pool in pools[:RAREST_WORDS]:
+            candidates.update(pool)
+            if len(candidates) >= MAX_SIMILARITY_CANDIDATES:
+                break
+        return difflib.get_close_matches(
+            skeleton, list(candidates)[:MAX_SIMILARITY_CANDIDATES], n=3, cutoff=SIMILARITY_CUTOFF
+        )
 
     def envelope_fit(self, body: Any) -> float:
         """The share of the envelope's fields that the body has (0 when not an object)."""
@@ -150,7 +183,7 @@ def build_matchers() -> dict[str, ServiceMatcher]:
         if status is not None and code == str(status):
             matcher.by_status[status] = pk
         for message in messages or []:
-            matcher.by_skeleton[message_skeleton(str(message))].append(pk)
+            matcher.add_message(pk, str(message))
     examples = Example.objects.filter(language__in=["json", "http"]).values_list(
         "error_id", "error__service_id", "language", "body"
     )
@@ -169,11 +202,15 @@ _cache: dict[str, dict[str, ServiceMatcher]] = {}
 def matchers() -> dict[str, ServiceMatcher]:
     """The matchers of the current catalog version, built on first use after a change."""
     version = catalog_version()
+    cached = _cache.get(version)
+    if cached is not None:
+        return cached
+    # One thread builds (about a second at 100,000 codes); the others wait for its result
+    # rather than all reading the whole catalog at once.
     with _cache_lock:
         cached = _cache.get(version)
-    if cached is None:
-        cached = build_matchers()
-        with _cache_lock:
+        if cached is None:
+            cached = build_matchers()
             _cache.clear()
             _cache[version] = cached
     return cached
@@ -297,11 +334,11 @@ def _match_message(matcher: ServiceMatcher, message: str, add) -> None:
         return
     exact = matcher.by_skeleton.get(skeleton)
     if exact:
-        for pk in exact:
+        # A message that dozens of entries share tells none of them apart.
+        for pk in exact[:MAX_SHARED_MESSAGE]:
             add(pk, TYPICAL_MESSAGE, "typical message")
         return
-    close = difflib.get_close_matches(skeleton, matcher.by_skeleton, n=3, cutoff=SIMILARITY_CUTOFF)
-    for typical in close:
+    for typical in matcher.similar_skeletons(skeleton):
         ratio = difflib.SequenceMatcher(None, skeleton, typical).ratio()
         for pk in matcher.by_skeleton[typical]:
             add(pk, SIMILAR_MESSAGE * ratio, f"similar to a typical message ({ratio:.0%})")
@@ -336,12 +373,15 @@ def identify(
         _match_service(matcher, body, status, found)
     if not found:
         return []
+    # Only the best few are read from the database; twice the limit leaves room for
+    # drafts the caller may not see.
+    best = sorted(found.items(), key=lambda item: -item[1].confidence)[: limit * 2]
     rows = ErrorCode.objects.visible_to(user).select_related("service", "category", "replaced_by")
-    errors = rows.in_bulk(list(found))
+    errors = rows.in_bulk([pk for pk, _ in best])
     ranked = sorted(
         (
             Identification(errors[pk], candidate.confidence, candidate.reason)
-            for pk, candidate in found.items()
+            for pk, candidate in best
             if pk in errors
         ),
         key=lambda item: (-item.confidence, item.error.service.slug, item.error.order),

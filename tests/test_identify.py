@@ -244,3 +244,13 @@ def test_find_entry_prefers_the_exact_code_then_aliases(demo):
     assert find_entry("synthesis", "no-access") == error
     assert find_entry("synthesis", "nothing") is None
     assert find_entry("nope", "FORBIDDEN") is None
+
+
+def test_a_reworded_message_is_found_by_similarity(demo):
+    found = identify({"error": "Not Found", "message": "signals not found", "status": 404})
+    assert found[0].error.code == "SIGNAL_NOT_FOUND"
+    assert found[0].reason.startswith("similar to a typical message")
+
+
+def test_limit_bounds_the_answer(demo):
+    assert len(identify({"detail": "x"}, status=404, limit=1)) == 1
