@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
+from errors.api.problems import CODES
 from errors.models import ErrorCode
 from errors.search import parse_query, search_errors
 
@@ -391,8 +393,6 @@ def test_etag_changes_with_the_catalog_and_the_request(api, demo):
 
 def test_rate_limit_answers_429_with_retry_after(api, demo, settings):
     settings.PORTAL_API_RATE = "2/minute"
-    from django.core.cache import cache
-
     cache.clear()
     assert api.get("/api/v1/lookup/?code=x").status_code == 200
     assert api.get("/api/v1/lookup/?code=x").status_code == 200
@@ -437,8 +437,6 @@ def test_failure_while_rendering_is_a_500_problem_too(api, demo, monkeypatch):
 
 
 def test_every_problem_code_is_documented_in_the_portal_catalog(demo):
-    from errors.api.problems import CODES
-
     documented = dict(
         ErrorCode.objects.filter(service__slug="portal").values_list("code", "http_status")
     )
