@@ -231,7 +231,7 @@ def parse_body(body: Any) -> Any:
         if text[:1] in ("{", "["):
             try:
                 return json.loads(text)
-            except ValueError:
+            except (ValueError, RecursionError):  # not JSON, or nested past Python's limit
                 return body
     return body
 

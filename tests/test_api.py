@@ -299,6 +299,17 @@ def test_identify_invalid_json(api, demo):
     assert "JSON parse error" in body["detail"]
 
 
+def test_identify_deeply_nested_json_is_a_400_not_a_crash(api, demo):
+    text = '{"body": ' + "[" * 30_000 + "]" * 30_000 + "}"
+    response = api.post("/api/v1/identify/", text, content_type="application/json")
+    assert "nested too deeply" in problem(response, 400, "invalid_json")["detail"]
+
+
+def test_identify_deeply_nested_string_body_is_read_as_text(api, demo):
+    deep = '{"a":' * 5_000 + "1" + "}" * 5_000
+    assert post_identify(api, {"body": deep}).json() == {"results": []}
+
+
 def test_identify_bad_fields(api, demo):
     body = problem(post_identify(api, {"status": "abc"}), 400, "invalid_parameter")
     assert {item["place"] for item in body["errors"]} == {"status", "body"}

@@ -197,3 +197,9 @@ def test_unpaired_surrogate_escapes_are_refused(api, editor_token):
     assert response.status_code == 422
     assert "surrogate" in response.json()["errors"][0]["message"]
     assert not Service.objects.filter(slug="shop").exists()
+
+
+def test_deeply_nested_catalog_is_422_not_a_crash(api, editor_token):
+    response = put(api, "service: " + "[" * 20_000 + "]" * 20_000, editor_token)
+    assert response.status_code == 422
+    assert "nested too deeply" in response.json()["detail"]

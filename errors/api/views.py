@@ -20,6 +20,7 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import permissions, throttling
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.exceptions import ParseError
 from rest_framework.parsers import BaseParser, JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -89,6 +90,16 @@ class CanPublishCatalog(permissions.BasePermission):
         return bool(user and user.is_authenticated and user.has_perm("errors.change_errorcode"))
 
 
+class ApiJsonParser(JSONParser):
+    """JSON bodies; one nested deeper than Python's parser goes is a 400, not a 500."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError as exc:
+            raise ParseError("JSON parse error - the document is nested too deeply.") from exc
+
+
 class CatalogTextParser(BaseParser):
     """A catalog file as text; `errors.catalog` reads both YAML and JSON."""
 
@@ -153,7 +164,7 @@ class ApiView(APIView):
     permission_classes = [CatalogReadPermission]
     throttle_classes = [ClientRateThrottle]
     renderer_classes = [ApiJsonRenderer]
-    parser_classes = [JSONParser]
+    parser_classes = [ApiJsonParser]
 
 
 class CachedReadView(ApiView):
@@ -607,8 +618,13 @@ class CatalogView(CachedReadView):
         text = request.data if isinstance(request.data, str) else ""
         is_json = request.content_type.startswith("application/json")
         name = f"{slug}.json" if is_json else f"{slug}.yaml"
-        _reject_unencodable_text(parse_catalog(text, name))
-        changes = import_catalog_text(text, name, dry_run=dry_run, expected_slug=slug)
+        try:
+            _reject_unencodable_text(parse_catalog(text, name))
+            changes = import_catalog_text(text, name, dry_run=dry_run, expected_slug=slug)
+        except RecursionError as exc:
+            raise Problem(
+                "catalog_invalid", "The catalog is nested too deeply to read: flatten it."
+            ) from exc
         if not dry_run:
             bump_catalog_version()
         status = 201 if changes.created and not dry_run else 200
