@@ -375,6 +375,12 @@ def test_request_id_is_taken_from_the_request(api, demo):
     assert response.json()["request_id"] == "trace-123"
 
 
+def test_unusable_request_id_is_replaced_by_a_new_one(api, demo):
+    response = api.get("/api/v1/lookup/", HTTP_X_REQUEST_ID="line\nbreak")
+    assert len(response["X-Request-ID"]) == 32
+    assert response.json()["request_id"] == response["X-Request-ID"]
+
+
 def test_not_acceptable(api, demo):
     problem(api.get("/api/v1/services/", HTTP_ACCEPT="application/xml"), 406, "not_acceptable")
 

@@ -73,7 +73,8 @@ def request_id(request: HttpRequest) -> str:
     if existing:
         return existing
     sent = request.META.get("HTTP_X_REQUEST_ID", "")
-    value = sent if sent and len(sent) <= 200 and sent.isprintable() else uuid.uuid4().hex
+    sane = sent and len(sent) <= 200 and sent.isascii() and sent.isprintable()
+    value = sent if sane else uuid.uuid4().hex
     request.request_id = value
     return value
 
