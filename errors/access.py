@@ -12,8 +12,10 @@ from django.contrib.auth.middleware import RemoteUserMiddleware
 from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+
+from errors.api.problems import problem_response
 
 # Paths that stay open with PORTAL_REQUIRE_LOGIN: probes, static files, and the way in.
 OPEN_PREFIXES = ("/healthz", "/readyz", "/static/")
@@ -44,20 +46,11 @@ def api_token_user(request: HttpRequest):
 def authentication_required(request: HttpRequest) -> HttpResponse:
     """401 problem details for the API, a redirect to the login page for people."""
     if request.path.startswith("/api/"):
-        response = JsonResponse(
-            {
-                "type": request.build_absolute_uri(
-                    "/services/portal/errors/authentication_required/"
-                ),
-                "title": "Authentication required",
-                "status": 401,
-                "detail": "This portal requires login: send 'Authorization: Token <key>' "
-                "with an API token created in the admin.",
-                "code": "authentication_required",
-                "request_id": getattr(request, "request_id", ""),
-            },
-            status=401,
-            content_type="application/problem+json",
+        response = problem_response(
+            request,
+            "authentication_required",
+            "This portal requires login: send 'Authorization: Token <key>' with an API token "
+            "created in the admin.",
         )
         response["WWW-Authenticate"] = "Token"
         return response

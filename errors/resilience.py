@@ -10,9 +10,11 @@ import logging
 import sys
 
 from django.db import DatabaseError, InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.template import loader
-from django.views.defaults import server_error
+
+from errors.api.problems import problem_response
+from errors.api.views import server_error as api_server_error
 
 logger = logging.getLogger("portal.resilience")
 
@@ -30,17 +32,8 @@ def is_database_outage(exc: BaseException | None) -> bool:
 def database_unavailable_response(request: HttpRequest) -> HttpResponse:
     """503: a problem-details body for the API, a plain page for people."""
     if request.path.startswith("/api/"):
-        response = JsonResponse(
-            {
-                "type": request.build_absolute_uri("/services/portal/errors/service_unavailable/"),
-                "title": "Service unavailable",
-                "status": 503,
-                "detail": "The catalog database cannot be reached. Retry shortly.",
-                "code": "service_unavailable",
-                "request_id": getattr(request, "request_id", ""),
-            },
-            status=503,
-            content_type="application/problem+json",
+        response = problem_response(
+            request, "service_unavailable", "The catalog database cannot be reached: retry shortly."
         )
     else:
         body = loader.render_to_string("503.html", request=None)
@@ -70,4 +63,4 @@ def handler500(request: HttpRequest) -> HttpResponse:
     if is_database_outage(sys.exc_info()[1]):
         logger.error("database unavailable: %s", sys.exc_info()[1])
         return database_unavailable_response(request)
-    return server_error(request)
+    return api_server_error(request)

@@ -7,6 +7,7 @@ their environment variables (see `.env.example` and docs/deployment.md).
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -60,11 +61,13 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "errors",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "errors.middleware.RequestIdMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -151,12 +154,39 @@ STORAGES = {
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Every API error is an RFC 9457 problem documented in the `portal` catalog.
+    "EXCEPTION_HANDLER": "errors.api.problems.exception_handler",
+    # `?format=yaml` is a parameter of the catalog endpoint, not a renderer switch.
+    "URL_FORMAT_OVERRIDE": None,
 }
+
+# Requests per client to the API, e.g. "100/minute"; empty (the default) means no limit,
+# because a log pipeline calling identify in a loop is a legitimate client.
+PORTAL_API_RATE = os.environ.get("PORTAL_API_RATE", "").strip()
+if PORTAL_API_RATE and not re.fullmatch(r"\d+/(second|minute|hour|day|[smhd])", PORTAL_API_RATE):
+    raise ImproperlyConfigured(
+        f"PORTAL_API_RATE={PORTAL_API_RATE!r} is not a rate: write it as 100/minute "
+        "(per second, minute, hour or day), or leave it empty for no limit."
+    )
+# How often (seconds) a process re-reads the catalog fingerprint behind API ETags and
+# identify's cached matchers; writes in this process are seen at once.
+PORTAL_CATALOG_RECHECK_SECONDS = float(os.environ.get("PORTAL_CATALOG_RECHECK_SECONDS", "1"))
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Error portal API",
     "DESCRIPTION": "Look up, search and identify the error codes of the company's APIs.",
     "VERSION": "1.0.0",
+    # The interactive reference at /api/docs/ loads Swagger UI from local static files.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "errors.api.schema.add_catalog_components",
+    ],
 }
 
 LOGGING = {

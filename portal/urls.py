@@ -2,10 +2,11 @@
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from errors import health
 from errors.access import ThrottledAdminLoginForm, ThrottledLoginForm
+from errors.api.views import api_docs, unknown_address
 
 admin.site.login_form = ThrottledAdminLoginForm
 handler500 = "errors.resilience.handler500"
@@ -20,5 +21,8 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("errors.api.urls")),
+    path("api/docs/", api_docs, name="api-docs"),
+    re_path(r"^api/", unknown_address),
     path("", include("errors.urls")),
 ]

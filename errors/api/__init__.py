@@ -1,0 +1,1 @@
+"""The JSON API for tools, mounted at /api/v1/ (see docs/api.md)."""

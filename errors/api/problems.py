@@ -1,0 +1,189 @@
+"""The API's own errors: RFC 9457 problem details, documented in the `portal` catalog.
+
+Every refusal is a `Problem` with a stable `code`; its `type` is the URL of that code's
+page in the portal's own catalog, so the portal documents itself. `problem_response`
+renders one, and `exception_handler` (DRF's EXCEPTION_HANDLER) turns every exception,
+including unexpected ones, into one.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
+from django.db import DatabaseError, OperationalError
+from django.http import Http404, HttpRequest, JsonResponse
+from django.urls import reverse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+
+from errors.catalog import CatalogInvalid
+
+logger = logging.getLogger("errors.api")
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+PORTAL_SERVICE = "portal"
+
+# code -> (HTTP status, title). Each code is an entry of errors/catalogs/portal.yaml.
+CODES: dict[str, tuple[int, str]] = {
+    "invalid_parameter": (400, "Invalid parameter"),
+    "query_too_long": (400, "Query too long"),
+    "invalid_json": (400, "Invalid JSON"),
+    "authentication_required": (401, "Authentication required"),
+    "permission_denied": (403, "Permission denied"),
+    "not_found": (404, "Not found"),
+    "unknown_service": (404, "Unknown service"),
+    "method_not_allowed": (405, "Method not allowed"),
+    "not_acceptable": (406, "Not acceptable"),
+    "body_too_large": (413, "Body too large"),
+    "unsupported_media_type": (415, "Unsupported media type"),
+    "catalog_invalid": (422, "Catalog invalid"),
+    "rate_limited": (429, "Rate limited"),
+    "internal_error": (500, "Internal error"),
+    "service_unavailable": (503, "Service unavailable"),
+}
+
+
+class Problem(exceptions.APIException):
+    """A refusal with one of the documented codes and a detail that says what to fix."""
+
+    def __init__(self, code: str, detail: str, *, extra: dict[str, Any] | None = None):
+        self.status_code, self.default_detail = CODES[code]
+        self.problem_code = code
+        self.extra = extra or {}
+        super().__init__(detail=detail, code=code)
+
+
+class NotModified(exceptions.APIException):
+    """The client's copy (If-None-Match) is current: answer 304 without a body."""
+
+    status_code = status.HTTP_304_NOT_MODIFIED
+
+    def __init__(self, etag: str):
+        self.etag = etag
+        super().__init__(detail="")
+
+
+def request_id(request: HttpRequest) -> str:
+    """The request's id: the caller's X-Request-ID when it sent a sane one, else a new one."""
+    existing = getattr(request, "request_id", None)
+    if existing:
+        return existing
+    sent = request.META.get("HTTP_X_REQUEST_ID", "")
+    sane = sent and len(sent) <= 200 and sent.isascii() and sent.isprintable()
+    value = sent if sane else uuid.uuid4().hex
+    request.request_id = value
+    return value
+
+
+def problem_body(request: HttpRequest, code: str, detail: str, **extra: Any) -> dict[str, Any]:
+    """The RFC 9457 members of one problem, plus `code`, `request_id` and extras."""
+    http_status, title = CODES[code]
+    page = reverse("errors:error", args=[PORTAL_SERVICE, code])
+    return {
+        "type": request.build_absolute_uri(page),
+        "title": title,
+        "status": http_status,
+        "detail": detail,
+        "code": code,
+        "request_id": request_id(request),
+        **extra,
+    }
+
+
+def problem_response(request: HttpRequest, code: str, detail: str, **extra: Any) -> JsonResponse:
+    """A plain Django problem response, for answers made outside DRF views (404s, 500s)."""
+    body = problem_body(request, code, detail, **extra)
+    return JsonResponse(body, status=body["status"], content_type=PROBLEM_CONTENT_TYPE)
+
+
+def _problem_for(exc: Exception) -> tuple[str, str, dict[str, Any]]:
+    """The code, detail and extra members that describe an exception."""
+    if isinstance(exc, Problem):
+        return exc.problem_code, str(exc.detail), exc.extra
+    if isinstance(exc, CatalogInvalid):
+        listed = [
+            {"file": p.file, "place": p.place, "line": p.line, "message": p.message}
+            for p in exc.problems
+        ]
+        count = len(listed)
+        detail = f"The catalog has {count} problem{'s' if count != 1 else ''}: " + "; ".join(
+            str(problem) for problem in exc.problems[:3]
+        )
+        return "catalog_invalid", detail, {"errors": listed}
+    if isinstance(exc, exceptions.ParseError):
+        return "invalid_json", f"{exc.detail} Send a valid JSON document.", {}
+    if isinstance(exc, exceptions.ValidationError):
+        return (
+            "invalid_parameter",
+            _validation_detail(exc.detail),
+            {"errors": _validation_list(exc.detail)},
+        )
+    if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+        return (
+            "authentication_required",
+            f"{exc.detail} Send 'Authorization: Token <key>' with a token from the admin.",
+            {},
+        )
+    if isinstance(exc, exceptions.PermissionDenied | DjangoPermissionDenied):
+        return "permission_denied", str(getattr(exc, "detail", "")) or "Not allowed.", {}
+    if isinstance(exc, exceptions.NotFound | Http404):
+        return "not_found", "Nothing is at this address: check the URL.", {}
+    if isinstance(exc, exceptions.MethodNotAllowed):
+        return "method_not_allowed", str(exc.detail), {}
+    if isinstance(exc, exceptions.NotAcceptable):
+        return "not_acceptable", "This API answers JSON: send 'Accept: application/json'.", {}
+    if isinstance(exc, exceptions.UnsupportedMediaType):
+        return "unsupported_media_type", str(exc.detail), {}
+    if isinstance(exc, exceptions.Throttled):
+        wait = int(exc.wait or 1)
+        return "rate_limited", f"Too many requests: retry in {wait} seconds.", {}
+    if isinstance(exc, RequestDataTooBig):
+        return "body_too_large", "The request body is too large: send a smaller one.", {}
+    if isinstance(exc, OperationalError):
+        return "service_unavailable", "The catalog database is unavailable: retry shortly.", {}
+    return "internal_error", "The portal failed to answer: retry, or report the request_id.", {}
+
+
+def _validation_detail(detail: Any) -> str:
+    """A one-line message out of DRF's nested validation errors."""
+    if isinstance(detail, dict):
+        return " ".join(f"{name}: {_validation_detail(value)}" for name, value in detail.items())
+    if isinstance(detail, list):
+        return " ".join(_validation_detail(item) for item in detail)
+    return str(detail)
+
+
+def _validation_list(detail: Any, place: str = "") -> list[dict[str, str]]:
+    """DRF's nested validation errors as a flat list of {"place", "message"}."""
+    if isinstance(detail, dict):
+        return [
+            item
+            for name, value in detail.items()
+            for item in _validation_list(value, f"{place}.{name}" if place else str(name))
+        ]
+    if isinstance(detail, list):
+        return [item for value in detail for item in _validation_list(value, place)]
+    return [{"place": place, "message": str(detail)}]
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
+    """DRF's EXCEPTION_HANDLER: every failure becomes a problem details response."""
+    request = context["request"]
+    if isinstance(exc, NotModified):
+        return Response(status=304, headers={"ETag": exc.etag})
+    code, detail, extra = _problem_for(exc)
+    if code in ("internal_error", "service_unavailable") or isinstance(exc, DatabaseError):
+        logger.exception("API error %s on %s", request_id(request), request.path)
+    body = problem_body(request, code, detail, **extra)
+    headers = {}
+    if isinstance(exc, exceptions.Throttled):
+        headers["Retry-After"] = str(int(exc.wait or 1))
+    if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+        headers["WWW-Authenticate"] = 'Token realm="api"'
+    if isinstance(exc, exceptions.MethodNotAllowed) and context.get("view") is not None:
+        headers["Allow"] = ", ".join(context["view"].allowed_methods)
+    return Response(body, status=body["status"], headers=headers, content_type=PROBLEM_CONTENT_TYPE)

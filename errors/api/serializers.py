@@ -1,0 +1,252 @@
+"""What the API says about services and error codes, and the shapes it accepts.
+
+Entries are read-only here: the catalog changes through catalog files (`PUT
+services/<slug>/catalog/`) and the admin, never field by field.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from errors.models import ErrorCode
+
+MAX_IDENTIFY_HEADERS = 100
+
+
+class CategoryRefSerializer(serializers.Serializer):
+    """A category as entries name it."""
+
+    slug = serializers.CharField()
+    name = serializers.CharField()
+
+
+class CategorySerializer(CategoryRefSerializer):
+    """A category of a service, in the order its page shows them."""
+
+    description = serializers.CharField()
+
+
+class AbsoluteUrlField(serializers.Field):
+    """The absolute URL of the object's page, built from the request."""
+
+    def __init__(self, **kwargs: Any):
+        kwargs["source"] = "*"
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Any) -> str:
+        return self.context["request"].build_absolute_uri(value.get_absolute_url())
+
+
+extend_schema_field({"type": "string", "format": "uri"})(AbsoluteUrlField)
+
+
+class ErrorEntrySerializer(serializers.Serializer):
+    """An entry as every answer lists it: enough to branch on and to link to its page."""
+
+    service = serializers.SlugField(source="service.slug", help_text="The service's slug.")
+    code = serializers.CharField()
+    http_status = serializers.IntegerField(allow_null=True, min_value=100, max_value=599)
+    title = serializers.CharField()
+    summary = serializers.CharField()
+    category = CategoryRefSerializer(allow_null=True)
+    retry = serializers.ChoiceField(choices=ErrorCode.Retry.choices)
+    lifecycle = serializers.ChoiceField(choices=ErrorCode.Lifecycle.choices)
+    lifecycle_since = serializers.CharField()
+    replaced_by = serializers.CharField(
+        source="replaced_by.code", allow_null=True, help_text="The code to use instead."
+    )
+    aliases = serializers.ListField(child=serializers.CharField())
+    tags = serializers.ListField(child=serializers.CharField())
+    html_url = AbsoluteUrlField(help_text="The entry's page in the portal, for people.")
+
+
+class ExampleSerializer(serializers.Serializer):
+    """An example body or code sample of an entry."""
+
+    title = serializers.CharField()
+    description = serializers.CharField()
+    language = serializers.CharField()
+    body = serializers.CharField()
+
+
+class ErrorDetailSerializer(ErrorEntrySerializer):
+    """One entry with everything its page shows."""
+
+    description = serializers.CharField(help_text="Markdown.")
+    description_html = serializers.CharField(help_text="The description, as sanitised HTML.")
+    resolution = serializers.CharField(help_text="Markdown: what the caller should do.")
+    resolution_html = serializers.CharField()
+    details_shape = serializers.CharField()
+    messages = serializers.ListField(child=serializers.CharField())
+    examples = ExampleSerializer(many=True)
+    published = serializers.BooleanField()
+    updated_at = serializers.DateTimeField()
+
+
+class IdentifiedEntrySerializer(ErrorEntrySerializer):
+    """An entry identify matched, with how sure it is and why."""
+
+    confidence = serializers.FloatField(min_value=0, max_value=1)
+    reason = serializers.CharField()
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        # `instance` is an errors.identify.Identification: the entry plus two members.
+        data = ErrorEntrySerializer(instance.error, context=self.context).data
+        data["confidence"] = instance.confidence
+        data["reason"] = instance.reason
+        return data
+
+
+class EnvelopeFieldSerializer(serializers.Serializer):
+    """One documented field of a service's error body."""
+
+    name = serializers.CharField()
+    type = serializers.CharField(required=False)
+    description = serializers.CharField(required=False)
+
+
+class EnvelopeSerializer(serializers.Serializer):
+    """How a service's error bodies look, and where the code, message, ... sit in them."""
+
+    example = serializers.CharField(source="envelope_example")
+    fields = EnvelopeFieldSerializer(source="envelope_fields", many=True)
+    code_pointer = serializers.CharField()
+    message_pointer = serializers.CharField()
+    details_pointer = serializers.CharField()
+    request_id_pointer = serializers.CharField()
+    status_pointer = serializers.CharField()
+    status_only = serializers.BooleanField(
+        source="is_status_only", help_text="True when clients tell errors apart by status."
+    )
+
+
+class ServiceSerializer(serializers.Serializer):
+    """A service with its envelope, categories and how many codes it documents."""
+
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+    summary = serializers.CharField()
+    error_count = serializers.IntegerField(help_text="Codes visible to the caller.")
+    envelope = EnvelopeSerializer(source="*")
+    categories = CategorySerializer(many=True)
+    html_url = AbsoluteUrlField()
+
+
+class ServiceDetailSerializer(ServiceSerializer):
+    """A service with its prose too."""
+
+    description = serializers.CharField(help_text="Markdown.")
+    description_html = serializers.CharField()
+    owner_team = serializers.CharField()
+    contact = serializers.CharField()
+    base_url = serializers.CharField()
+    code_pattern = serializers.CharField()
+    stability = serializers.CharField(help_text="Markdown.")
+    stability_html = serializers.CharField()
+
+
+@extend_schema_field({"type": "string"})
+class HeaderValueField(serializers.Field):
+    """A header value as sent: any text (identify only reads Content-Type)."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            raise serializers.ValidationError("Send every header value as a string.")
+        return data
+
+    def to_representation(self, value: str) -> str:
+        return value
+
+
+class IdentifyRequestSerializer(serializers.Serializer):
+    """What a tool saw: a status, headers and a body, and maybe which service sent it."""
+
+    status = serializers.IntegerField(required=False, allow_null=True, min_value=100, max_value=599)
+    headers = serializers.DictField(
+        child=HeaderValueField(),
+        required=False,
+        help_text="Response headers; Content-Type decides whether a string body is JSON.",
+    )
+    body = serializers.JSONField(
+        allow_null=True,
+        help_text="The response body: a JSON value, or the raw text as a string.",
+    )
+    service = serializers.SlugField(
+        required=False, allow_blank=True, help_text="Only consider this service's codes."
+    )
+
+    def validate_headers(self, value: dict[str, str]) -> dict[str, str]:
+        if len(value) > MAX_IDENTIFY_HEADERS:
+            raise serializers.ValidationError(
+                f"Send at most {MAX_IDENTIFY_HEADERS} headers: only Content-Type is read."
+            )
+        return {name.lower(): text for name, text in value.items()}
+
+
+class IdentifyResponseSerializer(serializers.Serializer):
+    """Identify's answer."""
+
+    results = IdentifiedEntrySerializer(many=True)
+
+
+class PageSerializer(serializers.Serializer):
+    """A page of search results."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = ErrorEntrySerializer(many=True)
+
+
+class LookupResponseSerializer(serializers.Serializer):
+    """Every entry with the looked-up code or alias."""
+
+    count = serializers.IntegerField()
+    results = ErrorEntrySerializer(many=True)
+
+
+class ServiceListSerializer(serializers.Serializer):
+    """Every service."""
+
+    count = serializers.IntegerField()
+    results = ServiceSerializer(many=True)
+
+
+class ServiceChangesSerializer(serializers.Serializer):
+    """What publishing a catalog did (or, with dry_run, would do)."""
+
+    service = serializers.SlugField()
+    created = serializers.BooleanField()
+    service_changed = serializers.BooleanField()
+    added = serializers.ListField(child=serializers.CharField())
+    changed = serializers.ListField(child=serializers.CharField())
+    removed = serializers.ListField(child=serializers.CharField())
+    unchanged = serializers.IntegerField()
+    categories_changed = serializers.BooleanField()
+    guides_changed = serializers.BooleanField()
+    dry_run = serializers.BooleanField()
+
+
+class ProblemItemSerializer(serializers.Serializer):
+    """One thing to fix: a catalog problem or an invalid field."""
+
+    place = serializers.CharField()
+    message = serializers.CharField()
+    file = serializers.CharField(required=False)
+    line = serializers.IntegerField(required=False, allow_null=True)
+
+
+class ProblemSerializer(serializers.Serializer):
+    """RFC 9457 problem details, as every error of this API is sent."""
+
+    type = serializers.URLField(help_text="The page of this code in the portal catalog.")
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    detail = serializers.CharField(help_text="What went wrong and what to change.")
+    code = serializers.CharField(help_text="The stable code to branch on.")
+    request_id = serializers.CharField(help_text="Also sent as the X-Request-ID header.")
+    errors = ProblemItemSerializer(many=True, required=False)

@@ -1,0 +1,25 @@
+"""The API's addresses, under /api/v1/ (namespace `api`)."""
+
+from __future__ import annotations
+
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView
+
+from errors.api import views
+
+app_name = "api"
+
+urlpatterns = [
+    path("services/", views.ServiceListView.as_view(), name="services"),
+    path("services/<slug:slug>/", views.ServiceDetailView.as_view(), name="service"),
+    path(
+        "services/<slug:slug>/errors/<str:code>/",
+        views.ErrorDetailView.as_view(),
+        name="error",
+    ),
+    path("services/<slug:slug>/catalog/", views.CatalogView.as_view(), name="catalog"),
+    path("errors/", views.ErrorListView.as_view(), name="errors"),
+    path("lookup/", views.LookupView.as_view(), name="lookup"),
+    path("identify/", views.IdentifyView.as_view(), name="identify"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+]

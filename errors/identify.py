@@ -1,0 +1,436 @@
+"""Raw error response -> the catalog entries it most likely is, best first.
+
+A log pipeline hands over what it saw (an HTTP status, a body, maybe the service) and
+gets back entries, each with a confidence from 0 to 1 and the reason it matched:
+
+- *code field*: the body carries a code or alias of a service at its `code_pointer`;
+- *typical message*: the text at the service's `message_pointer` is one of an entry's
+  typical messages, with its concrete values (numbers, quoted values, ids) changed;
+- *status-only service*: the service tells errors apart by HTTP status alone, and has an
+  entry for this status;
+- *documented example*: the body has the shape (the same keys) of an entry's example.
+
+The matchers are built once per catalog version (see `errors.catalog_version`) and kept
+in memory, indexed by code key and message skeleton, so a call costs no table scan.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import threading
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from errors.catalog import resolve_pointer, split_http_example
+from errors.catalog_version import catalog_version
+from errors.models import ErrorCode, Example, Service, code_key
+
+# Weights of the signals; a second, independent signal raises the confidence further.
+CODE_FIELD = 0.95
+ALIAS_FIELD = 0.9
+DOCUMENTED_CODE_FIELD = 0.9
+TYPICAL_MESSAGE = 0.85
+SIMILAR_MESSAGE = 0.7
+STATUS_ONLY_IN_ENVELOPE = 0.6
+STATUS_ONLY = 0.4
+STATUS_IN_ENVELOPE = 0.35
+EXAMPLE_SHAPE = 0.3
+STATUS_DISAGREES = 0.6  # factor applied when the entry's status is not the one seen
+SIMILARITY_CUTOFF = 0.8
+MAX_TEXT = 2000  # characters of a message compared; longer texts are cut
+MAX_SHARED_MESSAGE = 20  # entries one typical message may point at
+RAREST_WORDS = 3  # similar messages are looked for among those sharing these words
+MAX_SIMILARITY_CANDIDATES = 500
+
+UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I)
+QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|`[^`]*`|<[^<>]*>")
+TOKEN_ID = re.compile(r"\b[a-z]+_[A-Za-z0-9]*\d[A-Za-z0-9]*\b|\b[0-9a-f]{12,}\b", re.I)
+NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+class UnknownService(LookupError):
+    """`service` names no service in the catalog."""
+
+
+def message_skeleton(text: str) -> str:
+    """A message with its concrete values replaced by wildcards, for comparing.
+
+    `Workspace 550e8400-... not found` and `Workspace 9b2f... not found` share a skeleton,
+    as do `File size (150 MB) exceeds 100 MB limit` and `(3 MB) exceeds 1 MB`.
+    """
+    text = text[:MAX_TEXT].strip().lower()
+    text = UUID.sub("{id}", text)
+    text = QUOTED.sub("{value}", text)
+    text = TOKEN_ID.sub("{id}", text)
+    text = NUMBER.sub("{n}", text)
+    text = re.sub(r"\.\.\.|…", "{value}", text)
+    return " ".join(text.rstrip(".!").split())
+
+
+def _words(skeleton: str) -> set[str]:
+    return {word for word in re.findall(r"[a-z][a-z_]+", skeleton) if word not in PLACEHOLDERS}
+
+
+PLACEHOLDERS = {"id", "value", "n"}
+
+
+def body_shape(body: Any) -> frozenset[str]:
+    """The key paths of a JSON object (two levels deep): what its shape is."""
+    if not isinstance(body, dict):
+        return frozenset()
+    keys = set()
+    for key, value in body.items():
+        keys.add(str(key))
+        if isinstance(value, dict):
+            keys.update(f"{key}/{inner}" for inner in value)
+    return frozenset(keys)
+
+
+@dataclass
+class ServiceMatcher:
+    """Everything identify needs to know about one service, precomputed."""
+
+    slug: str
+    code_pointers: tuple[tuple[str, float], ...]
+    message_pointer: str
+    status_pointer: str
+    envelope_pointers: tuple[str, ...]
+    status_only: bool
+    by_code_key: dict[str, tuple[int, bool]] = field(default_factory=dict)
+    by_status: dict[int, int] = field(default_factory=dict)
+    by_skeleton: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    by_shape: dict[frozenset[str], set[int]] = field(default_factory=lambda: defaultdict(set))
+    by_word: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    status_of: dict[int, int | None] = field(default_factory=dict)
+
+    def add_message(self, pk: int, message: str) -> None:
+        """Index a typical message by its skeleton, and the skeleton by its words."""
+        skeleton = message_skeleton(message)
+        self.by_skeleton[skeleton].append(pk)
+        for word in _words(skeleton):
+            self.by_word[word].add(skeleton)
+
+    def similar_skeletons(self, skeleton: str) -> list[str]:
+        """Typical messages close to `skeleton`, compared only with those sharing its
+        rarest words, so a miss costs the same with 100 messages as with 100,000."""
+        pools = sorted(
+            (self.by_word[word] for word in _words(skeleton) if word in self.by_word), key=len
+        )
+        candidates: set[str] = set()
+        for pool in pools[:RAREST_WORDS]:
+            candidates.update(pool)
+            if len(candidates) >= MAX_SIMILARITY_CANDIDATES:
+                break
+        return difflib.get_close_matches(
+            skeleton, list(candidates)[:MAX_SIMILARITY_CANDIDATES], n=3, cutoff=SIMILARITY_CUTOFF
+        )
+
+    def envelope_fit(self, body: Any) -> float:
+        """The share of the envelope's fields that the body has (0 when not an object)."""
+        if not isinstance(body, dict) or not self.envelope_pointers:
+            return 0.0
+        found = sum(resolve_pointer(body, p) is not None for p in self.envelope_pointers)
+        return found / len(self.envelope_pointers)
+
+
+def _documented_code_pointers(service: Service) -> list[str]:
+    """Pointers of envelope fields named `code` that `code_pointer` does not cover.
+
+    A status-only service may still send a code in a few exceptions (AISafe's
+    `{"code": "EMAIL_NOT_VERIFIED"}`); its envelope documents that field.
+    """
+    pointers = []
+    for item in service.envelope_fields or []:
+        name = str(item.get("name", "")) if isinstance(item, dict) else ""
+        if re.fullmatch(r"[\w.]*code", name) and not name.endswith("status_code"):
+            pointer = "/" + name.replace(".", "/")
+            if pointer != service.code_pointer:
+                pointers.append(pointer)
+    return pointers
+
+
+def _matcher_for(service: Service) -> ServiceMatcher:
+    code_pointers = [(service.code_pointer, CODE_FIELD)] if service.code_pointer else []
+    code_pointers += [(p, DOCUMENTED_CODE_FIELD) for p in _documented_code_pointers(service)]
+    envelope = tuple(
+        p for p in (service.code_pointer, service.message_pointer, service.status_pointer) if p
+    )
+    return ServiceMatcher(
+        slug=service.slug,
+        code_pointers=tuple(code_pointers),
+        message_pointer=service.message_pointer,
+        status_pointer=service.status_pointer,
+        envelope_pointers=envelope,
+        status_only=service.is_status_only,
+    )
+
+
+def build_matchers() -> dict[str, ServiceMatcher]:
+    """Read the whole catalog once (three queries) into per-service matchers."""
+    services = {service.pk: _matcher_for(service) for service in Service.objects.all()}
+    rows = ErrorCode.objects.values_list(
+        "pk", "service_id", "code", "code_key", "http_status", "aliases", "messages"
+    )
+    for pk, service_id, code, key, status, aliases, messages in rows.iterator(chunk_size=2000):
+        matcher = services[service_id]
+        matcher.status_of[pk] = status
+        matcher.by_code_key[key] = (pk, False)
+        for alias in aliases or []:
+            matcher.by_code_key.setdefault(code_key(str(alias)), (pk, True))
+        if status is not None and code == str(status):
+            matcher.by_status[status] = pk
+        for message in messages or []:
+            matcher.add_message(pk, str(message))
+    examples = Example.objects.filter(language__in=["json", "http"]).values_list(
+        "error_id", "error__service_id", "language", "body"
+    )
+    for error_id, service_id, language, text in examples.iterator(chunk_size=2000):
+        body = parse_body(split_http_example(text)[1] if language == "http" else text)
+        shape = body_shape(body)
+        if shape:
+            services[service_id].by_shape[shape].add(error_id)
+    return {matcher.slug: matcher for matcher in services.values()}
+
+
+_cache_lock = threading.Lock()
+_cache: dict[str, dict[str, ServiceMatcher]] = {}
+
+
+def matchers() -> dict[str, ServiceMatcher]:
+    """The matchers of the current catalog version, built on first use after a change."""
+    version = catalog_version()
+    cached = _cache.get(version)
+    if cached is not None:
+        return cached
+    # One thread builds (about a second at 100,000 codes); the others wait for its result
+    # rather than all reading the whole catalog at once.
+    with _cache_lock:
+        cached = _cache.get(version)
+        if cached is None:
+            cached = build_matchers()
+            _cache.clear()
+            _cache[version] = cached
+    return cached
+
+
+class PlainText(str):
+    """A body known not to be JSON (its Content-Type said so): never parsed."""
+
+
+def parse_body(body: Any) -> Any:
+    """A body as identify reads it: JSON text is parsed, other text stays text."""
+    if isinstance(body, PlainText):
+        return str(body)
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", "replace")
+    if isinstance(body, str):
+        text = body.strip()
+        if text[:1] in ("{", "["):
+            try:
+                return json.loads(text)
+            except (ValueError, RecursionError):  # not JSON, or nested past Python's limit
+                return body
+    return body
+
+
+@dataclass
+class Identification:
+    """One candidate entry, with how sure identify is and why."""
+
+    error: ErrorCode
+    confidence: float
+    reason: str
+
+
+@dataclass
+class _Candidate:
+    signals: list[tuple[float, str]] = field(default_factory=list)
+
+    @property
+    def confidence(self) -> float:
+        # Independent signals combine like probabilities: 0.6 and 0.3 make 0.72.
+        doubt = 1.0
+        for weight, _ in self.signals:
+            doubt *= 1.0 - weight
+        return round(min(1.0 - doubt, 0.99), 3)
+
+    @property
+    def reason(self) -> str:
+        ordered = sorted(self.signals, key=lambda signal: -signal[0])
+        return "; ".join(dict.fromkeys(reason for _, reason in ordered))
+
+
+def _agree(weight: float, matcher: ServiceMatcher, pk: int, status: int | None) -> float:
+    """Lower a signal's weight when the entry's HTTP status is not the one seen."""
+    expected = matcher.status_of.get(pk)
+    if status is not None and expected is not None and expected != status:
+        return weight * STATUS_DISAGREES
+    return weight
+
+
+def _body_status(matcher: ServiceMatcher, body: Any) -> int | None:
+    value = resolve_pointer(body, matcher.status_pointer) if isinstance(body, dict) else None
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    return value if isinstance(value, int) and 100 <= value <= 599 else None
+
+
+def _match_service(
+    matcher: ServiceMatcher, body: Any, status: int | None, found: dict[int, _Candidate]
+) -> None:
+    status = status or _body_status(matcher, body)
+    fit = matcher.envelope_fit(body)
+    scale = 0.8 + 0.2 * fit  # a body that has the whole envelope is more surely this service
+
+    def add(pk: int, weight: float, reason: str) -> None:
+        found.setdefault(pk, _Candidate()).signals.append(
+            (_agree(weight, matcher, pk, status) * scale, reason)
+        )
+
+    matched_code = False
+    if isinstance(body, dict):
+        for pointer, weight in matcher.code_pointers:
+            value = resolve_pointer(body, pointer)
+            if isinstance(value, str | int) and not isinstance(value, bool):
+                hit = matcher.by_code_key.get(code_key(str(value)))
+                if hit:
+                    pk, via_alias = hit
+                    matched_code = True
+                    if via_alias:
+                        add(pk, ALIAS_FIELD, f"code field {pointer} holds the alias {value!r}")
+                    else:
+                        add(pk, weight, f"code field {pointer}")
+    message = _message_of(matcher, body)
+    if message:
+        _match_message(matcher, message, add)
+    if status is not None and status in matcher.by_status and not matched_code:
+        pk = matcher.by_status[status]
+        if matcher.status_only:
+            weight = STATUS_ONLY_IN_ENVELOPE if fit else STATUS_ONLY
+            add(pk, weight, "status-only service: its entry for this HTTP status")
+        elif fit:
+            add(pk, STATUS_IN_ENVELOPE, "the body has this service's envelope; status entry")
+    shape = body_shape(body)
+    for pk in matcher.by_shape.get(shape, ()) if shape else ():
+        if status is None or matcher.status_of.get(pk) in (None, status):
+            add(pk, EXAMPLE_SHAPE, "same shape as a documented example")
+
+
+def _message_of(matcher: ServiceMatcher, body: Any) -> str:
+    if isinstance(body, str):
+        return body
+    if isinstance(body, dict) and matcher.message_pointer:
+        value = resolve_pointer(body, matcher.message_pointer)
+        return value if isinstance(value, str) else ""
+    return ""
+
+
+def _match_message(matcher: ServiceMatcher, message: str, add) -> None:
+    skeleton = message_skeleton(message)
+    if not skeleton or not matcher.by_skeleton:
+        return
+    exact = matcher.by_skeleton.get(skeleton)
+    if exact:
+        # A message that dozens of entries share tells none of them apart.
+        for pk in exact[:MAX_SHARED_MESSAGE]:
+            add(pk, TYPICAL_MESSAGE, "typical message")
+        return
+    for typical in matcher.similar_skeletons(skeleton):
+        ratio = difflib.SequenceMatcher(None, skeleton, typical).ratio()
+        for pk in matcher.by_skeleton[typical]:
+            add(pk, SIMILAR_MESSAGE * ratio, f"similar to a typical message ({ratio:.0%})")
+
+
+def identify(
+    body: Any,
+    *,
+    status: int | None = None,
+    service: str | None = None,
+    user=None,
+    limit: int = 10,
+) -> list[Identification]:
+    """The entries a raw error response most likely is, best first.
+
+    `body` is a parsed JSON value or text (JSON text is parsed; an `HTTP/1.1 ...` dump is
+    split into status and body). `service` restricts the search to one service's slug.
+    """
+    if isinstance(body, str) and re.match(r"\s*HTTP/[\d.]+\s+\d{3}", body):
+        seen_status, body = split_http_example(body)
+        status = status or seen_status
+    body = parse_body(body)
+    index = matchers()
+    if service:
+        if service not in index:
+            raise UnknownService(service)
+        chosen = [index[service]]
+    else:
+        chosen = list(index.values())
+    found: dict[int, _Candidate] = {}
+    for matcher in chosen:
+        _match_service(matcher, body, status, found)
+    if not found:
+        return []
+    # Only the best few are read from the database; twice the limit leaves room for
+    # drafts the caller may not see.
+    best = sorted(found.items(), key=lambda item: -item[1].confidence)[: limit * 2]
+    rows = ErrorCode.objects.visible_to(user).select_related("service", "category", "replaced_by")
+    errors = rows.in_bulk([pk for pk, _ in best])
+    ranked = sorted(
+        (
+            Identification(errors[pk], candidate.confidence, candidate.reason)
+            for pk, candidate in best
+            if pk in errors
+        ),
+        key=lambda item: (-item.confidence, item.error.service.slug, item.error.order),
+    )
+    return ranked[:limit]
+
+
+def lookup_codes(
+    code: str, *, service: str | None = None, status: int | None = None, user=None
+) -> list[ErrorCode]:
+    """Every visible entry spelt `code` or with it as an alias, across services.
+
+    Case, `_`, `-` and spaces are ignored (`pipeline-timeout` finds `PIPELINE_TIMEOUT`);
+    entries whose own code matches come before those matched by an alias.
+    """
+    key = code_key(code)
+    index = matchers()
+    if service and service not in index:
+        raise UnknownService(service)
+    chosen = [index[service]] if service else list(index.values())
+    found = {
+        hit[0]: hit[1] for matcher in chosen if (hit := matcher.by_code_key.get(key)) is not None
+    }
+    if not found:
+        return []
+    rows = ErrorCode.objects.visible_to(user).select_related("service", "category", "replaced_by")
+    if status is not None:
+        rows = rows.filter(http_status=status)
+    errors = rows.in_bulk(list(found)).values()
+    return sorted(errors, key=lambda error: (found[error.pk], error.service.slug))
+
+
+def find_entry(service: str, code: str, *, user=None) -> ErrorCode | None:
+    """The entry of `service` named `code` (ignoring case and `_-` spaces) or by an alias.
+
+    A code spelt exactly (but for case) wins over one that only shares its key.
+    """
+    key = code_key(code)
+    rows = (
+        ErrorCode.objects.visible_to(user)
+        .select_related("service", "category", "replaced_by")
+        .prefetch_related("examples")
+    )
+    named = sorted(
+        rows.filter(service__slug=service, code_key=key),
+        key=lambda error: error.code.lower() != code.lower(),
+    )
+    if named:
+        return named[0]
+    index = matchers().get(service)
+    hit = index.by_code_key.get(key) if index else None
+    return rows.filter(pk=hit[0]).first() if hit else None

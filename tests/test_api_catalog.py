@@ -1,0 +1,205 @@
+"""GET and PUT services/<slug>/catalog/: export, and publishing with a token."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+from django.contrib.auth.models import Permission, User
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from errors.identify import identify
+from errors.models import ErrorCode, Service
+from tests.conftest import MINIMAL
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/services/shop/catalog/"
+PROBLEM = "application/problem+json"
+
+
+@pytest.fixture(autouse=True)
+def recheck_on_writes_only(settings):
+    settings.PORTAL_CATALOG_RECHECK_SECONDS = 3600
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+def token_for(user: User) -> str:
+    return "Token " + Token.objects.create(user=user).key
+
+
+@pytest.fixture
+def editor_token(db) -> str:
+    """The token of a user allowed to change error codes (a service's CI user)."""
+    user = User.objects.create_user("ci-shop")
+    user.user_permissions.add(Permission.objects.get(codename="change_errorcode"))
+    return token_for(user)
+
+
+def put(api, body: str, token: str | None = None, content_type="application/yaml", query=""):
+    headers = {"HTTP_AUTHORIZATION": token} if token else {}
+    return api.put(URL + query, body, content_type=content_type, **headers)
+
+
+def test_publish_creates_the_service(api, editor_token):
+    response = put(api, MINIMAL, editor_token)
+    assert response.status_code == 201
+    data = response.json()
+    assert data["created"] is True
+    assert data["added"] == ["NOT_FOUND", "OLD_NAME"]
+    assert data["dry_run"] is False
+    assert Service.objects.filter(slug="shop").exists()
+
+
+def test_publish_again_reports_changes_and_removals(api, editor_token):
+    put(api, MINIMAL, editor_token)
+    changed = MINIMAL.replace("title: Not found", "title: Nothing here")
+    data = put(api, changed, editor_token).json()
+    assert (data["created"], data["changed"], data["unchanged"]) == (False, ["NOT_FOUND"], 1)
+
+
+def test_publish_json_body(api, editor_token):
+    text = json.dumps(yaml.safe_load(MINIMAL))
+    response = put(api, text, editor_token, content_type="application/json")
+    assert response.status_code == 201
+
+
+def test_dry_run_writes_nothing(api, editor_token):
+    data = put(api, MINIMAL, editor_token, query="?dry_run=1").json()
+    assert data["dry_run"] is True
+    assert data["added"] == ["NOT_FOUND", "OLD_NAME"]
+    assert not Service.objects.filter(slug="shop").exists()
+
+
+def test_dry_run_value_must_be_a_yes_or_no(api, editor_token):
+    response = put(api, MINIMAL, editor_token, query="?dry_run=maybe")
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_parameter"
+
+
+def test_publish_is_seen_by_identify_at_once(api, editor_token):
+    put(api, MINIMAL, editor_token)
+    identify({"error": {"code": "NOT_FOUND"}})
+    renamed = MINIMAL.replace("title: Not found", "title: Gone")
+    put(api, renamed, editor_token)
+    assert identify({"error": {"code": "NOT_FOUND"}})[0].error.title == "Gone"
+
+
+def test_without_credentials_is_401(api, db):
+    response = put(api, MINIMAL)
+    assert response.status_code == 401
+    assert response["Content-Type"] == PROBLEM
+    assert response["WWW-Authenticate"].startswith("Token")
+    assert response.json()["code"] == "authentication_required"
+
+
+def test_unknown_token_is_401(api, db):
+    response = put(api, MINIMAL, "Token not-a-real-token")
+    assert response.status_code == 401
+    assert response.json()["code"] == "authentication_required"
+
+
+def test_user_without_permission_is_403(api, db):
+    response = put(api, MINIMAL, token_for(User.objects.create_user("reader")))
+    assert response.status_code == 403
+    body = response.json()
+    assert body["code"] == "permission_denied"
+    assert "errors.change_errorcode" in body["detail"]
+
+
+def test_invalid_catalog_is_422_with_every_problem(api, editor_token):
+    broken = MINIMAL.replace("http_status: 404\n    category: auth", "http_status: 99")
+    response = put(api, broken, editor_token)
+    assert response.status_code == 422
+    assert response["Content-Type"] == PROBLEM
+    body = response.json()
+    assert body["code"] == "catalog_invalid"
+    assert body["errors"][0]["file"] == "shop.yaml"
+    assert body["errors"][0]["line"]
+    assert "99" in body["errors"][0]["message"]
+    assert not Service.objects.filter(slug="shop").exists()
+
+
+def test_catalog_of_another_service_is_refused(api, editor_token):
+    response = api.put(
+        "/api/v1/services/other/catalog/",
+        MINIMAL,
+        content_type="application/yaml",
+        HTTP_AUTHORIZATION=editor_token,
+    )
+    assert response.status_code == 422
+    assert "not of 'other'" in response.json()["errors"][0]["message"]
+
+
+def test_not_yaml_is_422(api, editor_token):
+    response = put(api, "service: [unclosed", editor_token)
+    assert response.status_code == 422
+    assert "not valid YAML or JSON" in response.json()["errors"][0]["message"]
+
+
+def test_not_utf8_is_422(api, editor_token):
+    response = put(api, "caf\xe9".encode("latin-1"), editor_token)
+    assert response.status_code == 422
+    assert "UTF-8" in response.json()["detail"]
+
+
+def test_wrong_content_type_is_415(api, editor_token):
+    response = put(api, MINIMAL, editor_token, content_type="text/csv")
+    assert response.status_code == 415
+    assert response.json()["code"] == "unsupported_media_type"
+
+
+def test_export_json_by_default(api, demo, django_assert_num_queries):
+    api.get("/api/v1/services/")
+    with django_assert_num_queries(5):  # the service, then export_catalog's 4 reads
+        response = api.get("/api/v1/services/aisafe/catalog/")
+    assert response["Content-Type"].startswith("application/json")
+    assert response["ETag"]
+    data = response.json()
+    assert data["service"]["slug"] == "aisafe"
+    assert len(data["errors"]) == ErrorCode.objects.filter(service__slug="aisafe").count()
+
+
+def test_export_yaml(api, demo):
+    response = api.get("/api/v1/services/aisafe/catalog/?format=yaml")
+    assert response["Content-Type"].startswith("application/yaml")
+    assert yaml.safe_load(response.content)["service"]["slug"] == "aisafe"
+
+
+def test_export_round_trips_through_publish(api, demo, editor_token):
+    text = api.get("/api/v1/services/synthesis/catalog/?format=yaml").content.decode()
+    response = api.put(
+        "/api/v1/services/synthesis/catalog/",
+        text,
+        content_type="application/yaml",
+        HTTP_AUTHORIZATION=editor_token,
+    )
+    data = response.json()
+    assert (data["added"], data["changed"], data["removed"]) == ([], [], [])
+
+
+def test_export_bad_format_and_unknown_service(api, demo):
+    response = api.get("/api/v1/services/aisafe/catalog/?format=xml")
+    assert (response.status_code, response.json()["code"]) == (400, "invalid_parameter")
+    response = api.get("/api/v1/services/nope/catalog/")
+    assert (response.status_code, response.json()["code"]) == (404, "not_found")
+
+
+def test_unpaired_surrogate_escapes_are_refused(api, editor_token):
+    text = json.dumps(yaml.safe_load(MINIMAL)).replace('"Shop"', '"Sh\\udb20op"')
+    response = put(api, text, editor_token, content_type="application/json")
+    assert response.status_code == 422
+    assert "Unicode" in response.json()["errors"][0]["message"]
+    assert not Service.objects.filter(slug="shop").exists()
+
+
+def test_deeply_nested_catalog_is_422_not_a_crash(api, editor_token):
+    response = put(api, "service: " + "[" * 20_000 + "]" * 20_000, editor_token)
+    assert response.status_code == 422
+    assert "nested too deeply" in response.json()["detail"]

@@ -1,0 +1,256 @@
+"""errors.identify: raw error responses -> catalog entries, and code lookups."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from errors import identify as identification
+from errors.catalog import import_catalog_text, split_http_example
+from errors.catalog_version import catalog_version
+from errors.identify import (
+    PlainText,
+    UnknownService,
+    find_entry,
+    identify,
+    lookup_codes,
+    message_skeleton,
+)
+from errors.models import ErrorCode, Example
+from tests.conftest import MINIMAL
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def always_recheck(settings):
+    """Re-read the catalog fingerprint on every call, so counts and changes are exact."""
+    settings.PORTAL_CATALOG_RECHECK_SECONDS = 0
+
+
+def best(body, **kwargs) -> tuple[str, str]:
+    results = identify(body, **kwargs)
+    assert results, "nothing identified"
+    return results[0].error.service.slug, results[0].error.code
+
+
+def test_every_demo_example_body_identifies_its_own_entry_first(demo):
+    examples = Example.objects.filter(language__in=["json", "http"]).select_related(
+        "error__service"
+    )
+    checked = 0
+    for example in examples:
+        if example.language == "http":
+            status, body = split_http_example(example.body)
+        else:
+            status, body = example.error.http_status, example.body
+        found = identify(body, status=status)
+        wanted = (example.error.service.slug, example.error.code)
+        assert found, f"{wanted}: nothing identified"
+        assert (found[0].error.service.slug, found[0].error.code) == wanted, (
+            f"{wanted} identified as {[(r.error.code, r.confidence) for r in found[:3]]}"
+        )
+        checked += 1
+    services = {example.error.service.slug for example in examples}
+    assert {"aisafe", "elder-signals", "sigsentry", "synthesis", "portal"} <= services
+    assert checked == examples.count() >= 35
+
+
+def test_code_field_is_a_confident_match(demo):
+    found = identify({"code": "NOT_FOUND", "message": "Workspace 1 not found"}, status=404)
+    assert (found[0].error.service.slug, found[0].error.code) == ("synthesis", "NOT_FOUND")
+    assert found[0].confidence >= 0.9
+    assert "code field /code" in found[0].reason
+
+
+def test_message_only_service_is_identified_by_its_typical_message(demo):
+    body = {"error": "Bad Request", "message": "weight must be between 0 and 1", "status": 400}
+    found = identify(body)
+    assert (found[0].error.service.slug, found[0].error.code) == (
+        "elder-signals",
+        "INVALID_WEIGHT",
+    )
+    assert found[0].reason.startswith("typical message")
+
+
+def test_changed_numbers_quotes_and_ids_still_match_the_typical_message(demo):
+    body = {
+        "code": "SOURCES_NOT_READY",
+        "message": "7 source(s) are not yet processed: Calls. Wait for processing to complete "
+        "before synthesizing.",
+    }
+    assert best(json.dumps(body)) == ("synthesis", "SOURCES_NOT_READY")
+    assert best({"message": "weight must be between 2 and 9", "status": 400}) == (
+        "elder-signals",
+        "INVALID_WEIGHT",
+    )
+
+
+def test_status_only_service_answers_its_status_entry(demo):
+    assert best('{"detail": "Something else entirely"}', status=404, service="aisafe") == (
+        "aisafe",
+        "404",
+    )
+    found = identify({"detail": "Assessment not found"}, status=404)
+    assert found[0].error.code == "404"
+    assert "status-only service" in found[0].reason
+
+
+def test_aisafe_auth_exception_code_is_found_through_its_documented_code_field(demo):
+    found = identify({"code": "EMAIL_NOT_VERIFIED"}, status=403)
+    assert (found[0].error.service.slug, found[0].error.code) == ("aisafe", "EMAIL_NOT_VERIFIED")
+    assert "code field /code" in found[0].reason
+
+
+def test_alias_in_the_code_field_answers_the_current_entry(demo):
+    error = ErrorCode.objects.get(service__slug="synthesis", code="NOT_FOUND")
+    error.aliases = ["WORKSPACE_MISSING"]
+    error.save()
+    found = identify({"code": "workspace_missing"})
+    assert found[0].error == error
+    assert "alias" in found[0].reason
+
+
+def test_plain_text_body_is_read_as_a_message(demo):
+    assert best("signal not found") == ("elder-signals", "SIGNAL_NOT_FOUND")
+
+
+def test_plain_text_that_looks_like_json_is_not_parsed_when_marked(demo):
+    assert identify(PlainText('{"code": "NOT_FOUND"}')) == []
+
+
+def test_http_dump_is_split_into_status_and_body(demo):
+    dump = 'HTTP/1.1 404 Not Found\nContent-Type: application/json\n\n{"detail": "Gone"}'
+    assert best(dump, service="aisafe") == ("aisafe", "404")
+
+
+def test_confidences_are_between_0_and_1_and_sorted(demo):
+    found = identify({"detail": "Rate limit exceeded. Retry after 3s."}, status=429)
+    confidences = [item.confidence for item in found]
+    assert confidences == sorted(confidences, reverse=True)
+    assert all(0 < value <= 1 for value in confidences)
+
+
+def test_disagreeing_status_lowers_confidence(demo):
+    agreeing = identify({"code": "FORBIDDEN"}, status=403)[0].confidence
+    disagreeing = identify({"code": "FORBIDDEN"}, status=500)[0].confidence
+    assert disagreeing < agreeing
+
+
+def test_service_restricts_the_candidates(demo):
+    found = identify({"code": "NOT_FOUND"}, service="portal")
+    assert {item.error.service.slug for item in found} == {"portal"}
+
+
+def test_unknown_service_raises(demo):
+    with pytest.raises(UnknownService):
+        identify({"code": "X"}, service="no-such-service")
+
+
+def test_nothing_matches_an_unrelated_body(demo):
+    assert identify({"hello": "world"}) == []
+    assert identify(12) == []
+    assert identify("") == []
+
+
+def test_drafts_are_hidden_from_anonymous_callers(demo, admin_user):
+    ErrorCode.objects.filter(service__slug="synthesis", code="FORBIDDEN").update(published=False)
+    assert all(item.error.code != "FORBIDDEN" for item in identify({"code": "FORBIDDEN"}))
+    assert identify({"code": "FORBIDDEN"}, user=admin_user)[0].error.code == "FORBIDDEN"
+
+
+def test_warm_identify_costs_two_queries(demo, django_assert_num_queries):
+    identify({"code": "FORBIDDEN"})
+    # The fingerprint (re-read on every call in these tests) and the matched rows.
+    with django_assert_num_queries(2):
+        identify({"code": "FORBIDDEN"}, status=403)
+
+
+def test_between_rechecks_identify_costs_one_query(demo, settings, django_assert_num_queries):
+    settings.PORTAL_CATALOG_RECHECK_SECONDS = 3600
+    identify({"code": "FORBIDDEN"})
+    with django_assert_num_queries(1):
+        identify({"code": "FORBIDDEN"}, status=403)
+
+
+def test_matchers_are_reused_until_the_catalog_changes(demo):
+    first = identification.matchers()
+    assert identification.matchers() is first
+    error = ErrorCode.objects.get(service__slug="synthesis", code="FORBIDDEN")
+    error.messages = ["A brand new typical message"]
+    error.save()
+    assert identification.matchers() is not first
+    assert best("a brand new typical message") == ("synthesis", "FORBIDDEN")
+
+
+def test_bulk_import_is_noticed_without_signals(db):
+    import_catalog_text(MINIMAL, "shop.yaml")
+    before = catalog_version()
+    assert best({"error": {"code": "not_found"}}) == ("shop", "NOT_FOUND")
+    renamed = MINIMAL.replace("code: NOT_FOUND", "code: MISSING").replace(
+        "replaced_by: NOT_FOUND", "replaced_by: MISSING"
+    )
+    import_catalog_text(renamed.replace('"NOT_FOUND"', '"MISSING"'), "shop.yaml")
+    assert catalog_version() != before
+    assert best({"error": {"code": "missing"}}) == ("shop", "MISSING")
+
+
+def test_message_skeleton_replaces_concrete_values():
+    assert message_skeleton("Workspace 550e8400-e29b-41d4-a716-446655440000 not found") == (
+        "workspace {id} not found"
+    )
+    assert message_skeleton("File size (150 MB) exceeds 100 MB limit.") == (
+        "file size ({n} mb) exceeds {n} mb limit"
+    )
+    assert message_skeleton("Cannot transition from 'a' to \"b\"") == (
+        "cannot transition from {value} to {value}"
+    )
+    assert message_skeleton("request req_8f3a2 failed") == "request {id} failed"
+
+
+def test_lookup_finds_the_code_in_every_service_ignoring_case_and_separators(demo):
+    found = lookup_codes("not-found")
+    assert {(error.service.slug, error.code) for error in found} >= {
+        ("synthesis", "NOT_FOUND"),
+        ("portal", "not_found"),
+    }
+
+
+def test_lookup_filters_by_service_and_status(demo):
+    assert [e.service.slug for e in lookup_codes("NOT_FOUND", service="portal")] == ["portal"]
+    assert lookup_codes("NOT_FOUND", status=500) == []
+
+
+def test_lookup_matches_aliases_after_codes(demo):
+    alias_owner = ErrorCode.objects.get(service__slug="portal", code="not_found")
+    alias_owner.aliases = ["FORBIDDEN"]
+    alias_owner.save()
+    found = lookup_codes("forbidden")
+    assert found[-1] == alias_owner
+    assert {error.code.upper() for error in found[:-1]} == {"FORBIDDEN"}
+
+
+def test_lookup_of_unknown_service_raises(demo):
+    with pytest.raises(UnknownService):
+        lookup_codes("X", service="nope")
+
+
+def test_find_entry_prefers_the_exact_code_then_aliases(demo):
+    assert find_entry("synthesis", "not_found").code == "NOT_FOUND"
+    error = ErrorCode.objects.get(service__slug="synthesis", code="FORBIDDEN")
+    error.aliases = ["NO_ACCESS"]
+    error.save()
+    assert find_entry("synthesis", "no-access") == error
+    assert find_entry("synthesis", "nothing") is None
+    assert find_entry("nope", "FORBIDDEN") is None
+
+
+def test_a_reworded_message_is_found_by_similarity(demo):
+    found = identify({"error": "Not Found", "message": "signals not found", "status": 404})
+    assert found[0].error.code == "SIGNAL_NOT_FOUND"
+    assert found[0].reason.startswith("similar to a typical message")
+
+
+def test_limit_bounds_the_answer(demo):
+    assert len(identify({"detail": "x"}, status=404, limit=1)) == 1
