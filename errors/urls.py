@@ -9,6 +9,7 @@ app_name = "errors"
 urlpatterns = [
     path("", views.home, name="home"),
     path("search/", views.search, name="search"),
+    path("search/suggest/", views.suggest, name="suggest"),
     path("status/<int:status>/", views.status_page, name="status"),
     path("services/<slug:slug>/", views.service_page, name="service"),
     path("services/<slug:slug>/errors/<str:code>/", views.error_page, name="error"),

@@ -1,51 +1,96 @@
-"""HTML views: read the request, call one function, render."""
+"""HTML views: read the request, call one function in errors.pages, render."""
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
 
-from errors.models import ErrorCode, Guide, Service
-from errors.search import QueryError, parse_query, search_errors
+from errors import pages
+from errors.models import Guide
+from errors.search import QueryError
 
 
+@require_GET
 def home(request):
-    """Every service, with a search box."""
-    return render(request, "errors/home.html", {"services": Service.objects.all()})
+    """Every service with its code count, the latest changes and the search box."""
+    return render(request, "errors/home.html", {"page": pages.home_page(request.user)})
 
 
+@require_GET
 def search(request):
-    """The search page."""
+    """The search page; an exact, unique code goes straight to its page."""
+    page = pages.search_page(request.GET, request.user)
+    if page.redirect_to is not None:
+        return redirect(page.redirect_to)
+    status = 400 if page.problem else 200
+    return render(request, "errors/search.html", {"page": page}, status=status)
+
+
+@require_GET
+def suggest(request):
+    """Search-as-you-type: the best few matches as JSON."""
     try:
-        query = parse_query(request.GET.get("q", ""))
-        results = search_errors(query, user=request.user)
-        problem = ""
+        data = pages.suggestions(request.GET.get("q", ""), request.user)
     except QueryError as exc:
-        results, problem = None, str(exc)
-    return render(request, "errors/search.html", {"results": results, "problem": problem})
+        return JsonResponse({"error": str(exc)}, status=400)
+    return JsonResponse(data)
 
 
+@require_GET
 def status_page(request, status: int):
     """Every code with one HTTP status, across services."""
-    errors = ErrorCode.objects.visible_to(request.user).filter(http_status=status)
-    return render(request, "errors/status.html", {"status": status, "errors": errors})
+    page = pages.status_page(status, request.user)
+    if page is None:
+        raise Http404(f"{status} is not a standard HTTP status and no code uses it.")
+    return render(request, "errors/status.html", {"page": page})
 
 
+@require_GET
 def service_page(request, slug: str):
-    """A service's reference."""
-    service = get_object_or_404(Service, slug=slug)
-    errors = service.errors.visible_to(request.user)
-    return render(request, "errors/service.html", {"service": service, "errors": errors})
+    """A service's reference: envelope, policy, codes by category, guides."""
+    service = pages.find_service(slug)
+    if service is None:
+        return service_not_found(request, slug)
+    if service.slug != slug:
+        return HttpResponsePermanentRedirect(service.get_absolute_url())
+    page = pages.service_page(service, request.user)
+    return render(request, "errors/service.html", {"page": page, "service": service})
 
 
+@require_GET
 def error_page(request, slug: str, code: str):
-    """One error code."""
-    error = get_object_or_404(
-        ErrorCode.objects.visible_to(request.user), service__slug=slug, code__iexact=code
-    )
-    return render(request, "errors/error.html", {"error": error})
+    """One code; other spellings and aliases redirect to it, unknown codes get suggestions."""
+    service = pages.find_service(slug)
+    if service is None:
+        return service_not_found(request, slug)
+    lookup = pages.lookup_code(service, code, request.user)
+    if lookup.redirect_to is not None:
+        return HttpResponsePermanentRedirect(lookup.redirect_to.get_absolute_url())
+    if lookup.error is None:
+        context = {"service": service, "code": code, "suggestions": lookup.suggestions}
+        return render(request, "errors/code_not_found.html", context, status=404)
+    if service.slug != slug:
+        return HttpResponsePermanentRedirect(lookup.error.get_absolute_url())
+    page = pages.error_page(lookup.error, request.user)
+    return render(request, "errors/error.html", {"page": page, "error": page.error})
 
 
+@require_GET
 def guide_page(request, slug: str, guide: str):
-    """A guide."""
-    page = get_object_or_404(Guide, service__slug=slug, slug=guide)
-    return render(request, "errors/guide.html", {"guide": page})
+    """A guide of a service."""
+    page = get_object_or_404(
+        Guide.objects.select_related("service"), service__slug=slug, slug=guide
+    )
+    return render(request, "errors/guide.html", {"guide": page, "service": page.service})
+
+
+def service_not_found(request, slug: str):
+    """A 404 page that names the nearest services and offers the search."""
+    context = {
+        "slug": slug,
+        "suggestions": pages.nearest_services(slug),
+        "search_url": reverse("errors:search"),
+    }
+    return render(request, "errors/service_not_found.html", context, status=404)

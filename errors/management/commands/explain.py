@@ -1,0 +1,24 @@
+"""`manage.py explain CODE`: a code's documentation in the terminal, like `rustc --explain`."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+
+from errors.explain import UnknownCode, explain
+
+
+class Command(BaseCommand):
+    help = (
+        "Print the documentation of an error code. Matches ignore case and _ - or spaces, "
+        "and find aliases; without --service every service's matching code is printed."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("code", help="The code, e.g. RATE_LIMITED, rate-limited or 404.")
+        parser.add_argument("--service", metavar="SLUG", default="", help="Only this service.")
+
+    def handle(self, *args, **options):
+        try:
+            self.stdout.write(explain(options["code"], options["service"]), ending="")
+        except UnknownCode as exc:
+            raise CommandError(exc.message, returncode=1) from exc

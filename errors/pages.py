@@ -1,0 +1,484 @@
+"""What the reference pages show, built by plain functions a test can call without HTTP.
+
+Every function here costs a fixed number of queries, whatever the number of codes: a
+service with 1,000 codes is read in as many queries as one with 10.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from urllib.parse import urlencode
+
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils.html import conditional_escape
+
+from errors.markdown import highlight_code
+from errors.models import Category, ErrorCode, Guide, Service, code_key, reason_phrase
+from errors.search import QueryError, SearchResults, parse_query, search_errors
+
+RECENT_CODES = 8
+SAME_STATUS_LIMIT = 30
+SUGGESTIONS = 5
+SEARCH_PER_PAGE = 20
+SUGGEST_LIMIT = 8
+
+
+def is_staff(user) -> bool:
+    """Staff see drafts and edit links."""
+    return bool(user is not None and user.is_active and user.is_staff)
+
+
+# Home
+
+
+@dataclass
+class HomePage:
+    """The services with their code counts, and the codes changed last."""
+
+    services: list[Service]
+    recent: list[ErrorCode]
+    total_codes: int
+
+
+def home_page(user) -> HomePage:
+    """Every service with the number of codes `user` may see, and the latest changes."""
+    visible = Q() if is_staff(user) else Q(errors__published=True)
+    services = list(Service.objects.annotate(code_count=Count("errors", filter=visible)))
+    recent = list(
+        ErrorCode.objects.visible_to(user)
+        .select_related("service")
+        .order_by("-updated_at", "service__slug", "code")[:RECENT_CODES]
+    )
+    return HomePage(services, recent, sum(service.code_count for service in services))
+
+
+# Service
+
+
+@dataclass
+class CategoryTable:
+    """One table of the service page: a category (or none) and its codes."""
+
+    category: Category | None
+    errors: list[ErrorCode]
+
+    @property
+    def anchor(self) -> str:
+        return f"category-{self.category.slug}" if self.category else "category-other"
+
+    @property
+    def name(self) -> str:
+        return self.category.name if self.category else "Other errors"
+
+
+@dataclass
+class ServicePage:
+    """A service's reference: its envelope, policy, codes by category and guides."""
+
+    service: Service
+    tables: list[CategoryTable]
+    guides: list[Guide]
+    code_count: int
+    draft_count: int
+    envelope_html: str = ""
+
+
+def service_page(service: Service, user) -> ServicePage:
+    """Group the codes `user` may see into one table per category, in catalog order."""
+    errors = list(
+        service.errors.visible_to(user).select_related("service").order_by("order", "code")
+    )
+    by_category: dict[int | None, list[ErrorCode]] = defaultdict(list)
+    for error in errors:
+        by_category[error.category_id].append(error)
+    tables = [
+        CategoryTable(category, by_category[category.pk])
+        for category in service.categories.all()
+        if by_category.get(category.pk)
+    ]
+    if by_category.get(None):
+        tables.append(CategoryTable(None, by_category[None]))
+    return ServicePage(
+        service=service,
+        tables=tables,
+        guides=list(service.guides.all()),
+        code_count=len(errors),
+        draft_count=sum(1 for error in errors if not error.published),
+        envelope_html=envelope_html(service),
+    )
+
+
+def envelope_html(service: Service) -> str:
+    """The service's example error body, highlighted (JSON pretty-printed)."""
+    body = service.envelope_example.strip()
+    if not body:
+        return ""
+    language = "json" if body.startswith(("{", "[")) else "text"
+    return highlight_code(body, language)
+
+
+def find_service(slug: str) -> Service | None:
+    """The service with this slug, ignoring case."""
+    return Service.objects.filter(slug__iexact=slug).first()
+
+
+def nearest_services(slug: str) -> list[Service]:
+    """Services whose slug or name looks like `slug`, nearest first."""
+    services = list(Service.objects.all())
+    names = {service.slug: service for service in services}
+    names.update({service.name.lower(): service for service in services})
+    close = difflib.get_close_matches(slug.lower(), names, n=SUGGESTIONS, cutoff=0.5)
+    found: list[Service] = []
+    for name in close:
+        if names[name] not in found:
+            found.append(names[name])
+    return found
+
+
+# Code lookup
+
+
+@dataclass
+class CodeLookup:
+    """What a code in a URL names: the code itself, a code to redirect to, or nothing."""
+
+    error: ErrorCode | None = None
+    redirect_to: ErrorCode | None = None
+    via_alias: bool = False
+    suggestions: list[ErrorCode] = field(default_factory=list)
+
+
+def lookup_code(service: Service, code: str, user) -> CodeLookup:
+    """Find `code` among the codes of `service` that `user` may see.
+
+    The exact spelling is the page; another case or separator (`rate-limited`) or a
+    legacy alias redirects to the canonical code; anything else gets the nearest codes.
+    """
+    visible = service.errors.visible_to(user).select_related(
+        "service", "category", "replaced_by__service"
+    )
+    key = code_key(code)
+    candidates = list(visible.filter(Q(code__iexact=code) | Q(code_key=key))) if key else []
+    for error in candidates:
+        if error.code == code:
+            return CodeLookup(error=error)
+    if candidates:
+        return CodeLookup(redirect_to=candidates[0])
+    alias = _alias_owner(visible, code)
+    if alias is not None:
+        return CodeLookup(redirect_to=alias, via_alias=True)
+    return CodeLookup(suggestions=nearest_codes(service, code, user))
+
+
+def _alias_owner(errors, code: str) -> ErrorCode | None:
+    key = code_key(code)
+    if not key:
+        return None
+    for error in errors.filter(aliases__icontains=code.strip()):
+        if any(code_key(alias) == key for alias in error.aliases):
+            return error
+    return None
+
+
+def nearest_codes(service: Service, code: str, user, limit: int = SUGGESTIONS) -> list[ErrorCode]:
+    """The codes of `service` spelt most like `code` (difflib), nearest first."""
+    errors = list(service.errors.visible_to(user).select_related("service"))
+    by_key: dict[str, ErrorCode] = {}
+    for error in errors:
+        by_key.setdefault(error.code_key, error)
+        for alias in error.aliases:
+            by_key.setdefault(code_key(alias), error)
+    found: list[ErrorCode] = []
+    for key in difflib.get_close_matches(code_key(code), by_key, n=limit * 2, cutoff=0.6):
+        if by_key[key] not in found:
+            found.append(by_key[key])
+    return found[:limit]
+
+
+def lookup_codes_everywhere(code: str, user=None, service_slug: str = "") -> list[ErrorCode]:
+    """Every code across services (or in one) spelt `code`, ignoring case and separators,
+    or carrying it as an alias."""
+    errors = ErrorCode.objects.visible_to(user).select_related("service", "category", "replaced_by")
+    if service_slug:
+        errors = errors.filter(service__slug=service_slug)
+    key = code_key(code)
+    if not key:
+        return []
+    found = list(errors.filter(code_key=key).order_by("service__slug"))
+    found += [
+        error
+        for error in errors.filter(aliases__icontains=code.strip()).order_by("service__slug")
+        if error not in found and any(code_key(alias) == key for alias in error.aliases)
+    ]
+    return found
+
+
+def nearest_codes_everywhere(
+    code: str, user=None, service_slug: str = "", limit: int = SUGGESTIONS
+) -> list[ErrorCode]:
+    """The codes across services (or in one) spelt most like `code`."""
+    errors = ErrorCode.objects.visible_to(user).select_related("service")
+    if service_slug:
+        errors = errors.filter(service__slug=service_slug)
+    by_key: dict[str, list[ErrorCode]] = defaultdict(list)
+    for error in errors.only("code", "code_key", "service__slug", "service__name"):
+        by_key[error.code_key].append(error)
+    found: list[ErrorCode] = []
+    for key in difflib.get_close_matches(code_key(code), by_key, n=limit, cutoff=0.6):
+        found.extend(by_key[key])
+    return found[:limit]
+
+
+# Code
+
+
+@dataclass
+class ErrorPage:
+    """One code with everything its page shows."""
+
+    error: ErrorCode
+    examples: list
+    replaces: list[ErrorCode]
+    same_status: list[ErrorCode]
+    same_status_total: int
+    api_url: str
+    admin_url: str | None
+
+
+def error_page(error: ErrorCode, user) -> ErrorPage:
+    """The examples, related codes and links of a code's page."""
+    same_status: list[ErrorCode] = []
+    total = 0
+    if error.http_status is not None:
+        others = (
+            ErrorCode.objects.visible_to(user)
+            .filter(http_status=error.http_status)
+            .exclude(service_id=error.service_id)
+            .select_related("service")
+            .order_by("service__name", "order", "code")
+        )
+        same_status = list(others[: SAME_STATUS_LIMIT + 1])
+        total = len(same_status)
+        if total > SAME_STATUS_LIMIT:
+            total = others.count()
+            same_status = same_status[:SAME_STATUS_LIMIT]
+    return ErrorPage(
+        error=error,
+        examples=list(error.examples.all()),
+        replaces=list(error.replaces.visible_to(user).order_by("code")),
+        same_status=same_status,
+        same_status_total=total,
+        api_url=api_url(error),
+        admin_url=admin_url(error) if is_staff(user) else None,
+    )
+
+
+def api_url(error: ErrorCode) -> str:
+    """The code's entry in the JSON API."""
+    return reverse("api:error", args=[error.service.slug, error.code])
+
+
+def admin_url(error: ErrorCode) -> str:
+    """The admin page that edits the code."""
+    return reverse("admin:errors_errorcode_change", args=[error.pk])
+
+
+# Status
+
+
+@dataclass
+class StatusPage:
+    """Every code with one HTTP status, grouped by service."""
+
+    status: int
+    phrase: str
+    meaning: str
+    groups: list[tuple[Service, list[ErrorCode]]]
+    code_count: int
+
+
+def status_page(status: int, user) -> StatusPage | None:
+    """The codes answering with `status`, or None when it is neither standard nor used."""
+    errors = list(
+        ErrorCode.objects.visible_to(user)
+        .filter(http_status=status)
+        .select_related("service", "category")
+        .order_by("service__name", "order", "code")
+    )
+    phrase = reason_phrase(status)
+    if not errors and not phrase:
+        return None
+    groups: dict[int, tuple[Service, list[ErrorCode]]] = {}
+    for error in errors:
+        groups.setdefault(error.service_id, (error.service, []))[1].append(error)
+    meaning = HTTPStatus(status).description if phrase else ""
+    return StatusPage(status, phrase, meaning, list(groups.values()), len(errors))
+
+
+def statuses_in_use(user) -> list[int]:
+    """The HTTP statuses that at least one visible code answers with."""
+    return list(
+        ErrorCode.objects.visible_to(user)
+        .exclude(http_status=None)
+        .order_by("http_status")
+        .values_list("http_status", flat=True)
+        .distinct()
+    )
+
+
+# Search
+
+
+@dataclass
+class Facet:
+    """One way to narrow the results: a service or a status, its count, a link."""
+
+    value: str
+    label: str
+    count: int
+    url: str
+    active: bool
+
+
+@dataclass
+class SearchRow:
+    """One result as the page prints it."""
+
+    error: ErrorCode
+    snippet: str
+    matched: str
+
+
+@dataclass
+class SearchPage:
+    """The search form's values, the results, the facets and the paging links."""
+
+    form: dict[str, str]
+    results: SearchResults | None = None
+    rows: list[SearchRow] = field(default_factory=list)
+    problem: str = ""
+    service_facets: list[Facet] = field(default_factory=list)
+    status_facets: list[Facet] = field(default_factory=list)
+    services: list[Service] = field(default_factory=list)
+    categories: list[tuple[str, str]] = field(default_factory=list)
+    lifecycles: list[tuple[str, str]] = field(default_factory=lambda: ErrorCode.Lifecycle.choices)
+    previous_url: str = ""
+    next_url: str = ""
+
+    @property
+    def redirect_to(self) -> ErrorCode | None:
+        """The one code the query names exactly, on the first page of a search."""
+        results = self.results
+        if results is None or results.page != 1 or not results.query.text:
+            return None
+        return results.exact_match
+
+
+SEARCH_FIELDS = ("q", "service", "status", "category", "lifecycle")
+
+
+def search_form(params) -> dict[str, str]:
+    """The search form's fields from a query string, trimmed."""
+    return {name: (params.get(name) or "").strip() for name in SEARCH_FIELDS}
+
+
+def search_page(params, user) -> SearchPage:
+    """Run the one search for the query string `params` and shape it for the page."""
+    form = search_form(params)
+    page = SearchPage(form=form)
+    page.services = list(Service.objects.order_by("name"))
+    page.categories = category_choices()
+    try:
+        number = _page_number(params.get("page"))
+        query = parse_query(form["q"], **{name: form[name] for name in SEARCH_FIELDS[1:]})
+        if query.is_empty:
+            return page
+        results = search_errors(query, user=user, page=number, per_page=SEARCH_PER_PAGE)
+    except QueryError as exc:
+        page.problem = str(exc)
+        return page
+    if results.total and results.page > results.pages:
+        page.problem = (
+            f"There are only {results.pages} page(s) of results: "
+            f"page {results.page} is past the end."
+        )
+    page.results = results
+    page.rows = [search_row(hit) for hit in results.hits]
+    names = {service.slug: service.name for service in page.services}
+    page.service_facets = [
+        Facet(slug, names.get(slug, slug), count, _search_url(form, service=slug), active)
+        for slug, count in sorted(results.by_service.items(), key=lambda item: -item[1])
+        for active in [slug == query.service]
+    ]
+    page.status_facets = [
+        Facet(str(status), reason_phrase(status), count, _search_url(form, status=status), active)
+        for status, count in sorted(results.by_status.items())
+        for active in [status == query.status]
+    ]
+    if results.page > 1:
+        page.previous_url = _search_url(form, page=results.page - 1)
+    if results.page < results.pages:
+        page.next_url = _search_url(form, page=results.page + 1)
+    return page
+
+
+def search_row(hit) -> SearchRow:
+    """A hit with the text to show under it: the engine's highlight when it has one."""
+    highlight = getattr(hit, "highlight", "")
+    snippet = conditional_escape(highlight or hit.error.summary or hit.error.title)
+    return SearchRow(hit.error, snippet, hit.matched)
+
+
+def category_choices() -> list[tuple[str, str]]:
+    """The category slugs across services, with a name for the form's select."""
+    names: dict[str, str] = {}
+    for slug, name in Category.objects.order_by("name").values_list("slug", "name"):
+        names.setdefault(slug, name)
+    return sorted(names.items(), key=lambda item: item[1].lower())
+
+
+def _page_number(value: str | None) -> int:
+    if value in (None, ""):
+        return 1
+    if not value.isdigit() or int(value) < 1:
+        raise QueryError(f"page must be a whole number from 1 up, not {value!r}.")
+    return int(value)
+
+
+def _search_url(form: dict[str, str], **changes) -> str:
+    params = {**form, **{name: str(value) for name, value in changes.items()}}
+    if "page" not in changes:
+        params.pop("page", None)
+    return reverse("errors:search") + "?" + urlencode({k: v for k, v in params.items() if v})
+
+
+def suggestions(text: str, user, limit: int = SUGGEST_LIMIT) -> dict:
+    """The best matches for search-as-you-type, as JSON-ready data.
+
+    Raises QueryError, like the search, for a query it cannot run.
+    """
+    query = parse_query(text)
+    if query.is_empty:
+        return {"query": text, "total": 0, "results": []}
+    results = search_errors(query, user=user, page=1, per_page=limit)
+    return {
+        "query": text,
+        "total": results.total,
+        "search_url": reverse("errors:search") + "?" + urlencode({"q": text}),
+        "results": [
+            {
+                "service": hit.error.service.slug,
+                "service_name": hit.error.service.name,
+                "code": hit.error.code,
+                "http_status": hit.error.http_status,
+                "title": hit.error.title,
+                "summary": hit.error.summary,
+                "url": hit.error.get_absolute_url(),
+            }
+            for hit in results.hits
+        ],
+    }

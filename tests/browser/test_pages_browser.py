@@ -1,0 +1,129 @@
+"""The pages as a user's browser shows them: navigation, copy, themes, phone, keyboard."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+PAGES = {
+    "home": "/",
+    "service": "/services/sigsentry/",
+    "code": "/services/elder-signals/errors/INVALID_WEIGHT/",
+    "example code": "/services/synthesis/errors/NOT_FOUND/",
+    "guide": None,
+    "status": "/status/429/",
+    "search": "/search/?q=rate+limit",
+}
+
+
+def urls(site: str) -> list[str]:
+    return [site + path for path in PAGES.values() if path]
+
+
+def test_every_page_loads_without_script_errors(site, page):
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    for url in urls(site):
+        response = page.goto(url)
+        assert response.status == 200, url
+        assert page.locator("main h1").count() == 1, url
+    assert errors == []
+
+
+def test_follow_a_code_from_home_to_its_page(site, page):
+    page.goto(site + "/")
+    page.get_by_role("link", name="SigSentry").click()
+    page.locator("a.code-link", has_text="RATE_LIMITED").first.click()
+    assert page.url.endswith("/services/sigsentry/errors/RATE_LIMITED/")
+    assert "RATE_LIMITED" in page.locator("h1").inner_text()
+
+
+def test_copy_button_copies_an_example(site, browser):
+    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    page.goto(site + PAGES["example code"])
+    button = page.locator(".example .copy-button").first
+    button.click()
+    assert button.inner_text() == "Copied"
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert '"code"' in copied
+    context.close()
+
+
+def test_dark_theme_follows_the_system(site, browser):
+    context = browser.new_context(color_scheme="dark")
+    page = context.new_page()
+    page.goto(site + "/")
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background == "rgb(18, 22, 28)"
+    context.close()
+
+
+def test_light_theme_by_default(site, page):
+    page.goto(site + "/")
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(255, 255, 255)"
+
+
+def test_phone_width_has_no_horizontal_scroll(site, browser):
+    context = browser.new_context(viewport={"width": 375, "height": 800})
+    page = context.new_page()
+    for url in urls(site):
+        page.goto(url)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375, url
+    context.close()
+
+
+def test_slash_focuses_the_search_box(site, page):
+    page.goto(site + "/services/sigsentry/")
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "site-search-input"
+
+
+def test_search_as_you_type_with_the_keyboard(site, page):
+    page.goto(site + "/services/sigsentry/")
+    box = page.locator("#site-search-input")
+    box.click()
+    box.press_sequentially("rate lim", delay=20)
+    listbox = page.get_by_role("listbox")
+    listbox.wait_for(state="visible")
+    assert box.get_attribute("aria-expanded") == "true"
+    box.press("ArrowDown")
+    first = page.get_by_role("option").first
+    assert first.get_attribute("aria-selected") == "true"
+    assert box.get_attribute("aria-activedescendant") == first.get_attribute("id")
+    box.press("Escape")
+    assert listbox.is_hidden() and box.get_attribute("aria-expanded") == "false"
+    box.press("ArrowDown")
+    listbox.wait_for(state="visible")
+    box.press("ArrowDown")
+    target = page.get_by_role("option").first.locator("code").inner_text()
+    box.press("Enter")
+    page.wait_for_url(f"**/errors/{target}/")
+
+
+def test_plain_submit_searches(site, page):
+    page.goto(site + "/")
+    page.fill("#home-search-input", "key was revoked")
+    page.locator(".hero-search button").click()
+    page.wait_for_url("**/search/?q=key+was+revoked")
+    assert "result" in page.locator(".results-count").inner_text()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("name", ["home", "service", "code", "example code", "search"])
+def test_no_serious_accessibility_violations(site, browser, axe_source, name, scheme):
+    # The checker is injected as an inline script, which the portal's CSP rightly refuses:
+    # this context alone lets it in.
+    context = browser.new_context(color_scheme=scheme, bypass_csp=True)
+    page = context.new_page()
+    page.goto(site + PAGES[name])
+    page.add_script_tag(content=axe_source)
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    serious = [
+        f"{item['id']}: {item['help']} ({len(item['nodes'])} nodes: {item['nodes'][0]['target']})"
+        for item in result["violations"]
+        if item["impact"] in ("serious", "critical")
+    ]
+    context.close()
+    assert serious == []

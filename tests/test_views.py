@@ -1,0 +1,333 @@
+"""The reference pages, their redirects and the search page, over HTTP."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import User
+from django.urls import reverse
+
+from errors.markdown import highlight_stylesheet
+from errors.models import Category, ErrorCode, Example, Guide, Service
+
+STATIC = Path(__file__).resolve().parent.parent / "static" / "errors"
+
+
+@pytest.fixture
+def shop(db):
+    """A small service with a category, a deprecated code, an alias, a draft and a guide."""
+    service = Service.objects.create(
+        slug="shop",
+        name="Shop",
+        summary="The shop API",
+        code_pointer="/error/code",
+        envelope_example='{"error": {"code": "NOT_FOUND"}}',
+        envelope_fields=[{"name": "error.code", "type": "string", "description": "The code"}],
+        stability="Codes are **stable**.",
+    )
+    category = Category.objects.create(service=service, slug="lookup", name="Lookup errors")
+    current = ErrorCode.objects.create(
+        service=service,
+        code="NOT_FOUND",
+        http_status=404,
+        title="Not found",
+        summary="The thing is not there",
+        resolution="Check the id.",
+        category=category,
+        aliases=["MISSING_THING"],
+        messages=["No thing with id 7"],
+        published=True,
+    )
+    ErrorCode.objects.create(
+        service=service,
+        code="OLD_NOT_FOUND",
+        http_status=404,
+        title="Old not found",
+        lifecycle="deprecated",
+        lifecycle_since="v2",
+        replaced_by=current,
+        published=True,
+        order=1,
+    )
+    ErrorCode.objects.create(
+        service=service, code="SECRET_DRAFT", http_status=500, title="Draft", order=2
+    )
+    Example.objects.create(error=current, language="json", body='{"error":{"code":"NOT_FOUND"}}')
+    Guide.objects.create(service=service, slug="retries", title="Retries", body="Retry **later**.")
+    return service
+
+
+@pytest.fixture
+def staff_client(client, db):
+    user = User.objects.create_user("editor", password="x", is_staff=True)
+    client.force_login(user)
+    return client
+
+
+def test_home_lists_services_with_code_counts(client, shop):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert b"Shop" in response.content
+    assert b"2 codes" in response.content  # the draft is not counted for the public
+
+
+def test_home_lists_recently_changed_codes(client, shop):
+    assert b"Recently changed codes" in client.get("/").content
+
+
+def test_home_has_a_labelled_search_box_and_landmarks(client, shop):
+    html = client.get("/").content.decode()
+    assert 'role="search"' in html and "<main" in html and 'class="skip-link"' in html
+    assert '<label for="home-search-input"' in html
+
+
+def test_pages_carry_no_inline_script(client, shop):
+    for url in ("/", "/services/shop/", "/services/shop/errors/NOT_FOUND/", "/search/?q=x"):
+        html = client.get(url).content.decode()
+        assert "<script>" not in html and "onclick" not in html and " style=" not in html
+
+
+def test_service_page_shows_envelope_policy_tables_and_guides(client, shop):
+    html = client.get("/services/shop/").content.decode()
+    assert "Error envelope" in html and "error.code" in html
+    assert "<strong>stable</strong>" in html
+    assert "Lookup errors" in html and 'id="NOT_FOUND"' in html
+    assert 'href="/services/shop/guides/retries/"' in html
+    assert "SECRET_DRAFT" not in html
+
+
+def test_service_page_shows_drafts_to_staff_marked(staff_client, shop):
+    html = staff_client.get("/services/shop/").content.decode()
+    assert "SECRET_DRAFT" in html and "badge-draft" in html
+
+
+def test_service_slug_in_other_case_redirects(client, shop):
+    response = client.get("/services/SHOP/")
+    assert response.status_code == 301 and response["Location"] == "/services/shop/"
+
+
+def test_unknown_service_suggests_the_nearest(client, shop):
+    response = client.get("/services/shoop/")
+    assert response.status_code == 404
+    assert b'href="/services/shop/"' in response.content
+    assert b"/search/?q=shoop" in response.content
+
+
+def test_code_page_shows_everything(client, shop):
+    html = client.get("/services/shop/errors/NOT_FOUND/").content.decode()
+    assert "404 Not Found" in html
+    assert "Lookup errors" in html and "Check the id." in html
+    assert "No thing with id 7" in html and "MISSING_THING" in html
+    assert 'class="highlight"' in html
+    assert 'href="/api/v1/services/shop/errors/NOT_FOUND/"' in html
+    assert "Last updated" in html
+    assert 'href="/services/shop/errors/OLD_NOT_FOUND/"' in html  # replaces
+    assert "Edit in the admin" not in html
+
+
+def test_deprecated_code_says_so_and_links_its_replacement(client, shop):
+    html = client.get("/services/shop/errors/OLD_NOT_FOUND/").content.decode()
+    assert "Deprecated since v2" in html
+    assert 'Use <a href="/services/shop/errors/NOT_FOUND/">' in html
+
+
+def test_code_page_lists_other_services_with_the_same_status(client, shop):
+    other = Service.objects.create(slug="bank", name="Bank")
+    ErrorCode.objects.create(
+        service=other, code="NO_ACCOUNT", http_status=404, title="No", published=True
+    )
+    html = client.get("/services/shop/errors/NOT_FOUND/").content.decode()
+    assert "404 in other services" in html and "NO_ACCOUNT" in html
+
+
+def test_code_in_other_case_redirects_permanently(client, shop):
+    response = client.get("/services/shop/errors/not_found/")
+    assert response.status_code == 301
+    assert response["Location"] == "/services/shop/errors/NOT_FOUND/"
+
+
+def test_code_with_other_separators_redirects(client, shop):
+    response = client.get("/services/shop/errors/not-found/")
+    assert response["Location"] == "/services/shop/errors/NOT_FOUND/"
+
+
+def test_alias_redirects_to_its_current_code(client, shop):
+    response = client.get("/services/shop/errors/MISSING_THING/")
+    assert response.status_code == 301
+    assert response["Location"] == "/services/shop/errors/NOT_FOUND/"
+
+
+def test_unknown_code_gets_404_with_nearest_codes_and_search(client, shop):
+    response = client.get("/services/shop/errors/NOT_FUND/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "Did you mean" in html and 'href="/services/shop/errors/NOT_FOUND/"' in html
+    assert "/search/?q=NOT_FUND" in html
+
+
+def test_draft_code_is_hidden_from_the_public(client, shop):
+    assert client.get("/services/shop/errors/SECRET_DRAFT/").status_code == 404
+
+
+def test_draft_code_is_shown_to_staff_as_draft(staff_client, shop):
+    response = staff_client.get("/services/shop/errors/SECRET_DRAFT/")
+    assert response.status_code == 200 and b"only staff can see this page" in response.content
+
+
+def test_admin_link_for_staff(staff_client, shop):
+    entry = ErrorCode.objects.get(service__slug="shop", code="NOT_FOUND")
+    html = staff_client.get("/services/shop/errors/NOT_FOUND/").content.decode()
+    assert "Edit in the admin" in html
+    assert f"/admin/errors/errorcode/{entry.pk}/change/" in html
+
+
+def test_no_admin_link_for_the_public(client, shop):
+    assert b"Edit in the admin" not in client.get("/services/shop/errors/NOT_FOUND/").content
+
+
+def test_guide_page(client, shop):
+    response = client.get("/services/shop/guides/retries/")
+    assert response.status_code == 200 and b"<strong>later</strong>" in response.content
+
+
+def test_unknown_guide_is_404(client, shop):
+    assert client.get("/services/shop/guides/nope/").status_code == 404
+
+
+def test_status_page_lists_codes_under_the_standard_meaning(client, shop):
+    html = client.get("/status/404/").content.decode()
+    assert "404 Not Found" in html and "Nothing matches the given URI" in html
+    assert "NOT_FOUND" in html and "SECRET_DRAFT" not in html
+
+
+def test_status_page_for_unused_standard_status_is_empty_but_found(client, shop):
+    response = client.get("/status/418/")
+    assert response.status_code == 200 and b"No service documents" in response.content
+
+
+def test_status_page_for_a_nonstandard_unused_number_is_404(client, shop):
+    assert client.get("/status/599/").status_code == 404
+
+
+def test_search_page_shows_results_with_facets(client, shop):
+    html = client.get("/search/", {"q": "thing"}).content.decode()
+    assert "NOT_FOUND" in html
+    assert "/search/?q=thing&amp;service=shop" in html
+    assert "/search/?q=thing&amp;status=404" in html
+
+
+def test_search_exact_unique_code_redirects_to_its_page(client, shop):
+    response = client.get("/search/", {"q": "not_found"})
+    assert response.status_code == 302
+    assert response["Location"] == "/services/shop/errors/NOT_FOUND/"
+
+
+def test_search_status_field_filters(client, shop):
+    html = client.get("/search/", {"q": "", "status": "404"}).content.decode()
+    assert "2 results" in html
+
+
+def test_search_query_error_is_a_friendly_400(client, shop):
+    response = client.get("/search/", {"q": "status:abc"})
+    assert response.status_code == 400
+    assert b"status must be a number from 100 to 599" in response.content
+
+
+def test_search_bad_page_number_is_a_friendly_400(client, shop):
+    response = client.get("/search/", {"q": "thing", "page": "zero"})
+    assert response.status_code == 400 and b"page must be a whole number" in response.content
+
+
+def test_search_pages_results(client, shop):
+    for number in range(25):
+        ErrorCode.objects.create(
+            service=shop, code=f"WIDGET_{number}", title="Widget broke", published=True
+        )
+    first = client.get("/search/", {"q": "widget"}).content.decode()
+    assert "page 1 of 2" in first and 'rel="next" href="/search/?q=widget&amp;page=2"' in first
+    second = client.get("/search/", {"q": "widget", "page": "2"}).content.decode()
+    assert 'rel="prev"' in second and "page 2 of 2" in second
+
+
+def test_suggest_returns_top_matches_as_json(client, shop):
+    data = client.get("/search/suggest/", {"q": "found"}).json()
+    assert data["results"][0]["url"] == "/services/shop/errors/NOT_FOUND/"
+    assert {"code", "title", "http_status", "service", "service_name"} <= set(data["results"][0])
+
+
+def test_suggest_empty_query_returns_nothing(client, shop):
+    assert client.get("/search/suggest/", {"q": " "}).json()["results"] == []
+
+
+def test_suggest_query_error_is_400_json(client, shop):
+    response = client.get("/search/suggest/", {"q": "lifecycle:sleepy"})
+    assert response.status_code == 400 and "lifecycle must be" in response.json()["error"]
+
+
+def test_suggest_hides_drafts_from_the_public(client, shop):
+    assert client.get("/search/suggest/", {"q": "SECRET"}).json()["results"] == []
+
+
+def make_codes(service: Service, count: int) -> None:
+    categories = Category.objects.bulk_create(
+        Category(service=service, slug=f"c{n}", name=f"Category {n}") for n in range(5)
+    )
+    ErrorCode.objects.bulk_create(
+        ErrorCode(
+            service=service,
+            code=f"CODE_{n}",
+            code_key=f"code{n}",
+            http_status=400 + n % 100,
+            title=f"Code {n}",
+            category=categories[n % 5],
+            published=True,
+            order=n,
+        )
+        for n in range(count)
+    )
+
+
+@pytest.mark.parametrize("count", [10, 1000])
+def test_service_page_queries_do_not_grow_with_codes(client, db, django_assert_num_queries, count):
+    service = Service.objects.create(slug="big", name="Big")
+    make_codes(service, count)
+    with django_assert_num_queries(4):  # service, codes, categories, guides
+        response = client.get("/services/big/")
+    assert response.content.count(b'class="code-link"') == count
+
+
+@pytest.mark.parametrize("count", [10, 1000])
+def test_home_queries_do_not_grow_with_codes(client, db, django_assert_num_queries, count):
+    make_codes(Service.objects.create(slug="big", name="Big"), count)
+    with django_assert_num_queries(2):
+        client.get("/")
+
+
+@pytest.mark.parametrize("count", [10, 1000])
+def test_status_page_queries_do_not_grow_with_codes(client, db, django_assert_num_queries, count):
+    make_codes(Service.objects.create(slug="big", name="Big"), count)
+    with django_assert_num_queries(1):
+        client.get("/status/404/")
+
+
+@pytest.mark.parametrize("count", [10, 1000])
+def test_code_page_queries_do_not_grow_with_codes(client, db, django_assert_num_queries, count):
+    make_codes(Service.objects.create(slug="big", name="Big"), count)
+    with django_assert_num_queries(5):  # service, code, examples, same status, replaces
+        client.get("/services/big/errors/CODE_4/")
+
+
+def test_highlight_stylesheet_is_the_generated_one():
+    shipped = (STATIC / "highlight.css").read_text()
+    assert shipped == highlight_stylesheet(), (
+        "static/errors/highlight.css is stale: regenerate it with "
+        ".venv/bin/python -c 'from errors.markdown import highlight_stylesheet as h; "
+        'open("static/errors/highlight.css", "w").write(h())\''
+    )
+
+
+def test_static_files_are_served(client, db):
+    assert client.get(reverse("errors:home")).status_code == 200
+    for name in ("portal.css", "portal.js", "highlight.css"):
+        assert (STATIC / name).is_file()
