@@ -11,7 +11,10 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
-from django.db.models import Q
+from django.db import connection
+from django.db.models import Count, F
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from errors.models import ErrorCode, code_key
 
@@ -47,6 +50,8 @@ class SearchHit:
     error: ErrorCode
     score: float
     matched: str = ""
+    # Safe HTML: a snippet of the matched field, escaped, the matched words in <mark>.
+    highlight: SafeString = field(default_factory=lambda: SafeString(""))
 
 
 @dataclass
@@ -134,68 +139,415 @@ def filtered_errors(query: SearchQuery, user=None):
     return errors
 
 
-# Ranked tiers: the earlier a field matches, the higher the code ranks.
-TEXT_TIERS = (
-    ("code", 100.0),
-    ("aliases", 80.0),
-    ("title", 60.0),
-    ("summary", 50.0),
-    ("messages", 50.0),
-    ("description", 20.0),
-    ("resolution", 20.0),
+# Words too common to tell codes apart; dropping them keeps an OR query on a pasted
+# message small and its ranking about the words that matter.
+STOP_WORDS = frozenset(
+    """a an and are as at be been but by can could did do does for from had has have if in
+    into is it its may must of on or please should so than that the their then there these
+    this to was were when which will with you your""".split()  # noqa: SIM905
 )
+MAX_TERMS = 12
+# Ranks of the code tiers; full-text relevance adds less than 100 on top.
+EXACT_CODE, EXACT_ALIAS, CODE_PREFIX, KEY_CONTAINS, FUZZY_CODE = 1000, 900, 700, 400, 300
+FUZZY_THRESHOLD = 0.45
+FUZZY_CANDIDATES = 50
+FUZZY_KEEP = 10
+# bm25 weight of each FTS5 column, in SQLITE_TEXT_COLUMNS order; ts_rank weights {D,C,B,A}.
+SQLITE_COLUMN_WEIGHTS = "10, 8, 6, 4, 4, 1.5, 1.5, 1"
+POSTGRES_WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"
+# Fields searched for the highlighted snippet, best first, as the ranking orders them.
+HIGHLIGHT_FIELDS = (
+    "code",
+    "aliases",
+    "title",
+    "summary",
+    "messages",
+    "description",
+    "resolution",
+    "examples",
+)
+SNIPPET_LENGTH = 160
+# Words of a text for highlighting, CamelCase split as search_terms splits it.
+WORD_PATTERN = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+|[^\W\d_A-Za-z]+")
 
 
-def _score(error: ErrorCode, text: str) -> tuple[float, str]:
-    key = code_key(text)
-    if key and error.code_key == key:
-        return 1000.0, "code"
-    if key and any(code_key(alias) == key for alias in error.aliases):
-        return 900.0, "aliases"
-    if key and error.code_key.startswith(key):
-        return 700.0, "code"
-    words = text.lower().split()
-    best, where = 0.0, ""
-    for name, weight in TEXT_TIERS:
-        value = getattr(error, name)
-        haystack = " ".join(value).lower() if isinstance(value, list) else value.lower()
-        hits = sum(1 for word in words if word in haystack)
-        score = weight * hits / len(words) if words else 0.0
-        if score > best:
-            best, where = score, name
-    return best, where
+@dataclass(frozen=True)
+class TextPlan:
+    """How the free text is searched: as a code key, as words, and as a misspelt code."""
+
+    key: str
+    terms: tuple[str, ...]
+    prefix_last: bool
+
+    @property
+    def single_token(self) -> bool:
+        """A lone code-like token, the only text worth a misspelling lookup."""
+        return len(self.key) >= 4 and len(self.terms) <= 3 and " " not in self.key
+
+
+def search_terms(text: str) -> tuple[str, ...]:
+    """The words of `text` worth searching: no stop words, no concrete values.
+
+    CamelCase codes split into words (`PipelineTimeout` -> pipeline, timeout); numbers
+    and long ids are dropped, so `between 0 and 5` still finds `between 0 and 1`.
+    """
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", text)
+    terms: list[str] = []
+    for word in re.findall(r"[^\W_]+", spaced.lower()):
+        concrete = word.isdigit() or (any(c.isdigit() for c in word) and len(word) > 5)
+        if word in STOP_WORDS or concrete or word in terms:
+            continue
+        terms.append(word)
+    return tuple(terms[:MAX_TERMS])
+
+
+def plan_text(text: str) -> TextPlan:
+    """Split free text into its code key and its search words."""
+    terms = search_terms(text)
+    return TextPlan(
+        key=code_key(text)[:100],
+        terms=terms,
+        prefix_last=bool(terms) and not text[-1:].isspace() and len(terms[-1]) >= 2,
+    )
+
+
+def trigram_similarity(word: str, keys: str) -> float:
+    """pg_trgm's similarity of `word` to the closest of `keys` (space separated), 0..1."""
+
+    def trigrams(value: str) -> set[str]:
+        padded = f"  {value} "
+        return {padded[i : i + 3] for i in range(len(padded) - 2)}
+
+    wanted = trigrams(word)
+    best = 0.0
+    for key in keys.split():
+        have = trigrams(key)
+        best = max(best, len(wanted & have) / len(wanted | have))
+    return best
+
+
+def _fts5_phrase(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"'
+
+
+def _like_contains(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+class Engine:
+    """The SQL one database vendor needs; `search_errors` composes it."""
+
+    keys_join = ""
+
+    def text_candidates(self, plan: TextPlan) -> tuple[str, list]:
+        raise NotImplementedError
+
+    def key_candidates(self, key: str) -> tuple[str, list]:
+        raise NotImplementedError
+
+    def fuzzy_candidates(self, key: str) -> tuple[str, list]:
+        raise NotImplementedError
+
+    def contains(self, haystack: str) -> str:
+        raise NotImplementedError
+
+
+class SQLiteEngine(Engine):
+    """FTS5: bm25 over weighted columns, a trigram table for keys."""
+
+    keys_join = "JOIN errors_search_keys k ON k.rowid = b.id"
+
+    def text_candidates(self, plan: TextPlan) -> tuple[str, list]:
+        phrases = [_fts5_phrase(term) for term in plan.terms]
+        if plan.prefix_last:
+            phrases.append(_fts5_phrase(plan.terms[-1]) + "*")
+        return (
+            f"SELECT rowid AS id, -bm25(errors_search_text, {SQLITE_COLUMN_WEIGHTS}) AS rank "
+            "FROM errors_search_text WHERE errors_search_text MATCH %s",
+            [" OR ".join(phrases)],
+        )
+
+    def key_candidates(self, key: str) -> tuple[str, list]:
+        return (
+            "SELECT rowid AS id, 0.0 AS rank FROM errors_search_keys "
+            "WHERE errors_search_keys MATCH %s",
+            [_fts5_phrase(key)],
+        )
+
+    def fuzzy_candidates(self, key: str) -> tuple[str, list]:
+        grams = sorted({key[i : i + 3] for i in range(len(key) - 2)})
+        return (
+            "SELECT rowid, keys FROM errors_search_keys WHERE errors_search_keys MATCH %s "
+            "ORDER BY rank LIMIT %s",
+            [" OR ".join(_fts5_phrase(gram) for gram in grams), FUZZY_CANDIDATES],
+        )
+
+    def contains(self, haystack: str) -> str:
+        return f"instr({haystack}, %s) > 0"
+
+
+class PostgresEngine(Engine):
+    """Weighted tsvector with ts_rank, pg_trgm over keys."""
+
+    keys_join = "JOIN errors_search k ON k.error_id = b.id"
+
+    def text_candidates(self, plan: TextPlan) -> tuple[str, list]:
+        terms = list(plan.terms)
+        if plan.prefix_last:
+            terms.append(f"{terms[-1]}:*")
+        # Terms are letters and digits only, so they cannot break the tsquery syntax.
+        tsquery = " | ".join(terms)
+        return (
+            f"SELECT error_id AS id, ts_rank('{POSTGRES_WEIGHTS}', document, query) AS rank "
+            "FROM errors_search, to_tsquery('english', %s) query WHERE document @@ query",
+            [tsquery],
+        )
+
+    def key_candidates(self, key: str) -> tuple[str, list]:
+        return (
+            "SELECT error_id AS id, 0.0 AS rank FROM errors_search WHERE keys LIKE %s",
+            [_like_contains(key)],
+        )
+
+    def fuzzy_candidates(self, key: str) -> tuple[str, list]:
+        return (
+            "SELECT error_id, keys FROM errors_search WHERE %s <%% keys "
+            "ORDER BY word_similarity(%s, keys) DESC LIMIT %s",
+            [key, key, FUZZY_CANDIDATES],
+        )
+
+    def contains(self, haystack: str) -> str:
+        return f"strpos({haystack}, %s) > 0"
+
+
+def engine_for(vendor: str) -> Engine:
+    """The search SQL of a database vendor."""
+    if vendor == "sqlite":
+        return SQLiteEngine()
+    if vendor == "postgresql":
+        return PostgresEngine()
+    raise NotImplementedError(f"Search supports SQLite and PostgreSQL, not {vendor}.")
 
 
 def search_errors(
     query: SearchQuery, *, user=None, page: int = 1, per_page: int = 20
 ) -> SearchResults:
-    """Rank the visible codes for `query` and return one page of them with counts."""
+    """Rank the visible codes for `query` and return one page of them with counts.
+
+    Ranking, counting and paging happen in SQL: a constant number of queries whatever
+    the number of matches (three, four for a lone word that may be a misspelt code).
+    """
+    page = max(page, 1)
     errors = filtered_errors(query, user)
-    if query.text:
-        words = query.text.split()
-        condition = Q(code_key__contains=code_key(query.text))
-        for word in words:
-            condition |= (
-                Q(title__icontains=word)
-                | Q(summary__icontains=word)
-                | Q(description__icontains=word)
-                | Q(resolution__icontains=word)
-                | Q(aliases__icontains=word)
-                | Q(messages__icontains=word)
-            )
-        candidates = list(errors.filter(condition))
-        scored = [SearchHit(error, *_score(error, query.text)) for error in candidates]
-        scored = [hit for hit in scored if hit.score > 0]
-        scored.sort(key=lambda hit: (-hit.score, hit.error.service.slug, hit.error.order))
-    else:
-        scored = [SearchHit(error, 0.0) for error in errors.order_by("service__slug", "order")]
-    start = (max(page, 1) - 1) * per_page
+    if not query.text:
+        return _browse(query, errors, page, per_page)
+    engine = engine_for(connection.vendor)
+    plan = plan_text(query.text)
+    fuzzy = _fuzzy_matches(engine, plan)
+    candidates, candidate_params = _candidates_sql(engine, plan, fuzzy)
+    base, base_params = (
+        errors.order_by()
+        .values("id", "code_key", "http_status", "order", service_slug=F("service__slug"))
+        .query.sql_with_params()
+    )
+    source = f"({candidates}) c JOIN ({base}) b ON b.id = c.id"
+    params = [*candidate_params, *base_params]
+    by_service, by_status, total = _facets(source, params)
+    score, score_params = _score_sql(engine, plan, fuzzy)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT b.id, {score} AS score FROM {source} {engine.keys_join} "
+            'ORDER BY score DESC, length(b.code_key), b.service_slug, b."order", b.id '
+            "LIMIT %s OFFSET %s",
+            [*score_params, *params, per_page, (page - 1) * per_page],
+        )
+        ranked = cursor.fetchall()
+    loaded = (
+        ErrorCode.objects.select_related("service", "category")
+        .prefetch_related("examples")
+        .in_bulk([pk for pk, _ in ranked])
+    )
+    hits = [_hit(loaded[pk], float(score), plan, pk in fuzzy) for pk, score in ranked]
     return SearchResults(
         query=replace(query),
-        hits=scored[start : start + per_page],
-        total=len(scored),
-        page=max(page, 1),
+        hits=hits,
+        total=total,
+        page=page,
         per_page=per_page,
-        by_service=dict(Counter(hit.error.service.slug for hit in scored)),
-        by_status=dict(Counter(hit.error.http_status for hit in scored if hit.error.http_status)),
+        by_service=by_service,
+        by_status=by_status,
     )
+
+
+def _browse(query: SearchQuery, errors, page: int, per_page: int) -> SearchResults:
+    """No text: the filtered codes in catalog order, counted the same way."""
+    rows = errors.order_by().values_list("service__slug", "http_status").annotate(n=Count("id"))
+    by_service: Counter[str] = Counter()
+    by_status: Counter[int] = Counter()
+    for slug, status, count in rows:
+        by_service[slug] += count
+        if status:
+            by_status[status] += count
+    start = (page - 1) * per_page
+    page_errors = errors.order_by("service__slug", "order", "code")[start : start + per_page]
+    return SearchResults(
+        query=replace(query),
+        hits=[SearchHit(error, 0.0) for error in page_errors],
+        total=sum(by_service.values()),
+        page=page,
+        per_page=per_page,
+        by_service=dict(by_service),
+        by_status=dict(by_status),
+    )
+
+
+def _fuzzy_matches(engine: Engine, plan: TextPlan) -> dict[int, float]:
+    """Codes whose key is spelt like the text (`RATE_LIMTED`), with their similarity."""
+    if not plan.single_token:
+        return {}
+    sql, params = engine.fuzzy_candidates(plan.key)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    scored = {pk: trigram_similarity(plan.key, keys) for pk, keys in rows}
+    best = sorted(scored.items(), key=lambda item: -item[1])[:FUZZY_KEEP]
+    return {pk: similarity for pk, similarity in best if similarity >= FUZZY_THRESHOLD}
+
+
+def _candidates_sql(engine: Engine, plan: TextPlan, fuzzy: dict[int, float]) -> tuple[str, list]:
+    """(id, rank) of every code the words, the key or a misspelling match."""
+    parts: list[str] = []
+    params: list = []
+    sources = []
+    if plan.terms:
+        sources.append(engine.text_candidates(plan))
+    if len(plan.key) >= 3:
+        sources.append(engine.key_candidates(plan.key))
+    elif plan.key:
+        exact = "SELECT id, 0.0 AS rank FROM errors_errorcode WHERE code_key = %s"
+        sources.append((exact, [plan.key]))
+    if fuzzy:
+        ids = ", ".join(str(int(pk)) for pk in fuzzy)
+        sources.append((f"SELECT id, 0.0 AS rank FROM errors_errorcode WHERE id IN ({ids})", []))
+    if not sources:
+        sources.append(("SELECT id, 0.0 AS rank FROM errors_errorcode WHERE 1 = 0", []))
+    for sql, source_params in sources:
+        parts.append(sql)
+        params.extend(source_params)
+    union = " UNION ALL ".join(parts)
+    return f"SELECT id, max(rank) AS rank FROM ({union}) matches GROUP BY id", params
+
+
+SPACED_KEYS = "' ' || k.keys || ' '"
+
+
+def _score_sql(engine: Engine, plan: TextPlan, fuzzy: dict[int, float]) -> tuple[str, list]:
+    """The score of a candidate: its best code tier plus its full-text relevance (< 100)."""
+    tiers: list[str] = []
+    params: list = []
+    if plan.key:
+        tiers += [
+            f"WHEN b.code_key = %s THEN {EXACT_CODE}",
+            f"WHEN {engine.contains(SPACED_KEYS)} THEN {EXACT_ALIAS}",
+            f"WHEN substr(b.code_key, 1, %s) = %s THEN {CODE_PREFIX}",
+            f"WHEN {engine.contains('k.keys')} THEN {KEY_CONTAINS}",
+        ]
+        params += [plan.key, f" {plan.key} ", len(plan.key), plan.key, plan.key]
+    tiers += [
+        f"WHEN b.id = {int(pk)} THEN {FUZZY_CODE + 100 * similarity:.3f}"
+        for pk, similarity in fuzzy.items()
+    ]
+    text = "100.0 * c.rank / (1.0 + c.rank)"
+    if not tiers:
+        return text, params
+    return f"(CASE {' '.join(tiers)} ELSE 0 END) + {text}", params
+
+
+def _facets(source: str, params: list) -> tuple[dict[str, int], dict[int, int], int]:
+    """Counts per service and per status over every match, in one GROUP BY."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT b.service_slug, b.http_status, count(*) FROM {source} "
+            "GROUP BY b.service_slug, b.http_status",
+            params,
+        )
+        rows = cursor.fetchall()
+    by_service: Counter[str] = Counter()
+    by_status: Counter[int] = Counter()
+    for slug, status, count in rows:
+        by_service[slug] += count
+        if status:
+            by_status[status] += count
+    return dict(by_service), dict(by_status), sum(by_service.values())
+
+
+def _hit(error: ErrorCode, score: float, plan: TextPlan, misspelt: bool) -> SearchHit:
+    if misspelt and not error.code_key.startswith(plan.key):
+        return SearchHit(error, round(score, 3), "code", format_html("<mark>{}</mark>", error.code))
+    matched, highlight = highlight_error(error, plan)
+    return SearchHit(error, round(score, 3), matched, highlight)
+
+
+def _field_text(error: ErrorCode, name: str) -> str:
+    if name == "examples":
+        return " … ".join(example.body for example in error.examples.all())
+    value = getattr(error, name)
+    return " · ".join(value) if isinstance(value, list) else value
+
+
+def _word_matches(term: str, word: str, prefix: bool) -> bool:
+    # A crude stem: the search engines stem, so `exceeds` matched `exceeded` there.
+    stem = term[: max(4, len(term) - 2)] if len(term) > 4 else term
+    return word.startswith(stem) if (prefix or stem != term) else word == term
+
+
+def highlight_error(error: ErrorCode, plan: TextPlan) -> tuple[str, SafeString]:
+    """The field the text matched and a snippet of it, escaped, the words in <mark>."""
+    if plan.key and (
+        error.code_key.startswith(plan.key)
+        or any(code_key(alias) == plan.key for alias in error.aliases)
+    ):
+        field_name = "code" if error.code_key.startswith(plan.key) else "aliases"
+        text = _field_text(error, field_name)
+        return field_name, format_html("<mark>{}</mark>", text)
+    for name in HIGHLIGHT_FIELDS:
+        text = _field_text(error, name)
+        spans = _matched_spans(text, plan)
+        if spans:
+            return name, _snippet(text, spans)
+    return "", escape(error.summary or error.title)
+
+
+def _matched_spans(text: str, plan: TextPlan) -> list[tuple[int, int]]:
+    spans = []
+    for found in WORD_PATTERN.finditer(text):
+        word = found.group().lower()
+        for position, term in enumerate(plan.terms):
+            prefix = plan.prefix_last and position == len(plan.terms) - 1
+            if _word_matches(term, word, prefix):
+                spans.append(found.span())
+                break
+    return spans
+
+
+def _snippet(text: str, spans: list[tuple[int, int]]) -> SafeString:
+    """About SNIPPET_LENGTH characters around the first match, cut at word boundaries."""
+    start = max(0, spans[0][0] - SNIPPET_LENGTH // 3)
+    if start:
+        start = text.find(" ", start) + 1 or start
+    end = min(len(text), start + SNIPPET_LENGTH)
+    if end < len(text):
+        end = text.rfind(" ", start, end) if text.rfind(" ", start, end) > spans[0][1] else end
+    pieces = ["…"] if start else []
+    cursor = start
+    for span_start, span_end in spans:
+        if span_start < start or span_end > end:
+            continue
+        pieces.append(escape(text[cursor:span_start]))
+        pieces.append(format_html("<mark>{}</mark>", text[span_start:span_end]))
+        cursor = span_end
+    pieces.append(escape(text[cursor:end]))
+    if end < len(text):
+        pieces.append("…")
+    return mark_safe("".join(str(piece) for piece in pieces))  # every piece is escaped
