@@ -178,11 +178,12 @@ class TextPlan:
     key: str
     terms: tuple[str, ...]
     prefix_last: bool
+    one_word: bool = False
 
     @property
     def single_token(self) -> bool:
         """A lone code-like token, the only text worth a misspelling lookup."""
-        return len(self.key) >= 4 and len(self.terms) <= 3 and " " not in self.key
+        return self.one_word and len(self.key) >= 4
 
 
 def search_terms(text: str) -> tuple[str, ...]:
@@ -208,6 +209,7 @@ def plan_text(text: str) -> TextPlan:
         key=code_key(text)[:100],
         terms=terms,
         prefix_last=bool(terms) and not text[-1:].isspace() and len(terms[-1]) >= 2,
+        one_word=len(text.split()) == 1,
     )
 
 
@@ -511,11 +513,17 @@ def highlight_error(error: ErrorCode, plan: TextPlan) -> tuple[str, SafeString]:
         field_name = "code" if error.code_key.startswith(plan.key) else "aliases"
         text = _field_text(error, field_name)
         return field_name, format_html("<mark>{}</mark>", text)
+    best: tuple[int, str, list[tuple[int, int]], str] = (0, "", [], "")
     for name in HIGHLIGHT_FIELDS:
         text = _field_text(error, name)
         spans = _matched_spans(text, plan)
-        if spans:
-            return name, _snippet(text, spans)
+        # The field with the most distinct query words wins; ties go to the earlier field.
+        words = len({text[start:end].lower() for start, end in spans})
+        if words > best[0]:
+            best = (words, name, spans, text)
+    words, name, spans, text = best
+    if words:
+        return name, _snippet(text, spans)
     return "", escape(error.summary or error.title)
 
 
