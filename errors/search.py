@@ -290,20 +290,24 @@ class SQLiteEngine(Engine):
 
 
 class PostgresEngine(Engine):
-    """Weighted tsvector with ts_rank, pg_trgm over keys."""
+    """Weighted tsvector with ts_rank (errors_search: English stems, no stop words),
+    pg_trgm over keys."""
 
     keys_join = "JOIN errors_search k ON k.error_id = b.id"
 
     def text_candidates(self, plan: TextPlan) -> tuple[str, list]:
         terms = list(plan.terms)
         if plan.prefix_last:
-            terms.append(f"{terms[-1]}:*")
+            terms[-1] = f"{terms[-1]}:*"
         # Terms are letters and digits only, so they cannot break the tsquery syntax.
-        tsquery = " | ".join(terms)
+        # ts_rank sums weights, so one title word beats a message matching every word;
+        # scaling by the share of the words a code matches restores what bm25 does.
+        coverage = " + ".join("(document @@ to_tsquery('errors_search', %s))::int" for _ in terms)
         return (
-            f"SELECT error_id AS id, ts_rank('{POSTGRES_WEIGHTS}', document, query) AS rank "
-            "FROM errors_search, to_tsquery('english', %s) query WHERE document @@ query",
-            [tsquery],
+            f"SELECT error_id AS id, ts_rank('{POSTGRES_WEIGHTS}', document, query) "
+            f"* ({coverage}) / {len(terms)}.0 AS rank "
+            "FROM errors_search, to_tsquery('errors_search', %s) query WHERE document @@ query",
+            [*terms, " | ".join(terms)],
         )
 
     def key_candidates(self, key: str) -> tuple[str, list]:

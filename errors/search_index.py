@@ -131,6 +131,20 @@ SQLITE_DROP = [
 # PostgreSQL: one function computes the row of a set of codes; triggers call it.
 POSTGRES_SETUP = [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    # English stemming without the English stop words: "too", "own", "not" and "off"
+    # tell errors apart ("upload too big"); search.py drops the truly empty words.
+    """DO $$ BEGIN
+        IF NOT EXISTS (SELECT 1 FROM pg_ts_dict WHERE dictname = 'errors_english_stem') THEN
+            CREATE TEXT SEARCH DICTIONARY errors_english_stem
+                (TEMPLATE = snowball, LANGUAGE = english);
+        END IF;
+        IF NOT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = 'errors_search') THEN
+            CREATE TEXT SEARCH CONFIGURATION errors_search (COPY = english);
+            ALTER TEXT SEARCH CONFIGURATION errors_search
+                ALTER MAPPING FOR asciiword, asciihword, hword_asciipart, word, hword, hword_part
+                WITH errors_english_stem;
+        END IF;
+    END $$""",
     """CREATE TABLE IF NOT EXISTS errors_search (
         error_id bigint PRIMARY KEY,
         keys text NOT NULL,
@@ -148,15 +162,15 @@ POSTGRES_SETUP = [
             e.code_key || ' ' || coalesce((
                 SELECT string_agg(lower(regexp_replace(a, '[\s_-]+', '', 'g')), ' ')
                 FROM jsonb_array_elements_text(e.aliases::jsonb) a), ''),
-            setweight(to_tsvector('english', regexp_replace(e.code, '([a-z0-9])([A-Z])',
+            setweight(to_tsvector('errors_search', regexp_replace(e.code, '([a-z0-9])([A-Z])',
                         '\1 \2', 'g') || ' ' || e.title || ' ' || coalesce((
                     SELECT string_agg(a, ' ') FROM jsonb_array_elements_text(e.aliases::jsonb) a),
                     '')), 'A')
-            || setweight(to_tsvector('english', e.summary || ' ' || coalesce((
+            || setweight(to_tsvector('errors_search', e.summary || ' ' || coalesce((
                     SELECT string_agg(m, ' ')
                     FROM jsonb_array_elements_text(e.messages::jsonb) m), '')), 'B')
-            || setweight(to_tsvector('english', e.description || ' ' || e.resolution), 'C')
-            || setweight(to_tsvector('english', coalesce((
+            || setweight(to_tsvector('errors_search', e.description || ' ' || e.resolution), 'C')
+            || setweight(to_tsvector('errors_search', coalesce((
                     SELECT string_agg(x.body, ' ') FROM errors_example x
                     WHERE x.error_id = e.id), '')), 'D')
         FROM errors_errorcode e WHERE e.id = ANY(ids)
@@ -231,6 +245,8 @@ POSTGRES_DROP = [
     "DROP FUNCTION IF EXISTS errors_search_examples_moved()",
     "DROP FUNCTION IF EXISTS errors_search_refresh(bigint[])",
     "DROP TABLE IF EXISTS errors_search",
+    "DROP TEXT SEARCH CONFIGURATION IF EXISTS errors_search",
+    "DROP TEXT SEARCH DICTIONARY IF EXISTS errors_english_stem",
 ]
 
 
