@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 
 from django.db import connection
 from django.db.models import Count, F
@@ -77,6 +77,32 @@ class SearchResults:
     def pages(self) -> int:
         """How many pages the results fill."""
         return max(1, -(-self.total // self.per_page))
+
+    def as_dict(self) -> dict:
+        """Plain data (JSON-ready) of the page, its counts and the query it answers."""
+        return {
+            "query": asdict(self.query),
+            "total": self.total,
+            "page": self.page,
+            "pages": self.pages,
+            "per_page": self.per_page,
+            "by_service": self.by_service,
+            "by_status": {str(status): count for status, count in sorted(self.by_status.items())},
+            "exact_match": self.exact_match.code if self.exact_match else None,
+            "hits": [
+                {
+                    "service": hit.error.service.slug,
+                    "code": hit.error.code,
+                    "http_status": hit.error.http_status,
+                    "title": hit.error.title,
+                    "url": hit.error.get_absolute_url(),
+                    "score": hit.score,
+                    "matched": hit.matched,
+                    "highlight": str(hit.highlight),
+                }
+                for hit in self.hits
+            ],
+        }
 
 
 def parse_query(text: str = "", **filters: str | int | None) -> SearchQuery:
