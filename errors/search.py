@@ -15,6 +15,7 @@ from django.db import connection
 from django.db.models import Count, F
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+from snowballstemmer import stemmer
 
 from errors.models import ErrorCode, code_key
 
@@ -173,6 +174,14 @@ STOP_WORDS = frozenset(
     this to was were when which will with you your""".split()  # noqa: SIM905
 )
 MAX_TERMS = 12
+# A word in more codes than this is too common to widen an OR query: scoring every code
+# that has it is what makes a search slow at 100,000 codes (see docs/performance.md).
+COMMON_DOCS = 2000
+# When every word is that common, only the strong fields (code, aliases, title, summary,
+# messages) are matched and at most RANK_LIMIT of those codes are ranked; the counts
+# still cover every match.
+RANK_LIMIT = 1000
+STRONG_COLUMNS = "{code aliases title summary messages}"
 # Ranks of the code tiers; full-text relevance adds less than 100 on top.
 EXACT_CODE, EXACT_ALIAS, CODE_PREFIX, KEY_CONTAINS, FUZZY_CODE = 1000, 900, 700, 400, 300
 FUZZY_THRESHOLD = 0.45
@@ -205,6 +214,10 @@ class TextPlan:
     terms: tuple[str, ...]
     prefix_last: bool
     one_word: bool = False
+    # The words the full-text match uses: all of them, or only the rarer ones when some
+    # are in so many codes that an OR over them would rank half the catalog.
+    match_terms: tuple[str, ...] = ()
+    require_all: bool = False
 
     @property
     def single_token(self) -> bool:
@@ -236,6 +249,7 @@ def plan_text(text: str) -> TextPlan:
         terms=terms,
         prefix_last=bool(terms) and not text[-1:].isspace() and len(terms[-1]) >= 2,
         one_word=len(text.split()) == 1,
+        match_terms=terms,
     )
 
 
@@ -268,7 +282,11 @@ class Engine:
 
     keys_join = ""
 
-    def text_candidates(self, plan: TextPlan) -> tuple[str, list]:
+    def document_counts(self, terms: tuple[str, ...]) -> dict[str, float]:
+        """How many codes hold each word (estimated where the database only estimates)."""
+        raise NotImplementedError
+
+    def text_candidates(self, plan: TextPlan, ranked: bool) -> tuple[str, list]:
         raise NotImplementedError
 
     def key_candidates(self, key: str) -> tuple[str, list]:
@@ -286,15 +304,35 @@ class SQLiteEngine(Engine):
 
     keys_join = "JOIN errors_search_keys k ON k.rowid = b.id"
 
-    def text_candidates(self, plan: TextPlan) -> tuple[str, list]:
-        phrases = [_fts5_phrase(term) for term in plan.terms]
+    def document_counts(self, terms: tuple[str, ...]) -> dict[str, float]:
+        # fts5vocab holds stems: stem the words as the porter tokenizer does.
+        # A stemmer keeps state while it works: one per call is thread-safe, and cheap.
+        stems = dict(zip(terms, stemmer("porter").stemWords(terms), strict=True))
+        marks = ", ".join("%s" for _ in terms)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT term, doc FROM errors_search_vocab WHERE term IN ({marks})",
+                list(stems.values()),
+            )
+            docs = dict(cursor.fetchall())
+        return {term: docs.get(stem, 0) for term, stem in stems.items()}
+
+    def text_candidates(self, plan: TextPlan, ranked: bool) -> tuple[str, list]:
+        phrases = [_fts5_phrase(term) for term in plan.match_terms]
         if plan.prefix_last:
-            phrases.append(_fts5_phrase(plan.terms[-1]) + "*")
-        return (
-            f"SELECT rowid AS id, -bm25(errors_search_text, {SQLITE_COLUMN_WEIGHTS}) AS rank "
-            "FROM errors_search_text WHERE errors_search_text MATCH %s",
-            [" OR ".join(phrases)],
+            phrases[-1] = f"({phrases[-1]} OR {phrases[-1]}*)"
+        expression = (" AND " if plan.require_all else " OR ").join(phrases)
+        rank = f"-bm25(errors_search_text, {SQLITE_COLUMN_WEIGHTS})" if ranked else "0.0"
+        sql = (
+            f"SELECT rowid AS id, {rank} AS rank "
+            "FROM errors_search_text WHERE errors_search_text MATCH %s"
         )
+        if not plan.require_all:
+            return sql, [expression]
+        expression = f"{STRONG_COLUMNS} : ({expression})"
+        if ranked:
+            sql = f"SELECT * FROM ({sql} LIMIT {RANK_LIMIT})"
+        return sql, [expression]
 
     def key_candidates(self, key: str) -> tuple[str, list]:
         return (
@@ -304,11 +342,21 @@ class SQLiteEngine(Engine):
         )
 
     def fuzzy_candidates(self, key: str) -> tuple[str, list]:
-        grams = sorted({key[i : i + 3] for i in range(len(key) - 2)})
+        # Codes sharing a 4- or 5-letter run with the key: one typo leaves such runs
+        # intact, and they match far fewer codes than single trigrams would.
+        # Skipped when some code or alias holds the key as it is: then it is no typo.
+        size = 4 if len(key) < 10 else 5
+        grams = {key[i : i + size] for i in range(0, len(key) - size + 1, 2)}
+        grams = sorted(grams | {key[-size:]})
         return (
             "SELECT rowid, keys FROM errors_search_keys WHERE errors_search_keys MATCH %s "
+            "AND NOT EXISTS (SELECT 1 FROM errors_search_keys WHERE errors_search_keys MATCH %s) "
             "ORDER BY rank LIMIT %s",
-            [" OR ".join(_fts5_phrase(gram) for gram in grams), FUZZY_CANDIDATES],
+            [
+                " OR ".join(_fts5_phrase(gram) for gram in grams),
+                _fts5_phrase(key),
+                FUZZY_CANDIDATES,
+            ],
         )
 
     def contains(self, haystack: str) -> str:
@@ -321,19 +369,51 @@ class PostgresEngine(Engine):
 
     keys_join = "JOIN errors_search k ON k.error_id = b.id"
 
-    def text_candidates(self, plan: TextPlan) -> tuple[str, list]:
-        terms = list(plan.terms)
+    def document_counts(self, terms: tuple[str, ...]) -> dict[str, float]:
+        # ANALYZE keeps the most common lexemes of a tsvector column with their share of
+        # rows; a word missing from that list is rare.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                SELECT w.term, coalesce(max(e.freq) * max(c.reltuples), 0)
+                FROM unnest(%s::text[]) AS w(term)
+                LEFT JOIN (
+                    SELECT elem, freq FROM pg_stats s, unnest(
+                        s.most_common_elems::text::text[], s.most_common_elem_freqs
+                    ) AS x(elem, freq)
+                    WHERE s.tablename = 'errors_search' AND s.attname = 'document'
+                ) e ON e.elem = ANY(tsvector_to_array(to_tsvector('errors_search', w.term)))
+                CROSS JOIN (SELECT reltuples FROM pg_class WHERE relname = 'errors_search') c
+                GROUP BY w.term
+                """,
+                [list(terms)],
+            )
+            return dict(cursor.fetchall())
+
+    def text_candidates(self, plan: TextPlan, ranked: bool) -> tuple[str, list]:
+        terms = list(plan.match_terms)
         if plan.prefix_last:
             terms[-1] = f"{terms[-1]}:*"
         # Terms are letters and digits only, so they cannot break the tsquery syntax.
+        if plan.require_all:  # only the strong fields: weights A and B
+            terms = [term.replace(":*", "") + (":*AB" if ":*" in term else ":AB") for term in terms]
+        tsquery = (" & " if plan.require_all else " | ").join(terms)
+        if not ranked:
+            return (
+                "SELECT error_id AS id, 0.0 AS rank FROM errors_search "
+                "WHERE document @@ to_tsquery('errors_search', %s)",
+                [tsquery],
+            )
         # ts_rank sums weights, so one title word beats a message matching every word;
         # scaling by the share of the words a code matches restores what bm25 does.
         coverage = " + ".join("(document @@ to_tsquery('errors_search', %s))::int" for _ in terms)
+        limit = f" LIMIT {RANK_LIMIT}" if plan.require_all else ""
         return (
             f"SELECT error_id AS id, ts_rank('{POSTGRES_WEIGHTS}', document, query) "
             f"* ({coverage}) / {len(terms)}.0 AS rank "
-            "FROM errors_search, to_tsquery('errors_search', %s) query WHERE document @@ query",
-            [*terms, " | ".join(terms)],
+            "FROM errors_search, to_tsquery('errors_search', %s) query "
+            f"WHERE document @@ query{limit}",
+            [*terms, tsquery],
         )
 
     def key_candidates(self, key: str) -> tuple[str, list]:
@@ -368,7 +448,7 @@ def search_errors(
     """Rank the visible codes for `query` and return one page of them with counts.
 
     Ranking, counting and paging happen in SQL: a constant number of queries whatever
-    the number of matches (three, four for a lone word that may be a misspelt code).
+    the number of matches (five, six for a lone word that may be a misspelt code).
     """
     page = max(page, 1)
     errors = filtered_errors(query, user)
@@ -376,23 +456,26 @@ def search_errors(
         return _browse(query, errors, page, per_page)
     engine = engine_for(connection.vendor)
     plan = plan_text(query.text)
+    plan = _without_common_words(engine, plan)
     fuzzy = _fuzzy_matches(engine, plan)
-    candidates, candidate_params = _candidates_sql(engine, plan, fuzzy)
     base, base_params = (
         errors.order_by()
         .values("id", "code_key", "http_status", "order", service_slug=F("service__slug"))
         .query.sql_with_params()
     )
-    source = f"({candidates}) c JOIN ({base}) b ON b.id = c.id"
-    params = [*candidate_params, *base_params]
-    by_service, by_status, total = _facets(source, params)
+    matches, match_params = _candidates_sql(engine, plan, fuzzy, ranked=False)
+    by_service, by_status, total = _facets(
+        f"({matches}) c JOIN ({base}) b ON b.id = c.id", [*match_params, *base_params]
+    )
+    candidates, candidate_params = _candidates_sql(engine, plan, fuzzy, ranked=True)
     score, score_params = _score_sql(engine, plan, fuzzy)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT b.id, {score} AS score FROM {source} {engine.keys_join} "
+            f"SELECT b.id, {score} AS score FROM ({candidates}) c JOIN ({base}) b "
+            f"ON b.id = c.id {engine.keys_join} "
             'ORDER BY score DESC, length(b.code_key), b.service_slug, b."order", b.id '
             "LIMIT %s OFFSET %s",
-            [*score_params, *params, per_page, (page - 1) * per_page],
+            [*score_params, *candidate_params, *base_params, per_page, (page - 1) * per_page],
         )
         ranked = cursor.fetchall()
     loaded = (
@@ -447,13 +530,37 @@ def _fuzzy_matches(engine: Engine, plan: TextPlan) -> dict[int, float]:
     return {pk: similarity for pk, similarity in best if similarity >= FUZZY_THRESHOLD}
 
 
-def _candidates_sql(engine: Engine, plan: TextPlan, fuzzy: dict[int, float]) -> tuple[str, list]:
+def _without_common_words(engine: Engine, plan: TextPlan) -> TextPlan:
+    """Leave words in more than COMMON_DOCS codes out of the match; if every word is that
+    common, require them all instead, so the codes to rank stay few."""
+    if not plan.terms:
+        return plan
+    counts = engine.document_counts(plan.terms)
+    last = len(plan.terms) - 1
+
+    def common(position: int, term: str) -> bool:
+        short_prefix = plan.prefix_last and position == last and len(term) < 4
+        return short_prefix or counts.get(term, 0) > COMMON_DOCS
+
+    rare = tuple(term for position, term in enumerate(plan.terms) if not common(position, term))
+    if rare == plan.terms:
+        return plan
+    if not rare:
+        return replace(plan, require_all=True)
+    return replace(
+        plan, match_terms=rare, prefix_last=plan.prefix_last and rare[-1] == plan.terms[-1]
+    )
+
+
+def _candidates_sql(
+    engine: Engine, plan: TextPlan, fuzzy: dict[int, float], *, ranked: bool
+) -> tuple[str, list]:
     """(id, rank) of every code the words, the key or a misspelling match."""
     parts: list[str] = []
     params: list = []
     sources = []
-    if plan.terms:
-        sources.append(engine.text_candidates(plan))
+    if plan.match_terms:
+        sources.append(engine.text_candidates(plan, ranked))
     if len(plan.key) >= 3:
         sources.append(engine.key_candidates(plan.key))
     elif plan.key:

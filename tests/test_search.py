@@ -287,16 +287,17 @@ def test_dropped_triggers_are_put_back_and_the_index_rebuilt(shop):
 # Query counts stay constant whatever the number of matches
 
 
-def test_text_search_takes_four_queries(demo, django_assert_num_queries):
-    # Counts per service and status, the ranked page, the page's codes, their examples.
-    with django_assert_num_queries(4):
+def test_text_search_takes_five_queries(demo, django_assert_num_queries):
+    # How common the words are, counts per service and status, the ranked page, the
+    # page's codes, their examples.
+    with django_assert_num_queries(5):
         results = search_errors(parse_query("not found"))
     with django_assert_num_queries(0):
         [(hit.error.service.slug, hit.error.category, hit.highlight) for hit in results.hits]
 
 
 def test_lone_word_search_adds_the_misspelling_lookup(demo, django_assert_num_queries):
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         search_errors(parse_query("RATE_LIMTED"))
 
 
