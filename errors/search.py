@@ -177,6 +177,11 @@ MAX_TERMS = 12
 # A word in more codes than this is too common to widen an OR query: scoring every code
 # that has it is what makes a search slow at 100,000 codes (see docs/performance.md).
 COMMON_DOCS = 2000
+# Names in word_stats() for the count of the last word as a prefix, and for whether a
+# code starts with the key (then the key is no misspelling).
+PREFIX_KEY, CODE_KEY = "*prefix", "*code"
+# Shorter keys only match code prefixes: "acc" is inside too many codes to mean anything.
+CONTAINS_MIN = 6
 # When every word is that common, only the strong fields (code, aliases, title, summary,
 # messages) are matched and at most RANK_LIMIT of those codes are ranked; the counts
 # still cover every match.
@@ -272,9 +277,21 @@ def _fts5_phrase(value: str) -> str:
     return '"' + value.replace('"', '""') + '"'
 
 
+def _like_escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def _like_contains(value: str) -> str:
-    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+    return f"%{_like_escape(value)}%"
+
+
+def _like_prefix(value: str) -> str:
+    return f"{_like_escape(value)}%"
+
+
+def _next_key(value: str) -> str:
+    """The smallest string after every string starting with `value` (a range's end)."""
+    return value[:-1] + chr(ord(value[-1]) + 1) if value else "\uffff"
 
 
 class Engine:
@@ -282,14 +299,17 @@ class Engine:
 
     keys_join = ""
 
-    def document_counts(self, terms: tuple[str, ...]) -> dict[str, float]:
-        """How many codes hold each word (estimated where the database only estimates)."""
+    def word_stats(self, plan: TextPlan) -> dict[str, float]:
+        """How many codes hold each word (estimated where the database only estimates),
+        under PREFIX_KEY those its last word starts, and under CODE_KEY whether some code
+        starts with the key: one query."""
         raise NotImplementedError
 
     def text_candidates(self, plan: TextPlan, ranked: bool) -> tuple[str, list]:
         raise NotImplementedError
 
     def key_candidates(self, key: str) -> tuple[str, list]:
+        """Codes whose key starts with `key`, and for longer keys, contains it."""
         raise NotImplementedError
 
     def fuzzy_candidates(self, key: str) -> tuple[str, list]:
@@ -304,18 +324,33 @@ class SQLiteEngine(Engine):
 
     keys_join = "JOIN errors_search_keys k ON k.rowid = b.id"
 
-    def document_counts(self, terms: tuple[str, ...]) -> dict[str, float]:
-        # fts5vocab holds stems: stem the words as the porter tokenizer does.
-        # A stemmer keeps state while it works: one per call is thread-safe, and cheap.
-        stems = dict(zip(terms, stemmer("porter").stemWords(terms), strict=True))
-        marks = ", ".join("%s" for _ in terms)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT term, doc FROM errors_search_vocab WHERE term IN ({marks})",
-                list(stems.values()),
+    def word_stats(self, plan: TextPlan) -> dict[str, float]:
+        # fts5vocab holds stems: stem the words as the porter tokenizer does. A stemmer
+        # keeps state while it works: one per call is thread-safe, and cheap.
+        stems = dict(zip(plan.terms, stemmer("porter").stemWords(plan.terms), strict=True))
+        parts = [
+            "SELECT term, doc FROM errors_search_vocab WHERE term IN "
+            f"({', '.join('%s' for _ in stems)})"
+        ]
+        params: list = list(stems.values())
+        if plan.prefix_last:
+            prefix = plan.terms[-1]
+            parts.append(
+                f"SELECT '{PREFIX_KEY}', sum(doc) FROM errors_search_vocab "
+                "WHERE term >= %s AND term < %s"
             )
-            docs = dict(cursor.fetchall())
-        return {term: docs.get(stem, 0) for term, stem in stems.items()}
+            params += [prefix, _next_key(prefix)]
+        parts.append(
+            f"SELECT '{CODE_KEY}', count(*) FROM (SELECT 1 FROM errors_errorcode "
+            "WHERE code_key >= %s AND code_key < %s LIMIT 1)"
+        )
+        params += [plan.key, _next_key(plan.key)]
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), params)
+            found = {term: count or 0 for term, count in cursor.fetchall()}
+        stats = {term: found.get(stem, 0) for term, stem in stems.items()}
+        stats.update({name: found.get(name, 0) for name in (PREFIX_KEY, CODE_KEY)})
+        return stats
 
     def text_candidates(self, plan: TextPlan, ranked: bool) -> tuple[str, list]:
         phrases = [_fts5_phrase(term) for term in plan.match_terms]
@@ -335,28 +370,26 @@ class SQLiteEngine(Engine):
         return sql, [expression]
 
     def key_candidates(self, key: str) -> tuple[str, list]:
-        return (
-            "SELECT rowid AS id, 0.0 AS rank FROM errors_search_keys "
-            "WHERE errors_search_keys MATCH %s",
-            [_fts5_phrase(key)],
-        )
+        sql = "SELECT id, 0.0 AS rank FROM errors_errorcode WHERE code_key >= %s AND code_key < %s"
+        params = [key, _next_key(key)]
+        if len(key) >= CONTAINS_MIN:
+            sql += (
+                " UNION ALL SELECT rowid AS id, 0.0 AS rank FROM errors_search_keys "
+                "WHERE errors_search_keys MATCH %s"
+            )
+            params.append(_fts5_phrase(key))
+        return sql, params
 
     def fuzzy_candidates(self, key: str) -> tuple[str, list]:
         # Codes sharing a 4- or 5-letter run with the key: one typo leaves such runs
         # intact, and they match far fewer codes than single trigrams would.
-        # Skipped when some code or alias holds the key as it is: then it is no typo.
         size = 4 if len(key) < 10 else 5
         grams = {key[i : i + size] for i in range(0, len(key) - size + 1, 2)}
         grams = sorted(grams | {key[-size:]})
         return (
             "SELECT rowid, keys FROM errors_search_keys WHERE errors_search_keys MATCH %s "
-            "AND NOT EXISTS (SELECT 1 FROM errors_search_keys WHERE errors_search_keys MATCH %s) "
             "ORDER BY rank LIMIT %s",
-            [
-                " OR ".join(_fts5_phrase(gram) for gram in grams),
-                _fts5_phrase(key),
-                FUZZY_CANDIDATES,
-            ],
+            [" OR ".join(_fts5_phrase(gram) for gram in grams), FUZZY_CANDIDATES],
         )
 
     def contains(self, haystack: str) -> str:
@@ -369,26 +402,36 @@ class PostgresEngine(Engine):
 
     keys_join = "JOIN errors_search k ON k.error_id = b.id"
 
-    def document_counts(self, terms: tuple[str, ...]) -> dict[str, float]:
+    def word_stats(self, plan: TextPlan) -> dict[str, float]:
         # ANALYZE keeps the most common lexemes of a tsvector column with their share of
         # rows; a word missing from that list is rare.
+        prefix = plan.terms[-1] if plan.prefix_last else ""
         with connection.cursor() as cursor:
             cursor.execute(
-                """
-                SELECT w.term, coalesce(max(e.freq) * max(c.reltuples), 0)
-                FROM unnest(%s::text[]) AS w(term)
-                LEFT JOIN (
-                    SELECT elem, freq FROM pg_stats s, unnest(
-                        s.most_common_elems::text::text[], s.most_common_elem_freqs
-                    ) AS x(elem, freq)
+                f"""
+                WITH common AS (
+                    SELECT x.elem, x.freq * c.reltuples AS docs
+                    FROM pg_stats s
+                    CROSS JOIN (SELECT reltuples FROM pg_class WHERE relname = 'errors_search') c
+                    CROSS JOIN unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs)
+                        AS x(elem, freq)
                     WHERE s.tablename = 'errors_search' AND s.attname = 'document'
-                ) e ON e.elem = ANY(tsvector_to_array(to_tsvector('errors_search', w.term)))
-                CROSS JOIN (SELECT reltuples FROM pg_class WHERE relname = 'errors_search') c
+                )
+                SELECT w.term, coalesce(max(common.docs), 0)
+                FROM unnest(%s::text[]) AS w(term)
+                LEFT JOIN common ON common.elem = ANY(
+                    tsvector_to_array(to_tsvector('errors_search', w.term)))
                 GROUP BY w.term
+                UNION ALL
+                SELECT '{PREFIX_KEY}', coalesce(sum(docs), 0) FROM common
+                WHERE %s <> '' AND starts_with(elem, %s)
+                UNION ALL
+                SELECT '{CODE_KEY}', count(*) FROM (
+                    SELECT 1 FROM errors_search WHERE keys LIKE %s LIMIT 1) x
                 """,
-                [list(terms)],
+                [list(plan.terms), prefix, prefix, _like_prefix(plan.key)],
             )
-            return dict(cursor.fetchall())
+            return {term: float(count) for term, count in cursor.fetchall()}
 
     def text_candidates(self, plan: TextPlan, ranked: bool) -> tuple[str, list]:
         terms = list(plan.match_terms)
@@ -417,9 +460,11 @@ class PostgresEngine(Engine):
         )
 
     def key_candidates(self, key: str) -> tuple[str, list]:
+        # keys starts with the code's own key; the trigram index serves both patterns.
+        pattern = _like_contains(key) if len(key) >= CONTAINS_MIN else _like_prefix(key)
         return (
             "SELECT error_id AS id, 0.0 AS rank FROM errors_search WHERE keys LIKE %s",
-            [_like_contains(key)],
+            [pattern],
         )
 
     def fuzzy_candidates(self, key: str) -> tuple[str, list]:
@@ -456,8 +501,9 @@ def search_errors(
         return _browse(query, errors, page, per_page)
     engine = engine_for(connection.vendor)
     plan = plan_text(query.text)
-    plan = _without_common_words(engine, plan)
-    fuzzy = _fuzzy_matches(engine, plan)
+    stats = engine.word_stats(plan) if plan.terms or plan.key else {}
+    plan = _without_common_words(plan, stats) if plan.terms else plan
+    fuzzy = _fuzzy_matches(engine, plan) if not stats.get(CODE_KEY) else {}
     base, base_params = (
         errors.order_by()
         .values("id", "code_key", "http_status", "order", service_slug=F("service__slug"))
@@ -530,17 +576,15 @@ def _fuzzy_matches(engine: Engine, plan: TextPlan) -> dict[int, float]:
     return {pk: similarity for pk, similarity in best if similarity >= FUZZY_THRESHOLD}
 
 
-def _without_common_words(engine: Engine, plan: TextPlan) -> TextPlan:
+def _without_common_words(plan: TextPlan, counts: dict[str, float]) -> TextPlan:
     """Leave words in more than COMMON_DOCS codes out of the match; if every word is that
     common, require them all instead, so the codes to rank stay few."""
-    if not plan.terms:
-        return plan
-    counts = engine.document_counts(plan.terms)
     last = len(plan.terms) - 1
 
     def common(position: int, term: str) -> bool:
-        short_prefix = plan.prefix_last and position == last and len(term) < 4
-        return short_prefix or counts.get(term, 0) > COMMON_DOCS
+        if plan.prefix_last and position == last:
+            return max(counts.get(term, 0), counts.get(PREFIX_KEY, 0)) > COMMON_DOCS
+        return counts.get(term, 0) > COMMON_DOCS
 
     rare = tuple(term for position, term in enumerate(plan.terms) if not common(position, term))
     if rare == plan.terms:
