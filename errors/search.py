@@ -207,6 +207,8 @@ HIGHLIGHT_FIELDS = (
     "examples",
 )
 SNIPPET_LENGTH = 160
+# Only the start of a long field is searched for the snippet.
+HIGHLIGHT_SCAN = 4000
 # Words of a text for highlighting, CamelCase split as search_terms splits it.
 WORD_PATTERN = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+|[^\W\d_A-Za-z]+")
 
@@ -328,10 +330,8 @@ class SQLiteEngine(Engine):
         # fts5vocab holds stems: stem the words as the porter tokenizer does. A stemmer
         # keeps state while it works: one per call is thread-safe, and cheap.
         stems = dict(zip(plan.terms, stemmer("porter").stemWords(plan.terms), strict=True))
-        parts = [
-            "SELECT term, doc FROM errors_search_vocab WHERE term IN "
-            f"({', '.join('%s' for _ in stems)})"
-        ]
+        # One `term =` per word: fts5vocab seeks on equality but scans for IN (...).
+        parts = ["SELECT term, doc FROM errors_search_vocab WHERE term = %s" for _ in stems]
         params: list = list(stems.values())
         if plan.prefix_last:
             prefix = plan.terms[-1]
@@ -450,14 +450,14 @@ class PostgresEngine(Engine):
         # ts_rank sums weights, so one title word beats a message matching every word;
         # scaling by the share of the words a code matches restores what bm25 does.
         coverage = " + ".join("(document @@ to_tsquery('errors_search', %s))::int" for _ in terms)
-        limit = f" LIMIT {RANK_LIMIT}" if plan.require_all else ""
-        return (
+        sql = (
             f"SELECT error_id AS id, ts_rank('{POSTGRES_WEIGHTS}', document, query) "
             f"* ({coverage}) / {len(terms)}.0 AS rank "
-            "FROM errors_search, to_tsquery('errors_search', %s) query "
-            f"WHERE document @@ query{limit}",
-            [*terms, tsquery],
+            "FROM errors_search, to_tsquery('errors_search', %s) query WHERE document @@ query"
         )
+        if plan.require_all:
+            sql = f"SELECT * FROM ({sql} LIMIT {RANK_LIMIT}) ranked"
+        return sql, [*terms, tsquery]
 
     def key_candidates(self, key: str) -> tuple[str, list]:
         # keys starts with the code's own key; the trigram index serves both patterns.
@@ -529,7 +529,8 @@ def search_errors(
         .prefetch_related("examples")
         .in_bulk([pk for pk, _ in ranked])
     )
-    hits = [_hit(loaded[pk], float(score), plan, pk in fuzzy) for pk, score in ranked]
+    pattern = term_pattern(plan)
+    hits = [_hit(loaded[pk], float(score), plan, pattern, pk in fuzzy) for pk, score in ranked]
     return SearchResults(
         query=replace(query),
         hits=hits,
@@ -665,10 +666,12 @@ def _facets(source: str, params: list) -> tuple[dict[str, int], dict[int, int], 
     return dict(by_service), dict(by_status), sum(by_service.values())
 
 
-def _hit(error: ErrorCode, score: float, plan: TextPlan, misspelt: bool) -> SearchHit:
+def _hit(
+    error: ErrorCode, score: float, plan: TextPlan, pattern: re.Pattern[str], misspelt: bool
+) -> SearchHit:
     if misspelt and not error.code_key.startswith(plan.key):
         return SearchHit(error, round(score, 3), "code", format_html("<mark>{}</mark>", error.code))
-    matched, highlight = highlight_error(error, plan)
+    matched, highlight = highlight_error(error, plan, pattern)
     return SearchHit(error, round(score, 3), matched, highlight)
 
 
@@ -679,14 +682,22 @@ def _field_text(error: ErrorCode, name: str) -> str:
     return " · ".join(value) if isinstance(value, list) else value
 
 
-def _word_matches(term: str, word: str, prefix: bool) -> bool:
-    # A crude stem: the search engines stem, so `exceeds` matched `exceeded` there.
-    stem = term[: max(4, len(term) - 2)] if len(term) > 4 else term
-    return word.startswith(stem) if (prefix or stem != term) else word == term
+def term_pattern(plan: TextPlan) -> re.Pattern[str]:
+    """A lowercase word the search would have matched: a crude stem of a query word
+    (the engines stem, so `exceeds` matched `exceeded` there), or the word itself."""
+    parts = []
+    for position, term in enumerate(plan.terms):
+        prefix = plan.prefix_last and position == len(plan.terms) - 1
+        stem = term[: max(4, len(term) - 2)] if len(term) > 4 else term
+        parts.append(re.escape(stem) if (prefix or stem != term) else re.escape(term) + r"\Z")
+    return re.compile("|".join(parts) or r"(?!)")
 
 
-def highlight_error(error: ErrorCode, plan: TextPlan) -> tuple[str, SafeString]:
+def highlight_error(
+    error: ErrorCode, plan: TextPlan, pattern: re.Pattern[str] | None = None
+) -> tuple[str, SafeString]:
     """The field the text matched and a snippet of it, escaped, the words in <mark>."""
+    pattern = pattern or term_pattern(plan)
     if plan.key and (
         error.code_key.startswith(plan.key)
         or any(code_key(alias) == plan.key for alias in error.aliases)
@@ -697,7 +708,7 @@ def highlight_error(error: ErrorCode, plan: TextPlan) -> tuple[str, SafeString]:
     best: tuple[int, str, list[tuple[int, int]], str] = (0, "", [], "")
     for name in HIGHLIGHT_FIELDS:
         text = _field_text(error, name)
-        spans = _matched_spans(text, plan)
+        spans = _matched_spans(text, pattern)
         # The field with the most distinct query words wins; ties go to the earlier field.
         words = len({text[start:end].lower() for start, end in spans})
         if words > best[0]:
@@ -708,16 +719,12 @@ def highlight_error(error: ErrorCode, plan: TextPlan) -> tuple[str, SafeString]:
     return "", escape(error.summary or error.title)
 
 
-def _matched_spans(text: str, plan: TextPlan) -> list[tuple[int, int]]:
-    spans = []
-    for found in WORD_PATTERN.finditer(text):
-        word = found.group().lower()
-        for position, term in enumerate(plan.terms):
-            prefix = plan.prefix_last and position == len(plan.terms) - 1
-            if _word_matches(term, word, prefix):
-                spans.append(found.span())
-                break
-    return spans
+def _matched_spans(text: str, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
+    return [
+        found.span()
+        for found in WORD_PATTERN.finditer(text, 0, HIGHLIGHT_SCAN)
+        if pattern.match(found.group().lower())
+    ]
 
 
 def _snippet(text: str, spans: list[tuple[int, int]]) -> SafeString:

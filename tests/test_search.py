@@ -165,6 +165,26 @@ def test_only_stop_words_finds_nothing(demo):
     assert search_errors(parse_query("the and of")).total == 0
 
 
+def test_common_words_are_left_out_of_the_match(demo, monkeypatch):
+    # At scale a word in most codes would make the engine rank half the catalog.
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:  # PostgreSQL reads word counts from ANALYZE
+            cursor.execute("ANALYZE errors_search")
+    monkeypatch.setattr("errors.search.COMMON_DOCS", 3)
+    assert codes("invalid request: weight must be between 0 and 5")[0] == (
+        "elder-signals/INVALID_WEIGHT"
+    )
+
+
+def test_when_every_word_is_common_all_are_required_in_strong_fields(demo, monkeypatch):
+    monkeypatch.setattr("errors.search.COMMON_DOCS", -1)
+    results = search_errors(parse_query("rate limit exceeded"))
+    assert results.hits[0].error.code in {"RATE_LIMIT_EXCEEDED", "RateLimitExceeded"}
+    # Codes with every word in code, title, summary or messages; none from descriptions.
+    assert results.total == 5
+    assert {hit.matched for hit in results.hits} <= {"code", "title", "summary", "messages"}
+
+
 # Filters, visibility, counts and paging
 
 
