@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field, replace
 
 from django.db import connection
-from django.db.models import Count, F
+from django.db.models import Count
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from snowballstemmer import stemmer
@@ -182,9 +182,9 @@ COMMON_DOCS = 2000
 PREFIX_KEY, CODE_KEY = "*prefix", "*code"
 # Shorter keys only match code prefixes: "acc" is inside too many codes to mean anything.
 CONTAINS_MIN = 6
-# When every word is that common, only the strong fields (code, aliases, title, summary,
-# messages) are matched and at most RANK_LIMIT of those codes are ranked; the counts
-# still cover every match.
+# When every word is that common, all are required in the strong fields (code, aliases,
+# title, summary, messages); SQLite then ranks at most RANK_LIMIT of those codes (bm25
+# costs about a microsecond a row), the counts still cover every match.
 RANK_LIMIT = 1000
 STRONG_COLUMNS = "{code aliases title summary messages}"
 # Ranks of the code tiers; full-text relevance adds less than 100 on top.
@@ -296,10 +296,18 @@ def _next_key(value: str) -> str:
     return value[:-1] + chr(ord(value[-1]) + 1) if value else "\uffff"
 
 
+MATCH_COLUMNS = 'b.id, b.code_key, b."order", b.service_id, b.http_status'
+
+
 class Engine:
     """The SQL one database vendor needs; `search_errors` composes it."""
 
-    keys_join = ""
+    def matches(
+        self, plan: TextPlan, fuzzy: dict[int, float], base: tuple[str, list], *, ranked: bool
+    ) -> tuple[str, list]:
+        """SELECT of the matching codes that `base` (the filters) lets through: id,
+        code_key, order, service_id, http_status, keys and full-text rank."""
+        raise NotImplementedError
 
     def word_stats(self, plan: TextPlan) -> dict[str, float]:
         """How many codes hold each word (estimated where the database only estimates),
@@ -307,24 +315,35 @@ class Engine:
         starts with the key: one query."""
         raise NotImplementedError
 
-    def text_candidates(self, plan: TextPlan, ranked: bool) -> tuple[str, list]:
-        raise NotImplementedError
-
-    def key_candidates(self, key: str) -> tuple[str, list]:
-        """Codes whose key starts with `key`, and for longer keys, contains it."""
-        raise NotImplementedError
-
     def fuzzy_candidates(self, key: str) -> tuple[str, list]:
+        """(id, keys) of up to FUZZY_CANDIDATES codes spelt a little like `key`."""
         raise NotImplementedError
 
     def contains(self, haystack: str) -> str:
+        """SQL true when `haystack` holds the parameter that follows."""
         raise NotImplementedError
 
 
 class SQLiteEngine(Engine):
     """FTS5: bm25 over weighted columns, a trigram table for keys."""
 
-    keys_join = "JOIN errors_search_keys k ON k.rowid = b.id"
+    def matches(
+        self, plan: TextPlan, fuzzy: dict[int, float], base: tuple[str, list], *, ranked: bool
+    ) -> tuple[str, list]:
+        candidates, params = _union_candidates(self, plan, fuzzy, ranked=ranked)
+        keys, join = (
+            ("k.keys", "JOIN errors_search_keys k ON k.rowid = b.id")
+            if ranked
+            else (
+                "''",
+                "",
+            )
+        )
+        return (
+            f"SELECT {MATCH_COLUMNS}, {keys} AS keys, c.rank AS rank "
+            f"FROM ({candidates}) c JOIN ({base[0]}) b ON b.id = c.id {join}",
+            [*params, *base[1]],
+        )
 
     def word_stats(self, plan: TextPlan) -> dict[str, float]:
         # fts5vocab holds stems: stem the words as the porter tokenizer does. A stemmer
@@ -400,8 +419,6 @@ class PostgresEngine(Engine):
     """Weighted tsvector with ts_rank (errors_search: English stems, no stop words),
     pg_trgm over keys."""
 
-    keys_join = "JOIN errors_search k ON k.error_id = b.id"
-
     def word_stats(self, plan: TextPlan) -> dict[str, float]:
         # ANALYZE keeps the most common lexemes of a tsvector column with their share of
         # rows; a word missing from that list is rare.
@@ -433,39 +450,55 @@ class PostgresEngine(Engine):
             )
             return {term: float(count) for term, count in cursor.fetchall()}
 
-    def text_candidates(self, plan: TextPlan, ranked: bool) -> tuple[str, list]:
+    def matches(
+        self, plan: TextPlan, fuzzy: dict[int, float], base: tuple[str, list], *, ranked: bool
+    ) -> tuple[str, list]:
+        # One table, conditions joined by OR: PostgreSQL combines its indexes (BitmapOr),
+        # or, when the filters are narrower, reads the filtered codes and checks each.
+        conditions: list[str] = []
+        params: list = []
+        rank, rank_params = "0.0", []
+        if plan.match_terms:
+            column, tsquery, terms = self._tsquery(plan)
+            conditions.append(f"k.{column} @@ to_tsquery('errors_search', %s)")
+            params.append(tsquery)
+            if ranked:
+                # ts_rank sums weights, so one title word beats a message matching every
+                # word; scaling by the share of the words a code matches restores what
+                # bm25 does.
+                coverage = " + ".join(
+                    f"(k.{column} @@ to_tsquery('errors_search', %s))::int" for _ in terms
+                )
+                rank = (
+                    f"CASE WHEN k.{column} @@ to_tsquery('errors_search', %s) THEN "
+                    f"ts_rank('{POSTGRES_WEIGHTS}', k.{column}, to_tsquery('errors_search', %s))"
+                    f" * ({coverage}) / {len(terms)}.0 ELSE 0.0 END"
+                )
+                rank_params = [tsquery, tsquery, *terms]
+        if plan.key:
+            # keys starts with the code's own key; the trigram index serves both patterns.
+            long_key = len(plan.key) >= CONTAINS_MIN
+            conditions.append("k.keys LIKE %s")
+            params.append(_like_contains(plan.key) if long_key else _like_prefix(plan.key))
+        if fuzzy:
+            conditions.append(f"k.error_id IN ({', '.join(str(int(pk)) for pk in fuzzy)})")
+        where = " OR ".join(conditions) or "FALSE"
+        return (
+            f"SELECT {MATCH_COLUMNS}, k.keys AS keys, {rank} AS rank "
+            f"FROM errors_search k JOIN ({base[0]}) b ON b.id = k.error_id WHERE ({where})",
+            [*rank_params, *base[1], *params],
+        )
+
+    @staticmethod
+    def _tsquery(plan: TextPlan) -> tuple[str, str, list[str]]:
+        """The column to match, the tsquery and its words (letters and digits only, so
+        they cannot break the tsquery syntax)."""
         terms = list(plan.match_terms)
         if plan.prefix_last:
             terms[-1] = f"{terms[-1]}:*"
-        # Terms are letters and digits only, so they cannot break the tsquery syntax.
-        if plan.require_all:  # only the strong fields: weights A and B
-            terms = [term.replace(":*", "") + (":*AB" if ":*" in term else ":AB") for term in terms]
-        tsquery = (" & " if plan.require_all else " | ").join(terms)
-        if not ranked:
-            return (
-                "SELECT error_id AS id, 0.0 AS rank FROM errors_search "
-                "WHERE document @@ to_tsquery('errors_search', %s)",
-                [tsquery],
-            )
-        # ts_rank sums weights, so one title word beats a message matching every word;
-        # scaling by the share of the words a code matches restores what bm25 does.
-        coverage = " + ".join("(document @@ to_tsquery('errors_search', %s))::int" for _ in terms)
-        sql = (
-            f"SELECT error_id AS id, ts_rank('{POSTGRES_WEIGHTS}', document, query) "
-            f"* ({coverage}) / {len(terms)}.0 AS rank "
-            "FROM errors_search, to_tsquery('errors_search', %s) query WHERE document @@ query"
-        )
-        if plan.require_all:
-            sql = f"SELECT * FROM ({sql} LIMIT {RANK_LIMIT}) ranked"
-        return sql, [*terms, tsquery]
-
-    def key_candidates(self, key: str) -> tuple[str, list]:
-        # keys starts with the code's own key; the trigram index serves both patterns.
-        pattern = _like_contains(key) if len(key) >= CONTAINS_MIN else _like_prefix(key)
-        return (
-            "SELECT error_id AS id, 0.0 AS rank FROM errors_search WHERE keys LIKE %s",
-            [pattern],
-        )
+        if plan.require_all:  # every word, in code, aliases, title, summary or messages
+            return "strong", " & ".join(terms), terms
+        return "document", " | ".join(terms), terms
 
     def fuzzy_candidates(self, key: str) -> tuple[str, list]:
         return (
@@ -504,24 +537,23 @@ def search_errors(
     stats = engine.word_stats(plan) if plan.terms or plan.key else {}
     plan = _without_common_words(plan, stats) if plan.terms else plan
     fuzzy = _fuzzy_matches(engine, plan) if not stats.get(CODE_KEY) else {}
-    base, base_params = (
+    # The filters and visibility, as the ORM writes them; the engines join it to their
+    # index so the database applies filters and full-text match together.
+    base = (
         errors.order_by()
-        .values("id", "code_key", "http_status", "order", service_slug=F("service__slug"))
+        .values("id", "code_key", "http_status", "order", "service_id")
         .query.sql_with_params()
     )
-    matches, match_params = _candidates_sql(engine, plan, fuzzy, ranked=False)
-    by_service, by_status, total = _facets(
-        f"({matches}) c JOIN ({base}) b ON b.id = c.id", [*match_params, *base_params]
-    )
-    candidates, candidate_params = _candidates_sql(engine, plan, fuzzy, ranked=True)
+    by_service, by_status, total = _facets(*engine.matches(plan, fuzzy, base, ranked=False))
+    matches, match_params = engine.matches(plan, fuzzy, base, ranked=True)
     score, score_params = _score_sql(engine, plan, fuzzy)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT b.id, {score} AS score FROM ({candidates}) c JOIN ({base}) b "
-            f"ON b.id = c.id {engine.keys_join} "
-            'ORDER BY score DESC, length(b.code_key), b.service_slug, b."order", b.id '
+            f"SELECT m.id, {score} AS score FROM ({matches}) m "
+            "JOIN errors_service sv ON sv.id = m.service_id "
+            'ORDER BY score DESC, length(m.code_key), sv.slug, m."order", m.id '
             "LIMIT %s OFFSET %s",
-            [*score_params, *candidate_params, *base_params, per_page, (page - 1) * per_page],
+            [*score_params, *match_params, per_page, (page - 1) * per_page],
         )
         ranked = cursor.fetchall()
     loaded = (
@@ -597,20 +629,18 @@ def _without_common_words(plan: TextPlan, counts: dict[str, float]) -> TextPlan:
     )
 
 
-def _candidates_sql(
-    engine: Engine, plan: TextPlan, fuzzy: dict[int, float], *, ranked: bool
+def _union_candidates(
+    engine: SQLiteEngine, plan: TextPlan, fuzzy: dict[int, float], *, ranked: bool
 ) -> tuple[str, list]:
-    """(id, rank) of every code the words, the key or a misspelling match."""
+    """(id, rank) of every code the words, the key or a misspelling match: FTS5 tables
+    answer MATCH only on their own, so each kind of match is its own SELECT."""
     parts: list[str] = []
     params: list = []
     sources = []
     if plan.match_terms:
         sources.append(engine.text_candidates(plan, ranked))
-    if len(plan.key) >= 3:
+    if plan.key:
         sources.append(engine.key_candidates(plan.key))
-    elif plan.key:
-        exact = "SELECT id, 0.0 AS rank FROM errors_errorcode WHERE code_key = %s"
-        sources.append((exact, [plan.key]))
     if fuzzy:
         ids = ", ".join(str(int(pk)) for pk in fuzzy)
         sources.append((f"SELECT id, 0.0 AS rank FROM errors_errorcode WHERE id IN ({ids})", []))
@@ -623,7 +653,7 @@ def _candidates_sql(
     return f"SELECT id, max(rank) AS rank FROM ({union}) matches GROUP BY id", params
 
 
-SPACED_KEYS = "' ' || k.keys || ' '"
+SPACED_KEYS = "' ' || m.keys || ' '"
 
 
 def _score_sql(engine: Engine, plan: TextPlan, fuzzy: dict[int, float]) -> tuple[str, list]:
@@ -632,28 +662,30 @@ def _score_sql(engine: Engine, plan: TextPlan, fuzzy: dict[int, float]) -> tuple
     params: list = []
     if plan.key:
         tiers += [
-            f"WHEN b.code_key = %s THEN {EXACT_CODE}",
+            f"WHEN m.code_key = %s THEN {EXACT_CODE}",
             f"WHEN {engine.contains(SPACED_KEYS)} THEN {EXACT_ALIAS}",
-            f"WHEN substr(b.code_key, 1, %s) = %s THEN {CODE_PREFIX}",
-            f"WHEN {engine.contains('k.keys')} THEN {KEY_CONTAINS}",
+            f"WHEN substr(m.code_key, 1, %s) = %s THEN {CODE_PREFIX}",
+            f"WHEN {engine.contains('m.keys')} THEN {KEY_CONTAINS}",
         ]
         params += [plan.key, f" {plan.key} ", len(plan.key), plan.key, plan.key]
     tiers += [
-        f"WHEN b.id = {int(pk)} THEN {FUZZY_CODE + 100 * similarity:.3f}"
+        f"WHEN m.id = {int(pk)} THEN {FUZZY_CODE + 100 * similarity:.3f}"
         for pk, similarity in fuzzy.items()
     ]
-    text = "100.0 * c.rank / (1.0 + c.rank)"
+    text = "100.0 * m.rank / (1.0 + m.rank)"
     if not tiers:
         return text, params
     return f"(CASE {' '.join(tiers)} ELSE 0 END) + {text}", params
 
 
-def _facets(source: str, params: list) -> tuple[dict[str, int], dict[int, int], int]:
+def _facets(matches: str, params: list) -> tuple[dict[str, int], dict[int, int], int]:
     """Counts per service and per status over every match, in one GROUP BY."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT b.service_slug, b.http_status, count(*) FROM {source} "
-            "GROUP BY b.service_slug, b.http_status",
+            "SELECT sv.slug, f.http_status, f.n FROM ("
+            f"SELECT m.service_id, m.http_status, count(*) AS n FROM ({matches}) m "
+            "GROUP BY m.service_id, m.http_status"
+            ") f JOIN errors_service sv ON sv.id = f.service_id",
             params,
         )
         rows = cursor.fetchall()

@@ -7,9 +7,10 @@ Triggers, not Python signals, keep the index right: the catalog importer writes 
   `errors_search_text` (porter-stemmed words, one column per field, examples included)
   and `errors_search_keys` (trigram-tokenised code and alias keys, for substrings and
   misspellings).
-- PostgreSQL: `errors_search` (error_id, keys, document) with a weighted `tsvector`
-  (A: code/aliases/title, B: summary/messages, C: description/resolution, D: examples)
-  under a GIN index, and a pg_trgm GIN index over the keys.
+- PostgreSQL: `errors_search` (error_id, keys, strong, document) with a weighted
+  `tsvector` (A: code/aliases/title, B: summary/messages, C: description/resolution,
+  D: examples) under a GIN index, `strong` (A and B only) under another, and a pg_trgm
+  GIN index over the keys.
 
 A migration that rebuilds `errors_errorcode` on SQLite (any AlterField does) drops its
 triggers with the old table, so `ensure_search_index` runs after every `migrate` and
@@ -152,33 +153,38 @@ POSTGRES_SETUP = [
     """CREATE TABLE IF NOT EXISTS errors_search (
         error_id bigint PRIMARY KEY,
         keys text NOT NULL,
+        strong tsvector NOT NULL,
         document tsvector NOT NULL
     )""",
     "CREATE INDEX IF NOT EXISTS errors_search_document ON errors_search USING gin (document)",
+    # The A and B fields alone: "all of these common words in a title, summary or
+    # message" is answered from this index without reading every row back.
+    "CREATE INDEX IF NOT EXISTS errors_search_strong ON errors_search USING gin (strong)",
     "CREATE INDEX IF NOT EXISTS errors_search_keys_trgm ON errors_search "
     "USING gin (keys gin_trgm_ops)",
     r"""CREATE OR REPLACE FUNCTION errors_search_refresh(ids bigint[]) RETURNS void
     LANGUAGE sql AS $$
         DELETE FROM errors_search WHERE error_id = ANY(ids)
             AND NOT EXISTS (SELECT 1 FROM errors_errorcode e WHERE e.id = error_id);
-        INSERT INTO errors_search (error_id, keys, document)
-        SELECT e.id,
+        INSERT INTO errors_search (error_id, keys, strong, document)
+        SELECT id, keys, strong, strong || rest FROM (SELECT e.id,
             e.code_key || ' ' || coalesce((
                 SELECT string_agg(lower(regexp_replace(a, '[\s_-]+', '', 'g')), ' ')
-                FROM jsonb_array_elements_text(e.aliases::jsonb) a), ''),
+                FROM jsonb_array_elements_text(e.aliases::jsonb) a), '') AS keys,
             setweight(to_tsvector('errors_search', regexp_replace(e.code, '([a-z0-9])([A-Z])',
                         '\1 \2', 'g') || ' ' || e.title || ' ' || coalesce((
                     SELECT string_agg(a, ' ') FROM jsonb_array_elements_text(e.aliases::jsonb) a),
                     '')), 'A')
             || setweight(to_tsvector('errors_search', e.summary || ' ' || coalesce((
                     SELECT string_agg(m, ' ')
-                    FROM jsonb_array_elements_text(e.messages::jsonb) m), '')), 'B')
-            || setweight(to_tsvector('errors_search', e.description || ' ' || e.resolution), 'C')
+                    FROM jsonb_array_elements_text(e.messages::jsonb) m), '')), 'B') AS strong,
+            setweight(to_tsvector('errors_search', e.description || ' ' || e.resolution), 'C')
             || setweight(to_tsvector('errors_search', coalesce((
                     SELECT string_agg(x.body, ' ') FROM errors_example x
-                    WHERE x.error_id = e.id), '')), 'D')
-        FROM errors_errorcode e WHERE e.id = ANY(ids)
-        ON CONFLICT (error_id) DO UPDATE SET keys = EXCLUDED.keys, document = EXCLUDED.document;
+                    WHERE x.error_id = e.id), '')), 'D') AS rest
+        FROM errors_errorcode e WHERE e.id = ANY(ids)) fields
+        ON CONFLICT (error_id) DO UPDATE
+        SET keys = EXCLUDED.keys, strong = EXCLUDED.strong, document = EXCLUDED.document;
     $$""",
     # Statement-level triggers see a whole bulk_create or queryset delete at once.
     """CREATE OR REPLACE FUNCTION errors_search_codes_changed() RETURNS trigger
