@@ -183,9 +183,7 @@ PREFIX_KEY, CODE_KEY = "*prefix", "*code"
 # Shorter keys only match code prefixes: "acc" is inside too many codes to mean anything.
 CONTAINS_MIN = 6
 # When every word is that common, all are required in the strong fields (code, aliases,
-# title, summary, messages); SQLite then ranks at most RANK_LIMIT of those codes (bm25
-# costs about a microsecond a row), the counts still cover every match.
-RANK_LIMIT = 1000
+# title, summary, messages).
 STRONG_COLUMNS = "{code aliases title summary messages}"
 # Ranks of the code tiers; full-text relevance adds less than 100 on top.
 EXACT_CODE, EXACT_ALIAS, CODE_PREFIX, KEY_CONTAINS, FUZZY_CODE = 1000, 900, 700, 400, 300
@@ -303,7 +301,7 @@ class Engine:
     """The SQL one database vendor needs; `search_errors` composes it."""
 
     def matches(
-        self, plan: TextPlan, fuzzy: dict[int, float], base: tuple[str, list], *, ranked: bool
+        self, plan: TextPlan, fuzzy: dict[int, float], base: tuple[str, list]
     ) -> tuple[str, list]:
         """SELECT of the matching codes that `base` (the filters) lets through: id,
         code_key, order, service_id, http_status, keys and full-text rank."""
@@ -328,20 +326,13 @@ class SQLiteEngine(Engine):
     """FTS5: bm25 over weighted columns, a trigram table for keys."""
 
     def matches(
-        self, plan: TextPlan, fuzzy: dict[int, float], base: tuple[str, list], *, ranked: bool
+        self, plan: TextPlan, fuzzy: dict[int, float], base: tuple[str, list]
     ) -> tuple[str, list]:
-        candidates, params = _union_candidates(self, plan, fuzzy, ranked=ranked)
-        keys, join = (
-            ("k.keys", "JOIN errors_search_keys k ON k.rowid = b.id")
-            if ranked
-            else (
-                "''",
-                "",
-            )
-        )
+        candidates, params = _union_candidates(self, plan, fuzzy)
         return (
-            f"SELECT {MATCH_COLUMNS}, {keys} AS keys, c.rank AS rank "
-            f"FROM ({candidates}) c JOIN ({base[0]}) b ON b.id = c.id {join}",
+            f"SELECT {MATCH_COLUMNS}, k.keys AS keys, c.rank AS rank "
+            f"FROM ({candidates}) c JOIN ({base[0]}) b ON b.id = c.id "
+            "JOIN errors_search_keys k ON k.rowid = b.id",
             [*params, *base[1]],
         )
 
@@ -371,22 +362,18 @@ class SQLiteEngine(Engine):
         stats.update({name: found.get(name, 0) for name in (PREFIX_KEY, CODE_KEY)})
         return stats
 
-    def text_candidates(self, plan: TextPlan, ranked: bool) -> tuple[str, list]:
+    def text_candidates(self, plan: TextPlan) -> tuple[str, list]:
         phrases = [_fts5_phrase(term) for term in plan.match_terms]
         if plan.prefix_last:
             phrases[-1] = f"({phrases[-1]} OR {phrases[-1]}*)"
         expression = (" AND " if plan.require_all else " OR ").join(phrases)
-        rank = f"-bm25(errors_search_text, {SQLITE_COLUMN_WEIGHTS})" if ranked else "0.0"
-        sql = (
-            f"SELECT rowid AS id, {rank} AS rank "
-            "FROM errors_search_text WHERE errors_search_text MATCH %s"
+        if plan.require_all:  # every word, in code, aliases, title, summary or messages
+            expression = f"{STRONG_COLUMNS} : ({expression})"
+        return (
+            f"SELECT rowid AS id, -bm25(errors_search_text, {SQLITE_COLUMN_WEIGHTS}) AS rank "
+            "FROM errors_search_text WHERE errors_search_text MATCH %s",
+            [expression],
         )
-        if not plan.require_all:
-            return sql, [expression]
-        expression = f"{STRONG_COLUMNS} : ({expression})"
-        if ranked:
-            sql = f"SELECT * FROM ({sql} LIMIT {RANK_LIMIT})"
-        return sql, [expression]
 
     def key_candidates(self, key: str) -> tuple[str, list]:
         sql = "SELECT id, 0.0 AS rank FROM errors_errorcode WHERE code_key >= %s AND code_key < %s"
@@ -451,7 +438,7 @@ class PostgresEngine(Engine):
             return {term: float(count) for term, count in cursor.fetchall()}
 
     def matches(
-        self, plan: TextPlan, fuzzy: dict[int, float], base: tuple[str, list], *, ranked: bool
+        self, plan: TextPlan, fuzzy: dict[int, float], base: tuple[str, list]
     ) -> tuple[str, list]:
         # One table, conditions joined by OR: PostgreSQL combines its indexes (BitmapOr),
         # or, when the filters are narrower, reads the filtered codes and checks each.
@@ -462,19 +449,21 @@ class PostgresEngine(Engine):
             column, tsquery, terms = self._tsquery(plan)
             conditions.append(f"k.{column} @@ to_tsquery('errors_search', %s)")
             params.append(tsquery)
-            if ranked:
-                # ts_rank sums weights, so one title word beats a message matching every
-                # word; scaling by the share of the words a code matches restores what
-                # bm25 does.
+            # ts_rank sums weights, so one title word beats a message matching every
+            # word; scaling by the share of the words a code matches restores what bm25
+            # does. With every word required, that share is always one.
+            coverage, coverage_params = str(len(terms)), []
+            if not plan.require_all:
                 coverage = " + ".join(
                     f"(k.{column} @@ to_tsquery('errors_search', %s))::int" for _ in terms
                 )
-                rank = (
-                    f"CASE WHEN k.{column} @@ to_tsquery('errors_search', %s) THEN "
-                    f"ts_rank('{POSTGRES_WEIGHTS}', k.{column}, to_tsquery('errors_search', %s))"
-                    f" * ({coverage}) / {len(terms)}.0 ELSE 0.0 END"
-                )
-                rank_params = [tsquery, tsquery, *terms]
+                coverage_params = terms
+            rank = (
+                f"CASE WHEN k.{column} @@ to_tsquery('errors_search', %s) THEN "
+                f"ts_rank('{POSTGRES_WEIGHTS}', k.{column}, to_tsquery('errors_search', %s))"
+                f" * ({coverage}) / {len(terms)}.0 ELSE 0.0 END"
+            )
+            rank_params = [tsquery, tsquery, *coverage_params]
         if plan.key:
             # keys starts with the code's own key; the trigram index serves both patterns.
             long_key = len(plan.key) >= CONTAINS_MIN
@@ -526,7 +515,8 @@ def search_errors(
     """Rank the visible codes for `query` and return one page of them with counts.
 
     Ranking, counting and paging happen in SQL: a constant number of queries whatever
-    the number of matches (five, six for a lone word that may be a misspelt code).
+    the number of matches: four, five for a lone word that names no code as typed
+    (the misspelling lookup).
     """
     page = max(page, 1)
     errors = filtered_errors(query, user)
@@ -544,18 +534,29 @@ def search_errors(
         .values("id", "code_key", "http_status", "order", "service_id")
         .query.sql_with_params()
     )
-    by_service, by_status, total = _facets(*engine.matches(plan, fuzzy, base, ranked=False))
-    matches, match_params = engine.matches(plan, fuzzy, base, ranked=True)
+    matches, match_params = engine.matches(plan, fuzzy, base)
     score, score_params = _score_sql(engine, plan, fuzzy)
+    # One statement finds the matches once, then counts them all and ranks one page.
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT m.id, {score} AS score FROM ({matches}) m "
+            f"WITH m AS ({matches}) "
+            "SELECT 0, sv.slug, f.http_status, CAST(f.n AS float) FROM ("
+            "SELECT m.service_id, m.http_status, count(*) AS n FROM m "
+            "GROUP BY m.service_id, m.http_status"
+            ") f JOIN errors_service sv ON sv.id = f.service_id "
+            "UNION ALL SELECT * FROM ("
+            "SELECT 1, CAST(m.id AS text), CAST(NULL AS smallint), "
+            f"CAST({score} AS float) AS score FROM m "
             "JOIN errors_service sv ON sv.id = m.service_id "
             'ORDER BY score DESC, length(m.code_key), sv.slug, m."order", m.id '
-            "LIMIT %s OFFSET %s",
-            [*score_params, *match_params, per_page, (page - 1) * per_page],
+            "LIMIT %s OFFSET %s) page",
+            [*match_params, *score_params, per_page, (page - 1) * per_page],
         )
-        ranked = cursor.fetchall()
+        rows = cursor.fetchall()
+    by_service, by_status, total = _facets(
+        [(slug, status, int(count)) for part, slug, status, count in rows if part == 0]
+    )
+    ranked = [(int(pk), score) for part, pk, _, score in rows if part == 1]
     loaded = (
         ErrorCode.objects.select_related("service", "category")
         .prefetch_related("examples")
@@ -630,7 +631,7 @@ def _without_common_words(plan: TextPlan, counts: dict[str, float]) -> TextPlan:
 
 
 def _union_candidates(
-    engine: SQLiteEngine, plan: TextPlan, fuzzy: dict[int, float], *, ranked: bool
+    engine: SQLiteEngine, plan: TextPlan, fuzzy: dict[int, float]
 ) -> tuple[str, list]:
     """(id, rank) of every code the words, the key or a misspelling match: FTS5 tables
     answer MATCH only on their own, so each kind of match is its own SELECT."""
@@ -638,7 +639,7 @@ def _union_candidates(
     params: list = []
     sources = []
     if plan.match_terms:
-        sources.append(engine.text_candidates(plan, ranked))
+        sources.append(engine.text_candidates(plan))
     if plan.key:
         sources.append(engine.key_candidates(plan.key))
     if fuzzy:
@@ -678,17 +679,8 @@ def _score_sql(engine: Engine, plan: TextPlan, fuzzy: dict[int, float]) -> tuple
     return f"(CASE {' '.join(tiers)} ELSE 0 END) + {text}", params
 
 
-def _facets(matches: str, params: list) -> tuple[dict[str, int], dict[int, int], int]:
-    """Counts per service and per status over every match, in one GROUP BY."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT sv.slug, f.http_status, f.n FROM ("
-            f"SELECT m.service_id, m.http_status, count(*) AS n FROM ({matches}) m "
-            "GROUP BY m.service_id, m.http_status"
-            ") f JOIN errors_service sv ON sv.id = f.service_id",
-            params,
-        )
-        rows = cursor.fetchall()
+def _facets(rows: list[tuple[str, int | None, int]]) -> tuple[dict[str, int], dict[int, int], int]:
+    """Counts per service and per status, and the total, from (service, status, count)."""
     by_service: Counter[str] = Counter()
     by_status: Counter[int] = Counter()
     for slug, status, count in rows:

@@ -307,18 +307,23 @@ def test_dropped_triggers_are_put_back_and_the_index_rebuilt(shop):
 # Query counts stay constant whatever the number of matches
 
 
-def test_text_search_takes_five_queries(demo, django_assert_num_queries):
-    # How common the words are, counts per service and status, the ranked page, the
+def test_text_search_takes_four_queries(demo, django_assert_num_queries):
+    # How common the words are, the counts and the ranked page (one statement), the
     # page's codes, their examples.
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         results = search_errors(parse_query("not found"))
     with django_assert_num_queries(0):
         [(hit.error.service.slug, hit.error.category, hit.highlight) for hit in results.hits]
 
 
 def test_lone_word_search_adds_the_misspelling_lookup(demo, django_assert_num_queries):
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         search_errors(parse_query("RATE_LIMTED"))
+
+
+def test_a_correctly_spelt_code_skips_the_misspelling_lookup(demo, django_assert_num_queries):
+    with django_assert_num_queries(4):
+        search_errors(parse_query("RATE_LIMITED"))
 
 
 def test_browsing_takes_two_queries(demo, django_assert_num_queries):
