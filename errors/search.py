@@ -295,6 +295,7 @@ def _next_key(value: str) -> str:
 
 
 MATCH_COLUMNS = 'b.id, b.code_key, b."order", b.service_id, b.http_status'
+SPACED_KEYS = "' ' || keys || ' '"
 
 
 class Engine:
@@ -304,7 +305,7 @@ class Engine:
         self, plan: TextPlan, fuzzy: dict[int, float], base: tuple[str, list]
     ) -> tuple[str, list]:
         """SELECT of the matching codes that `base` (the filters) lets through: id,
-        code_key, order, service_id, http_status, keys and full-text rank."""
+        code_key, order, service_id, http_status, code tier and full-text rank."""
         raise NotImplementedError
 
     def word_stats(self, plan: TextPlan) -> dict[str, float]:
@@ -330,9 +331,8 @@ class SQLiteEngine(Engine):
     ) -> tuple[str, list]:
         candidates, params = _union_candidates(self, plan, fuzzy)
         return (
-            f"SELECT {MATCH_COLUMNS}, k.keys AS keys, c.rank AS rank "
-            f"FROM ({candidates}) c JOIN ({base[0]}) b ON b.id = c.id "
-            "JOIN errors_search_keys k ON k.rowid = b.id",
+            f"SELECT {MATCH_COLUMNS}, c.tier AS tier, c.rank AS rank "
+            f"FROM ({candidates}) c JOIN ({base[0]}) b ON b.id = c.id",
             [*params, *base[1]],
         )
 
@@ -370,20 +370,25 @@ class SQLiteEngine(Engine):
         if plan.require_all:  # every word, in code, aliases, title, summary or messages
             expression = f"{STRONG_COLUMNS} : ({expression})"
         return (
-            f"SELECT rowid AS id, -bm25(errors_search_text, {SQLITE_COLUMN_WEIGHTS}) AS rank "
+            "SELECT rowid AS id, 0 AS tier, "
+            f"-bm25(errors_search_text, {SQLITE_COLUMN_WEIGHTS}) AS rank "
             "FROM errors_search_text WHERE errors_search_text MATCH %s",
             [expression],
         )
 
     def key_candidates(self, key: str) -> tuple[str, list]:
-        sql = "SELECT id, 0.0 AS rank FROM errors_errorcode WHERE code_key >= %s AND code_key < %s"
-        params = [key, _next_key(key)]
+        sql = (
+            f"SELECT id, CASE WHEN code_key = %s THEN {EXACT_CODE} ELSE {CODE_PREFIX} END "
+            "AS tier, 0.0 AS rank FROM errors_errorcode WHERE code_key >= %s AND code_key < %s"
+        )
+        params = [key, key, _next_key(key)]
         if len(key) >= CONTAINS_MIN:
             sql += (
-                " UNION ALL SELECT rowid AS id, 0.0 AS rank FROM errors_search_keys "
-                "WHERE errors_search_keys MATCH %s"
+                f" UNION ALL SELECT rowid AS id, CASE WHEN {self.contains(SPACED_KEYS)} "
+                f"THEN {EXACT_ALIAS} ELSE {KEY_CONTAINS} END AS tier, 0.0 AS rank "
+                "FROM errors_search_keys WHERE errors_search_keys MATCH %s"
             )
-            params.append(_fts5_phrase(key))
+            params += [f" {key} ", _fts5_phrase(key)]
         return sql, params
 
     def fuzzy_candidates(self, key: str) -> tuple[str, list]:
@@ -472,10 +477,11 @@ class PostgresEngine(Engine):
         if fuzzy:
             conditions.append(f"k.error_id IN ({', '.join(str(int(pk)) for pk in fuzzy)})")
         where = " OR ".join(conditions) or "FALSE"
+        tier, tier_params = _tier_sql(self, plan, fuzzy, "b.code_key", "k.keys", "b.id")
         return (
-            f"SELECT {MATCH_COLUMNS}, k.keys AS keys, {rank} AS rank "
+            f"SELECT {MATCH_COLUMNS}, {tier} AS tier, {rank} AS rank "
             f"FROM errors_search k JOIN ({base[0]}) b ON b.id = k.error_id WHERE ({where})",
-            [*rank_params, *base[1], *params],
+            [*tier_params, *rank_params, *base[1], *params],
         )
 
     @staticmethod
@@ -535,7 +541,7 @@ def search_errors(
         .query.sql_with_params()
     )
     matches, match_params = engine.matches(plan, fuzzy, base)
-    score, score_params = _score_sql(engine, plan, fuzzy)
+    score = "m.tier + 100.0 * m.rank / (1.0 + m.rank)"
     # One statement finds the matches once, then counts them all and ranks one page.
     with connection.cursor() as cursor:
         cursor.execute(
@@ -550,7 +556,7 @@ def search_errors(
             "JOIN errors_service sv ON sv.id = m.service_id "
             'ORDER BY score DESC, length(m.code_key), sv.slug, m."order", m.id '
             "LIMIT %s OFFSET %s) page",
-            [*match_params, *score_params, per_page, (page - 1) * per_page],
+            [*match_params, per_page, (page - 1) * per_page],
         )
         rows = cursor.fetchall()
     by_service, by_status, total = _facets(
@@ -633,10 +639,9 @@ def _without_common_words(plan: TextPlan, counts: dict[str, float]) -> TextPlan:
 def _union_candidates(
     engine: SQLiteEngine, plan: TextPlan, fuzzy: dict[int, float]
 ) -> tuple[str, list]:
-    """(id, rank) of every code the words, the key or a misspelling match: FTS5 tables
-    answer MATCH only on their own, so each kind of match is its own SELECT."""
-    parts: list[str] = []
-    params: list = []
+    """(id, tier, rank) of every code the words, the key or a misspelling match: FTS5
+    tables answer MATCH only on their own, so each kind of match is its own SELECT and
+    knows its tier."""
     sources = []
     if plan.match_terms:
         sources.append(engine.text_candidates(plan))
@@ -644,39 +649,52 @@ def _union_candidates(
         sources.append(engine.key_candidates(plan.key))
     if fuzzy:
         ids = ", ".join(str(int(pk)) for pk in fuzzy)
-        sources.append((f"SELECT id, 0.0 AS rank FROM errors_errorcode WHERE id IN ({ids})", []))
+        sources.append(
+            (
+                f"SELECT id, {_fuzzy_tier('id', fuzzy)} AS tier, 0.0 AS rank "
+                f"FROM errors_errorcode WHERE id IN ({ids})",
+                [],
+            )
+        )
     if not sources:
-        sources.append(("SELECT id, 0.0 AS rank FROM errors_errorcode WHERE 1 = 0", []))
-    for sql, source_params in sources:
-        parts.append(sql)
-        params.extend(source_params)
-    union = " UNION ALL ".join(parts)
-    return f"SELECT id, max(rank) AS rank FROM ({union}) matches GROUP BY id", params
+        sources.append(("SELECT id, 0 AS tier, 0.0 AS rank FROM errors_errorcode WHERE 1 = 0", []))
+    union = " UNION ALL ".join(sql for sql, _ in sources)
+    params = [param for _, source_params in sources for param in source_params]
+    return (
+        f"SELECT id, max(tier) AS tier, max(rank) AS rank FROM ({union}) matches GROUP BY id",
+        params,
+    )
 
 
-SPACED_KEYS = "' ' || m.keys || ' '"
+def _fuzzy_tier(column: str, fuzzy: dict[int, float]) -> str:
+    whens = " ".join(
+        f"WHEN {int(pk)} THEN {FUZZY_CODE + 100 * similarity:.3f}"
+        for pk, similarity in fuzzy.items()
+    )
+    return f"CASE {column} {whens} ELSE 0 END"
 
 
-def _score_sql(engine: Engine, plan: TextPlan, fuzzy: dict[int, float]) -> tuple[str, list]:
-    """The score of a candidate: its best code tier plus its full-text relevance (< 100)."""
+def _tier_sql(
+    engine: Engine, plan: TextPlan, fuzzy: dict[int, float], code_key: str, keys: str, pk: str
+) -> tuple[str, list]:
+    """The code tier of a match: exact code, exact alias, code prefix, key inside, or
+    misspelt code; 0 for a match on words alone."""
     tiers: list[str] = []
     params: list = []
     if plan.key:
+        spaced_keys = f"' ' || {keys} || ' '"
         tiers += [
-            f"WHEN m.code_key = %s THEN {EXACT_CODE}",
-            f"WHEN {engine.contains(SPACED_KEYS)} THEN {EXACT_ALIAS}",
-            f"WHEN substr(m.code_key, 1, %s) = %s THEN {CODE_PREFIX}",
-            f"WHEN {engine.contains('m.keys')} THEN {KEY_CONTAINS}",
+            f"WHEN {code_key} = %s THEN {EXACT_CODE}",
+            f"WHEN {engine.contains(spaced_keys)} THEN {EXACT_ALIAS}",
+            f"WHEN substr({code_key}, 1, %s) = %s THEN {CODE_PREFIX}",
+            f"WHEN {engine.contains(keys)} THEN {KEY_CONTAINS}",
         ]
         params += [plan.key, f" {plan.key} ", len(plan.key), plan.key, plan.key]
-    tiers += [
-        f"WHEN m.id = {int(pk)} THEN {FUZZY_CODE + 100 * similarity:.3f}"
-        for pk, similarity in fuzzy.items()
-    ]
-    text = "100.0 * m.rank / (1.0 + m.rank)"
+    if fuzzy:
+        tiers.append(f"WHEN {_fuzzy_tier(pk, fuzzy)} > 0 THEN {_fuzzy_tier(pk, fuzzy)}")
     if not tiers:
-        return text, params
-    return f"(CASE {' '.join(tiers)} ELSE 0 END) + {text}", params
+        return "0", params
+    return f"CASE {' '.join(tiers)} ELSE 0 END", params
 
 
 def _facets(rows: list[tuple[str, int | None, int]]) -> tuple[dict[str, int], dict[int, int], int]:
