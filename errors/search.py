@@ -188,6 +188,8 @@ STRONG_COLUMNS = "{code aliases title summary messages}"
 # Ranks of the code tiers; full-text relevance adds less than 100 on top.
 EXACT_CODE, EXACT_ALIAS, CODE_PREFIX, KEY_CONTAINS, FUZZY_CODE = 1000, 900, 700, 400, 300
 FUZZY_THRESHOLD = 0.45
+# Shorter words are rarely misspelt codes, and trigrams say little about them.
+FUZZY_MIN = 6
 FUZZY_CANDIDATES = 50
 FUZZY_KEEP = 10
 # bm25 weight of each FTS5 column, in SQLITE_TEXT_COLUMNS order; ts_rank weights {D,C,B,A}.
@@ -227,7 +229,7 @@ class TextPlan:
     @property
     def single_token(self) -> bool:
         """A lone code-like token, the only text worth a misspelling lookup."""
-        return self.one_word and len(self.key) >= 4
+        return self.one_word and len(self.key) >= FUZZY_MIN
 
 
 def search_terms(text: str) -> tuple[str, ...]:
@@ -395,7 +397,7 @@ class SQLiteEngine(Engine):
         # Codes sharing a 4- or 5-letter run with the key: one typo leaves such runs
         # intact, and they match far fewer codes than single trigrams would.
         size = 4 if len(key) < 10 else 5
-        grams = {key[i : i + size] for i in range(0, len(key) - size + 1, 2)}
+        grams = {key[i : i + size] for i in range(0, len(key) - size + 1, size - 1)}
         grams = sorted(grams | {key[-size:]})
         return (
             "SELECT rowid, keys FROM errors_search_keys WHERE errors_search_keys MATCH %s "
