@@ -244,6 +244,7 @@ def run(samples: int, seed: int) -> None:
         for text in queries[:3]:
             search_errors(parse_query(text))
     every: list[float] = []
+    slowest: list[tuple[float, str, int]] = []
     print(f"{'kind':<16} {'n':>4} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
     for kind, queries in mix.items():
         timings = []
@@ -252,6 +253,7 @@ def run(samples: int, seed: int) -> None:
             results = search_errors(parse_query(text))
             [str(hit.highlight) for hit in results.hits]
             timings.append((time.perf_counter() - started) * 1000)
+            slowest.append((timings[-1], text, results.total))
         every += timings
         print(
             f"{kind:<16} {len(timings):>4} {statistics.median(timings):>8.2f} "
@@ -261,6 +263,9 @@ def run(samples: int, seed: int) -> None:
         f"{'all':<16} {len(every):>4} {statistics.median(every):>8.2f} "
         f"{percentile(every, 0.95):>8.2f} {max(every):>8.2f}"
     )
+    print("slowest queries:")
+    for took, text, total in sorted(slowest, reverse=True)[:8]:
+        print(f"  {took:8.2f} ms  {total:>6} matches  {text!r}")
 
 
 def main() -> None:

@@ -537,6 +537,10 @@ def search_errors(
     plan = plan_text(query.text)
     stats = engine.word_stats(plan) if plan.terms or plan.key else {}
     plan = _without_common_words(plan, stats) if plan.terms else plan
+    if plan.require_all and stats.get(CODE_KEY):
+        # Only common words, and codes start with them (`REQUEST_`): those codes are
+        # what was meant, not the tens of thousands that say "request" somewhere.
+        plan = replace(plan, match_terms=())
     fuzzy = _fuzzy_matches(engine, plan) if not stats.get(CODE_KEY) else {}
     # The filters and visibility, as the ORM writes them; the engines join it to their
     # index so the database applies filters and full-text match together.

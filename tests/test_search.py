@@ -178,11 +178,19 @@ def test_common_words_are_left_out_of_the_match(demo, monkeypatch):
 
 def test_when_every_word_is_common_all_are_required_in_strong_fields(demo, monkeypatch):
     monkeypatch.setattr("errors.search.COMMON_DOCS", -1)
-    results = search_errors(parse_query("rate limit exceeded"))
-    assert results.hits[0].error.code in {"RATE_LIMIT_EXCEEDED", "RateLimitExceeded"}
+    results = search_errors(parse_query("exceeded the rate limit"))
     # Codes with every word in code, title, summary or messages; none from descriptions.
     assert results.total == 5
     assert {hit.matched for hit in results.hits} <= {"code", "title", "summary", "messages"}
+
+
+def test_only_common_words_that_start_codes_find_those_codes(demo, monkeypatch):
+    monkeypatch.setattr("errors.search.COMMON_DOCS", -1)
+    assert sorted(codes("rate limit exceeded")) == [
+        "cloudsigma/RateLimitExceeded",
+        "elder-signals/RATE_LIMIT_EXCEEDED",
+        "synthesis/RATE_LIMIT_EXCEEDED",
+    ]
 
 
 # Filters, visibility, counts and paging
