@@ -182,6 +182,8 @@ COMMON_DOCS = 2000
 PREFIX_KEY, CODE_KEY = "*prefix", "*code"
 # Shorter keys only match code prefixes: "acc" is inside too many codes to mean anything.
 CONTAINS_MIN = 6
+# PostgreSQL cannot count what a prefix shorter than this expands to: taken as common.
+SHORT_PREFIX = 5
 # When every word is that common, all are required in the strong fields (code, aliases,
 # title, summary, messages).
 STRONG_COLUMNS = "{code aliases title summary messages}"
@@ -346,7 +348,8 @@ class SQLiteEngine(Engine):
         parts = ["SELECT term, doc FROM errors_search_vocab WHERE term = %s" for _ in stems]
         params: list = list(stems.values())
         if plan.prefix_last:
-            prefix = plan.terms[-1]
+            # FTS5 stems a prefix too ("vers*" is "ver*", so it finds "verified").
+            prefix = stems[plan.terms[-1]]
             parts.append(
                 f"SELECT '{PREFIX_KEY}', sum(doc) FROM errors_search_vocab "
                 "WHERE term >= %s AND term < %s"
@@ -445,7 +448,12 @@ class PostgresEngine(Engine):
                 """,
                 [list(plan.terms), prefix, prefix, _like_prefix(plan.key)],
             )
-            return {term: float(count) for term, count in cursor.fetchall()}
+            stats = {term: float(count) for term, count in cursor.fetchall()}
+        if prefix and len(prefix) < SHORT_PREFIX:
+            # pg_stats lists only lexemes above a frequency cutoff, so its sum misses
+            # most of what a short prefix expands to ("vers" -> 800 listed, 16,000 real).
+            stats[PREFIX_KEY] = float("inf")
+        return stats
 
     def matches(
         self, plan: TextPlan, fuzzy: dict[int, float], base: tuple[str, list]
@@ -642,15 +650,11 @@ def _fuzzy_matches(engine: Engine, plan: TextPlan) -> dict[int, float]:
 
 def _without_common_words(plan: TextPlan, counts: dict[str, float]) -> TextPlan:
     """Leave words in more than COMMON_DOCS codes out of the match; if every word is that
-    common, require them all instead, so the codes to rank stay few."""
-    last = len(plan.terms) - 1
-
-    def common(position: int, term: str) -> bool:
-        if plan.prefix_last and position == last:
-            return max(counts.get(term, 0), counts.get(PREFIX_KEY, 0)) > COMMON_DOCS
-        return counts.get(term, 0) > COMMON_DOCS
-
-    rare = tuple(term for position, term in enumerate(plan.terms) if not common(position, term))
+    common, require them all instead, so the codes to rank stay few. A last word whose
+    completions are that common is matched as it is, not as a prefix."""
+    if plan.prefix_last and counts.get(PREFIX_KEY, 0) > COMMON_DOCS:
+        plan = replace(plan, prefix_last=False)
+    rare = tuple(term for term in plan.terms if counts.get(term, 0) <= COMMON_DOCS)
     if rare == plan.terms:
         return plan
     if not rare:
