@@ -227,6 +227,8 @@ class TextPlan:
     # are in so many codes that an OR over them would rank half the catalog.
     match_terms: tuple[str, ...] = ()
     require_all: bool = False
+    # One token spelt like a code: `_`, `-`, digits or inner capitals (RATE_LIMITED).
+    code_like: bool = False
 
     @property
     def single_token(self) -> bool:
@@ -259,6 +261,7 @@ def plan_text(text: str) -> TextPlan:
         prefix_last=bool(terms) and not text[-1:].isspace() and len(terms[-1]) >= 2,
         one_word=len(text.split()) == 1,
         match_terms=terms,
+        code_like=len(text.split()) == 1 and bool(re.search(r"[_\-\d]|[a-z][A-Z]", text)),
     )
 
 
@@ -545,9 +548,10 @@ def search_errors(
     plan = plan_text(query.text)
     stats = engine.word_stats(plan) if plan.terms or plan.key else {}
     plan = _without_common_words(plan, stats) if plan.terms else plan
-    if plan.require_all and stats.get(CODE_KEY):
-        # Only common words, and codes start with them (`REQUEST_`): those codes are
-        # what was meant, not the tens of thousands that say "request" somewhere.
+    if (plan.require_all or plan.code_like) and stats.get(CODE_KEY):
+        # A code, or only common words, and codes start with the text (`RATE_LIMITED`,
+        # `REQUEST_`): those codes, and those holding it, are what was meant, not the
+        # thousands whose prose says "rate" or "request".
         plan = replace(plan, match_terms=())
     fuzzy = _fuzzy_matches(engine, plan) if not stats.get(CODE_KEY) else {}
     # The filters and visibility, as the ORM writes them; the engines join it to their

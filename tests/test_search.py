@@ -136,6 +136,16 @@ def test_pasted_message_with_other_values_finds_its_code(demo):
     assert codes("weight must be between 0 and 5")[0] == "elder-signals/INVALID_WEIGHT"
 
 
+def test_a_code_finds_the_codes_that_start_with_or_hold_it(demo):
+    assert set(codes("NOT_FOUND")[:3]) == {
+        "cloudsigma/NotFound",
+        "sigsentry/NOT_FOUND",
+        "synthesis/NOT_FOUND",
+    }
+    assert "elder-signals/PROFILE_NOT_FOUND" in codes("NOT_FOUND")
+    assert "aisafe/404" not in codes("NOT_FOUND")  # "not found" only in its prose
+
+
 def test_misspelt_code_is_found(demo):
     assert codes("RATE_LIMTED")[0] == "sigsentry/RATE_LIMITED"
 
