@@ -554,6 +554,10 @@ def search_errors(
         # thousands whose prose says "rate" or "request".
         plan = replace(plan, match_terms=())
     fuzzy = _fuzzy_matches(engine, plan) if not stats.get(CODE_KEY) else {}
+    if plan.code_like and fuzzy:
+        # A misspelt code (`SourceNotVerifed`): the codes spelt like it, not every code
+        # whose prose says "source".
+        plan = replace(plan, match_terms=())
     # The filters and visibility, as the ORM writes them; the engines join it to their
     # index so the database applies filters and full-text match together.
     base = (

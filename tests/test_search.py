@@ -150,6 +150,10 @@ def test_misspelt_code_is_found(demo):
     assert codes("RATE_LIMTED")[0] == "sigsentry/RATE_LIMITED"
 
 
+def test_misspelt_code_finds_the_codes_spelt_like_it_not_their_words(demo):
+    assert codes("RATE_LIMTED") == ["sigsentry/RATE_LIMITED"]
+
+
 def test_stemming_matches_other_word_forms(shop):
     add(shop, "SLOW", summary="The upstream exceeded its deadline")
     assert codes("exceeds deadlines") == ["shop/SLOW"]
