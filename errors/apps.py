@@ -1,6 +1,19 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _ensure_search_index(sender, using, **kwargs) -> None:
+    # A later migration that rebuilds errors_errorcode on SQLite drops the index triggers.
+    from django.db import connections
+
+    from errors.search_index import ensure_search_index
+
+    ensure_search_index(connections[using])
 
 
 class ErrorsConfig(AppConfig):
     name = "errors"
     verbose_name = "Error catalog"
+
+    def ready(self) -> None:
+        post_migrate.connect(_ensure_search_index, sender=self)

@@ -251,7 +251,7 @@ def test_search_pages_results(client, shop):
 
 
 def test_suggest_returns_top_matches_as_json(client, shop):
-    data = client.get("/search/suggest/", {"q": "found"}).json()
+    data = client.get("/search/suggest/", {"q": "not_found"}).json()
     assert data["results"][0]["url"] == "/services/shop/errors/NOT_FOUND/"
     assert {"code", "title", "http_status", "service", "service_name"} <= set(data["results"][0])
 

