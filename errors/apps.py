@@ -11,9 +11,19 @@ def _ensure_search_index(sender, using, **kwargs) -> None:
     ensure_search_index(connections[using])
 
 
+def _ensure_catalog_state(sender, using, **kwargs) -> None:
+    # The same holds for the triggers that bump the catalog version.
+    from django.db import connections
+
+    from errors.catalog_state import ensure_catalog_state
+
+    ensure_catalog_state(connections[using])
+
+
 class ErrorsConfig(AppConfig):
     name = "errors"
     verbose_name = "Error catalog"
 
     def ready(self) -> None:
         post_migrate.connect(_ensure_search_index, sender=self)
+        post_migrate.connect(_ensure_catalog_state, sender=self)

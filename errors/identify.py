@@ -216,6 +216,12 @@ def matchers() -> dict[str, ServiceMatcher]:
     return cached
 
 
+def forget_matchers() -> None:
+    """Drop this process's matchers (tests whose rolled-back writes reuse versions)."""
+    with _cache_lock:
+        _cache.clear()
+
+
 class PlainText(str):
     """A body known not to be JSON (its Content-Type said so): never parsed."""
 

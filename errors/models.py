@@ -433,3 +433,23 @@ class ErrorCodeRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.get_action_display().lower()} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class CatalogState(models.Model):
+    """One row whose `version` moves on every write to the catalog tables.
+
+    Database triggers bump it (errors/catalog_state.py), so bulk imports, queryset updates
+    and writes from any app server move it in the same transaction: every cache keyed by
+    it is stale the moment the write commits, on every server.
+    """
+
+    # A new random epoch whenever the row is created: a recreated database never reuses
+    # the versions, and so the cached answers, of an earlier one.
+    epoch = models.CharField(max_length=32)
+    version = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "catalog state"
+
+    def __str__(self) -> str:
+        return f"catalog version {self.epoch}-{self.version}"

@@ -170,7 +170,6 @@ if PORTAL_API_RATE and not re.fullmatch(r"\d+/(second|minute|hour|day|[smhd])", 
     )
 # How often (seconds) a process re-reads the catalog fingerprint behind API ETags and
 # identify's cached matchers; writes in this process are seen at once.
-PORTAL_CATALOG_RECHECK_SECONDS = float(os.environ.get("PORTAL_CATALOG_RECHECK_SECONDS", "1"))
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Error portal API",

@@ -5,8 +5,21 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+from django.core.cache import cache
 
 from errors.catalog import load_demo_catalogs, parse_catalog
+from errors.identify import forget_matchers
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with empty caches: a rolled-back test leaves the catalog version
+    where it was, so answers cached under it must not leak into the next test."""
+    cache.clear()
+    forget_matchers()
+    yield
+    cache.clear()
+    forget_matchers()
 
 
 @pytest.fixture

@@ -20,11 +20,6 @@ URL = "/api/v1/services/shop/catalog/"
 PROBLEM = "application/problem+json"
 
 
-@pytest.fixture(autouse=True)
-def recheck_on_writes_only(settings):
-    settings.PORTAL_CATALOG_RECHECK_SECONDS = 3600
-
-
 @pytest.fixture
 def api():
     return APIClient()
@@ -157,7 +152,7 @@ def test_wrong_content_type_is_415(api, editor_token):
 
 def test_export_json_by_default(api, demo, django_assert_num_queries):
     api.get("/api/v1/services/")
-    with django_assert_num_queries(5):  # the service, then export_catalog's 4 reads
+    with django_assert_num_queries(6):  # version, the service, export_catalog's 4 reads
         response = api.get("/api/v1/services/aisafe/catalog/")
     assert response["Content-Type"].startswith("application/json")
     assert response["ETag"]

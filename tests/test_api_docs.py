@@ -32,8 +32,7 @@ def examples_section() -> str:
 
 
 @pytest.fixture
-def portal(live_server, transactional_db, settings):
-    settings.PORTAL_CATALOG_RECHECK_SECONDS = 0
+def portal(live_server, transactional_db):
     load_demo_catalogs()
     return live_server.url
 

@@ -6,11 +6,14 @@ catalog gets `304 Not Modified` without the portal doing the work again.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+from collections.abc import Callable
 from typing import Any
 
 from csp.decorators import csp_update
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Q, prefetch_related_objects
 from django.http import HttpResponse
 from django.urls import Resolver404, resolve
@@ -40,7 +43,7 @@ from errors.catalog import (
     import_catalog_text,
     parse_catalog,
 )
-from errors.catalog_version import bump_catalog_version, catalog_version
+from errors.catalog_version import catalog_version
 from errors.models import Service
 from errors.search import MAX_QUERY_LENGTH, QueryError, parse_query, search_errors
 
@@ -169,16 +172,24 @@ class ApiView(APIView):
     parser_classes = [ApiJsonParser]
 
 
+# How long an answer stays in the cache; the catalog version in its key retires it sooner.
+ANSWER_SECONDS = 3600
+
+
 class CachedReadView(ApiView):
-    """A read whose answer only changes with the catalog: ETag, Cache-Control and 304."""
+    """A read whose answer only changes with the catalog: ETag, Cache-Control and 304,
+    and the answer itself kept in the shared cache under the same key."""
 
     etag: str | None = None
+    answer_key: str | None = None
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
         if request.method not in ("GET", "HEAD"):
             return
         self.etag = self.compute_etag(request)
+        # Answers embed absolute URLs (html_url), so the host is part of the key.
+        self.answer_key = f"api-answer:{request.get_host()}:{self.etag}"
         sent = request.META.get("HTTP_IF_NONE_MATCH", "")
         if sent and (sent.strip() == "*" or _weak(self.etag) in map(_weak, parse_etags(sent))):
             raise NotModified(self.etag)
@@ -299,12 +310,31 @@ def _services(request: Request):
     )
 
 
+def cached_answer(get: Callable[..., Response]) -> Callable[..., Response]:
+    """Serve a read from the shared cache when the catalog has not changed since it was
+    answered: the key holds the catalog version, so any write makes it unreachable."""
+
+    @functools.wraps(get)
+    def answer(self: CachedReadView, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if self.answer_key:
+            data = cache.get(self.answer_key)
+            if data is not None:
+                return Response(data)
+        response = get(self, request, *args, **kwargs)
+        if self.answer_key and response.status_code == 200:
+            cache.set(self.answer_key, response.data, ANSWER_SECONDS)
+        return response
+
+    return answer
+
+
 class ServiceListView(CachedReadView):
     @extend_schema(
         operation_id="services_list",
         summary="Every service, with its envelope, categories and code count",
         responses={200: serializers.ServiceListSerializer, **_problems(*COMMON_PROBLEMS)},
     )
+    @cached_answer
     def get(self, request: Request) -> Response:
         services = list(_services(request).order_by("name"))
         data = serializers.ServiceSerializer(services, many=True, context={"request": request})
@@ -317,6 +347,7 @@ class ServiceDetailView(CachedReadView):
         summary="One service",
         responses={200: serializers.ServiceDetailSerializer, **_problems(404, *COMMON_PROBLEMS)},
     )
+    @cached_answer
     def get(self, request: Request, slug: str) -> Response:
         service = _services(request).filter(slug=slug).first()
         if service is None:
@@ -363,6 +394,7 @@ class ErrorListView(CachedReadView):
         ],
         responses={200: serializers.PageSerializer, **_problems(400, 404, *COMMON_PROBLEMS)},
     )
+    @cached_answer
     def get(self, request: Request) -> Response:
         text = request.query_params.get("q", "")
         if len(text.strip()) > MAX_QUERY_LENGTH:
@@ -416,6 +448,7 @@ class ErrorDetailView(CachedReadView):
         "with the entry under its current code.",
         responses={200: serializers.ErrorDetailSerializer, **_problems(404, *COMMON_PROBLEMS)},
     )
+    @cached_answer
     def get(self, request: Request, slug: str, code: str) -> Response:
         if "\x00" in code or len(code) > MAX_CODE_LENGTH:
             raise Problem("not_found", "That is not a code: codes are up to 100 characters.")
@@ -450,6 +483,7 @@ class LookupView(CachedReadView):
             **_problems(400, 404, *COMMON_PROBLEMS),
         },
     )
+    @cached_answer
     def get(self, request: Request) -> Response:
         code = _text_param(request, "code")
         if not code:
@@ -627,8 +661,6 @@ class CatalogView(CachedReadView):
             raise Problem(
                 "catalog_invalid", "The catalog is nested too deeply to read: flatten it."
             ) from exc
-        if not dry_run:
-            bump_catalog_version()
         status = 201 if changes.created and not dry_run else 200
         return Response({**changes.as_dict(), "dry_run": dry_run}, status=status)
 
