@@ -11,7 +11,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from errors.identify import identify
-from errors.models import ErrorCode, Service
+from errors.models import ErrorCode, ErrorCodeRevision, Service
 from tests.conftest import MINIMAL
 
 pytestmark = pytest.mark.django_db
@@ -198,3 +198,10 @@ def test_deeply_nested_catalog_is_422_not_a_crash(api, editor_token):
     response = put(api, "service: " + "[" * 20_000 + "]" * 20_000, editor_token)
     assert response.status_code == 422
     assert "nested too deeply" in response.json()["detail"]
+
+
+def test_publish_is_recorded_in_the_history_under_the_token_user(api, editor_token):
+    put(api, MINIMAL, editor_token)
+    revision = ErrorCodeRevision.objects.get(code="NOT_FOUND")
+    assert revision.user.username == "ci-shop"
+    assert revision.action == ErrorCodeRevision.Action.ADDED

@@ -44,6 +44,7 @@ from errors.catalog import (
     parse_catalog,
 )
 from errors.catalog_version import catalog_version
+from errors.history import acting_as
 from errors.models import Service
 from errors.search import MAX_QUERY_LENGTH, QueryError, parse_query, search_errors
 
@@ -656,7 +657,8 @@ class CatalogView(CachedReadView):
         name = f"{slug}.json" if is_json else f"{slug}.yaml"
         try:
             _reject_unencodable_text(parse_catalog(text, name))
-            changes = import_catalog_text(text, name, dry_run=dry_run, expected_slug=slug)
+            with acting_as(request.user):  # the history names who published
+                changes = import_catalog_text(text, name, dry_run=dry_run, expected_slug=slug)
         except RecursionError as exc:
             raise Problem(
                 "catalog_invalid", "The catalog is nested too deeply to read: flatten it."
