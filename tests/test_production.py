@@ -7,6 +7,8 @@ import json
 import os
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 import uuid
 
 import psycopg
@@ -178,3 +180,84 @@ def test_static_files_are_compressed_and_hashed(tmp_path):
     hashed = manifest["admin/css/base.css"]
     assert hashed != "admin/css/base.css"
     assert (tmp_path / (hashed + ".gz")).exists()
+
+
+def test_request_id_is_in_the_response_the_body_and_the_json_log(sqlite_database):
+    server = AppServer(production_env(DATABASE_URL=sqlite_database, DJANGO_LOG_FORMAT="json"))
+    try:
+        status, headers, body = server.get("/api/v1/nothing/", {"X-Request-ID": "trace-42"})
+        assert status == 404
+        assert headers["X-Request-ID"] == "trace-42"
+        assert json.loads(body)["request_id"] == "trace-42"
+        records = [
+            json.loads(line) for line in server.output().splitlines() if line.startswith("{")
+        ]
+        assert any(record.get("request_id") == "trace-42" for record in records), records
+    finally:
+        server.stop()
+
+
+CREATE_PUBLISHER = """
+from django.contrib.auth.models import Permission, User
+from rest_framework.authtoken.models import Token
+user = User.objects.create_user("publisher")
+user.user_permissions.add(Permission.objects.get(codename="change_errorcode"))
+print(Token.objects.create(user=user).key)
+"""
+
+
+def test_two_app_servers_share_one_database_and_one_cache(postgres_database):
+    """An edit through one app server is what the other serves on its very next request."""
+    require_service("Redis", REDIS_HOST, REDIS_PORT)
+    env = production_env(
+        DATABASE_URL=f"postgres://postgres@{PG_HOST}:{PG_PORT}/{postgres_database}",
+        REDIS_URL=f"redis://{REDIS_HOST}:{REDIS_PORT}/3",
+        DATABASE_CONN_MAX_AGE="60",
+    )
+    token = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", CREATE_PUBLISHER],
+        cwd=ROOT, env=env, check=True, capture_output=True, text=True,
+    ).stdout.strip().splitlines()[-1]  # fmt: skip
+    first, second = AppServer(env), AppServer(env)
+    entry = "/api/v1/services/aisafe/errors/404/"
+    page = "/services/aisafe/errors/404/"
+    try:
+        # The second server answers, and caches, the current text.
+        assert json.loads(second.get(entry)[2])["title"] == "Not Found"
+        assert b"Not Found" in second.get(page)[2]
+        status, headers, _ = second.get(entry)
+        etag = headers["ETag"]
+
+        catalog = json.loads(first.get("/api/v1/services/aisafe/catalog/")[2])
+        for item in catalog["errors"]:
+            if item["code"] == "404":
+                item["title"] = "Gone missing"
+        status, _, body = http_put(
+            first.url + "/api/v1/services/aisafe/catalog/", json.dumps(catalog), token
+        )
+        assert status == 200, body
+        assert json.loads(body)["changed"] == ["404"]
+
+        status, headers, body = second.get(entry, {"If-None-Match": etag})
+        assert status == 200 and headers["ETag"] != etag
+        assert json.loads(body)["title"] == "Gone missing"
+        assert b"Gone missing" in second.get(page)[2]
+        assert json.loads(first.get(entry)[2])["title"] == "Gone missing"
+    finally:
+        first.stop()
+        second.stop()
+
+
+def http_put(url: str, body: str, token: str) -> tuple[int, dict, bytes]:
+    """PUT a JSON body with an API token."""
+    request = urllib.request.Request(
+        url,
+        data=body.encode(),
+        method="PUT",
+        headers={"Authorization": f"Token {token}", "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), exc.read()
