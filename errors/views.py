@@ -5,20 +5,22 @@ from __future__ import annotations
 from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from errors import pages
 from errors.models import Guide
+from errors.page_cache import cached_page
 from errors.search import QueryError
 
 
-@require_GET
+@require_safe
+@cached_page
 def home(request):
     """Every service with its code count, the latest changes and the search box."""
     return render(request, "errors/home.html", {"page": pages.home_page(request.user)})
 
 
-@require_GET
+@require_safe
 def search(request):
     """The search page; an exact, unique code goes straight to its page."""
     page = pages.search_page(request.GET, request.user)
@@ -28,7 +30,7 @@ def search(request):
     return render(request, "errors/search.html", {"page": page}, status=status)
 
 
-@require_GET
+@require_safe
 def suggest(request):
     """Search-as-you-type: the best few matches as JSON."""
     try:
@@ -38,7 +40,8 @@ def suggest(request):
     return JsonResponse(data)
 
 
-@require_GET
+@require_safe
+@cached_page
 def status_page(request, status: int):
     """Every code with one HTTP status, across services."""
     page = pages.status_page(status, request.user)
@@ -47,7 +50,8 @@ def status_page(request, status: int):
     return render(request, "errors/status.html", {"page": page})
 
 
-@require_GET
+@require_safe
+@cached_page
 def service_page(request, slug: str):
     """A service's reference: envelope, policy, codes by category, guides."""
     service = pages.find_service(slug)
@@ -59,7 +63,8 @@ def service_page(request, slug: str):
     return render(request, "errors/service.html", {"page": page, "service": service})
 
 
-@require_GET
+@require_safe
+@cached_page
 def error_page(request, slug: str, code: str):
     """One code; other spellings and aliases redirect to it, unknown codes get suggestions."""
     service = pages.find_service(slug)
@@ -77,7 +82,8 @@ def error_page(request, slug: str, code: str):
     return render(request, "errors/error.html", {"page": page, "error": page.error})
 
 
-@require_GET
+@require_safe
+@cached_page
 def guide_page(request, slug: str, guide: str):
     """A guide of a service."""
     page = get_object_or_404(

@@ -292,29 +292,32 @@ def make_codes(service: Service, count: int) -> None:
 def test_service_page_queries_do_not_grow_with_codes(client, db, django_assert_num_queries, count):
     service = Service.objects.create(slug="big", name="Big")
     make_codes(service, count)
-    with django_assert_num_queries(4):  # service, codes, categories, guides
+    with django_assert_num_queries(5):  # catalog version, service, codes, categories, guides
         response = client.get("/services/big/")
     assert response.content.count(b'class="code-link"') == count
+    with django_assert_num_queries(1):  # the catalog version: the page comes from the cache
+        again = client.get("/services/big/")
+    assert again.content == response.content
 
 
 @pytest.mark.parametrize("count", [10, 1000])
 def test_home_queries_do_not_grow_with_codes(client, db, django_assert_num_queries, count):
     make_codes(Service.objects.create(slug="big", name="Big"), count)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):  # catalog version, services with counts, latest codes
         client.get("/")
 
 
 @pytest.mark.parametrize("count", [10, 1000])
 def test_status_page_queries_do_not_grow_with_codes(client, db, django_assert_num_queries, count):
     make_codes(Service.objects.create(slug="big", name="Big"), count)
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):  # catalog version, the codes
         client.get("/status/404/")
 
 
 @pytest.mark.parametrize("count", [10, 1000])
 def test_code_page_queries_do_not_grow_with_codes(client, db, django_assert_num_queries, count):
     make_codes(Service.objects.create(slug="big", name="Big"), count)
-    with django_assert_num_queries(5):  # service, code, examples, same status, replaces
+    with django_assert_num_queries(6):  # version, service, code, examples, same status, replaces
         client.get("/services/big/errors/CODE_4/")
 
 
@@ -331,3 +334,19 @@ def test_static_files_are_served(client, db):
     assert client.get(reverse("errors:home")).status_code == 200
     for name in ("portal.css", "portal.js", "highlight.css"):
         assert (STATIC / name).is_file()
+
+
+def test_a_write_retires_cached_pages_at_once(client, shop):
+    assert b"Nowhere to be seen" not in client.get("/services/shop/").content
+    ErrorCode.objects.filter(service=shop, code="NOT_FOUND").update(title="Nowhere to be seen")
+    assert b"Nowhere to be seen" in client.get("/services/shop/").content
+
+
+def test_staff_pages_are_never_served_from_the_cache(client, staff_client, shop):
+    client.get("/services/shop/errors/NOT_FOUND/")
+    assert "Edit in the admin" in staff_client.get("/services/shop/errors/NOT_FOUND/").text
+
+
+def test_head_is_answered_like_get(client, shop):
+    response = client.head("/services/shop/")
+    assert response.status_code == 200

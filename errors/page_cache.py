@@ -1,0 +1,47 @@
+"""Rendered pages kept in the shared cache under the catalog version.
+
+A page reads only the catalog, so its HTML changes only when the catalog does: the key
+holds the catalog version (errors.catalog_version), and any write anywhere retires every
+cached page on every app server at once. Staff see drafts and edit links, so their pages
+are always rendered.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+
+from errors.catalog_version import catalog_version
+
+PAGE_SECONDS = 3600
+
+
+def page_key(request: HttpRequest) -> str | None:
+    """The cache key of this request's page, or None when it must be rendered."""
+    if request.method not in ("GET", "HEAD"):
+        return None
+    if request.user.is_authenticated and request.user.is_staff:
+        return None
+    return f"page:{request.get_host()}:{catalog_version()}:{request.get_full_path()}"
+
+
+def cached_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Serve the view's 200 answers from the cache while the catalog is unchanged."""
+
+    @functools.wraps(view)
+    def serve(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        key = page_key(request)
+        if key is not None:
+            stored = cache.get(key)
+            if stored is not None:
+                content, content_type = stored
+                return HttpResponse(content, content_type=content_type)
+        response = view(request, *args, **kwargs)
+        if key is not None and response.status_code == 200 and not response.streaming:
+            cache.set(key, (response.content, response["Content-Type"]), PAGE_SECONDS)
+        return response
+
+    return serve
