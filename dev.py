@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Set up and run the error portal from a fresh clone, with nothing but Python 3.11+.
 
-python3 dev.py start   # virtualenv, install, migrate, demo catalogs, http://127.0.0.1:8000
-python3 dev.py test    # the test suite (extra arguments go to pytest)
+python3 dev.py start [ADDRESS]  # virtualenv, install, migrate, demo catalogs, serve on
+                                # http://127.0.0.1:8000 (or ADDRESS, e.g. 127.0.0.1:9000)
+python3 dev.py test [ARGS]      # the test suite (ARGS go to pytest)
+python3 dev.py manage COMMAND   # any manage.py command, with the development settings
 """
 
 from __future__ import annotations
@@ -68,8 +70,14 @@ def test(extra: list[str]) -> None:
     run(PYTHON, "-m", "pytest", *extra)
 
 
+def manage(extra: list[str]) -> None:
+    """Run a manage.py command with the development settings (debug on, SQLite)."""
+    env = {**os.environ, "DJANGO_DEBUG": os.environ.get("DJANGO_DEBUG", "1")}
+    run(PYTHON, "manage.py", *extra, env=env)
+
+
 def main() -> None:
-    commands = {"start": start, "test": test}
+    commands = {"start": start, "test": test, "manage": manage}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         sys.exit(__doc__)
     ensure_environment()

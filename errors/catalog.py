@@ -859,9 +859,19 @@ def import_catalog_text(
     return import_catalogs([catalog], dry_run=dry_run)[0]
 
 
-def load_demo_catalogs(progress: Progress | None = None) -> list[ServiceChanges]:
-    """Import the demo catalogs shipped in errors/catalogs/."""
-    return import_catalog_files(sorted(DEMO_CATALOG_DIR.glob("*.yaml")), progress=progress)
+def load_demo_catalogs(
+    progress: Progress | None = None, *, reset: bool = False
+) -> list[ServiceChanges]:
+    """Import the demo catalogs shipped in errors/catalogs/ that are not loaded yet.
+
+    A catalog file is the whole truth of its service, so importing a demo file again
+    would undo every edit made to that service since: `reset` asks for exactly that.
+    """
+    paths = sorted(DEMO_CATALOG_DIR.glob("*.yaml"))
+    if not reset:
+        loaded = set(Service.objects.values_list("slug", flat=True))
+        paths = [path for path in paths if path.stem not in loaded]
+    return import_catalog_files(paths, progress=progress)
 
 
 def _import_one(data: dict, *, dry_run: bool, progress: Progress | None) -> ServiceChanges:

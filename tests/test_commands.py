@@ -70,5 +70,15 @@ def test_export_all_to_stdout_is_refused(demo):
 
 def test_load_demo(db):
     assert "Imported 6 catalog(s)." in run("load_demo")
-    assert "Everything was already up to date." in run("load_demo")
+    assert "already loaded; edits made to them are kept" in run("load_demo")
+    assert "Everything was already up to date." in run("load_demo", "--reset")
+
+
+def test_load_demo_keeps_edits_to_loaded_services(db):
+    run("load_demo")
+    ErrorCode.objects.filter(service__slug="aisafe", code="400").update(title="Edited")
+    run("load_demo")
+    assert ErrorCode.objects.get(service__slug="aisafe", code="400").title == "Edited"
+    run("load_demo", "--reset")
+    assert ErrorCode.objects.get(service__slug="aisafe", code="400").title == "Bad Request"
     assert ErrorCode.objects.filter(service__slug="sigsentry").count() == 30

@@ -30,12 +30,25 @@ def describe_changes(changes: ServiceChanges) -> str:
     return f"{changes.slug}: {', '.join(parts)}{suffix}"
 
 
+LISTED = 50  # codes listed per kind of change; a larger import is summed up
+
+
+def change_lines(changes: ServiceChanges) -> list[str]:
+    """One line per code added, changed (with the fields) or removed."""
+    rows = [f"+ {code}" for code in changes.added]
+    rows += [f"~ {code}: {', '.join(fields)}" for code, fields in sorted(changes.changed.items())]
+    rows += [f"- {code}" for code in changes.removed]
+    if len(rows) > LISTED:
+        rows = [*rows[:LISTED], f"... and {len(rows) - LISTED} more"]
+    return rows
+
+
 def write_changes(command: BaseCommand, results: Sequence[ServiceChanges], dry_run: bool) -> None:
     """Print a line per service, the codes removed, and a closing verdict."""
     for changes in results:
         command.stdout.write(describe_changes(changes))
-        for code in changes.removed:
-            command.stdout.write(f"  removed {code}")
+        for line in change_lines(changes):
+            command.stdout.write(f"  {line}")
     if dry_run:
         command.stdout.write(command.style.WARNING("Dry run: nothing was written."))
     elif not any(changes.has_changes for changes in results):
