@@ -74,6 +74,16 @@ class CategoryTable:
     def name(self) -> str:
         return self.category.name if self.category else "Other errors"
 
+    @property
+    def shows_messages(self) -> bool:
+        """A column of typical messages, for codes a body names only by its message."""
+        return not self.errors[0].service.code_pointer and any(e.messages for e in self.errors)
+
+    @property
+    def shows_resolutions(self) -> bool:
+        """The resolution column, left out when no code of the table has one."""
+        return any(error.resolution_html for error in self.errors)
+
 
 @dataclass
 class ServicePage:
@@ -85,6 +95,16 @@ class ServicePage:
     code_count: int
     draft_count: int
     envelope_html: str = ""
+
+    @property
+    def told_apart_by(self) -> str:
+        """How a client tells this service's errors apart: code, message or status."""
+        service = self.service
+        if service.code_pointer:
+            return "code"
+        if service.message_pointer and any(table.shows_messages for table in self.tables):
+            return "message"
+        return "status"
 
 
 def service_page(service: Service, user) -> ServicePage:

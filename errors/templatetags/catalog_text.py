@@ -1,0 +1,25 @@
+"""Template filters for the catalog's one-line texts."""
+
+from __future__ import annotations
+
+import re
+
+from django import template
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+register = template.Library()
+
+BACKTICKS = re.compile(r"`([^`\n]+)`")
+
+
+@register.filter
+def inline_code(text: str) -> SafeString:
+    """Escape a one-line text and show its `backticked` parts as code, as Markdown would.
+
+    Summaries and envelope field descriptions are plain text, but editors (and the seed
+    pages) quote field names and values in backticks.
+    """
+    escaped = escape(text or "")
+    # The text was escaped first: only the <code> tags added here are markup.
+    return mark_safe(BACKTICKS.sub(r"<code>\1</code>", escaped))
