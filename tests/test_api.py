@@ -479,3 +479,11 @@ def test_a_write_retires_cached_answers_at_once(api, demo):
         title="Gone for good"
     )  # a queryset update: no model signal, only the database trigger sees it
     assert api.get(url).json()["title"] == "Gone for good"
+
+
+def test_unknown_query_parameter_is_named_with_the_known_ones(api, demo):
+    body = problem(api.get("/api/v1/lookup/?code=X&statsu=404"), 400, "invalid_parameter")
+    assert "unknown parameter 'statsu' (did you mean 'status'?)" in body["detail"]
+    assert "takes code, service, status" in body["detail"]
+    body = problem(api.get("/api/v1/services/?q=x"), 400, "invalid_parameter")
+    assert "takes no query parameters" in body["detail"]

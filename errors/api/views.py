@@ -6,6 +6,7 @@ catalog gets `304 Not Modified` without the portal doing the work again.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import hashlib
 from collections.abc import Callable
@@ -171,6 +172,26 @@ class ApiView(APIView):
     throttle_classes = [ClientRateThrottle]
     renderer_classes = [ApiJsonRenderer]
     parser_classes = [ApiJsonParser]
+    # The query parameters the endpoint reads; any other is refused, so that a misspelt
+    # filter (statsu=404) is not silently ignored.
+    query_parameters: frozenset[str] = frozenset()
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        unknown = sorted(set(request.query_params) - self.query_parameters)
+        if unknown:
+            raise Problem("invalid_parameter", unknown_parameters_detail(unknown, self))
+
+
+def unknown_parameters_detail(unknown: list[str], view: ApiView) -> str:
+    """Name the unknown parameters, the nearest known ones and all that are taken."""
+    allowed = sorted(view.query_parameters)
+    hints = []
+    for name in unknown:
+        close = difflib.get_close_matches(name, allowed, n=1)
+        hints.append(f"{name!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+    takes = ", ".join(allowed) if allowed else "no query parameters"
+    return f"unknown parameter {', '.join(hints)}: this endpoint takes {takes}."
 
 
 # How long an answer stays in the cache; the catalog version in its key retires it sooner.
@@ -361,6 +382,10 @@ class ServiceDetailView(CachedReadView):
 
 
 class ErrorListView(CachedReadView):
+    query_parameters = frozenset(
+        {"q", "service", "status", "category", "lifecycle", "page", "per_page"}
+    )
+
     @extend_schema(
         operation_id="errors_list",
         summary="Search and filter entries, ranked by relevance when q is given",
@@ -466,6 +491,8 @@ class ErrorDetailView(CachedReadView):
 
 
 class LookupView(CachedReadView):
+    query_parameters = frozenset({"code", "service", "status"})
+
     @extend_schema(
         operation_id="lookup",
         summary="Every entry with this code or alias, across services",
@@ -593,6 +620,8 @@ def _reject_unencodable_text(catalog: CatalogFile) -> None:
 
 
 class CatalogView(CachedReadView):
+    query_parameters = frozenset({"format", "dry_run"})
+
     permission_classes = [CanPublishCatalog]
     parser_classes = [
         CatalogTextParser,
