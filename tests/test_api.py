@@ -340,12 +340,14 @@ def test_identify_body_over_64_kib_is_413(api, demo):
 
 def test_identify_wrong_content_type_is_415(api, demo):
     response = api.post("/api/v1/identify/", "a,b", content_type="text/csv")
-    problem(response, 415, "unsupported_media_type")
+    body = problem(response, 415, "unsupported_media_type")
+    assert "Send Content-Type: application/json" in body["detail"]
 
 
 def test_identify_takes_only_post(api, demo):
     response = api.get("/api/v1/identify/")
-    problem(response, 405, "method_not_allowed")
+    body = problem(response, 405, "method_not_allowed")
+    assert "This address takes POST." in body["detail"]
     assert "POST" in response["Allow"]
 
 

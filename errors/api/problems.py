@@ -115,7 +115,7 @@ def _problem_for(exc: Exception) -> tuple[str, str, dict[str, Any]]:
         )
         return "catalog_invalid", detail, {"errors": listed}
     if isinstance(exc, exceptions.ParseError):
-        return "invalid_json", f"{exc.detail} Send a valid JSON document.", {}
+        return "invalid_json", f"{str(exc.detail).rstrip('.')}. Send a valid JSON document.", {}
     if isinstance(exc, exceptions.ValidationError):
         return (
             "invalid_parameter",
@@ -133,11 +133,18 @@ def _problem_for(exc: Exception) -> tuple[str, str, dict[str, Any]]:
     if isinstance(exc, exceptions.NotFound | Http404):
         return "not_found", "Nothing is at this address: check the URL.", {}
     if isinstance(exc, exceptions.MethodNotAllowed):
-        return "method_not_allowed", str(exc.detail), {}
+        allowed = getattr(exc, "allowed", "")
+        hint = f" This address takes {allowed}." if allowed else ""
+        return "method_not_allowed", f"{exc.detail}{hint}", {}
     if isinstance(exc, exceptions.NotAcceptable):
         return "not_acceptable", "This API answers JSON: send 'Accept: application/json'.", {}
     if isinstance(exc, exceptions.UnsupportedMediaType):
-        return "unsupported_media_type", str(exc.detail), {}
+        return (
+            "unsupported_media_type",
+            f"{exc.detail} Send Content-Type: application/json (or application/yaml for a "
+            "catalog, text/plain for a raw identify body).",
+            {},
+        )
     if isinstance(exc, exceptions.Throttled):
         wait = int(exc.wait or 1)
         return "rate_limited", f"Too many requests: retry in {wait} seconds.", {}
@@ -175,6 +182,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     request = context["request"]
     if isinstance(exc, NotModified):
         return Response(status=304, headers={"ETag": exc.etag})
+    if isinstance(exc, exceptions.MethodNotAllowed) and context.get("view") is not None:
+        exc.allowed = ", ".join(m for m in context["view"].allowed_methods if m != "OPTIONS")
     code, detail, extra = _problem_for(exc)
     if code in ("internal_error", "service_unavailable") or isinstance(exc, DatabaseError):
         logger.exception("API error %s on %s", request_id(request), request.path)
