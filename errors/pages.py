@@ -205,14 +205,17 @@ def _alias_owner(errors, code: str) -> ErrorCode | None:
 
 
 def nearest_codes(service: Service, code: str, user, limit: int = SUGGESTIONS) -> list[ErrorCode]:
-    """The codes of `service` spelt most like `code` (difflib), nearest first."""
+    """The codes of `service` spelt most like `code` (difflib), nearest first; for an
+    HTTP status number, the service's codes with that status first."""
     errors = list(service.errors.visible_to(user).select_related("service"))
+    found: list[ErrorCode] = []
+    if code.strip().isdigit():
+        found = [error for error in errors if error.http_status == int(code.strip())]
     by_key: dict[str, ErrorCode] = {}
     for error in errors:
         by_key.setdefault(error.code_key, error)
         for alias in error.aliases:
             by_key.setdefault(code_key(alias), error)
-    found: list[ErrorCode] = []
     for key in difflib.get_close_matches(code_key(code), by_key, n=limit * 2, cutoff=0.6):
         if by_key[key] not in found:
             found.append(by_key[key])

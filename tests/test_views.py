@@ -350,3 +350,9 @@ def test_staff_pages_are_never_served_from_the_cache(client, staff_client, shop)
 def test_head_is_answered_like_get(client, shop):
     response = client.head("/services/shop/")
     assert response.status_code == 200
+
+
+def test_unknown_status_number_suggests_the_codes_with_that_status(client, demo):
+    response = client.get("/services/sigsentry/errors/429/")
+    assert response.status_code == 404
+    assert "/services/sigsentry/errors/RATE_LIMITED/" in response.text
