@@ -60,9 +60,6 @@ SQLITE_TABLES = [
     "CREATE VIRTUAL TABLE IF NOT EXISTS errors_search_text USING fts5("
     f"{SQLITE_TEXT_COLUMNS}, tokenize = 'porter unicode61 remove_diacritics 2', prefix = '2 3')",
     "CREATE VIRTUAL TABLE IF NOT EXISTS errors_search_keys USING fts5(keys, tokenize = 'trigram')",
-    # How many codes hold each stem: search leaves very common words out of OR queries.
-    "CREATE VIRTUAL TABLE IF NOT EXISTS errors_search_vocab "
-    "USING fts5vocab(errors_search_text, 'row')",
     # What search reads of each match, found by id without reading the wide row (its
     # texts span overflow pages): joining 3,500 matches drops from 14 ms to 3 ms.
     "CREATE INDEX IF NOT EXISTS errors_search_codes ON errors_errorcode "
@@ -133,6 +130,7 @@ SQLITE_REBUILD = [
 SQLITE_DROP = [
     *(f"DROP TRIGGER IF EXISTS {name}" for name in SQLITE_TRIGGERS),
     "DROP INDEX IF EXISTS errors_search_codes",
+    # Word counts of the first version of search (migration search_speed drops it).
     "DROP TABLE IF EXISTS errors_search_vocab",
     "DROP TABLE IF EXISTS errors_search_text",
     "DROP TABLE IF EXISTS errors_search_keys",
@@ -265,6 +263,10 @@ POSTGRES_DROP = [
 ]
 
 
+# search.py counts words with errors_search_text itself, stopping at what it needs:
+# fts5vocab read every code of a word to count it.
+SQLITE_TUNING = ["DROP TABLE IF EXISTS errors_search_vocab"]
+
 POSTGRES_TUNING = [
     # A search reads a few thousand rows at most (search.MATCH_CAP): starting parallel
     # workers for it costs more than it saves (a Gather took 19 ms for a 9 ms scan at
@@ -320,14 +322,17 @@ def remove_search_index(connection: BaseDatabaseWrapper = default_connection) ->
 
 
 def tune_search_tables(connection: BaseDatabaseWrapper = default_connection) -> None:
-    """Plan searches without parallel workers and index what a status filter reads
-    (PostgreSQL; SQLite reads its covering index errors_search_codes)."""
-    if connection.vendor == "postgresql":
+    """PostgreSQL: plan searches without parallel workers, index what they read of each
+    code. SQLite: drop the word-count table search no longer reads."""
+    if connection.vendor == "sqlite":
+        _run(connection, SQLITE_TUNING)
+    elif connection.vendor == "postgresql":
         _run(connection, POSTGRES_TUNING)
 
 
 def untune_search_tables(connection: BaseDatabaseWrapper = default_connection) -> None:
-    """Let PostgreSQL choose parallel workers for the search tables again."""
+    """Let PostgreSQL choose parallel workers again and drop its covering indexes (the
+    SQLite word-count table is not put back: nothing reads it)."""
     if connection.vendor == "postgresql":
         _run(connection, POSTGRES_UNTUNING)
 

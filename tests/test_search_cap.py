@@ -67,12 +67,14 @@ def test_search_page_shows_a_lower_bound_with_a_plus(client, widgets, cap_of_thr
     page = client.get("/search/", {"q": "status:500 widget"}).content.decode()
     assert "3+ results" in page
     assert '<span class="count">3+</span>' in page
+    assert "these counts are of the first 3" in page
 
 
 def test_search_page_shows_an_exact_total_plainly(client, widgets):
     page = client.get("/search/", {"q": "status:500 widget"}).content.decode()
     assert "5 results" in page
     assert "5+" not in page
+    assert "these counts are of the first" not in page
 
 
 def test_api_count_says_whether_it_is_a_lower_bound(widgets, cap_of_three):

@@ -1,6 +1,6 @@
-"""Search speed on PostgreSQL: no parallel workers for the search tables, whose queries
-read a few thousand rows at most, and a covering index for status filters (see
-errors/search_index.py)."""
+"""Search speed: on PostgreSQL no parallel workers for the search tables, whose queries
+read a few thousand rows at most, and covering indexes by id and by status; on SQLite
+the fts5vocab table search no longer reads goes (see errors/search_index.py)."""
 
 from django.db import migrations
 
