@@ -268,6 +268,17 @@ def run(samples: int, seed: int) -> None:
         print(f"  {took:8.2f} ms  {total:>6} matches  {text!r}")
 
 
+def machine() -> str:
+    """CPUs, CPU model and load average: the figures mean little without them."""
+    model = "unknown CPU"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        found = re.search(r"^model name\s*:\s*(.+)$", cpuinfo.read_text(), re.MULTILINE)
+        model = found.group(1) if found else model
+    load = " ".join(f"{value:.2f}" for value in os.getloadavg())
+    return f"{os.cpu_count()} CPUs ({model}), load average {load}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--codes", type=int, default=100_000)
@@ -298,8 +309,9 @@ def main() -> None:
         else:
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
-    print(f"{connection.vendor}, {ErrorCode.objects.count()} codes")
+    print(f"{connection.vendor}, {ErrorCode.objects.count()} codes, {machine()}")
     run(options.samples, options.seed)
+    print(f"load average after: {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
 
 
 if __name__ == "__main__":

@@ -197,6 +197,10 @@ class PageSerializer(serializers.Serializer):
     """A page of search results."""
 
     count = serializers.IntegerField()
+    count_is_lower_bound = serializers.BooleanField(
+        help_text="True when more entries match than search counts (1,000): "
+        "count is then the least there are."
+    )
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
     results = ErrorEntrySerializer(many=True)

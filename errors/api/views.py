@@ -454,6 +454,7 @@ class ErrorListView(CachedReadView):
         return Response(
             {
                 "count": results.total,
+                "count_is_lower_bound": results.total_is_lower_bound,
                 "next": _page_url(request, page + 1) if page < pages else None,
                 "previous": _page_url(request, page - 1) if page > 1 else None,
                 "results": data.data,

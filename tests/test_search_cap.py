@@ -1,0 +1,89 @@
+"""Search reads at most MATCH_CAP matches: past that the total is a lower bound, and
+the search page and the API say so."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from errors.models import ErrorCode, Service
+from errors.search import parse_query, search_errors
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def widgets():
+    """Five codes whose summaries say "widget", and one named WIDGET."""
+    shop = Service.objects.create(slug="shop", name="Shop", code_pointer="/error/code")
+    for number in range(5):
+        ErrorCode.objects.create(
+            service=shop,
+            code=f"ORDER_{number}_FAILED",
+            title=f"Order {number} failed",
+            summary="The widget broke.",
+            http_status=500,
+            published=True,
+        )
+    return ErrorCode.objects.create(
+        service=shop, code="WIDGET", title="Widget", http_status=400, published=True
+    )
+
+
+@pytest.fixture
+def cap_of_three(monkeypatch):
+    monkeypatch.setattr("errors.search.MATCH_CAP", 3)
+
+
+def test_under_the_cap_the_total_is_exact(widgets):
+    results = search_errors(parse_query("widget"))
+    assert (results.total, results.total_is_lower_bound) == (6, False)
+
+
+def test_past_the_cap_the_total_is_a_lower_bound(widgets, cap_of_three):
+    results = search_errors(parse_query("widget"), per_page=50)
+    assert (results.total, results.total_is_lower_bound) == (3, True)
+    assert len(results.hits) == 3
+    assert sum(results.by_service.values()) == 3
+
+
+def test_the_cap_never_cuts_the_exact_code(widgets, cap_of_three):
+    results = search_errors(parse_query("widget"))
+    assert results.hits[0].error == widgets
+
+
+def test_the_cap_applies_with_filters(widgets, cap_of_three):
+    results = search_errors(parse_query("status:500 widget"))
+    assert (results.total, results.total_is_lower_bound) == (3, True)
+    assert results.by_status == {500: 3}
+
+
+def test_as_dict_says_whether_the_total_is_a_lower_bound(widgets, cap_of_three):
+    assert search_errors(parse_query("widget")).as_dict()["total_is_lower_bound"] is True
+
+
+def test_search_page_shows_a_lower_bound_with_a_plus(client, widgets, cap_of_three):
+    page = client.get("/search/", {"q": "status:500 widget"}).content.decode()
+    assert "3+ results" in page
+    assert '<span class="count">3+</span>' in page
+    assert "these counts are of the first 3" in page
+
+
+def test_search_page_shows_an_exact_total_plainly(client, widgets):
+    page = client.get("/search/", {"q": "status:500 widget"}).content.decode()
+    assert "5 results" in page
+    assert "5+" not in page
+    assert "these counts are of the first" not in page
+
+
+def test_api_count_says_whether_it_is_a_lower_bound(widgets, cap_of_three):
+    cache.clear()
+    data = APIClient().get("/api/v1/errors/", {"q": "widget"}).json()
+    assert (data["count"], data["count_is_lower_bound"]) == (3, True)
+
+
+def test_api_count_is_exact_under_the_cap(widgets):
+    cache.clear()
+    data = APIClient().get("/api/v1/errors/", {"q": "widget"}).json()
+    assert (data["count"], data["count_is_lower_bound"]) == (6, False)
