@@ -19,7 +19,7 @@ def untune(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("errors", "0004_search_index"),
+        ("errors", "0005_catalog_state"),
     ]
 
     operations = [
