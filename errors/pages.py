@@ -486,11 +486,12 @@ def suggestions(text: str, user, limit: int = SUGGEST_LIMIT) -> dict:
     """
     query = parse_query(text)
     if query.is_empty:
-        return {"query": text, "total": 0, "results": []}
+        return {"query": text, "total": 0, "total_is_lower_bound": False, "results": []}
     results = search_errors(query, user=user, page=1, per_page=limit)
     return {
         "query": text,
         "total": results.total,
+        "total_is_lower_bound": results.total_is_lower_bound,
         "search_url": reverse("errors:search") + "?" + urlencode({"q": text}),
         "results": [
             {

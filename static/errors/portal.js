@@ -170,13 +170,13 @@
       return response.json();
     }).then(function (data) {
       if (ticket !== self.request) return; // a newer request answered later
-      self.render(data.results || [], data.total || 0);
+      self.render(data.results || [], data.total || 0, data.total_is_lower_bound);
     }).catch(function () {
       if (ticket === self.request) self.close();
     });
   };
 
-  Combobox.prototype.render = function (results, total) {
+  Combobox.prototype.render = function (results, total, totalIsLowerBound) {
     var list = this.list;
     list.textContent = "";
     this.options = results;
@@ -210,7 +210,8 @@
     list.hidden = false;
     this.input.setAttribute("aria-expanded", "true");
     announce(results.length + " suggestion" + (results.length === 1 ? "" : "s") +
-      (total > results.length ? " of " + total : "") + ", use the arrow keys");
+      (total > results.length ? " of " + total + (totalIsLowerBound ? " or more" : "") : "") +
+      ", use the arrow keys");
   };
 
   Combobox.prototype.close = function () {
