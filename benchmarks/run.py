@@ -1,0 +1,812 @@
+"""The benchmark suite of issue 7, in one command; prints a table of the figures.
+
+    .venv/bin/python benchmarks/run.py                # the full run (about 10 minutes)
+    .venv/bin/python benchmarks/run.py --quick        # small sizes, 2 s runs: under a minute
+    .venv/bin/python benchmarks/run.py --only import,identify,page \\
+        --database-url sqlite:////tmp/portal_bench.sqlite3
+
+What it measures, each on its own scratch database (never db.sqlite3; PostgreSQL
+databases whose names end in `_bench`, dropped and created again):
+
+- import: `manage.py generate_catalog --services 100 --codes-per-service 1000` (the real
+  import path) under `/usr/bin/time -v`: seconds and peak memory. This also fills the
+  main database (with the six demo catalogs) that every other part reads.
+- identify: `errors.identify.identify()` in-process on bodies built from the synthetic
+  catalogs: a code field, a message only (its numbers changed), status only.
+- page: a service page of 1,000 codes through Django's test client: server time (warm,
+  median), queries, bytes (plain and gzip).
+- api: gunicorn with the production settings (gunicorn.conf.py, DJANGO_DEBUG=0,
+  collectstatic with the manifest storage) answers wrk, rotating over many codes:
+  lookup and code detail against a static JSON file of the same size served by the same
+  gunicorn through WhiteNoise, alternated round by round; identify POSTed.
+- load: the load test of issue 6: wrk at saturation for 60 s over a mix of pages,
+  lookups, searches and identifies; status codes counted.
+- memory: VmRSS of each gunicorn worker after all of the above.
+- search: benchmarks/search_bench.py's catalog and query mix at 10,000 and 100,000
+  codes, SQLite and PostgreSQL.
+
+Only 127.0.0.1 is contacted; every loop is bounded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gzip
+import io
+import json
+import os
+import random
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote, urlencode, urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCHMARKS = ROOT / "benchmarks"
+ROTATE_LUA = BENCHMARKS / "rotate.lua"
+PARTS = ("import", "identify", "page", "api", "load", "memory", "search")
+SECRET_KEY = "benchmark-only-secret-key-not-for-production-use-0123456789abcdef"
+RESULT_MARK = "BENCH_RESULT "
+API_READS = {
+    "lookup": "lookup API, all services",
+    "lookup_one": "lookup API, `&service=`",
+    "detail": "code-detail API",
+}
+
+
+@dataclass
+class Sizes:
+    """How big and how long: the full run or --quick."""
+
+    services: int
+    codes_per_service: int
+    search_codes: list[int]
+    search_samples: int
+    identify_calls: int
+    page_repeats: int
+    rounds: int
+    seconds: int
+    load_seconds: int
+
+
+FULL = Sizes(100, 1000, [10_000, 100_000], 100, 300, 15, 5, 5, 60)
+QUICK = Sizes(4, 250, [1000], 10, 30, 3, 1, 2, 2)
+
+
+@dataclass
+class Run:
+    """What one run was asked to do and what it found."""
+
+    options: argparse.Namespace
+    sizes: Sizes
+    workdir: Path
+    env: dict[str, str]
+    results: dict[str, dict] = field(default_factory=dict)
+    load_averages: list[float] = field(default_factory=list)
+
+    def wants(self, part: str) -> bool:
+        return part in self.options.only
+
+    def note_load(self) -> None:
+        self.load_averages.append(os.getloadavg()[0])
+
+
+# --------------------------------------------------------------------------- databases
+
+
+def scratch_database(url: str, workdir: Path) -> str:
+    """A fresh, empty database for `url`: PostgreSQL `*_bench` dropped and created, or a
+    SQLite file removed; refuses anything that could be real data."""
+    parsed = urlparse(url)
+    if parsed.scheme.startswith("postgres"):
+        name = parsed.path.lstrip("/")
+        if not re.fullmatch(r"[a-z0-9_]+_bench", name):
+            raise SystemExit(f"Use a PostgreSQL database whose name ends in _bench, not {name!r}.")
+        import psycopg
+
+        admin = parsed._replace(path="/postgres").geturl()
+        with psycopg.connect(admin, autocommit=True, connect_timeout=5) as connection:
+            connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            connection.execute(f"CREATE DATABASE {name}")
+        return url
+    if parsed.scheme != "sqlite":
+        raise SystemExit(f"--database-url must be postgres://... or sqlite:///..., not {url!r}.")
+    path = Path(parsed.path) if parsed.path not in ("", "/") else workdir / "bench.sqlite3"
+    if path.resolve() == (ROOT / "db.sqlite3").resolve():
+        raise SystemExit("Refusing to benchmark on the development database db.sqlite3.")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return f"sqlite:///{path}"
+
+
+def flush_redis(url: str) -> None:
+    """Empty the scratch Redis database, so no answer cached by an earlier run is read."""
+    if not url:
+        return
+    import redis
+
+    redis.Redis.from_url(url, socket_connect_timeout=2).flushdb()
+
+
+def manage(run: Run, *arguments: str) -> str:
+    """Run manage.py with the benchmark environment; its output, or exit on failure."""
+    return checked([sys.executable, "manage.py", *arguments], run.env)
+
+
+def checked(command: list[str], env: dict[str, str]) -> str:
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.exit(f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout + result.stderr
+
+
+def in_process(run: Run, task: str, **arguments: object) -> dict:
+    """Run one in-process measurement in a fresh interpreter set up on the main database
+    (Django can only be configured once per process)."""
+    command = [sys.executable, str(Path(__file__)), "--task", task, "--task-args"]
+    output = checked([*command, json.dumps(arguments)], run.env)
+    for line in reversed(output.splitlines()):
+        if line.startswith(RESULT_MARK):
+            return json.loads(line[len(RESULT_MARK) :])
+    sys.exit(f"{task} printed no result:\n{output}")
+
+
+# --------------------------------------------------------------------------- import
+
+
+def measure_import(run: Run) -> None:
+    """migrate, collectstatic, the demo catalogs, then the synthetic catalogs timed."""
+    manage(run, "migrate", "--no-input", "--verbosity", "0")
+    manage(run, "collectstatic", "--no-input", "--verbosity", "0")
+    manage(run, "load_demo")
+    sizes = run.sizes
+    output = checked(
+        [
+            "/usr/bin/time",
+            "-v",
+            sys.executable,
+            "manage.py",
+            "generate_catalog",
+            "--services",
+            str(sizes.services),
+            "--codes-per-service",
+            str(sizes.codes_per_service),
+        ],
+        run.env,
+    )
+    seconds = float(re.search(r"Imported \d+ codes in \d+ services in ([\d.]+) s", output)[1])
+    peak_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", output)[1])
+    wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): ([\d:.]+)", output)[1]
+    run.results["import"] = {
+        "codes": sizes.services * sizes.codes_per_service,
+        "seconds": seconds,
+        "wall": wall,
+        "peak_mb": peak_kb / 1024,
+    }
+
+
+# --------------------------------------------------------------------------- in-process
+
+
+def setup_django() -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    import django
+
+    django.setup()
+
+
+def percentiles(timings: list[float]) -> dict[str, float]:
+    """p50 and p95 (nearest rank) of timings in milliseconds."""
+    ordered = sorted(timings)
+    rank = min(len(ordered) - 1, max(0, round(0.95 * len(ordered)) - 1))
+    return {"n": len(ordered), "p50": statistics.median(ordered), "p95": ordered[rank]}
+
+
+def change_numbers(rng: random.Random, message: str) -> str:
+    """The same message with other concrete values, as a log line would carry."""
+    return re.sub(r"\d+", lambda _: str(rng.randint(1, 99999)), message)
+
+
+def identify_bodies(services: int, per_service: int, count: int) -> list[tuple[str, dict]]:
+    """(kind, request) pairs: `count` of each kind, from the synthetic catalogs and the
+    status-only demo catalog (aisafe)."""
+    from errors.models import ErrorCode
+    from errors.synthetic import synthetic_catalog
+
+    rng = random.Random(5)
+    catalogs: dict[int, list[dict]] = {}
+    bodies: list[tuple[str, dict]] = []
+    for _ in range(count):
+        service = rng.randrange(services)
+        if service not in catalogs:
+            catalogs[service] = synthetic_catalog(service, per_service)["errors"]
+        error = rng.choice(catalogs[service])
+        example = json.loads(error["examples"][0]["body"])
+        example["error"]["request_id"] = f"req_{rng.getrandbits(48):012x}"
+        bodies.append(("code field", {"body": example, "status": error["http_status"]}))
+        message = change_numbers(rng, rng.choice(error["messages"]))
+        request = {"body": {"error": {"message": message}}, "status": error["http_status"]}
+        bodies.append(("message only", request))
+    statuses = list(
+        ErrorCode.objects.filter(service__slug="aisafe", http_status__isnull=False)
+        .values_list("http_status", flat=True)
+        .distinct()
+    )
+    for _ in range(count):
+        text = rng.choice(["Request failed.", "Not allowed.", "Try again in 30s."])
+        bodies.append(("status only", {"body": {"detail": text}, "status": rng.choice(statuses)}))
+    rng.shuffle(bodies)
+    return bodies
+
+
+def task_identify(services: int, per_service: int, calls: int) -> dict:
+    """identify() timed per call, by kind of body; the first (cold) call apart."""
+    from errors.identify import identify
+
+    bodies = identify_bodies(services, per_service, calls)
+    started = time.perf_counter()
+    identify(bodies[0][1]["body"], status=bodies[0][1]["status"])
+    cold = (time.perf_counter() - started) * 1000
+    timings: dict[str, list[float]] = {}
+    answered: dict[str, int] = {}
+    for kind, request in bodies:
+        started = time.perf_counter()
+        found = identify(request["body"], status=request["status"])
+        timings.setdefault(kind, []).append((time.perf_counter() - started) * 1000)
+        answered[kind] = answered.get(kind, 0) + bool(found)
+    every = [took for kind_timings in timings.values() for took in kind_timings]
+    return {
+        "cold_ms": cold,
+        "all": percentiles(every),
+        "kinds": {
+            kind: {**percentiles(t), "answered": answered[kind]} for kind, t in timings.items()
+        },
+    }
+
+
+def task_page(slug: str, repeats: int) -> dict:
+    """A service page through the test client: warm median server time, queries, bytes."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    address = f"/services/{slug}/"
+    for _ in range(2):  # warm: templates compiled, connection open
+        response = client.get(address)
+        assert response.status_code == 200, response.status_code
+    timings = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        response = client.get(address)
+        timings.append((time.perf_counter() - started) * 1000)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(address)
+    from errors.models import ErrorCode
+
+    return {
+        "codes": ErrorCode.objects.filter(service__slug=slug).count(),
+        "median_ms": statistics.median(timings),
+        "max_ms": max(timings),
+        "queries": len(queries),
+        "bytes": len(response.content),
+        "gzip_bytes": len(gzip.compress(response.content, 6)),
+    }
+
+
+def task_requests(services: int, per_service: int, count: int, static_dir: str) -> dict:
+    """Request files for wrk (lookups, code details, identifies, the load mix) and static
+    JSON files of the mean size of the lookup and code-detail answers."""
+    from django.test import Client
+
+    from errors.models import ErrorCode, Service
+
+    rng = random.Random(9)
+    rows = list(
+        ErrorCode.objects.filter(published=True).values_list("service__slug", "code", "title")
+    )
+    picked = rng.sample(rows, min(count, len(rows)))
+    spelt = [
+        code if rng.random() < 0.7 else code.lower().replace("_", "-") for _, code, _ in picked
+    ]
+    lookups = [f"/api/v1/lookup/?code={quote(code)}" for code in spelt]
+    # The synthetic services share their codes, so a bare lookup answers one entry per
+    # service; a tool that knows its service asks for one.
+    lookups_one = [
+        f"/api/v1/lookup/?code={quote(code)}&service={slug}"
+        for code, (slug, _, _) in zip(spelt, picked, strict=True)
+    ]
+    details = [f"/api/v1/services/{slug}/errors/{quote(code)}/" for slug, code, _ in picked]
+    identifies = [
+        json.dumps(request, separators=(",", ":"))
+        for _, request in identify_bodies(services, per_service, max(1, count // 3))
+    ]
+    pages = [f"/services/{slug}/errors/{quote(code)}/" for slug, code, _ in picked]
+    searches = [
+        "/search/?" + urlencode({"q": text})
+        for _, code, title in picked
+        for text in (title.lower(), code[: rng.randrange(4, 9)])
+    ]
+    slugs = list(Service.objects.values_list("slug", flat=True))
+    mix = (
+        ["GET\t/"] * 2
+        + [f"GET\t/services/{rng.choice(slugs)}/" for _ in range(2)]
+        + [f"GET\t{page}" for page in pages[:20]]
+        + [f"GET\t{path}" for path in lookups[:30]]
+        + [f"GET\t{path}" for path in details[:10]]
+        + [f"GET\t{path}" for path in searches[:15]]
+        + [f"POST\t/api/v1/identify/\t{body}" for body in identifies[:20]]
+    )
+    rng.shuffle(mix)
+    client = Client()
+    static = {}
+    for name, addresses in (("lookup", lookups), ("lookup_one", lookups_one), ("detail", details)):
+        answers = [client.get(address).content for address in addresses[:25]]
+        mean = statistics.mean(len(answer) for answer in answers)
+        closest = min(answers, key=lambda answer: abs(len(answer) - mean))
+        Path(static_dir, f"{name}.json").write_bytes(closest)
+        static[name] = {"mean_bytes": mean, "static_bytes": len(closest)}
+    return {
+        "lookup": [f"GET\t{path}" for path in lookups],
+        "lookup_one": [f"GET\t{path}" for path in lookups_one],
+        "detail": [f"GET\t{path}" for path in details],
+        "identify": [f"POST\t/api/v1/identify/\t{body}" for body in identifies],
+        "mix": mix,
+        "static": static,
+    }
+
+
+def task_search(codes: int, samples: int) -> dict:
+    """search_bench.py's catalog of `codes` codes and its query mix, timed by its run()."""
+    sys.path.insert(0, str(BENCHMARKS))
+    import search_bench  # the search engineer's catalog and query mix
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    search_bench.generate(codes)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        search_bench.run(samples, seed=11)
+    kinds = {}
+    for line in printed.getvalue().splitlines():
+        found = re.match(r"(.+?)\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)$", line)
+        if found:
+            kinds[found[1].strip()] = {"p50": float(found[3]), "p95": float(found[4])}
+    return {"vendor": connection.vendor, "kinds": kinds}
+
+
+TASKS = {
+    "identify": task_identify,
+    "page": task_page,
+    "requests": task_requests,
+    "search": task_search,
+}
+
+
+# --------------------------------------------------------------------------- gunicorn
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def gunicorn(run: Run, port: int):
+    """gunicorn as configured for production, on 127.0.0.1:`port`, until the block ends."""
+    env = {
+        **run.env,
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_WORKERS": str(max(2, os.cpu_count() or 1)),
+        # Workers are not recycled during the run, so the memory read at the end is that
+        # of a worker that served everything.
+        "GUNICORN_MAX_REQUESTS": "0",
+        "GUNICORN_LOG_LEVEL": "warning",
+    }
+    log = open(run.workdir / "gunicorn.log", "w")  # noqa: SIM115 - closed below
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py", "portal.wsgi"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/healthz", server)
+        yield server
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
+
+
+def wait_until_up(url: str, server: subprocess.Popen) -> None:
+    for _ in range(300):
+        if server.poll() is not None:
+            sys.exit(f"gunicorn stopped with status {server.returncode}; see its log.")
+        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=1) as answer:
+            if answer.status == 200:
+                return
+        time.sleep(0.1)
+    sys.exit(f"gunicorn did not answer {url} within 30 s.")
+
+
+def worker_pids(master: int) -> list[int]:
+    """The gunicorn workers: the processes whose parent is the master."""
+    pids = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        with contextlib.suppress(OSError):
+            text = status.read_text()
+            if re.search(rf"^PPid:\s+{master}$", text, re.M):
+                pids.append(int(status.parent.name))
+    return sorted(pids)
+
+
+def rss_mb(pid: int) -> float:
+    text = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"^VmRSS:\s+(\d+) kB", text, re.M)[1]) / 1024
+
+
+def wrk(port: int, lines: list[str], seconds: int, workdir: Path, connections: int = 8) -> dict:
+    """One wrk run rotating over `lines` (see rotate.lua); its WRK_JSON figures."""
+    requests = workdir / f"requests-{abs(hash(tuple(lines)))}.tsv"
+    requests.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    command = [
+        "wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
+        "-s", str(ROTATE_LUA), f"http://127.0.0.1:{port}", "--", str(requests),
+    ]  # fmt: skip
+    output = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
+    for line in output.stdout.splitlines():
+        if line.startswith("WRK_JSON "):
+            figures = json.loads(line[len("WRK_JSON ") :])
+            figures["rps"] = figures["requests"] / (figures["duration_us"] / 1e6)
+            figures["bad"] = sum(
+                count
+                for status, count in figures["statuses"].items()
+                if not 200 <= int(status) < 400
+            )
+            figures["socket_errors"] = sum(figures["errors"].values())
+            return figures
+    sys.exit(f"wrk printed no figures:\n{output.stdout}\n{output.stderr}")
+
+
+def measure_api(run: Run, port: int, requests: dict) -> None:
+    """Lookup and code detail against their static twin, alternated; identify POSTed."""
+    seconds, rounds = run.sizes.seconds, run.sizes.rounds
+    static_url = "GET\t/static/bench/{}.json"
+    for name in API_READS:  # warm: matchers built, connections open
+        wrk(port, requests[name], 2, run.workdir)
+        wrk(port, [static_url.format(name)], 1, run.workdir)
+    for name in API_READS:
+        totals = {"api": [0, 0.0, 0], "static": [0, 0.0, 0]}
+        for _ in range(rounds):
+            for side, lines in (("static", [static_url.format(name)]), ("api", requests[name])):
+                figures = wrk(port, lines, seconds, run.workdir)
+                totals[side][0] += figures["requests"]
+                totals[side][1] += figures["duration_us"] / 1e6
+                totals[side][2] += figures["bad"] + figures["socket_errors"]
+        api_rps = totals["api"][0] / totals["api"][1]
+        static_rps = totals["static"][0] / totals["static"][1]
+        run.results[name] = {
+            "api_rps": api_rps,
+            "static_rps": static_rps,
+            "ratio": api_rps / static_rps,
+            "errors": totals["api"][2] + totals["static"][2],
+            "bytes": requests["static"][name],
+            "urls": len(requests[name]),
+        }
+    figures = wrk(port, requests["identify"], seconds * 2, run.workdir)
+    run.results["identify_http"] = figures
+
+
+def measure_load(run: Run, port: int, requests: dict) -> None:
+    """Issue 6's load test: saturation, a mix of pages, lookups, searches, identifies."""
+    run.note_load()
+    figures = wrk(port, requests["mix"], run.sizes.load_seconds, run.workdir, connections=16)
+    run.note_load()
+    figures["mix_size"] = len(requests["mix"])
+    run.results["load"] = figures
+
+
+# --------------------------------------------------------------------------- search
+
+
+def measure_search(run: Run) -> None:
+    """search_bench's mix on scratch SQLite and PostgreSQL databases, at each size."""
+    engines = [("SQLite", f"sqlite:///{run.workdir / 'search.sqlite3'}")]
+    if run.options.search_postgres_url:
+        engines.append(("PostgreSQL", run.options.search_postgres_url))
+    for codes in run.sizes.search_codes:
+        for engine, url in engines:
+            run.note_load()
+            env = {**run.env, "DATABASE_URL": scratch_database(url, run.workdir)}
+            command = [sys.executable, str(Path(__file__)), "--task", "search", "--task-args"]
+            arguments = json.dumps({"codes": codes, "samples": run.sizes.search_samples})
+            output = checked([*command, arguments], env)
+            result = json.loads(output.split(RESULT_MARK)[-1].splitlines()[0])
+            run.results[f"search {engine} {codes}"] = result
+
+
+# --------------------------------------------------------------------------- table
+
+
+def machine() -> str:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        "unknown CPU",
+    )
+    return f"{os.cpu_count()} CPUs (nproc), {cpu}"
+
+
+def verdict(value: float, target: float, higher_is_better: bool = False) -> str:
+    met = value >= target if higher_is_better else value < target
+    return "yes" if met else "**no**"
+
+
+def table(run: Run) -> list[str]:
+    """The figures as a Markdown table: measure, figure, target, met."""
+    rows: list[tuple[str, str, str, str]] = []
+    results = run.results
+    if "import" in results:
+        figure = results["import"]
+        rows.append(
+            (
+                f"import of {figure['codes']:,} codes (generate_catalog)",
+                f"{figure['seconds']:.1f} s, peak RSS {figure['peak_mb']:.0f} MB",
+                "< 60 s",
+                verdict(figure["seconds"], 60),
+            )
+        )
+    for name, label in API_READS.items():
+        if name in results:
+            figure = results[name]
+            rows.append(
+                (
+                    f"{label} vs static JSON ({figure['bytes']['static_bytes']:,} B), "
+                    f"{figure['urls']} URLs",
+                    f"{figure['api_rps']:.0f} vs {figure['static_rps']:.0f} req/s = "
+                    f"**{figure['ratio']:.2f}**"
+                    + (f", {figure['errors']} errors" if figure["errors"] else ""),
+                    "≥ 0.8",
+                    verdict(figure["ratio"], 0.8, higher_is_better=True),
+                )
+            )
+    if "identify_http" in results:
+        figure = results["identify_http"]
+        rows.append(
+            (
+                "identify API (POST, gunicorn)",
+                f"{figure['rps']:.0f} req/s, p50 {figure['latency_us']['p50'] / 1000:.1f} ms, "
+                f"p99 {figure['latency_us']['p99'] / 1000:.1f} ms, {figure['bad']} non-2xx",
+                "",
+                "",
+            )
+        )
+    for key, figure in results.items():
+        if key.startswith("search "):
+            _, engine, codes = key.split()
+            every = figure["kinds"]["all"]
+            worst = max(
+                (kind for kind in figure["kinds"] if kind != "all"),
+                key=lambda kind: figure["kinds"][kind]["p95"],
+            )
+            rows.append(
+                (
+                    f"search, {engine}, {int(codes):,} codes (600 queries)"
+                    if run.sizes.search_samples == 100
+                    else f"search, {engine}, {int(codes):,} codes",
+                    f"p50 {every['p50']:.1f} ms, p95 {every['p95']:.1f} ms "
+                    f"(slowest kind: {worst}, p95 {figure['kinds'][worst]['p95']:.1f})",
+                    "p95 < 20 ms",
+                    verdict(every["p95"], 20),
+                )
+            )
+    if "identify" in results:
+        figure = results["identify"]
+        kinds = ", ".join(
+            f"{kind} p95 {value['p95']:.2f} ({value['answered']}/{value['n']} found)"
+            for kind, value in sorted(figure["kinds"].items())
+        )
+        rows.append(
+            (
+                f"identify() in-process, {run.sizes.services} services + 6 demo, "
+                f"{run.sizes.services * run.sizes.codes_per_service:,} codes",
+                f"p50 {figure['all']['p50']:.2f} ms, p95 {figure['all']['p95']:.2f} ms "
+                f"({kinds}; first call {figure['cold_ms']:.0f} ms)",
+                "p95 < 10 ms",
+                verdict(figure["all"]["p95"], 10),
+            )
+        )
+    if "page" in results:
+        figure = results["page"]
+        rows.append(
+            (
+                f"service page of {figure['codes']:,} codes (test client, warm)",
+                f"median {figure['median_ms']:.0f} ms, {figure['queries']} queries, "
+                f"{figure['bytes']:,} B ({figure['gzip_bytes']:,} B gzip)",
+                "< 100 ms",
+                verdict(figure["median_ms"], 100),
+            )
+        )
+    if "load" in results:
+        figure = results["load"]
+        latency = figure["latency_us"]
+        rows.append(
+            (
+                f"load test: {run.sizes.load_seconds} s, 16 connections, mix of "
+                f"{figure['mix_size']} requests",
+                f"{figure['rps']:.0f} req/s, p50 {latency['p50'] / 1000:.0f} ms, "
+                f"p90 {latency['p90'] / 1000:.0f} ms, p99 {latency['p99'] / 1000:.0f} ms; "
+                f"{figure['requests']:,} requests, {figure['bad']} non-2xx/3xx, "
+                f"{figure['socket_errors']} socket errors",
+                "0 errors",
+                "yes" if figure["bad"] + figure["socket_errors"] == 0 else "**no**",
+            )
+        )
+    if "memory" in results:
+        figure = results["memory"]
+        rows.append(
+            (
+                f"RSS of a gunicorn worker after all the above ({len(figure['workers'])} workers)",
+                ", ".join(f"{mb:.0f} MB" for mb in figure["workers"])
+                + f" (master {figure['master']:.0f} MB)",
+                "",
+                "",
+            )
+        )
+    lines = ["| measure | figure | target | met |", "| --- | --- | --- | --- |"]
+    lines += [f"| {' | '.join(row)} |" for row in rows]
+    return lines
+
+
+# --------------------------------------------------------------------------- main
+
+
+def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="Small sizes, 2 s runs.")
+    parser.add_argument(
+        "--only",
+        default=",".join(PARTS),
+        help=f"Comma-separated parts to run (default all): {', '.join(PARTS)}.",
+    )
+    parser.add_argument(
+        "--database-url",
+        default="postgres://postgres@127.0.0.1:5432/portal_run_bench",
+        help="Main scratch database (dropped and created): PostgreSQL *_bench or SQLite.",
+    )
+    parser.add_argument(
+        "--redis-url",
+        default="redis://127.0.0.1:6379/13",
+        help="Scratch Redis database for the shared cache (flushed); empty: no Redis.",
+    )
+    parser.add_argument(
+        "--search-postgres-url",
+        default="postgres://postgres@127.0.0.1:5432/portal_search_bench",
+        help="Scratch PostgreSQL database for search; empty: SQLite only.",
+    )
+    parser.add_argument("--task", choices=sorted(TASKS), help=argparse.SUPPRESS)
+    parser.add_argument("--task-args", default="{}", help=argparse.SUPPRESS)
+    options = parser.parse_args(argv)
+    options.only = [part.strip() for part in options.only.split(",") if part.strip()]
+    unknown = sorted(set(options.only) - set(PARTS))
+    if unknown:
+        parser.error(f"unknown part(s) {', '.join(unknown)}: choose from {', '.join(PARTS)}.")
+    if not shutil.which("wrk") and {"api", "load", "memory"} & set(options.only):
+        parser.error("wrk is not installed: apt-get install wrk, or leave out api, load, memory.")
+    return options
+
+
+def main(argv: list[str] | None = None) -> None:
+    options = parse_arguments(argv)
+    if options.task:
+        setup_django()
+        result = TASKS[options.task](**json.loads(options.task_args))
+        print(RESULT_MARK + json.dumps(result))
+        return
+    sizes = QUICK if options.quick else FULL
+    with tempfile.TemporaryDirectory(prefix="portal-bench-") as folder:
+        workdir = Path(folder)
+        static_root = workdir / "static"
+        env = {
+            **os.environ,
+            "DJANGO_DEBUG": "0",
+            "DJANGO_SECRET_KEY": SECRET_KEY,
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,testserver",
+            "DJANGO_STATIC_MANIFEST": "1",
+            "DJANGO_STATIC_ROOT": str(static_root),
+            "DJANGO_LOG_LEVEL": "WARNING",
+            "DATABASE_URL": scratch_database(options.database_url, workdir),
+            "REDIS_URL": options.redis_url,
+            "PYTHONPATH": str(ROOT),
+        }
+        run = Run(options, sizes, workdir, env)
+        run.note_load()
+        started = time.perf_counter()
+        flush_redis(options.redis_url)
+        step("import (also fills the main database)")
+        measure_import(run)
+        if run.wants("identify"):
+            step("identify in-process")
+            run.results["identify"] = in_process(
+                run,
+                "identify",
+                services=sizes.services,
+                per_service=sizes.codes_per_service,
+                calls=sizes.identify_calls,
+            )
+        if run.wants("page"):
+            step("service page")
+            run.results["page"] = in_process(
+                run, "page", slug="svc-000", repeats=sizes.page_repeats
+            )
+        if {"api", "load", "memory"} & set(options.only):
+            (static_root / "bench").mkdir(parents=True, exist_ok=True)
+            requests = in_process(
+                run,
+                "requests",
+                services=sizes.services,
+                per_service=sizes.codes_per_service,
+                count=200 if not options.quick else 40,
+                static_dir=str(static_root / "bench"),
+            )
+            port = free_port()
+            with gunicorn(run, port) as server:
+                if run.wants("api"):
+                    step("API throughput against static files")
+                    run.note_load()
+                    measure_api(run, port, requests)
+                if run.wants("load"):
+                    step(f"load test, {sizes.load_seconds} s")
+                    measure_load(run, port, requests)
+                if run.wants("memory"):
+                    pids = worker_pids(server.pid)
+                    run.results["memory"] = {
+                        "workers": [rss_mb(pid) for pid in pids],
+                        "master": rss_mb(server.pid),
+                    }
+        if run.wants("search"):
+            step("search")
+            measure_search(run)
+        run.note_load()
+        elapsed = time.perf_counter() - started
+    print()
+    loads = f"{min(run.load_averages):.1f}-{max(run.load_averages):.1f}"
+    print(f"Machine: {machine()}; load average (1 min) during the run {loads}; {elapsed:.0f} s.")
+    kind = "--quick" if options.quick else "full"
+    redis = "yes" if options.redis_url else "no"
+    print(f"Main database: {urlparse(options.database_url).scheme}, Redis: {redis}; {kind} sizes.")
+    print()
+    print("\n".join(table(run)))
+
+
+def step(text: str) -> None:
+    print(f"== {text}", file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    main()
