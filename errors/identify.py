@@ -21,6 +21,7 @@ import json
 import re
 import threading
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -284,18 +285,29 @@ def _body_status(matcher: ServiceMatcher, body: Any) -> int | None:
     return value if isinstance(value, int) and 100 <= value <= 599 else None
 
 
-def _match_service(
+def _adder(
     matcher: ServiceMatcher, body: Any, status: int | None, found: dict[int, _Candidate]
-) -> None:
+) -> Callable[[int, float, str], None]:
+    """Record a signal for one of `matcher`'s entries, weighed by how well the body fits
+    the service's envelope and whether the entry's status agrees."""
     status = status or _body_status(matcher, body)
-    fit = matcher.envelope_fit(body)
-    scale = 0.8 + 0.2 * fit  # a body that has the whole envelope is more surely this service
+    scale = 0.8 + 0.2 * matcher.envelope_fit(body)  # the whole envelope: surely this service
 
     def add(pk: int, weight: float, reason: str) -> None:
         found.setdefault(pk, _Candidate()).signals.append(
             (_agree(weight, matcher, pk, status) * scale, reason)
         )
 
+    return add
+
+
+def _match_service(
+    matcher: ServiceMatcher, body: Any, status: int | None, found: dict[int, _Candidate]
+) -> None:
+    """The cheap, sure signals: code fields, typical messages, status, example shape."""
+    add = _adder(matcher, body, status, found)
+    status = status or _body_status(matcher, body)
+    fit = matcher.envelope_fit(body)
     matched_code = False
     if isinstance(body, dict):
         for pointer, weight in matcher.code_pointers:
@@ -336,14 +348,21 @@ def _message_of(matcher: ServiceMatcher, body: Any) -> str:
 
 def _match_message(matcher: ServiceMatcher, message: str, add) -> None:
     skeleton = message_skeleton(message)
-    if not skeleton or not matcher.by_skeleton:
+    exact = matcher.by_skeleton.get(skeleton) if skeleton else None
+    # A message that dozens of entries share tells none of them apart.
+    for pk in (exact or [])[:MAX_SHARED_MESSAGE]:
+        add(pk, TYPICAL_MESSAGE, "typical message")
+
+
+def _match_similar_messages(
+    matcher: ServiceMatcher, body: Any, status: int | None, found: dict[int, _Candidate]
+) -> None:
+    """Messages close to, but not the same as, a typical message: the costly comparison."""
+    message = _message_of(matcher, body)
+    skeleton = message_skeleton(message) if message else ""
+    if not skeleton or not matcher.by_skeleton or skeleton in matcher.by_skeleton:
         return
-    exact = matcher.by_skeleton.get(skeleton)
-    if exact:
-        # A message that dozens of entries share tells none of them apart.
-        for pk in exact[:MAX_SHARED_MESSAGE]:
-            add(pk, TYPICAL_MESSAGE, "typical message")
-        return
+    add = _adder(matcher, body, status, found)
     for typical in matcher.similar_skeletons(skeleton):
         ratio = difflib.SequenceMatcher(None, skeleton, typical).ratio()
         for pk in matcher.by_skeleton[typical]:
@@ -377,6 +396,12 @@ def identify(
     found: dict[int, _Candidate] = {}
     for matcher in chosen:
         _match_service(matcher, body, status, found)
+    # Comparing the message with every service's typical messages is most of what identify
+    # costs at scale; it is only worth it when no code field or typical message has
+    # already named an entry with more confidence than a similar message could.
+    if not any(candidate.confidence >= SIMILAR_MESSAGE for candidate in found.values()):
+        for matcher in chosen:
+            _match_similar_messages(matcher, body, status, found)
     if not found:
         return []
     # Only the best few are read from the database; twice the limit leaves room for
