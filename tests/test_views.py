@@ -6,6 +6,9 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from errors.markdown import highlight_stylesheet
@@ -319,6 +322,36 @@ def test_code_page_queries_do_not_grow_with_codes(client, db, django_assert_num_
     make_codes(Service.objects.create(slug="big", name="Big"), count)
     with django_assert_num_queries(6):  # version, service, code, examples, same status, replaces
         client.get("/services/big/errors/CODE_4/")
+
+
+def queries_of(client, url: str) -> int:
+    """The number of queries one uncached request for `url` makes."""
+    cache.clear()
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200, url
+    return len(captured)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/services/big/guides/retries/",
+        "/search/?q=code",
+        "/search/?q=status:404",
+        "/search/suggest/?q=code",
+        "/services/big/changes/",
+        "/services/big/changes/feed/",
+    ],
+)
+def test_other_pages_cost_the_same_queries_at_10_and_1000_codes(client, db, url):
+    service = Service.objects.create(slug="big", name="Big")
+    Guide.objects.create(service=service, slug="retries", title="Retries", body="Retry.")
+    make_codes(service, 10)
+    small = queries_of(client, url)
+    ErrorCode.objects.filter(service=service).delete()
+    Category.objects.filter(service=service).delete()
+    make_codes(service, 1000)
+    assert queries_of(client, url) == small
 
 
 def test_highlight_stylesheet_is_the_generated_one():
