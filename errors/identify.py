@@ -43,6 +43,7 @@ STATUS_DISAGREES = 0.6  # factor applied when the entry's status is not the one 
 SIMILARITY_CUTOFF = 0.8
 MAX_TEXT = 2000  # characters of a message compared; longer texts are cut
 MAX_SHARED_MESSAGE = 20  # entries one typical message may point at
+MAX_SHARED_SHAPE = 20  # entries whose examples one body shape may point at
 RAREST_WORDS = 3  # similar messages are looked for among those sharing these words
 MAX_SIMILARITY_CANDIDATES = 500
 
@@ -332,7 +333,12 @@ def _match_service(
         elif fit:
             add(pk, STATUS_IN_ENVELOPE, "the body has this service's envelope; status entry")
     shape = body_shape(body)
-    for pk in matcher.by_shape.get(shape, ()) if shape else ():
+    same_shape = matcher.by_shape.get(shape, ()) if shape else ()
+    # Like a shared message, a shape that many entries' examples share tells none of them
+    # apart; weighing each would cost thousands of signals a call in a large catalog.
+    if len(same_shape) > MAX_SHARED_SHAPE:
+        return
+    for pk in same_shape:
         if status is None or matcher.status_of.get(pk) in (None, status):
             add(pk, EXAMPLE_SHAPE, "same shape as a documented example")
 
