@@ -4,9 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+from django.db.models import QuerySet
 
 from errors.catalog import ServiceChanges
+from errors.models import Service
+
+
+def chosen_services(slug: str | None) -> QuerySet[Service]:
+    """Every service by slug, or the one `--service SLUG` names; an unknown slug is an
+    error that lists the known ones."""
+    services = Service.objects.order_by("slug")
+    if not slug:
+        return services
+    chosen = services.filter(slug=slug)
+    if not chosen:
+        known = ", ".join(services.values_list("slug", flat=True))
+        raise CommandError(f"No service {slug!r}. Known services: {known or 'none'}.")
+    return chosen
 
 
 def describe_changes(changes: ServiceChanges) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from errors.catalog import FORMATS, export_catalog
-from errors.models import Service
+from errors.management.output import chosen_services
 
 
 class Command(BaseCommand):
@@ -24,14 +24,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        services = Service.objects.order_by("slug")
-        if options["service"]:
-            services = services.filter(slug=options["service"])
-            if not services:
-                known = ", ".join(Service.objects.order_by("slug").values_list("slug", flat=True))
-                raise CommandError(
-                    f"No service {options['service']!r}. Known services: {known or 'none'}."
-                )
+        services = chosen_services(options["service"])
         fmt = options["format"]
         output = options["output"]
         if output is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from errors.lint import ERROR, lint_catalog
-from errors.models import Service
+from errors.management.output import chosen_services
 
 
 class Command(BaseCommand):
@@ -18,14 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("--service", metavar="SLUG", help="Check only this service.")
 
     def handle(self, *args, **options):
-        services = Service.objects.order_by("slug")
-        if options["service"]:
-            services = services.filter(slug=options["service"])
-            if not services:
-                known = ", ".join(Service.objects.order_by("slug").values_list("slug", flat=True))
-                raise CommandError(
-                    f"No service {options['service']!r}. Known services: {known or 'none'}."
-                )
+        services = chosen_services(options["service"])
         findings = lint_catalog(services)
         for finding in findings:
             style = self.style.ERROR if finding.level == ERROR else self.style.WARNING
