@@ -65,3 +65,8 @@ def test_drafts_are_not_explained(demo):
     ErrorCode.objects.filter(code="INVALID_WEIGHT").update(published=False)
     with pytest.raises(CommandError):
         explain("INVALID_WEIGHT")
+
+
+def test_unknown_service_is_named_as_such(demo):
+    with pytest.raises(CommandError, match=r"No service 'nope'\. Known services: aisafe"):
+        explain("RATE_LIMITED", "--service", "nope")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from errors.explain import UnknownCode, explain
+from errors.management.output import chosen_services
 
 
 class Command(BaseCommand):
@@ -18,6 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--service", metavar="SLUG", default="", help="Only this service.")
 
     def handle(self, *args, **options):
+        chosen_services(options["service"])  # an unknown --service is named as such
         try:
             self.stdout.write(explain(options["code"], options["service"]), ending="")
         except UnknownCode as exc:
