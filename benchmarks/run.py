@@ -276,7 +276,9 @@ def task_identify(services: int, per_service: int, calls: int) -> dict:
 
 
 def task_page(slug: str, repeats: int) -> dict:
-    """A service page through the test client: warm median server time, queries, bytes."""
+    """A service page through the test client: server time cold (the page cache emptied
+    before each request, as after any catalog write) and cached, queries, bytes."""
+    from django.core.cache import cache
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -284,21 +286,28 @@ def task_page(slug: str, repeats: int) -> dict:
     client = Client()
     address = f"/services/{slug}/"
     for _ in range(2):  # warm: templates compiled, connection open
+        cache.clear()
         response = client.get(address)
         assert response.status_code == 200, response.status_code
-    timings = []
+    cold, cached = [], []
     for _ in range(repeats):
+        cache.clear()  # the next request renders the page, as the first after a write does
         started = time.perf_counter()
         response = client.get(address)
-        timings.append((time.perf_counter() - started) * 1000)
+        cold.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        client.get(address)
+        cached.append((time.perf_counter() - started) * 1000)
+    cache.clear()
     with CaptureQueriesContext(connection) as queries:
         client.get(address)
     from errors.models import ErrorCode
 
     return {
         "codes": ErrorCode.objects.filter(service__slug=slug).count(),
-        "median_ms": statistics.median(timings),
-        "max_ms": max(timings),
+        "cold_ms": statistics.median(cold),
+        "cold_max_ms": max(cold),
+        "cached_ms": statistics.median(cached),
         "queries": len(queries),
         "bytes": len(response.content),
         "gzip_bytes": len(gzip.compress(response.content, 6)),
@@ -515,6 +524,9 @@ def measure_api(run: Run, port: int, requests: dict) -> None:
             "bytes": requests["static"][name],
             "urls": len(requests[name]),
         }
+    # Each worker builds identify's matchers on its first call (seconds at full size):
+    # warm them first, so the figure is the steady state a log pipeline sees.
+    wrk(port, requests["identify"], seconds, run.workdir)
     figures = wrk(port, requests["identify"], seconds * 2, run.workdir)
     run.results["identify_http"] = figures
 
@@ -559,7 +571,20 @@ def machine() -> str:
         ),
         "unknown CPU",
     )
-    return f"{os.cpu_count()} CPUs (nproc), {cpu}"
+    return f"{os.cpu_count()} CPUs (nproc), {cpu}; {calibration():.2f} s per 10M-step Python loop"
+
+
+def calibration() -> float:
+    """Seconds this interpreter takes for a fixed pure-Python loop (best of 3): the same
+    model name can be a much slower machine on shared hosts, and this says how much."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        total = 0
+        for step in range(10_000_000):
+            total += step
+        best = min(best, time.perf_counter() - started)
+    return best
 
 
 def verdict(value: float, target: float, higher_is_better: bool = False) -> str:
@@ -646,10 +671,12 @@ def table(run: Run) -> list[str]:
         rows.append(
             (
                 f"service page of {figure['codes']:,} codes (test client, warm)",
-                f"median {figure['median_ms']:.0f} ms, {figure['queries']} queries, "
+                f"rendered (page cache emptied) median {figure['cold_ms']:.0f} ms, "
+                f"max {figure['cold_max_ms']:.0f} ms; from the page cache median "
+                f"{figure['cached_ms']:.1f} ms; {figure['queries']} queries, "
                 f"{figure['bytes']:,} B ({figure['gzip_bytes']:,} B gzip)",
-                "< 100 ms",
-                verdict(figure["median_ms"], 100),
+                "< 100 ms rendered",
+                verdict(figure["cold_ms"], 100),
             )
         )
     if "load" in results:
@@ -716,7 +743,12 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     unknown = sorted(set(options.only) - set(PARTS))
     if unknown:
         parser.error(f"unknown part(s) {', '.join(unknown)}: choose from {', '.join(PARTS)}.")
-    if not shutil.which("wrk") and {"api", "load", "memory"} & set(options.only):
+    # A --task child measures one in-process part: it never runs wrk.
+    if (
+        not options.task
+        and not shutil.which("wrk")
+        and {"api", "load", "memory"} & set(options.only)
+    ):
         parser.error("wrk is not installed: apt-get install wrk, or leave out api, load, memory.")
     return options
 
