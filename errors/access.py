@@ -14,6 +14,8 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.exceptions import AuthenticationFailed
 
 from errors.api.problems import problem_response
 
@@ -31,13 +33,31 @@ def is_open_path(path: str) -> bool:
     return path.startswith(OPEN_PREFIXES) or path == login_url()
 
 
+class RequestTokenAuthentication(TokenAuthentication):
+    """DRF's token authentication, done at most once per request: the login-required
+    middleware and the API view both ask, and each asking was a query."""
+
+    def authenticate(self, request):
+        http_request = getattr(request, "_request", request)
+        found = http_request.__dict__.get("portal_token_auth", _UNSET)
+        if found is _UNSET:
+            try:
+                found = super().authenticate(request)
+            except AuthenticationFailed as exc:
+                found = exc
+            http_request.portal_token_auth = found
+        if isinstance(found, AuthenticationFailed):
+            raise found
+        return found
+
+
+_UNSET = object()
+
+
 def api_token_user(request: HttpRequest):
     """The user of a valid `Authorization: Token ...` header, or None."""
-    from rest_framework.authentication import TokenAuthentication
-    from rest_framework.exceptions import AuthenticationFailed
-
     try:
-        found = TokenAuthentication().authenticate(request)
+        found = RequestTokenAuthentication().authenticate(request)
     except AuthenticationFailed:
         return None
     return found[0] if found else None

@@ -13,13 +13,12 @@ from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
 
-from errors.api.problems import problem_response
+from errors.api.problems import OUTAGE_RETRY_AFTER_SECONDS, problem_response
 from errors.api.views import server_error as api_server_error
 
 logger = logging.getLogger("portal.resilience")
 
 UNREACHABLE = (OperationalError, InterfaceError)
-RETRY_AFTER_SECONDS = 5
 
 
 def is_database_outage(exc: BaseException | None) -> bool:
@@ -38,7 +37,7 @@ def database_unavailable_response(request: HttpRequest) -> HttpResponse:
     else:
         body = loader.render_to_string("503.html", request=None)
         response = HttpResponse(body, status=503)
-    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Retry-After"] = str(OUTAGE_RETRY_AFTER_SECONDS)
     return response
 
 

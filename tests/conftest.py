@@ -7,6 +7,7 @@ import textwrap
 import pytest
 from django.core.cache import cache
 
+from errors.api import answers
 from errors.catalog import load_demo_catalogs, parse_catalog
 from errors.identify import forget_matchers
 
@@ -17,9 +18,11 @@ def empty_cache():
     where it was, so answers cached under it must not leak into the next test."""
     cache.clear()
     forget_matchers()
+    answers.store.clear()
     yield
     cache.clear()
     forget_matchers()
+    answers.store.clear()
 
 
 @pytest.fixture

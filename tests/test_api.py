@@ -195,6 +195,21 @@ def test_errors_bad_parameters_are_400_problems(api, demo, query, code, words):
     assert words in body["detail"]
 
 
+@pytest.mark.parametrize(
+    ("query", "words"),
+    [
+        ("category=nope", "no category 'nope': GET /api/v1/services/"),
+        (
+            "category=status-codes&service=synthesis",
+            "GET /api/v1/services/synthesis/ lists synthesis's categories",
+        ),
+    ],
+)
+def test_unknown_category_is_a_404_problem(api, demo, query, words):
+    body = problem(api.get(f"/api/v1/errors/?{query}"), 404, "not_found")
+    assert words in body["detail"]
+
+
 def test_unknown_service_parameter_is_a_404_problem(api, demo):
     body = problem(api.get("/api/v1/errors/?service=nope"), 404, "unknown_service")
     assert "no service 'nope'" in body["detail"]

@@ -57,6 +57,10 @@ class Problem(exceptions.APIException):
         super().__init__(detail=detail, code=code)
 
 
+# When to try again after the database could not be reached (Retry-After, seconds).
+OUTAGE_RETRY_AFTER_SECONDS = 5
+
+
 class NotModified(exceptions.APIException):
     """The client's copy (If-None-Match) is current: answer 304 without a body."""
 
@@ -191,6 +195,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     headers = {}
     if isinstance(exc, exceptions.Throttled):
         headers["Retry-After"] = str(int(exc.wait or 1))
+    if code == "service_unavailable":
+        headers["Retry-After"] = str(OUTAGE_RETRY_AFTER_SECONDS)
     if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
         headers["WWW-Authenticate"] = 'Token realm="api"'
     if isinstance(exc, exceptions.MethodNotAllowed) and context.get("view") is not None:

@@ -6,6 +6,7 @@ services/<slug>/catalog/`) and the admin, never field by field.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
@@ -93,9 +94,15 @@ class IdentifiedEntrySerializer(ErrorEntrySerializer):
     confidence = serializers.FloatField(min_value=0, max_value=1)
     reason = serializers.CharField()
 
+    @functools.cached_property
+    def entry(self) -> ErrorEntrySerializer:
+        """One entry serializer for every item: building its fields costs more than
+        using them, and a new serializer per item built them each time."""
+        return ErrorEntrySerializer(context=self.context)
+
     def to_representation(self, instance: Any) -> dict[str, Any]:
         # `instance` is an errors.identify.Identification: the entry plus two members.
-        data = ErrorEntrySerializer(instance.error, context=self.context).data
+        data = self.entry.to_representation(instance.error)
         data["confidence"] = instance.confidence
         data["reason"] = instance.reason
         return data

@@ -25,7 +25,7 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import permissions, throttling
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import BaseParser, JSONParser
 from rest_framework.renderers import JSONRenderer
@@ -34,6 +34,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from errors import identify as identification
+from errors.access import RequestTokenAuthentication
 from errors.api import serializers
 from errors.api.problems import PROBLEM_CONTENT_TYPE, NotModified, Problem, problem_response
 from errors.api.schema import CATALOG_FILE_REF
@@ -46,7 +47,7 @@ from errors.catalog import (
 )
 from errors.catalog_version import catalog_version
 from errors.history import acting_as
-from errors.models import Service
+from errors.models import Category, Service
 from errors.search import MAX_QUERY_LENGTH, QueryError, parse_query, search_errors
 
 IDENTIFY_MAX_BYTES = 64 * 1024
@@ -167,7 +168,7 @@ class ApiView(APIView):
 
     schema = ApiSchema()
 
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [RequestTokenAuthentication, SessionAuthentication]
     permission_classes = [CatalogReadPermission]
     throttle_classes = [ClientRateThrottle]
     renderer_classes = [ApiJsonRenderer]
@@ -210,8 +211,8 @@ class CachedReadView(ApiView):
         if request.method not in ("GET", "HEAD"):
             return
         self.etag = self.compute_etag(request)
-        # Answers embed absolute URLs (html_url), so the host is part of the key.
-        self.answer_key = f"api-answer:{request.get_host()}:{self.etag}"
+        # Answers embed absolute URLs (html_url), so scheme and host are part of the key.
+        self.answer_key = f"api-answer:{request.scheme}:{request.get_host()}:{self.etag}"
         sent = request.META.get("HTTP_IF_NONE_MATCH", "")
         if sent and (sent.strip() == "*" or _weak(self.etag) in map(_weak, parse_etags(sent))):
             raise NotModified(self.etag)
@@ -219,7 +220,9 @@ class CachedReadView(ApiView):
     def compute_etag(self, request: Request) -> str:
         """Catalog version + what was asked + who may see drafts."""
         staff = bool(request.user and request.user.is_active and request.user.is_staff)
-        raw = f"{catalog_version()}|{request.get_full_path()}|{staff}"
+        # AnswerMiddleware has read the version for this request already when it ran.
+        version = getattr(request._request, "portal_catalog_version", None) or catalog_version()
+        raw = f"{version}|{request.get_full_path()}|{staff}"
         return 'W/"' + hashlib.blake2b(raw.encode(), digest_size=12).hexdigest() + '"'
 
     def finalize_response(self, request, response, *args, **kwargs):
@@ -228,6 +231,8 @@ class CachedReadView(ApiView):
             response["ETag"] = self.etag
             response["Cache-Control"] = "private, max-age=0, must-revalidate"
             response["Vary"] = "Accept, Authorization, Cookie"
+            # errors.api.answers may replay it while the catalog version holds.
+            response.portal_catalog_read = response.status_code == 200
         return response
 
 
@@ -278,6 +283,25 @@ def _service_param(request: Request) -> str:
         raise Problem(
             "unknown_service",
             f"There is no service {slug!r}: GET /api/v1/services/ lists the slugs.",
+        )
+    return slug
+
+
+def _category_param(request: Request, service: str) -> str:
+    """The category filter: a slug some service (or the given one) has, else a 404 like
+    an unknown service's (the filter names a thing that isn't there)."""
+    slug = _text_param(request, "category", 60).lower()
+    if not slug:
+        return ""
+    categories = Category.objects.filter(slug=slug)
+    if service:
+        categories = categories.filter(service__slug=service)
+    if not categories.exists():
+        where = f"{service}'s categories" if service else "each service's categories"
+        listing = f"/api/v1/services/{service}/" if service else "/api/v1/services/"
+        raise Problem(
+            "not_found",
+            f"There is no category {slug!r}: GET {listing} lists {where}.",
         )
     return slug
 
@@ -431,12 +455,13 @@ class ErrorListView(CachedReadView):
         text = _text_param(request, "q", MAX_QUERY_LENGTH)
         page = _int_param(request, "page", 1, 1, 100_000)
         per_page = _int_param(request, "per_page", 20, 1, MAX_PER_PAGE)
+        service = _service_param(request)
         try:
             query = parse_query(
                 text,
-                service=_service_param(request),
+                service=service,
                 status=_status_param(request),
-                category=_text_param(request, "category", 60),
+                category=_category_param(request, service),
                 lifecycle=_text_param(request, "lifecycle", 20),
             )
         except QueryError as exc:
