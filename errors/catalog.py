@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from errors.bulk_writes import insert_rows, reserve_ids
 from errors.history import record_import_revisions
 from errors.models import (
     Category,
@@ -994,10 +995,8 @@ def _sync_errors(
     if existing:
         changes.removed = sorted(error.code for error in existing.values())
         ErrorCode.objects.filter(pk__in=[error.pk for error in existing.values()]).delete()
-    ErrorCode.objects.bulk_create(to_create, batch_size=500)
-    ErrorCode.objects.bulk_update(to_update, ERROR_WRITE_FIELDS, batch_size=500)
+    _write_codes_and_examples(to_create, to_update, new_examples)
     _link_replacements(service, replacements)
-    _replace_examples(to_create + to_update, new_examples)
     # History hook: bulk writes bypass signals, so the import records its own revisions.
     record_import_revisions(service, history_added, history_changed, history_removed, now)
 
@@ -1005,6 +1004,13 @@ def _sync_errors(
 def _apply_error_fields(
     error: ErrorCode, item: dict, categories: dict[str, Category], order: int, now: datetime
 ) -> None:
+    # A changed code keeps the HTML of the texts that did not change: Markdown is the
+    # dearest part of an import.
+    stale = [
+        name
+        for name in ErrorCode.MARKDOWN_FIELDS
+        if error._state.adding or getattr(error, name) != item[name]
+    ]
     error.code = item["code"]
     error.http_status = item["http_status"]
     error.category = categories.get(item["category"]) if item["category"] else None
@@ -1012,7 +1018,7 @@ def _apply_error_fields(
         setattr(error, name, item[name])
     error.order = order
     error.updated_at = now
-    error.render_html()
+    error.render_html(stale)
 
 
 def _link_replacements(service: Service, replacements: dict[str, str]) -> None:
@@ -1028,15 +1034,36 @@ def _link_replacements(service: Service, replacements: dict[str, str]) -> None:
     ErrorCode.objects.bulk_update(changed, ["replaced_by"], batch_size=500)
 
 
-def _replace_examples(errors: list[ErrorCode], new_examples: dict[str, list[dict]]) -> None:
-    targets = [error for error in errors if error.code.lower() in new_examples]
-    if not targets:
-        return
-    Example.objects.filter(error__in=targets).delete()
+def _write_codes_and_examples(
+    to_create: list[ErrorCode], to_update: list[ErrorCode], new_examples: dict[str, list[dict]]
+) -> None:
+    ids = reserve_ids(ErrorCode, len(to_create))
+    if ids is None:
+        # The new codes' ids come from their insert, and their examples need them.
+        insert_rows(ErrorCode, to_create)
+        _replace_examples(to_create, to_update, new_examples)
+    else:
+        # Examples first (their foreign key is checked at commit): the search trigger of
+        # the codes' insert then indexes each new code once, with its examples, instead
+        # of indexing it bare and again when its examples arrive.
+        for error, pk in zip(to_create, ids, strict=True):
+            error.pk = pk
+        _replace_examples(to_create, to_update, new_examples)
+        insert_rows(ErrorCode, to_create)
+    ErrorCode.objects.bulk_update(to_update, ERROR_WRITE_FIELDS, batch_size=500)
+
+
+def _replace_examples(
+    created: list[ErrorCode], updated: list[ErrorCode], new_examples: dict[str, list[dict]]
+) -> None:
+    """Write the examples of new codes and replace those of changed codes that need it."""
+    replaced = [error for error in updated if error.code.lower() in new_examples]
+    if replaced:
+        Example.objects.filter(error__in=replaced).delete()
     rows = []
-    for error in targets:
+    for error in created + replaced:
         for order, item in enumerate(new_examples[error.code.lower()]):
             example = Example(error=error, order=order, **item)
             example.render_html()
             rows.append(example)
-    Example.objects.bulk_create(rows, batch_size=1000)
+    insert_rows(Example, rows)

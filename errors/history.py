@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from errors.bulk_writes import insert_rows
 from errors.models import Category, ErrorCode, ErrorCodeRevision, Example, Service
 
 Revision = ErrorCodeRevision
@@ -156,7 +157,7 @@ def record_import_revisions(
                   when=now)
         for _, item in removed
     ]  # fmt: skip
-    Revision.objects.bulk_create(rows, batch_size=500)
+    insert_rows(Revision, rows)
 
 
 def history_of(error: ErrorCode) -> QuerySet[Revision]:

@@ -88,7 +88,7 @@ def _converter() -> markdown_lib.Markdown:
 # Text with none of Markdown's syntax renders to its paragraphs unchanged; most one-line
 # summaries and resolutions are such text, and skipping the parser makes bulk imports
 # several times faster. Anything that might be syntax takes the full path.
-_SYNTAX = re.compile(r"[`*_\[\]<>#|\\&~=]|^\s*(?:[-+>]|\d+[.)])(?:\s|$)|^ {4}|\t|  $", re.M)
+_SYNTAX = re.compile(r"[`*_\[\]<>#|\\&~=]|^\s*(?:[-+>]|\d+[.)](?:\s|$))|^ {4}|[^\S \n]| $", re.M)
 
 
 def _plain_paragraphs(text: str) -> str | None:
@@ -99,11 +99,43 @@ def _plain_paragraphs(text: str) -> str | None:
     return "\n".join(f"<p>{part}</p>" for part in paragraphs)
 
 
+# Inline code is the Markdown that error texts use most (`details`, `request_id`): text
+# whose only syntax is such spans takes a short path too. A span here is one backtick,
+# then no backtick, backslash or whitespace but spaces, then one backtick; the parser reads exactly
+# that as <code> with the content stripped and &, <, > escaped.
+_CODE_SPAN = re.compile(r"(?<!`)`((?:[^`\\\s]| )+)`(?!`)")
+_SPAN_MARK = "\x00"
+
+
+def _code_span_paragraphs(text: str) -> str | None:
+    if "`" not in text or any(mark in text for mark in (_SPAN_MARK, "\x02", "\x03")):
+        return None
+    spans: list[str] = []
+
+    def hold(match: re.Match[str]) -> str:
+        spans.append(match.group(1).strip())
+        return _SPAN_MARK
+
+    # The mark stands in for each span, so the rest is checked as plain text would be.
+    html = _plain_paragraphs(_CODE_SPAN.sub(hold, text))
+    if html is None:
+        return None
+    codes = iter(spans)
+    html = re.sub(_SPAN_MARK, lambda _: f"<code>{_code_escape(next(codes))}</code>", html)
+    return sanitise_html(html)
+
+
+def _code_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 @lru_cache(maxsize=4096)
 def _render_markdown(text: str) -> str:
-    plain = _plain_paragraphs(text)
-    if plain is not None:
-        return plain
+    html = _plain_paragraphs(text)
+    if html is None:
+        html = _code_span_paragraphs(text)
+    if html is not None:
+        return html
     return sanitise_html(_converter().reset().convert(text))
 
 

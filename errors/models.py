@@ -7,6 +7,7 @@ field that templates print as it is.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from http import HTTPStatus
 
 from django.core.exceptions import ValidationError
@@ -257,6 +258,8 @@ class ErrorCode(models.Model):
 
     objects = ErrorCodeQuerySet.as_manager()
 
+    MARKDOWN_FIELDS = ("description", "resolution")
+
     class Meta:
         ordering = ["service", "order", "code"]
         constraints = [
@@ -285,11 +288,13 @@ class ErrorCode(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("errors:error", args=[self.service.slug, self.code])
 
-    def render_html(self) -> None:
-        """Render Markdown fields and refresh the derived lookup key."""
+    def render_html(self, fields: Collection[str] = MARKDOWN_FIELDS) -> None:
+        """Render the Markdown fields (or only those named) and refresh the lookup key."""
         self.code_key = code_key(self.code)
-        self.description_html = render_markdown(self.description)
-        self.resolution_html = render_markdown(self.resolution)
+        if "description" in fields:
+            self.description_html = render_markdown(self.description)
+        if "resolution" in fields:
+            self.resolution_html = render_markdown(self.resolution)
 
     def clean(self) -> None:
         """Rules that span fields: category and replacement belong to the same service."""

@@ -58,6 +58,30 @@ def test_reimport_reports_changed_fields():
     assert ErrorCode.objects.get(code="NOT_FOUND").summary == "Gone"
 
 
+def test_reimport_renders_only_the_texts_that_changed(monkeypatch):
+    import errors.models
+
+    import_catalog_text(
+        MINIMAL.replace("title: Not found", "title: Not found\n    description: Old `x`"),
+        "shop.yaml",
+    )
+    rendered = []
+    real = errors.models.render_markdown
+    monkeypatch.setattr(
+        errors.models, "render_markdown", lambda text: rendered.append(text) or real(text)
+    )
+    changed = MINIMAL.replace(
+        "title: Not found", "title: Not found\n    description: Old `x`\n    resolution: Retry"
+    )
+    import_catalog_text(changed, "shop.yaml")
+    assert rendered == ["Retry"]
+    error = ErrorCode.objects.get(code="NOT_FOUND")
+    assert (error.description_html, error.resolution_html) == (
+        "<p>Old <code>x</code></p>",
+        "<p>Retry</p>",
+    )
+
+
 def test_code_missing_from_file_is_removed():
     import_catalog_text(MINIMAL, "shop.yaml")
     without_old = MINIMAL.split("  - code: OLD_NAME")[0] + catalog_text(

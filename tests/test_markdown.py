@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hypothesis
 import pytest
+from hypothesis import strategies as st
 
 from errors.markdown import highlight_code, render_markdown
 
@@ -79,15 +81,64 @@ TRICKY_TEXTS = [
     "<b>html</b>",
     "Tom & Jerry",
     "Heading\n=======",
+    "---",
+    "Heading\n---",
+    "trailing space ",
+    "no-break space\u00a0",
+    "em\u2003space",
+]
+CODE_SPAN_TEXTS = [
+    "The `details` object names the field.",
+    "Send `request_id` and `Retry-After`.",
+    "Use `<id>` or `a & b`, not `*x*`.",
+    "` padded `",
+    "`a`\n\n`b` second paragraph",
+]
+TRICKY_CODE_SPAN_TEXTS = [
+    "``double``",
+    "`a``b`",
+    "`unclosed",
+    "`tab\tinside`",
+    "`back\\slash`",
+    "`code` and *emphasis*",
+    "1. `numbered`",
+    "```\nfenced\n```",
 ]
 
 
-@pytest.mark.parametrize("text", PLAIN_TEXTS + TRICKY_TEXTS)
+@pytest.mark.parametrize(
+    "text", PLAIN_TEXTS + TRICKY_TEXTS + CODE_SPAN_TEXTS + TRICKY_CODE_SPAN_TEXTS
+)
 def test_fast_path_renders_like_the_parser(text):
     from errors.markdown import _converter, _render_markdown, sanitise_html
 
     full = sanitise_html(_converter().reset().convert(text)) if text.strip() else ""
     assert _render_markdown(text) == full
+
+
+@pytest.mark.parametrize("text", CODE_SPAN_TEXTS)
+def test_inline_code_skips_the_parser(text, monkeypatch):
+    import errors.markdown
+
+    errors.markdown._render_markdown.cache_clear()
+    monkeypatch.setattr(errors.markdown, "_converter", lambda: pytest.fail("parser used"))
+    assert "<code>" in render_markdown(text)
+
+
+PIECES = [
+    "word", " ", "\n", "\n\n", "`", "`request_id`", "` x `", "`<id>`", "`*x*`", "`#`", "1.",
+    "- ", "> ", "    ", "\t", "\\", "*", "_", "&", '"q"', "\u00a0", "---", "x`a`y",
+]  # fmt: skip
+
+
+@hypothesis.settings(max_examples=300, deadline=None)
+@hypothesis.given(st.lists(st.sampled_from(PIECES), min_size=1, max_size=10).map("".join))
+def test_fast_paths_render_any_mix_like_the_parser(text):
+    from errors.markdown import _converter, _render_markdown, sanitise_html
+
+    hypothesis.assume(text.strip())
+    _render_markdown.cache_clear()
+    assert _render_markdown(text) == sanitise_html(_converter().reset().convert(text))
 
 
 def test_fast_path_matches_the_parser_on_every_demo_text():

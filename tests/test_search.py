@@ -311,6 +311,12 @@ def test_index_follows_example_changes(shop):
     assert codes("ocelot") == []
 
 
+def test_imported_codes_are_found_by_their_example_bodies(db):
+    import_catalog_text(MINIMAL.replace('"status": 404}', '"hint": "hedgehog", "status": 404}'),
+                        "shop.yaml")  # fmt: skip
+    assert codes("hedgehog") == ["shop/NOT_FOUND"]
+
+
 def test_index_follows_catalog_reimport(db):
     import_catalog_text(MINIMAL, "shop.yaml")
     assert codes("not found")[0] == "shop/NOT_FOUND"
