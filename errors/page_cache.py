@@ -25,7 +25,9 @@ def page_key(request: HttpRequest) -> str | None:
         return None
     if request.user.is_authenticated and request.user.is_staff:
         return None
-    return f"page:{request.get_host()}:{catalog_version()}:{request.get_full_path()}"
+    return (
+        f"page:{request.scheme}:{request.get_host()}:{catalog_version()}:{request.get_full_path()}"
+    )
 
 
 def cached_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -16,6 +16,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.html import conditional_escape
 
+from errors.code_rows import CodeRow, Links, code_rows, service_rows, status_rows
 from errors.markdown import highlight_code
 from errors.models import Category, ErrorCode, Guide, Service, code_key, reason_phrase
 from errors.search import QueryError, SearchResults, parse_query, search_errors
@@ -63,8 +64,10 @@ def home_page(user) -> HomePage:
 class CategoryTable:
     """One table of the service page: a category (or none) and its codes."""
 
+    service: Service
     category: Category | None
-    errors: list[ErrorCode]
+    errors: list[CodeRow]
+    rows_html: str = ""
 
     @property
     def anchor(self) -> str:
@@ -77,7 +80,7 @@ class CategoryTable:
     @property
     def shows_messages(self) -> bool:
         """A column of typical messages, for codes a body names only by its message."""
-        return not self.errors[0].service.code_pointer and any(e.messages for e in self.errors)
+        return not self.service.code_pointer and any(e.messages for e in self.errors)
 
     @property
     def shows_resolutions(self) -> bool:
@@ -109,19 +112,25 @@ class ServicePage:
 
 def service_page(service: Service, user) -> ServicePage:
     """Group the codes `user` may see into one table per category, in catalog order."""
-    errors = list(
-        service.errors.visible_to(user).select_related("service").order_by("order", "code")
-    )
-    by_category: dict[int | None, list[ErrorCode]] = defaultdict(list)
+    errors = code_rows(service.errors.visible_to(user).order_by("order", "code"))
+    by_category: dict[int | None, list[CodeRow]] = defaultdict(list)
     for error in errors:
         by_category[error.category_id].append(error)
     tables = [
-        CategoryTable(category, by_category[category.pk])
+        CategoryTable(service, category, by_category[category.pk])
         for category in service.categories.all()
         if by_category.get(category.pk)
     ]
     if by_category.get(None):
-        tables.append(CategoryTable(None, by_category[None]))
+        tables.append(CategoryTable(service, None, by_category[None]))
+    links = Links(service)
+    for table in tables:
+        table.rows_html = service_rows(
+            table.errors,
+            links,
+            messages=table.shows_messages,
+            resolutions=table.shows_resolutions,
+        )
     return ServicePage(
         service=service,
         tables=tables,
@@ -314,13 +323,22 @@ def admin_url(error: ErrorCode) -> str:
 
 
 @dataclass
+class StatusGroup:
+    """One service's codes on a status page, and the rows of its table."""
+
+    service: Service
+    errors: list[ErrorCode]
+    rows_html: str = ""
+
+
+@dataclass
 class StatusPage:
     """Every code with one HTTP status, grouped by service."""
 
     status: int
     phrase: str
     meaning: str
-    groups: list[tuple[Service, list[ErrorCode]]]
+    groups: list[StatusGroup]
     code_count: int
 
 
@@ -335,9 +353,11 @@ def status_page(status: int, user) -> StatusPage | None:
     phrase = reason_phrase(status)
     if not errors and not phrase:
         return None
-    groups: dict[int, tuple[Service, list[ErrorCode]]] = {}
+    groups: dict[int, StatusGroup] = {}
     for error in errors:
-        groups.setdefault(error.service_id, (error.service, []))[1].append(error)
+        groups.setdefault(error.service_id, StatusGroup(error.service, [])).errors.append(error)
+    for group in groups.values():
+        group.rows_html = status_rows(group.errors, Links(group.service))
     meaning = HTTPStatus(status).description if phrase else ""
     return StatusPage(status, phrase, meaning, list(groups.values()), len(errors))
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 from django import template
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
@@ -20,6 +20,8 @@ def inline_code(text: str) -> SafeString:
     Summaries and envelope field descriptions are plain text, but editors (and the seed
     pages) quote field names and values in backticks.
     """
-    escaped = escape(text or "")
+    # html.escape is what django.utils.html.escape does, without its lazy-string wrapper,
+    # which cost more than the escaping on a table of 1,000 summaries.
+    escaped = html.escape(str(text or ""))
     # The text was escaped first: only the <code> tags added here are markup.
     return mark_safe(BACKTICKS.sub(r"<code>\1</code>", escaped))
