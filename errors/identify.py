@@ -25,6 +25,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import QuerySet
+
 from errors.catalog import resolve_pointer, split_http_example
 from errors.catalog_version import catalog_version
 from errors.models import ErrorCode, Example, Service, code_key
@@ -130,12 +132,52 @@ class ServiceMatcher:
             skeleton, list(candidates)[:MAX_SIMILARITY_CANDIDATES], n=3, cutoff=SIMILARITY_CUTOFF
         )
 
-    def envelope_fit(self, body: Any) -> float:
+    def envelope_fit(self, body: SeenBody) -> float:
         """The share of the envelope's fields that the body has (0 when not an object)."""
-        if not isinstance(body, dict) or not self.envelope_pointers:
-            return 0.0
-        found = sum(resolve_pointer(body, p) is not None for p in self.envelope_pointers)
-        return found / len(self.envelope_pointers)
+        return body.fit(self.envelope_pointers)
+
+
+class SeenBody:
+    """A body being identified, with what every service asks of it worked out once.
+
+    A hundred services mostly share a few envelopes: the value at each pointer, the
+    envelope fit, the code key of a value and the skeleton of a message are the same
+    for all of them, and computing them per service was most of a call's cost.
+    """
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+        self.shape = body_shape(value)
+        self._at: dict[str, Any] = {}
+        self._fits: dict[tuple[str, ...], float] = {}
+        self._keys: dict[str, str] = {}
+        self._skeletons: dict[str, str] = {}
+
+    def at(self, pointer: str) -> Any:
+        """The value at `pointer`, or None (also when the body is not an object)."""
+        if pointer not in self._at:
+            is_object = isinstance(self.value, dict)
+            self._at[pointer] = resolve_pointer(self.value, pointer) if is_object else None
+        return self._at[pointer]
+
+    def fit(self, pointers: tuple[str, ...]) -> float:
+        """The share of `pointers` that the body has a value at."""
+        if pointers not in self._fits:
+            found = sum(self.at(pointer) is not None for pointer in pointers)
+            self._fits[pointers] = found / len(pointers) if pointers else 0.0
+        return self._fits[pointers]
+
+    def code_key(self, value: str) -> str:
+        """code_key(value), once per value."""
+        if value not in self._keys:
+            self._keys[value] = code_key(value)
+        return self._keys[value]
+
+    def skeleton(self, message: str) -> str:
+        """message_skeleton(message), once per message."""
+        if message not in self._skeletons:
+            self._skeletons[message] = message_skeleton(message)
+        return self._skeletons[message]
 
 
 def _documented_code_pointers(service: Service) -> list[str]:
@@ -279,20 +321,19 @@ def _agree(weight: float, matcher: ServiceMatcher, pk: int, status: int | None) 
     return weight
 
 
-def _body_status(matcher: ServiceMatcher, body: Any) -> int | None:
-    value = resolve_pointer(body, matcher.status_pointer) if isinstance(body, dict) else None
+def _body_status(matcher: ServiceMatcher, body: SeenBody) -> int | None:
+    value = body.at(matcher.status_pointer)
     if isinstance(value, str) and value.isdigit():
         value = int(value)
     return value if isinstance(value, int) and 100 <= value <= 599 else None
 
 
 def _adder(
-    matcher: ServiceMatcher, body: Any, status: int | None, found: dict[int, _Candidate]
+    matcher: ServiceMatcher, fit: float, status: int | None, found: dict[int, _Candidate]
 ) -> Callable[[int, float, str], None]:
     """Record a signal for one of `matcher`'s entries, weighed by how well the body fits
-    the service's envelope and whether the entry's status agrees."""
-    status = status or _body_status(matcher, body)
-    scale = 0.8 + 0.2 * matcher.envelope_fit(body)  # the whole envelope: surely this service
+    the service's envelope (`fit`) and whether the entry's status agrees."""
+    scale = 0.8 + 0.2 * fit  # the whole envelope: surely this service
 
     def add(pk: int, weight: float, reason: str) -> None:
         found.setdefault(pk, _Candidate()).signals.append(
@@ -303,18 +344,18 @@ def _adder(
 
 
 def _match_service(
-    matcher: ServiceMatcher, body: Any, status: int | None, found: dict[int, _Candidate]
+    matcher: ServiceMatcher, body: SeenBody, status: int | None, found: dict[int, _Candidate]
 ) -> None:
     """The cheap, sure signals: code fields, typical messages, status, example shape."""
-    add = _adder(matcher, body, status, found)
     status = status or _body_status(matcher, body)
     fit = matcher.envelope_fit(body)
+    add = _adder(matcher, fit, status, found)
     matched_code = False
-    if isinstance(body, dict):
+    if isinstance(body.value, dict):
         for pointer, weight in matcher.code_pointers:
-            value = resolve_pointer(body, pointer)
+            value = body.at(pointer)
             if isinstance(value, str | int) and not isinstance(value, bool):
-                hit = matcher.by_code_key.get(code_key(str(value)))
+                hit = matcher.by_code_key.get(body.code_key(str(value)))
                 if hit:
                     pk, via_alias = hit
                     matched_code = True
@@ -324,7 +365,7 @@ def _match_service(
                         add(pk, weight, f"code field {pointer}")
     message = _message_of(matcher, body)
     if message:
-        _match_message(matcher, message, add)
+        _match_message(matcher, body.skeleton(message), add)
     if status is not None and status in matcher.by_status and not matched_code:
         pk = matcher.by_status[status]
         if matcher.status_only:
@@ -332,7 +373,7 @@ def _match_service(
             add(pk, weight, "status-only service: its entry for this HTTP status")
         elif fit:
             add(pk, STATUS_IN_ENVELOPE, "the body has this service's envelope; status entry")
-    shape = body_shape(body)
+    shape = body.shape
     same_shape = matcher.by_shape.get(shape, ()) if shape else ()
     # Like a shared message, a shape that many entries' examples share tells none of them
     # apart; weighing each would cost thousands of signals a call in a large catalog.
@@ -343,17 +384,16 @@ def _match_service(
             add(pk, EXAMPLE_SHAPE, "same shape as a documented example")
 
 
-def _message_of(matcher: ServiceMatcher, body: Any) -> str:
-    if isinstance(body, str):
-        return body
-    if isinstance(body, dict) and matcher.message_pointer:
-        value = resolve_pointer(body, matcher.message_pointer)
+def _message_of(matcher: ServiceMatcher, body: SeenBody) -> str:
+    if isinstance(body.value, str):
+        return body.value
+    if matcher.message_pointer:
+        value = body.at(matcher.message_pointer)
         return value if isinstance(value, str) else ""
     return ""
 
 
-def _match_message(matcher: ServiceMatcher, message: str, add) -> None:
-    skeleton = message_skeleton(message)
+def _match_message(matcher: ServiceMatcher, skeleton: str, add) -> None:
     exact = matcher.by_skeleton.get(skeleton) if skeleton else None
     # A message that dozens of entries share tells none of them apart.
     for pk in (exact or [])[:MAX_SHARED_MESSAGE]:
@@ -361,14 +401,15 @@ def _match_message(matcher: ServiceMatcher, message: str, add) -> None:
 
 
 def _match_similar_messages(
-    matcher: ServiceMatcher, body: Any, status: int | None, found: dict[int, _Candidate]
+    matcher: ServiceMatcher, body: SeenBody, status: int | None, found: dict[int, _Candidate]
 ) -> None:
     """Messages close to, but not the same as, a typical message: the costly comparison."""
     message = _message_of(matcher, body)
-    skeleton = message_skeleton(message) if message else ""
+    skeleton = body.skeleton(message) if message else ""
     if not skeleton or not matcher.by_skeleton or skeleton in matcher.by_skeleton:
         return
-    add = _adder(matcher, body, status, found)
+    status = status or _body_status(matcher, body)
+    add = _adder(matcher, matcher.envelope_fit(body), status, found)
     for typical in matcher.similar_skeletons(skeleton):
         ratio = difflib.SequenceMatcher(None, skeleton, typical).ratio()
         for pk in matcher.by_skeleton[typical]:
@@ -391,7 +432,7 @@ def identify(
     if isinstance(body, str) and re.match(r"\s*HTTP/[\d.]+\s+\d{3}", body):
         seen_status, body = split_http_example(body)
         status = status or seen_status
-    body = parse_body(body)
+    body = SeenBody(parse_body(body))
     index = matchers()
     if service:
         if service not in index:
@@ -413,8 +454,7 @@ def identify(
     # Only the best few are read from the database; twice the limit leaves room for
     # drafts the caller may not see.
     best = sorted(found.items(), key=lambda item: -item[1].confidence)[: limit * 2]
-    rows = ErrorCode.objects.visible_to(user).select_related("service", "category", "replaced_by")
-    errors = rows.in_bulk([pk for pk, _ in best])
+    errors = _entries(user).in_bulk([pk for pk, _ in best])
     ranked = sorted(
         (
             Identification(errors[pk], candidate.confidence, candidate.reason)
@@ -424,6 +464,16 @@ def identify(
         key=lambda item: (-item.confidence, item.error.service.slug, item.error.order),
     )
     return ranked[:limit]
+
+
+def _entries(user) -> QuerySet[ErrorCode]:
+    """The visible entries, read with what an answer shows of them, in no order: the
+    callers rank them, and the model's ordering joins and sorts by service name."""
+    return (
+        ErrorCode.objects.visible_to(user)
+        .select_related("service", "category", "replaced_by")
+        .order_by()
+    )
 
 
 def lookup_codes(
@@ -444,7 +494,7 @@ def lookup_codes(
     }
     if not found:
         return []
-    rows = ErrorCode.objects.visible_to(user).select_related("service", "category", "replaced_by")
+    rows = _entries(user)
     if status is not None:
         rows = rows.filter(http_status=status)
     errors = rows.in_bulk(list(found)).values()

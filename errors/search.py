@@ -640,6 +640,7 @@ def search_errors(
     loaded = (
         ErrorCode.objects.select_related("service", "category")
         .prefetch_related("examples")
+        .order_by()  # ranked above; the model's ordering would join and sort for nothing
         .in_bulk([pk for pk, _ in ranked])
     )
     pattern = term_pattern(plan)
