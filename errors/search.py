@@ -451,45 +451,40 @@ class PostgresEngine(Engine):
 
     def word_stats(self, plan: TextPlan) -> dict[str, float]:
         # ANALYZE keeps the most common lexemes of a tsvector column with their share of
-        # rows; a word missing from that list is rare.
+        # rows; a word missing from that list is rare. Reading and joining that list took
+        # about 5 ms a search, so it is kept per catalog version (common_lexemes): the
+        # statement here only stems the words, checks the key and reads the version.
         prefix = plan.terms[-1] if plan.prefix_last else ""
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""
-                WITH common AS (
-                    SELECT x.elem, x.freq * c.reltuples AS docs
-                    FROM pg_stats s
-                    CROSS JOIN (SELECT reltuples FROM pg_class WHERE relname = 'errors_search') c
-                    CROSS JOIN unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs)
-                        AS x(elem, freq)
-                    WHERE s.tablename = 'errors_search' AND s.attname = 'document'
-                )
-                SELECT w.term, coalesce(max(common.docs), 0)
+                SELECT w.term, tsvector_to_array(to_tsvector('errors_search', w.term)), 0
                 FROM unnest(%s::text[]) AS w(term)
-                LEFT JOIN common ON common.elem = ANY(
-                    tsvector_to_array(to_tsvector('errors_search', w.term)))
-                GROUP BY w.term
                 UNION ALL
-                SELECT '{PREFIX_KEY}', coalesce(sum(docs), 0) FROM common
-                WHERE %s <> '' AND starts_with(elem, %s)
-                UNION ALL
-                SELECT '{CODE_KEY}', count(*) FROM (
+                SELECT '{CODE_KEY}', NULL, count(*) FROM (
                     SELECT 1 FROM errors_search WHERE keys LIKE %s LIMIT 1) x
                 UNION ALL
-                SELECT '{INSIDE_KEY}', count(*) FROM (
+                SELECT '{INSIDE_KEY}', NULL, count(*) FROM (
                     SELECT 1 FROM errors_search WHERE length(%s) >= {CONTAINS_MIN}
                     AND keys LIKE %s LIMIT 1) x
+                UNION ALL
+                SELECT '{VERSION_KEY}', ARRAY[epoch || '-' || version], 0
+                FROM errors_catalogstate WHERE id = 1
                 """,
-                [
-                    list(plan.terms),
-                    prefix,
-                    prefix,
-                    _like_prefix(plan.key),
-                    plan.key,
-                    _like_contains(plan.key),
-                ],
+                [list(plan.terms), _like_prefix(plan.key), plan.key, _like_contains(plan.key)],
             )
-            stats = {term: float(count) for term, count in cursor.fetchall()}
+            rows = cursor.fetchall()
+        version = next((lexemes[0] for name, lexemes, _ in rows if name == VERSION_KEY), "")
+        common = common_lexemes(version)
+        stats = {name: float(count) for name, _, count in rows if name in (CODE_KEY, INSIDE_KEY)}
+        for name, lexemes, _ in rows:
+            if name not in (CODE_KEY, INSIDE_KEY, VERSION_KEY):
+                stats[name] = max((common.get(lexeme, 0.0) for lexeme in lexemes), default=0.0)
+        stats[PREFIX_KEY] = (
+            sum(docs for lexeme, docs in common.items() if lexeme.startswith(prefix))
+            if prefix
+            else 0.0
+        )
         if prefix and len(prefix) < SHORT_PREFIX:
             # pg_stats lists only lexemes above a frequency cutoff, so its sum misses
             # most of what a short prefix expands to ("vers" -> 800 listed, 16,000 real).
@@ -558,6 +553,40 @@ class PostgresEngine(Engine):
 
     def contains(self, haystack: str) -> str:
         return f"strpos({haystack}, %s) > 0"
+
+
+# Where word_stats() puts the catalog version its statement read.
+VERSION_KEY = "*version"
+COMMON_LEXEMES_SQL = """
+    SELECT x.elem, x.freq * c.reltuples
+    FROM pg_stats s
+    CROSS JOIN (SELECT reltuples FROM pg_class WHERE relname = 'errors_search') c
+    CROSS JOIN unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs)
+        AS x(elem, freq)
+    WHERE s.tablename = 'errors_search' AND s.attname = 'document'
+"""
+_common_lexemes: dict[str, dict[str, float]] = {}
+
+
+def common_lexemes(version: str) -> dict[str, float]:
+    """PostgreSQL's most common lexemes of the search documents, with about how many
+    codes hold each, read once per catalog version. The statistics change only when
+    ANALYZE runs, which follows writes, so a new version is the time to read them again;
+    what search returns never depends on them, only which words count as common."""
+    found = _common_lexemes.get(version)
+    if found is None:
+        with connection.cursor() as cursor:
+            cursor.execute(COMMON_LEXEMES_SQL)
+            # most_common_elem_freqs ends with three summary figures that name no lexeme.
+            found = {elem: float(docs) for elem, docs in cursor.fetchall() if elem is not None}
+        _common_lexemes.clear()
+        _common_lexemes[version] = found
+    return found
+
+
+def forget_common_lexemes() -> None:
+    """Drop this process's word statistics (tests whose rolled-back writes reuse versions)."""
+    _common_lexemes.clear()
 
 
 def engine_for(vendor: str) -> Engine:
@@ -809,7 +838,7 @@ def _facets(rows: list[tuple[str, int | None, int]]) -> tuple[dict[str, int], di
 
 
 def _hit(
-    error: ErrorCode, score: float, plan: TextPlan, pattern: re.Pattern[str], misspelt: bool
+    error: ErrorCode, score: float, plan: TextPlan, pattern: TermPattern, misspelt: bool
 ) -> SearchHit:
     if misspelt and not error.code_key.startswith(plan.key):
         return SearchHit(error, round(score, 3), "code", format_html("<mark>{}</mark>", error.code))
@@ -824,19 +853,38 @@ def _field_text(error: ErrorCode, name: str) -> str:
     return " · ".join(value) if isinstance(value, list) else value
 
 
-def term_pattern(plan: TextPlan) -> re.Pattern[str]:
+@dataclass(frozen=True)
+class TermPattern:
+    """Which words of a text the search would have matched, for highlighting."""
+
+    regex: re.Pattern[str]
+    # What every matched word starts with: a field that holds none of them anywhere has
+    # no match, and skipping its word-by-word scan is most of what highlighting costs.
+    literals: tuple[str, ...]
+
+    def match(self, word: str) -> re.Match[str] | None:
+        """Whether the lowercase `word` is one the search matched."""
+        return self.regex.match(word)
+
+    def may_match(self, lowered: str) -> bool:
+        """False when no word of the lowercase text can match."""
+        return any(literal in lowered for literal in self.literals)
+
+
+def term_pattern(plan: TextPlan) -> TermPattern:
     """A lowercase word the search would have matched: a crude stem of a query word
     (the engines stem, so `exceeds` matched `exceeded` there), or the word itself."""
-    parts = []
+    parts, literals = [], []
     for position, term in enumerate(plan.terms):
         prefix = plan.prefix_last and position == len(plan.terms) - 1
         stem = term[: max(4, len(term) - 2)] if len(term) > 4 else term
         parts.append(re.escape(stem) if (prefix or stem != term) else re.escape(term) + r"\Z")
-    return re.compile("|".join(parts) or r"(?!)")
+        literals.append(stem)
+    return TermPattern(re.compile("|".join(parts) or r"(?!)"), tuple(literals))
 
 
 def highlight_error(
-    error: ErrorCode, plan: TextPlan, pattern: re.Pattern[str] | None = None
+    error: ErrorCode, plan: TextPlan, pattern: TermPattern | None = None
 ) -> tuple[str, SafeString]:
     """The field the text matched and a snippet of it, escaped, the words in <mark>."""
     pattern = pattern or term_pattern(plan)
@@ -861,7 +909,9 @@ def highlight_error(
     return "", escape(error.summary or error.title)
 
 
-def _matched_spans(text: str, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
+def _matched_spans(text: str, pattern: TermPattern) -> list[tuple[int, int]]:
+    if not pattern.may_match(text[:HIGHLIGHT_SCAN].lower()):
+        return []
     return [
         found.span()
         for found in WORD_PATTERN.finditer(text, 0, HIGHLIGHT_SCAN)

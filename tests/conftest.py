@@ -10,6 +10,7 @@ from django.core.cache import cache
 from errors.api import answers
 from errors.catalog import load_demo_catalogs, parse_catalog
 from errors.identify import forget_matchers
+from errors.search import forget_common_lexemes
 
 
 @pytest.fixture(autouse=True)
@@ -18,10 +19,12 @@ def empty_cache():
     where it was, so answers cached under it must not leak into the next test."""
     cache.clear()
     forget_matchers()
+    forget_common_lexemes()
     answers.store.clear()
     yield
     cache.clear()
     forget_matchers()
+    forget_common_lexemes()
     answers.store.clear()
 
 

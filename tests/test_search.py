@@ -342,7 +342,24 @@ def test_dropped_triggers_are_put_back_and_the_index_rebuilt(shop):
 # Query counts stay constant whatever the number of matches
 
 
-def test_text_search_takes_four_queries(demo, django_assert_num_queries):
+@pytest.fixture
+def warm_statistics(demo):
+    """One search first: PostgreSQL reads its word statistics once per catalog version."""
+    search_errors(parse_query("warm"))
+
+
+def test_word_statistics_are_read_once_per_catalog_version(demo, django_assert_num_queries):
+    reads = 1 if connection.vendor == "postgresql" else 0
+    with django_assert_num_queries(4 + reads):
+        search_errors(parse_query("not found"))
+    with django_assert_num_queries(4):
+        search_errors(parse_query("not found"))
+    add(Service.objects.get(slug="aisafe"), "NEW_CODE", title="Brand new")
+    with django_assert_num_queries(4 + reads):  # a new version: the statistics again
+        search_errors(parse_query("not found"))
+
+
+def test_text_search_takes_four_queries(warm_statistics, django_assert_num_queries):
     # How common the words are, the counts and the ranked page (one statement), the
     # page's codes, their examples.
     with django_assert_num_queries(4):
@@ -351,12 +368,14 @@ def test_text_search_takes_four_queries(demo, django_assert_num_queries):
         [(hit.error.service.slug, hit.error.category, hit.highlight) for hit in results.hits]
 
 
-def test_lone_word_search_adds_the_misspelling_lookup(demo, django_assert_num_queries):
+def test_lone_word_search_adds_the_misspelling_lookup(warm_statistics, django_assert_num_queries):
     with django_assert_num_queries(5):
         search_errors(parse_query("RATE_LIMTED"))
 
 
-def test_a_correctly_spelt_code_skips_the_misspelling_lookup(demo, django_assert_num_queries):
+def test_a_correctly_spelt_code_skips_the_misspelling_lookup(
+    warm_statistics, django_assert_num_queries
+):
     with django_assert_num_queries(4):
         search_errors(parse_query("RATE_LIMITED"))
 
