@@ -466,12 +466,23 @@ def identify(
     return ranked[:limit]
 
 
+# What an answer shows of an entry (errors.api.serializers.ErrorEntrySerializer) and
+# what ranks it: the long texts of the entry, its service and its replacement are left
+# in the database, where reading and building them was half of an identify call.
+ENTRY_FIELDS = (
+    "service__slug", "code", "http_status", "title", "summary", "category__slug",
+    "category__name", "retry", "lifecycle", "lifecycle_since", "replaced_by__code",
+    "aliases", "tags", "order", "published",
+)  # fmt: skip
+
+
 def _entries(user) -> QuerySet[ErrorCode]:
     """The visible entries, read with what an answer shows of them, in no order: the
     callers rank them, and the model's ordering joins and sorts by service name."""
     return (
         ErrorCode.objects.visible_to(user)
         .select_related("service", "category", "replaced_by")
+        .only(*ENTRY_FIELDS)
         .order_by()
     )
 
