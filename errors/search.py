@@ -452,8 +452,9 @@ class PostgresEngine(Engine):
     def word_stats(self, plan: TextPlan) -> dict[str, float]:
         # ANALYZE keeps the most common lexemes of a tsvector column with their share of
         # rows; a word missing from that list is rare. Reading and joining that list took
-        # about 5 ms a search, so it is kept per catalog version (common_lexemes): the
-        # statement here only stems the words, checks the key and reads the version.
+        # about 5 ms a search, so it is kept until the catalog or its statistics change
+        # (common_lexemes): the statement here only stems the words, checks the key and
+        # reads what the list was read under.
         prefix = plan.terms[-1] if plan.prefix_last else ""
         with connection.cursor() as cursor:
             cursor.execute(
@@ -468,7 +469,7 @@ class PostgresEngine(Engine):
                     SELECT 1 FROM errors_search WHERE length(%s) >= {CONTAINS_MIN}
                     AND keys LIKE %s LIMIT 1) x
                 UNION ALL
-                SELECT '{VERSION_KEY}', ARRAY[epoch || '-' || version], 0
+                SELECT '{VERSION_KEY}', ARRAY[{STATISTICS_VERSION}], 0
                 FROM errors_catalogstate WHERE id = 1
                 """,
                 [list(plan.terms), _like_prefix(plan.key), plan.key, _like_contains(plan.key)],
@@ -555,8 +556,17 @@ class PostgresEngine(Engine):
         return f"strpos({haystack}, %s) > 0"
 
 
-# Where word_stats() puts the catalog version its statement read.
+# Where word_stats() puts what its word statistics belong to: the catalog version, and
+# when errors_search was last analyzed and the row count that ANALYZE left in pg_class
+# (autovacuum analyzes some time after a write, so the version alone would keep the
+# statistics read before that until the next write).
 VERSION_KEY = "*version"
+STATISTICS_VERSION = (
+    "epoch || '-' || version || '/' || coalesce(greatest("
+    "pg_stat_get_last_analyze_time('errors_search'::regclass), "
+    "pg_stat_get_last_autoanalyze_time('errors_search'::regclass))::text, '') || '/' || "
+    "(SELECT reltuples FROM pg_class WHERE oid = 'errors_search'::regclass)"
+)
 COMMON_LEXEMES_SQL = """
     SELECT x.elem, x.freq * c.reltuples
     FROM pg_stats s
@@ -570,9 +580,8 @@ _common_lexemes: dict[str, dict[str, float]] = {}
 
 def common_lexemes(version: str) -> dict[str, float]:
     """PostgreSQL's most common lexemes of the search documents, with about how many
-    codes hold each, read once per catalog version. The statistics change only when
-    ANALYZE runs, which follows writes, so a new version is the time to read them again;
-    what search returns never depends on them, only which words count as common."""
+    codes hold each, read once per `version` (catalog version and last ANALYZE). What
+    search returns never depends on them, only which words count as common."""
     found = _common_lexemes.get(version)
     if found is None:
         with connection.cursor() as cursor:

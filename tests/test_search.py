@@ -359,6 +359,18 @@ def test_word_statistics_are_read_once_per_catalog_version(demo, django_assert_n
         search_errors(parse_query("not found"))
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's ANALYZE statistics")
+def test_word_statistics_are_read_again_after_analyze(demo, django_assert_num_queries):
+    search_errors(parse_query("not found"))
+    with connection.cursor() as cursor:  # as autovacuum does some time after a write
+        cursor.execute("ANALYZE errors_search")
+        # The test runs in one transaction, whose statistics snapshot would not show the
+        # ANALYZE; a request's statements each start a new one.
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+    with django_assert_num_queries(5):  # the statistics again, with no catalog write
+        search_errors(parse_query("not found"))
+
+
 def test_text_search_takes_four_queries(warm_statistics, django_assert_num_queries):
     # How common the words are, the counts and the ranked page (one statement), the
     # page's codes, their examples.
