@@ -21,7 +21,7 @@ from typing import Any
 import fastjsonschema
 import jsonschema
 import yaml
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
@@ -786,6 +786,11 @@ class ServiceChanges:
     guides_changed: bool = False
 
     @property
+    def codes_written(self) -> int:
+        """How many codes the import added, changed or removed."""
+        return len(self.added) + len(self.changed) + len(self.removed)
+
+    @property
     def has_changes(self) -> bool:
         """True when the file differs from the database in anything."""
         return bool(
@@ -830,7 +835,27 @@ def import_catalogs(
         ]
         if dry_run:
             transaction.set_rollback(True)
+        elif sum(changes.codes_written for changes in results) >= ANALYZE_AFTER_CODES:
+            transaction.on_commit(refresh_statistics)
     return results
+
+
+# An import of this many codes changes the tables' sizes and word frequencies enough that
+# the planner's statistics, and with them search's common words (pg_stats), should not
+# wait for autovacuum (which may lag, or be off).
+ANALYZE_AFTER_CODES = 1000
+CATALOG_TABLES = (
+    "errors_service", "errors_category", "errors_errorcode", "errors_example", "errors_search",
+)  # fmt: skip
+
+
+def refresh_statistics() -> None:
+    """Bring the database's statistics of the catalog tables up to date."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ANALYZE " + ", ".join(CATALOG_TABLES))
+        elif connection.vendor == "sqlite":
+            cursor.execute("PRAGMA optimize")  # SQLite analyzes where it would help
 
 
 def import_catalog_files(

@@ -308,3 +308,25 @@ def test_json_catalog_is_accepted():
     text = '{"service": {"slug": "j", "name": "J"}, "errors": [{"code": "E", "http_status": 500}]}'
     import_catalog_text(text, "j.json")
     assert ErrorCode.objects.get().http_status == 500
+
+
+@pytest.mark.parametrize(
+    ("threshold", "dry_run", "refreshed"), [(1, False, 1), (1, True, 0), (100, False, 0)]
+)
+def test_a_large_import_refreshes_the_statistics_after_commit(
+    monkeypatch, django_capture_on_commit_callbacks, threshold, dry_run, refreshed
+):
+    import errors.catalog
+
+    calls = []
+    monkeypatch.setattr(errors.catalog, "ANALYZE_AFTER_CODES", threshold)
+    monkeypatch.setattr(errors.catalog, "refresh_statistics", lambda: calls.append(1))
+    with django_capture_on_commit_callbacks(execute=True):
+        import_catalog_text(MINIMAL, "shop.yaml", dry_run=dry_run)
+    assert len(calls) == refreshed
+
+
+def test_refresh_statistics_runs_on_the_database():
+    from errors.catalog import refresh_statistics
+
+    refresh_statistics()  # ANALYZE on PostgreSQL, PRAGMA optimize on SQLite: no error
