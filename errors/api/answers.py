@@ -67,7 +67,7 @@ class Answer:
 
     def response(self, request: HttpRequest) -> HttpResponse:
         """The answer again, or 304 when the caller's copy is this one."""
-        if self.etag and _matches(request.META.get("HTTP_IF_NONE_MATCH", ""), self.etag):
+        if self.etag and if_none_match(request.META.get("HTTP_IF_NONE_MATCH", ""), self.etag):
             response = HttpResponseNotModified()
             for name, value in self.headers:
                 if name in NOT_MODIFIED_HEADERS:
@@ -79,7 +79,9 @@ class Answer:
         return response
 
 
-def _matches(sent: str, etag: str) -> bool:
+def if_none_match(sent: str, etag: str) -> bool:
+    """Whether an If-None-Match header value covers `etag` (weak comparison, RFC 9110
+    13.1.2): the caller's copy is current and a 304 answers it."""
     if not sent:
         return False
     if sent.strip() == "*":

@@ -18,7 +18,6 @@ from django.core.cache import cache
 from django.db.models import Count, Q, prefetch_related_objects
 from django.http import HttpResponse
 from django.urls import Resolver404, resolve
-from django.utils.http import parse_etags
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.openapi import AutoSchema
@@ -36,6 +35,7 @@ from rest_framework.views import APIView
 from errors import identify as identification
 from errors.access import RequestTokenAuthentication
 from errors.api import serializers
+from errors.api.answers import if_none_match
 from errors.api.problems import PROBLEM_CONTENT_TYPE, NotModified, Problem, problem_response
 from errors.api.schema import CATALOG_FILE_REF
 from errors.catalog import (
@@ -213,8 +213,7 @@ class CachedReadView(ApiView):
         self.etag = self.compute_etag(request)
         # Answers embed absolute URLs (html_url), so scheme and host are part of the key.
         self.answer_key = f"api-answer:{request.scheme}:{request.get_host()}:{self.etag}"
-        sent = request.META.get("HTTP_IF_NONE_MATCH", "")
-        if sent and (sent.strip() == "*" or _weak(self.etag) in map(_weak, parse_etags(sent))):
+        if if_none_match(request.META.get("HTTP_IF_NONE_MATCH", ""), self.etag):
             raise NotModified(self.etag)
 
     def compute_etag(self, request: Request) -> str:
@@ -234,10 +233,6 @@ class CachedReadView(ApiView):
             # errors.api.answers may replay it while the catalog version holds.
             response.portal_catalog_read = response.status_code == 200
         return response
-
-
-def _weak(tag: str) -> str:
-    return tag.removeprefix("W/")
 
 
 # --------------------------------------------------------------------------- parameters
