@@ -58,7 +58,7 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from errors.catalog import load_demo_catalogs
+    from errors.catalog.importer import load_demo_catalogs
     from errors.models import Service
     from errors.search import parse_query, search_errors
     from tests.test_search_relevance import RELEVANCE_CASES, accepted

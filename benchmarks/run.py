@@ -221,8 +221,8 @@ def change_numbers(rng: random.Random, message: str) -> str:
 def identify_bodies(services: int, per_service: int, count: int) -> list[tuple[str, dict]]:
     """(kind, request) pairs: `count` of each kind, from the synthetic catalogs and the
     status-only demo catalog (aisafe)."""
+    from errors.catalog.synthetic import synthetic_catalog
     from errors.models import ErrorCode
-    from errors.synthetic import synthetic_catalog
 
     rng = random.Random(5)
     catalogs: dict[int, list[dict]] = {}

@@ -267,14 +267,14 @@ class ErrorCodeAdmin(StaffCanViewMixin, admin.ModelAdmin):
 
     @admin.action(description="Publish the selected codes", permissions=["change"])
     def publish(self, request, queryset):
-        count = history.do_update_codes(queryset, user=request.user, published=True)
+        count = history.do_update_codes(queryset, acting_user=request.user, published=True)
         self.message_user(request, f"Published {count} code(s).", messages.SUCCESS)
 
     @admin.action(
         description="Unpublish the selected codes (back to draft)", permissions=["change"]
     )
     def unpublish(self, request, queryset):
-        count = history.do_update_codes(queryset, user=request.user, published=False)
+        count = history.do_update_codes(queryset, acting_user=request.user, published=False)
         self.message_user(request, f"Unpublished {count} code(s).", messages.SUCCESS)
 
     @admin.action(description="Deprecate the selected codes, with a replacement…",
@@ -288,14 +288,14 @@ class ErrorCodeAdmin(StaffCanViewMixin, admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        history.record_change(form.instance, form.before, user=request.user)
+        history.record_change(form.instance, form.before, acting_user=request.user)
 
     def delete_model(self, request, obj):
-        history.record_deletions([obj], user=request.user)
+        history.record_deletions([obj], acting_user=request.user)
         super().delete_model(request, obj)
 
     def delete_queryset(self, request, queryset):
-        history.record_deletions(queryset.select_related("service"), user=request.user)
+        history.record_deletions(queryset.select_related("service"), acting_user=request.user)
         super().delete_queryset(request, queryset)
 
     def history_view(self, request, object_id, extra_context=None):

@@ -28,14 +28,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from errors import history
-from errors.catalog import (
-    CatalogInvalid,
-    canonical_error,
-    canonical_from_db,
-    dump_catalog,
-    export_catalog,
-    import_catalog_text,
-)
+from errors.catalog.canonical import canonical_error, canonical_from_db
+from errors.catalog.export import dump_catalog, export_catalog
+from errors.catalog.importer import import_catalog_text
+from errors.catalog.problems import CatalogInvalid
 from errors.forms import CatalogApplyForm, CatalogUploadForm, DeprecateForm, catalog_signature
 from errors.markdown import render_markdown
 from errors.models import ErrorCode, ErrorCodeRevision, Example, Service
@@ -148,8 +144,9 @@ def _apply_import(model_admin, request: HttpRequest, context: dict) -> HttpRespo
             messages.error(request, message)
         return HttpResponseRedirect(reverse("admin:errors_service_import"))
     try:
-        with history.acting_as(request.user):
-            changes = import_catalog_text(form.cleaned_data["text"], form.cleaned_data["name"])
+        changes = import_catalog_text(
+            form.cleaned_data["text"], form.cleaned_data["name"], acting_user=request.user
+        )
     except CatalogInvalid as exc:
         # The database changed since the dry run in a way the file now contradicts.
         context.update(form=CatalogUploadForm(), problems=exc.problems)
@@ -212,7 +209,7 @@ def revert_revision(model_admin, request: HttpRequest, revision_id: int) -> Http
     if not allowed:
         raise PermissionDenied
     try:
-        error = history.do_revert(revision, user=request.user)
+        error = history.do_revert(revision, acting_user=request.user)
     except history.RevertRefused as exc:
         messages.error(request, str(exc))
         return HttpResponseRedirect(request.POST.get("next") or reverse("admin:index"))

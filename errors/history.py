@@ -7,9 +7,7 @@ change plus the field diff, so reverting or restoring never needs the old row.
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -17,36 +15,30 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from errors.bulk_writes import insert_rows
+from errors.catalog.bulk_writes import insert_rows
+from errors.catalog.canonical import (
+    ERROR_LIST_FIELDS,
+    ERROR_TEXT_FIELDS,
+    canonical_error,
+    errors_for_catalog,
+)
 from errors.models import Category, ErrorCode, ErrorCodeRevision, Example, Service
 
 Revision = ErrorCodeRevision
 Snapshot = dict[str, Any]
-
-# Who is importing: the importer is called from the admin, the API and the CLI, and only
-# the caller knows the user, so it is set around the call instead of threaded through.
-_actor: contextvars.ContextVar[Any] = contextvars.ContextVar("history_actor", default=None)
 
 
 class RevertRefused(Exception):
     """A revision cannot be applied; the message says why and what to do."""
 
 
-@contextlib.contextmanager
-def acting_as(user) -> Iterator[None]:
-    """Attribute the revisions recorded inside the block (e.g. by an import) to `user`."""
-    token = _actor.set(user if user is not None and user.is_authenticated else None)
-    try:
-        yield
-    finally:
-        _actor.reset(token)
+def author(acting_user: Any) -> Any:
+    """The user a revision names: the acting user when signed in, else nobody."""
+    return acting_user if acting_user is not None and acting_user.is_authenticated else None
 
 
 def snapshot_of(error: ErrorCode) -> Snapshot:
     """The entry in catalog form, read fresh from the database with its examples."""
-    # Imported here: errors.catalog records its imports through this module.
-    from errors.catalog import canonical_error, errors_for_catalog
-
     return canonical_error(errors_for_catalog(error.service).get(pk=error.pk))
 
 
@@ -65,7 +57,7 @@ def _revision(
     snapshot: Snapshot,
     changes: dict | None = None,
     *,
-    user=None,
+    acting_user: Any = None,
     source: str = Revision.Source.ADMIN,
     when: datetime | None = None,
 ) -> Revision:
@@ -77,13 +69,17 @@ def _revision(
         source=source,
         changes=changes or {},
         snapshot=snapshot,
-        user=user if user is not None else _actor.get(),
+        user=author(acting_user),
         created_at=when or timezone.now(),
     )
 
 
 def record_change(
-    error: ErrorCode, before: Snapshot | None, *, user=None, source: str = Revision.Source.ADMIN
+    error: ErrorCode,
+    before: Snapshot | None,
+    *,
+    acting_user: Any = None,
+    source: str = Revision.Source.ADMIN,
 ) -> Revision | None:
     """Record that `error` was added (`before` is None) or changed; nothing if it did not."""
     after = snapshot_of(error)
@@ -101,7 +97,7 @@ def record_change(
         action,
         after,
         changes,
-        user=user,
+        acting_user=acting_user,
         source=source,
         when=error.updated_at,
     )
@@ -109,12 +105,12 @@ def record_change(
     return revision
 
 
-def record_deletions(errors: Iterable[ErrorCode], *, user=None) -> None:
+def record_deletions(errors: Iterable[ErrorCode], *, acting_user: Any = None) -> None:
     """Record the deletion of codes about to be deleted (call it before deleting)."""
     rows = [
         _revision(
             None, error.service_id, error.code, Revision.Action.DELETED, snapshot_of(error),
-            user=user,
+            acting_user=acting_user,
         )
         for error in errors
     ]  # fmt: skip
@@ -127,6 +123,8 @@ def record_import_revisions(
     changed: Sequence[tuple[ErrorCode, dict, Snapshot]],
     removed: Sequence[tuple[ErrorCode, Snapshot]],
     now: datetime | None = None,
+    *,
+    acting_user: Any = None,
 ) -> None:
     """Bulk-record what a catalog import did; the importer's bulk writes send no signals.
 
@@ -136,7 +134,7 @@ def record_import_revisions(
     source = Revision.Source.IMPORT
     rows = [
         _revision(error, service.pk, item["code"], Revision.Action.ADDED, item, source=source,
-                  when=now)
+                  when=now, acting_user=acting_user)
         for error, item in added
     ]  # fmt: skip
     rows += [
@@ -149,12 +147,13 @@ def record_import_revisions(
             {key: [old, new] for key, (old, new) in differences.items()},
             source=source,
             when=now,
+            acting_user=acting_user,
         )
         for error, differences, item in changed
     ]
     rows += [
         _revision(None, service.pk, item["code"], Revision.Action.DELETED, item, source=source,
-                  when=now)
+                  when=now, acting_user=acting_user)
         for _, item in removed
     ]  # fmt: skip
     insert_rows(Revision, rows)
@@ -194,7 +193,7 @@ def changes_since(error: ErrorCode, since: datetime) -> list[Revision]:
 
 
 @transaction.atomic
-def do_revert(revision: Revision, *, user=None) -> ErrorCode:
+def do_revert(revision: Revision, *, acting_user: Any = None) -> ErrorCode:
     """Bring a code back to the state a revision recorded, recreating it if it was deleted.
 
     Reverting to a deletion revision restores the code as it was when it was deleted.
@@ -223,7 +222,9 @@ def do_revert(revision: Revision, *, user=None) -> ErrorCode:
             )
         before = snapshot_of(error)
     apply_snapshot(error, state)
-    revision_row = record_change(error, before, user=user, source=Revision.Source.REVERT)
+    revision_row = record_change(
+        error, before, acting_user=acting_user, source=Revision.Source.REVERT
+    )
     if revision_row is not None and revision.action == Revision.Action.DELETED:
         # A restored code reads as "added" in the changelog, not as an edit.
         revision_row.action = Revision.Action.ADDED
@@ -233,8 +234,6 @@ def do_revert(revision: Revision, *, user=None) -> ErrorCode:
 
 def apply_snapshot(error: ErrorCode, state: Snapshot) -> None:
     """Write a catalog-form entry onto `error` (saved) and replace its examples."""
-    from errors.catalog import ERROR_LIST_FIELDS, ERROR_TEXT_FIELDS
-
     service = error.service
     error.code = state["code"]
     error.http_status = state["http_status"]
@@ -262,7 +261,7 @@ def service_changelog(service: Service) -> QuerySet[Revision]:
 
 
 @transaction.atomic
-def do_update_codes(errors: Iterable[ErrorCode], *, user=None, **values: Any) -> int:
+def do_update_codes(errors: Iterable[ErrorCode], *, acting_user: Any = None, **values: Any) -> int:
     """Set fields on several codes (the admin's bulk actions), recording each change."""
     count = 0
     for error in errors:
@@ -270,6 +269,6 @@ def do_update_codes(errors: Iterable[ErrorCode], *, user=None, **values: Any) ->
         for name, value in values.items():
             setattr(error, name, value)
         error.save()
-        if record_change(error, before, user=user) is not None:
+        if record_change(error, before, acting_user=acting_user) is not None:
             count += 1
     return count

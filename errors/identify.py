@@ -27,7 +27,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from errors.catalog import resolve_pointer, split_http_example
+from errors.catalog.bodies import resolve_pointer, split_http_example
 from errors.catalog_version import catalog_version
 from errors.models import ErrorCode, Example, Service, code_key
 

@@ -11,7 +11,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from errors.catalog import errors_for_catalog, example_body_problems
+from errors.catalog.canonical import errors_for_catalog
+from errors.catalog.validation import example_body_problems
 from errors.models import ErrorCode, Service
 
 ERROR = "error"

@@ -8,7 +8,8 @@ import pytest
 from django.core.cache import cache
 
 from errors.api import answers
-from errors.catalog import load_demo_catalogs, parse_catalog
+from errors.catalog.files import parse_catalog
+from errors.catalog.importer import load_demo_catalogs
 from errors.identify import forget_matchers
 from errors.search import forget_common_lexemes
 

@@ -6,7 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from errors.catalog import import_catalog_text
+from errors.catalog.importer import import_catalog_text
 from errors.models import ErrorCode, ErrorCodeRevision, Service
 from tests.admin_support import make_user
 from tests.conftest import MINIMAL

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from errors.catalog import load_demo_catalogs
+from errors.catalog.importer import load_demo_catalogs
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "api.md"
 DOC_BASE_URL = "http://127.0.0.1:8000"

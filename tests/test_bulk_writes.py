@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from errors.bulk_writes import insert_rows, reserve_ids
+from errors.catalog.bulk_writes import insert_rows, reserve_ids
 from errors.catalog_version import catalog_version
 from errors.models import ErrorCode, Example, Service
 

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from errors.catalog import (
-    CatalogInvalid,
-    export_catalog,
-    import_catalog_text,
-    import_catalogs,
-    parse_catalog,
-)
+from errors.catalog.export import export_catalog
+from errors.catalog.files import parse_catalog
+from errors.catalog.importer import import_catalog_text, import_catalogs
+from errors.catalog.problems import CatalogInvalid
 from errors.models import Category, ErrorCode, Example, Guide, Service
 from tests.conftest import MINIMAL, catalog_text
 
@@ -316,17 +313,17 @@ def test_json_catalog_is_accepted():
 def test_a_large_import_refreshes_the_statistics_after_commit(
     monkeypatch, django_capture_on_commit_callbacks, threshold, dry_run, refreshed
 ):
-    import errors.catalog
+    from errors.catalog import importer
 
     calls = []
-    monkeypatch.setattr(errors.catalog, "ANALYZE_AFTER_CODES", threshold)
-    monkeypatch.setattr(errors.catalog, "refresh_statistics", lambda: calls.append(1))
+    monkeypatch.setattr(importer, "ANALYZE_AFTER_CODES", threshold)
+    monkeypatch.setattr(importer, "refresh_statistics", lambda: calls.append(1))
     with django_capture_on_commit_callbacks(execute=True):
         import_catalog_text(MINIMAL, "shop.yaml", dry_run=dry_run)
     assert len(calls) == refreshed
 
 
 def test_refresh_statistics_runs_on_the_database():
-    from errors.catalog import refresh_statistics
+    from errors.catalog.importer import refresh_statistics
 
     refresh_statistics()  # ANALYZE on PostgreSQL, PRAGMA optimize on SQLite: no error

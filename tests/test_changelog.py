@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from errors import history
-from errors.catalog import import_catalog_text
+from errors.catalog.importer import import_catalog_text
 from errors.models import ErrorCode
 from tests.conftest import MINIMAL
 

@@ -6,7 +6,9 @@ import json
 
 import pytest
 
-from errors.catalog import example_disagreements, load_demo_catalogs, resolve_pointer
+from errors.catalog.bodies import resolve_pointer
+from errors.catalog.importer import load_demo_catalogs
+from errors.catalog.validation import example_disagreements
 from errors.models import ErrorCode, Service
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import User
 
 from errors import history
-from errors.catalog import import_catalog_text
+from errors.catalog.importer import import_catalog_text
 from errors.models import ErrorCode, ErrorCodeRevision
 from tests.conftest import MINIMAL
 
@@ -30,8 +30,9 @@ def test_import_records_one_added_revision_per_code(demo):
 
 def test_import_records_changed_fields_and_the_importer(shop):
     editor = User.objects.create_user("ed")
-    with history.acting_as(editor):
-        import_catalog_text(MINIMAL.replace("title: Not found", "title: Gone"), "shop.yaml")
+    import_catalog_text(
+        MINIMAL.replace("title: Not found", "title: Gone"), "shop.yaml", acting_user=editor
+    )
     revision = ErrorCodeRevision.objects.get(action=Action.CHANGED)
     assert revision.code == "NOT_FOUND"
     assert revision.changes == {"title": ["Not found", "Gone"]}

@@ -7,7 +7,8 @@ import json
 import pytest
 
 from errors import identify as identification
-from errors.catalog import import_catalog_text, split_http_example
+from errors.catalog.bodies import split_http_example
+from errors.catalog.importer import import_catalog_text
 from errors.catalog_version import catalog_version
 from errors.identify import (
     PlainText,

@@ -142,7 +142,9 @@ def test_fast_paths_render_any_mix_like_the_parser(text):
 
 
 def test_fast_path_matches_the_parser_on_every_demo_text():
-    from errors.catalog import DEMO_CATALOG_DIR, canonical_from_file, read_catalog_file
+    from errors.catalog.canonical import canonical_from_file
+    from errors.catalog.files import read_catalog_file
+    from errors.catalog.importer import DEMO_CATALOG_DIR
     from errors.markdown import _converter, _render_markdown, sanitise_html
 
     texts = []

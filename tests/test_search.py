@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from errors.catalog import import_catalog_text
+from errors.catalog.importer import import_catalog_text
 from errors.models import ErrorCode, Example, Service
 from errors.search import (
     QueryError,

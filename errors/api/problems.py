@@ -20,14 +20,14 @@ from django.urls import reverse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
-from errors.catalog import CatalogInvalid
+from errors.catalog.problems import CatalogInvalid
 
 logger = logging.getLogger("errors.api")
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PORTAL_SERVICE = "portal"
 
-# code -> (HTTP status, title). Each code is an entry of errors/catalogs/portal.yaml.
+# code -> (HTTP status, title). Each code is an entry of errors/catalog/demo/portal.yaml.
 CODES: dict[str, tuple[int, str]] = {
     "invalid_parameter": (400, "Invalid parameter"),
     "query_too_long": (400, "Query too long"),

@@ -1,7 +1,7 @@
 """The OpenAPI schema's extras: the catalog file format as a request body schema.
 
 `PUT services/<slug>/catalog/` takes a catalog file, whose JSON Schema lives in
-errors/catalog.schema.json (draft 2020-12). OpenAPI 3.0 speaks an older dialect, so the
+errors/catalog/schema.json (draft 2020-12). OpenAPI 3.0 speaks an older dialect, so the
 schema is translated once (type lists, `$defs` references) and added as components.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from errors.catalog import catalog_schema
+from errors.catalog.validation import catalog_schema
 
 PREFIX = "CatalogFile"
 CATALOG_FILE_REF = {"$ref": f"#/components/schemas/{PREFIX}"}

@@ -38,15 +38,11 @@ from errors.api import serializers
 from errors.api.answers import if_none_match
 from errors.api.problems import PROBLEM_CONTENT_TYPE, NotModified, Problem, problem_response
 from errors.api.schema import CATALOG_FILE_REF
-from errors.catalog import (
-    CatalogFile,
-    CatalogInvalid,
-    export_catalog,
-    import_catalog_text,
-    parse_catalog,
-)
+from errors.catalog.export import export_catalog
+from errors.catalog.files import CatalogFile, parse_catalog
+from errors.catalog.importer import import_catalog_text
+from errors.catalog.problems import CatalogInvalid
 from errors.catalog_version import catalog_version
-from errors.history import acting_as
 from errors.models import Category, Service
 from errors.search import MAX_QUERY_LENGTH, QueryError, parse_query, search_errors
 
@@ -707,8 +703,9 @@ class CatalogView(CachedReadView):
         name = f"{slug}.json" if is_json else f"{slug}.yaml"
         try:
             _reject_unencodable_text(parse_catalog(text, name))
-            with acting_as(request.user):  # the history names who published
-                changes = import_catalog_text(text, name, dry_run=dry_run, expected_slug=slug)
+            changes = import_catalog_text(
+                text, name, acting_user=request.user, dry_run=dry_run, expected_slug=slug
+            )
         except RecursionError as exc:
             raise Problem(
                 "catalog_invalid", "The catalog is nested too deeply to read: flatten it."

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import QuerySet
 
-from errors.catalog import ServiceChanges
+from errors.catalog.importer import ServiceChanges
 from errors.models import Service
 
 

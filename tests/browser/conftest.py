@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from errors.catalog import load_demo_catalogs
+from errors.catalog.importer import load_demo_catalogs
 
 # Playwright's sync API runs an event loop; Django refuses ORM calls from inside one.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from errors.catalog import FORMATS, export_catalog
+from errors.catalog.export import FORMATS, export_catalog
 from errors.management.output import chosen_services
 
 

@@ -8,8 +8,10 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
-from errors.catalog import CatalogFile, dump_catalog, import_catalogs
-from errors.synthetic import synthetic_catalogs
+from errors.catalog.export import dump_catalog
+from errors.catalog.files import CatalogFile
+from errors.catalog.importer import import_catalogs
+from errors.catalog.synthetic import synthetic_catalogs
 
 
 class Command(BaseCommand):

@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from errors.catalog import CatalogInvalid, import_catalogs, read_catalog_files
+from errors.catalog.files import read_catalog_files
+from errors.catalog.importer import import_catalogs
+from errors.catalog.problems import CatalogInvalid
 from errors.management.output import write_changes
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from errors.catalog import CatalogInvalid, load_demo_catalogs
+from errors.catalog.importer import load_demo_catalogs
+from errors.catalog.problems import CatalogInvalid
 from errors.management.output import write_changes
 
 

@@ -1,0 +1,31 @@
+"""Error bodies as catalogs hold them: values at RFC 6901 JSON pointers, and example
+bodies written as whole `HTTP/1.1 404 Not Found` answers."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+
+def split_http_example(text: str) -> tuple[int | None, str]:
+    """Split an `HTTP/1.1 404 Not Found` example into its status and its body."""
+    match = re.match(r"\s*HTTP/[\d.]+\s+(\d{3})", text)
+    status = int(match.group(1)) if match else None
+    parts = re.split(r"\r?\n[ \t]*\r?\n", text.strip(), maxsplit=1)
+    return status, parts[1].strip() if len(parts) == 2 else ""
+
+
+def resolve_pointer(document: Any, pointer: str) -> Any:
+    """The value at an RFC 6901 pointer, or None where the document has nothing there."""
+    if not pointer:
+        return None
+    node = document
+    for token in pointer.split("/")[1:]:
+        token = token.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            return None
+    return node

@@ -1,0 +1,189 @@
+"""One canonical form for both sides of a catalog: a file's content with every default
+filled in, and the database's rows read back, as the same dictionaries."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+
+from errors.models import ErrorCode, Example, Service, reason_phrase
+
+ENVELOPE_POINTERS = (
+    "code_pointer",
+    "message_pointer",
+    "details_pointer",
+    "request_id_pointer",
+    "status_pointer",
+)
+SERVICE_TEXT_FIELDS = (
+    "name",
+    "summary",
+    "description",
+    "owner_team",
+    "contact",
+    "base_url",
+    "code_pattern",
+)
+ERROR_TEXT_FIELDS = (
+    "title",
+    "summary",
+    "description",
+    "resolution",
+    "retry",
+    "details_shape",
+    "lifecycle",
+    "lifecycle_since",
+)
+ERROR_LIST_FIELDS = ("aliases", "messages", "tags")
+
+
+def canonical_from_file(data: dict) -> dict:
+    """A validated file's content with every default filled in, in a fixed key order."""
+    service = data["service"]
+    envelope = service.get("envelope", {})
+    return {
+        "service": {
+            "slug": service["slug"],
+            **{name: service.get(name, "") for name in SERVICE_TEXT_FIELDS},
+            "envelope": {
+                "example": envelope.get("example", ""),
+                "fields": [_canonical_field(item) for item in envelope.get("fields", [])],
+                **{name: envelope.get(name, "") for name in ENVELOPE_POINTERS},
+            },
+            "stability": service.get("stability", ""),
+        },
+        "categories": [
+            {
+                "slug": item["slug"],
+                "name": item["name"],
+                "description": item.get("description", ""),
+            }
+            for item in data.get("categories", [])
+        ],
+        "errors": [_canonical_error(item) for item in data.get("errors", [])],
+        "guides": [
+            {
+                "slug": item["slug"],
+                "title": item["title"],
+                "summary": item.get("summary", ""),
+                "body": item["body"],
+            }
+            for item in data.get("guides", [])
+        ],
+    }
+
+
+def _canonical_field(item: dict) -> dict:
+    return {
+        "name": item["name"],
+        "type": item.get("type", ""),
+        "description": item.get("description", ""),
+    }
+
+
+def default_title(code: str, http_status: int | None) -> str:
+    """A status-only entry is titled by its reason phrase, any other by its code."""
+    if code.isdigit() and http_status is not None and int(code) == http_status:
+        return reason_phrase(http_status) or code
+    return code
+
+
+def _canonical_error(item: dict) -> dict:
+    code = str(item["code"])
+    status = item.get("http_status")
+    return {
+        "code": code,
+        "http_status": status,
+        "category": item.get("category", ""),
+        "title": item.get("title") or default_title(code, status),
+        "summary": item.get("summary", ""),
+        "description": item.get("description", ""),
+        "resolution": item.get("resolution", ""),
+        "retry": item.get("retry", ErrorCode.Retry.NEVER.value),
+        "details_shape": item.get("details_shape", ""),
+        "lifecycle": item.get("lifecycle", ErrorCode.Lifecycle.ACTIVE.value),
+        "lifecycle_since": item.get("lifecycle_since", ""),
+        "replaced_by": str(item.get("replaced_by") or ""),
+        "aliases": list(item.get("aliases", [])),
+        "messages": list(item.get("messages", [])),
+        "tags": list(item.get("tags", [])),
+        "published": item.get("published", True),
+        "examples": [
+            {
+                "title": example.get("title", ""),
+                "language": example.get("language", Example.Language.JSON.value),
+                "body": example["body"],
+                "description": example.get("description", ""),
+            }
+            for example in item.get("examples", [])
+        ],
+    }
+
+
+def canonical_service(service: Service) -> dict:
+    """The `service` part of a catalog, from the database."""
+    return {
+        "slug": service.slug,
+        **{name: getattr(service, name) for name in SERVICE_TEXT_FIELDS},
+        "envelope": {
+            "example": service.envelope_example,
+            "fields": [_canonical_field(item) for item in service.envelope_fields],
+            **{name: getattr(service, name) for name in ENVELOPE_POINTERS},
+        },
+        "stability": service.stability,
+    }
+
+
+def canonical_error(error: ErrorCode) -> dict:
+    """One error code in catalog form; expects category, replaced_by and examples loaded."""
+    return {
+        "code": error.code,
+        "http_status": error.http_status,
+        "category": error.category.slug if error.category_id else "",
+        "title": error.title,
+        "summary": error.summary,
+        "description": error.description,
+        "resolution": error.resolution,
+        "retry": error.retry,
+        "details_shape": error.details_shape,
+        "lifecycle": error.lifecycle,
+        "lifecycle_since": error.lifecycle_since,
+        "replaced_by": error.replaced_by.code if error.replaced_by_id else "",
+        "aliases": list(error.aliases),
+        "messages": list(error.messages),
+        "tags": list(error.tags),
+        "published": error.published,
+        "examples": [
+            {
+                "title": example.title,
+                "language": example.language,
+                "body": example.body,
+                "description": example.description,
+            }
+            for example in error.examples.all()
+        ],
+    }
+
+
+def errors_for_catalog(service: Service):
+    """The service's codes with everything `canonical_error` reads, in catalog order."""
+    return (
+        service.errors.select_related("category", "replaced_by")
+        .prefetch_related(Prefetch("examples", queryset=Example.objects.order_by("order", "pk")))
+        .order_by("order", "pk")
+    )
+
+
+def canonical_from_db(service: Service) -> dict:
+    """A service's whole catalog, from the database, in canonical form."""
+    return {
+        "service": canonical_service(service),
+        "categories": [
+            {"slug": item.slug, "name": item.name, "description": item.description}
+            for item in service.categories.order_by("order", "pk")
+        ],
+        "errors": [canonical_error(error) for error in errors_for_catalog(service)],
+        "guides": [
+            {"slug": item.slug, "title": item.title, "summary": item.summary, "body": item.body}
+            for item in service.guides.order_by("order", "pk")
+        ],
+    }

@@ -1,0 +1,392 @@
+"""Importing catalog files: validate every file, then make the database say what they say,
+all in one transaction (a single problem writes nothing), recording each change in the
+history under the user who acted."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from errors.catalog.bulk_writes import insert_rows, reserve_ids
+from errors.catalog.canonical import (
+    ENVELOPE_POINTERS,
+    ERROR_LIST_FIELDS,
+    ERROR_TEXT_FIELDS,
+    SERVICE_TEXT_FIELDS,
+    canonical_error,
+    canonical_from_file,
+    canonical_service,
+    errors_for_catalog,
+)
+from errors.catalog.files import CatalogFile, parse_catalog, read_catalog_files
+from errors.catalog.problems import CatalogInvalid
+from errors.catalog.validation import validate_catalog, validate_catalogs
+from errors.history import record_import_revisions
+from errors.models import Category, ErrorCode, Example, Guide, Service
+
+DEMO_CATALOG_DIR = Path(__file__).with_name("demo")
+ERROR_WRITE_FIELDS = (
+    "code",
+    "code_key",
+    "http_status",
+    "category",
+    *ERROR_TEXT_FIELDS,
+    "description_html",
+    "resolution_html",
+    *ERROR_LIST_FIELDS,
+    "published",
+    "order",
+    "updated_at",
+)
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class ServiceChanges:
+    """What importing one file did (or, in a dry run, would do) to one service."""
+
+    slug: str
+    created: bool = False
+    service_changed: bool = False
+    added: list[str] = field(default_factory=list)
+    changed: dict[str, dict[str, tuple[Any, Any]]] = field(default_factory=dict)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    categories_changed: bool = False
+    guides_changed: bool = False
+
+    @property
+    def codes_written(self) -> int:
+        """How many codes the import added, changed or removed."""
+        return len(self.added) + len(self.changed) + len(self.removed)
+
+    @property
+    def has_changes(self) -> bool:
+        """True when the file differs from the database in anything."""
+        return bool(
+            self.created
+            or self.service_changed
+            or self.added
+            or self.changed
+            or self.removed
+            or self.categories_changed
+            or self.guides_changed
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready summary (the API answers this)."""
+        return {
+            "service": self.slug,
+            "created": self.created,
+            "service_changed": self.service_changed,
+            "added": self.added,
+            "changed": sorted(self.changed),
+            "removed": self.removed,
+            "unchanged": self.unchanged,
+            "categories_changed": self.categories_changed,
+            "guides_changed": self.guides_changed,
+        }
+
+
+def diff_fields(old: dict, new: dict) -> dict[str, tuple[Any, Any]]:
+    """The keys whose values differ, with (old, new)."""
+    return {key: (old.get(key), new[key]) for key in new if old.get(key) != new[key]}
+
+
+def import_catalogs(
+    catalogs: Sequence[CatalogFile],
+    *,
+    acting_user: Any = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> list[ServiceChanges]:
+    """Validate then import every file in one transaction; a single problem writes nothing.
+
+    The history names `acting_user` (None for the command line) as the author.
+    """
+    validate_catalogs(catalogs)
+    with transaction.atomic():
+        results = [
+            _import_one(canonical_from_file(catalog.data), acting_user, progress=progress)
+            for catalog in catalogs
+        ]
+        if dry_run:
+            transaction.set_rollback(True)
+        elif sum(changes.codes_written for changes in results) >= ANALYZE_AFTER_CODES:
+            transaction.on_commit(refresh_statistics)
+    return results
+
+
+# An import of this many codes changes the tables' sizes and word frequencies enough that
+# the planner's statistics, and with them search's common words (pg_stats), should not
+# wait for autovacuum (which may lag, or be off).
+ANALYZE_AFTER_CODES = 1000
+CATALOG_TABLES = (
+    "errors_service", "errors_category", "errors_errorcode", "errors_example", "errors_search",
+)  # fmt: skip
+
+
+def refresh_statistics() -> None:
+    """Bring the database's statistics of the catalog tables up to date."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ANALYZE " + ", ".join(CATALOG_TABLES))
+        elif connection.vendor == "sqlite":
+            cursor.execute("PRAGMA optimize")  # SQLite analyzes where it would help
+
+
+def import_catalog_files(
+    paths: Iterable[str | Path],
+    *,
+    acting_user: Any = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> list[ServiceChanges]:
+    """Read, validate and import files from disk."""
+    return import_catalogs(
+        read_catalog_files(paths), acting_user=acting_user, dry_run=dry_run, progress=progress
+    )
+
+
+def import_catalog_text(
+    text: str,
+    name: str,
+    *,
+    acting_user: Any = None,
+    dry_run: bool = False,
+    expected_slug: str | None = None,
+) -> ServiceChanges:
+    """Import one catalog given as text (an upload or an API request body)."""
+    catalog = parse_catalog(text, name)
+    validate_catalog(catalog)
+    slug = catalog.data["service"]["slug"]
+    if expected_slug is not None and slug != expected_slug:
+        raise CatalogInvalid(
+            [
+                catalog.problem(
+                    ("service", "slug"),
+                    f"this file is the catalog of {slug!r}, not of {expected_slug!r}: "
+                    "send it to that service's address.",
+                )
+            ]
+        )
+    return import_catalogs([catalog], acting_user=acting_user, dry_run=dry_run)[0]
+
+
+def load_demo_catalogs(
+    progress: Progress | None = None, *, reset: bool = False
+) -> list[ServiceChanges]:
+    """Import the demo catalogs shipped in errors/catalog/demo/ that are not loaded yet.
+
+    A catalog file is the whole truth of its service, so importing a demo file again
+    would undo every edit made to that service since: `reset` asks for exactly that.
+    """
+    paths = sorted(DEMO_CATALOG_DIR.glob("*.yaml"))
+    if not reset:
+        loaded = set(Service.objects.values_list("slug", flat=True))
+        paths = [path for path in paths if path.stem not in loaded]
+    return import_catalog_files(paths, progress=progress)
+
+
+def _import_one(data: dict, acting_user: Any, *, progress: Progress | None) -> ServiceChanges:
+    wanted = data["service"]
+    service = Service.objects.filter(slug=wanted["slug"]).first()
+    changes = ServiceChanges(slug=wanted["slug"], created=service is None)
+    if service is None:
+        service = Service(slug=wanted["slug"])
+    elif canonical_service(service) != wanted:
+        changes.service_changed = True
+    if changes.created or changes.service_changed:
+        _apply_service_fields(service, wanted)
+        service.save()
+    categories = _sync_categories(service, data["categories"], changes)
+    _sync_errors(service, categories, data["errors"], changes, progress, acting_user)
+    _sync_guides(service, data["guides"], changes)
+    return changes
+
+
+def _apply_service_fields(service: Service, wanted: dict) -> None:
+    for name in SERVICE_TEXT_FIELDS:
+        setattr(service, name, wanted[name])
+    envelope = wanted["envelope"]
+    service.envelope_example = envelope["example"]
+    service.envelope_fields = envelope["fields"]
+    for name in ENVELOPE_POINTERS:
+        setattr(service, name, envelope[name])
+    service.stability = wanted["stability"]
+
+
+def _sync_categories(
+    service: Service, wanted: list[dict], changes: ServiceChanges
+) -> dict[str, Category]:
+    existing = {category.slug: category for category in service.categories.all()}
+    result = {}
+    for order, item in enumerate(wanted):
+        category = existing.pop(item["slug"], None)
+        current = (category.name, category.description, category.order) if category else None
+        if current != (item["name"], item["description"], order):
+            category = category or Category(service=service, slug=item["slug"])
+            category.name, category.description, category.order = (
+                item["name"],
+                item["description"],
+                order,
+            )
+            category.save()
+            changes.categories_changed = True
+        result[item["slug"]] = category
+    if existing:
+        Category.objects.filter(pk__in=[category.pk for category in existing.values()]).delete()
+        changes.categories_changed = True
+    return result
+
+
+def _sync_guides(service: Service, wanted: list[dict], changes: ServiceChanges) -> None:
+    existing = {guide.slug: guide for guide in service.guides.all()}
+    for order, item in enumerate(wanted):
+        guide = existing.pop(item["slug"], None)
+        current = (
+            (guide.title, guide.summary, guide.body, guide.order) if guide is not None else None
+        )
+        if current != (item["title"], item["summary"], item["body"], order):
+            guide = guide or Guide(service=service, slug=item["slug"])
+            guide.title, guide.summary, guide.body, guide.order = (
+                item["title"],
+                item["summary"],
+                item["body"],
+                order,
+            )
+            guide.save()
+            changes.guides_changed = True
+    if existing:
+        Guide.objects.filter(pk__in=[guide.pk for guide in existing.values()]).delete()
+        changes.guides_changed = True
+
+
+def _sync_errors(
+    service: Service,
+    categories: dict[str, Category],
+    wanted: list[dict],
+    changes: ServiceChanges,
+    progress: Progress | None,
+    acting_user: Any = None,
+) -> None:
+    existing = {error.code.lower(): error for error in errors_for_catalog(service)}
+    to_create: list[ErrorCode] = []
+    to_update: list[ErrorCode] = []
+    history_added: list[tuple[ErrorCode, dict]] = []
+    history_changed: list[tuple[ErrorCode, dict, dict]] = []
+    new_examples: dict[str, list[dict]] = {}
+    replacements: dict[str, str] = {}
+    now = timezone.now()
+    for position, item in enumerate(wanted):
+        key = item["code"].lower()
+        replacements[key] = item["replaced_by"]
+        error = existing.pop(key, None)
+        if error is None:
+            error = ErrorCode(service=service)
+            to_create.append(error)
+            changes.added.append(item["code"])
+            new_examples[key] = item["examples"]
+            history_added.append((error, item))
+        else:
+            differences = diff_fields(canonical_error(error), item)
+            if differences:
+                changes.changed[item["code"]] = differences
+                history_changed.append((error, differences, item))
+                if "examples" in differences:
+                    new_examples[key] = item["examples"]
+            else:
+                changes.unchanged += 1
+            if not differences and error.order == position:
+                if progress:
+                    progress(1)
+                continue
+            to_update.append(error)
+        _apply_error_fields(error, item, categories, position, now)
+        if progress:
+            progress(1)
+    history_removed = [(error, canonical_error(error)) for error in existing.values()]
+    if existing:
+        changes.removed = sorted(error.code for error in existing.values())
+        ErrorCode.objects.filter(pk__in=[error.pk for error in existing.values()]).delete()
+    _write_codes_and_examples(to_create, to_update, new_examples)
+    _link_replacements(service, replacements)
+    # History hook: bulk writes bypass signals, so the import records its own revisions.
+    record_import_revisions(
+        service, history_added, history_changed, history_removed, now, acting_user=acting_user
+    )
+
+
+def _apply_error_fields(
+    error: ErrorCode, item: dict, categories: dict[str, Category], order: int, now: datetime
+) -> None:
+    # A changed code keeps the HTML of the texts that did not change: Markdown is the
+    # dearest part of an import.
+    stale = [
+        name
+        for name in ErrorCode.MARKDOWN_FIELDS
+        if error._state.adding or getattr(error, name) != item[name]
+    ]
+    error.code = item["code"]
+    error.http_status = item["http_status"]
+    error.category = categories.get(item["category"]) if item["category"] else None
+    for name in (*ERROR_TEXT_FIELDS, *ERROR_LIST_FIELDS, "published"):
+        setattr(error, name, item[name])
+    error.order = order
+    error.updated_at = now
+    error.render_html(stale)
+
+
+def _link_replacements(service: Service, replacements: dict[str, str]) -> None:
+    """Point `replaced_by` at codes that may have been created in the same import."""
+    rows = list(ErrorCode.objects.filter(service=service).only("pk", "code", "replaced_by_id"))
+    pk_of = {error.code.lower(): error.pk for error in rows}
+    changed = []
+    for error in rows:
+        target = pk_of.get(replacements.get(error.code.lower(), "").lower())
+        if error.replaced_by_id != target:
+            error.replaced_by_id = target
+            changed.append(error)
+    ErrorCode.objects.bulk_update(changed, ["replaced_by"], batch_size=500)
+
+
+def _write_codes_and_examples(
+    to_create: list[ErrorCode], to_update: list[ErrorCode], new_examples: dict[str, list[dict]]
+) -> None:
+    ids = reserve_ids(ErrorCode, len(to_create))
+    if ids is None:
+        # The new codes' ids come from their insert, and their examples need them.
+        insert_rows(ErrorCode, to_create)
+        _replace_examples(to_create, to_update, new_examples)
+    else:
+        # Examples first (their foreign key is checked at commit): the search trigger of
+        # the codes' insert then indexes each new code once, with its examples, instead
+        # of indexing it bare and again when its examples arrive.
+        for error, pk in zip(to_create, ids, strict=True):
+            error.pk = pk
+        _replace_examples(to_create, to_update, new_examples)
+        insert_rows(ErrorCode, to_create)
+    ErrorCode.objects.bulk_update(to_update, ERROR_WRITE_FIELDS, batch_size=500)
+
+
+def _replace_examples(
+    created: list[ErrorCode], updated: list[ErrorCode], new_examples: dict[str, list[dict]]
+) -> None:
+    """Write the examples of new codes and replace those of changed codes that need it."""
+    replaced = [error for error in updated if error.code.lower() in new_examples]
+    if replaced:
+        Example.objects.filter(error__in=replaced).delete()
+    rows = []
+    for error in created + replaced:
+        for order, item in enumerate(new_examples[error.code.lower()]):
+            example = Example(error=error, order=order, **item)
+            example.render_html()
+            rows.append(example)
+    insert_rows(Example, rows)
