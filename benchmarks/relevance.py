@@ -60,7 +60,8 @@ def main() -> None:
 
     from errors.catalog.importer import load_demo_catalogs
     from errors.models import Service
-    from errors.search import parse_query, search_errors
+    from errors.search.execute import search_errors
+    from errors.search.query import parse_query
     from tests.test_search_relevance import RELEVANCE_CASES, accepted
 
     call_command("migrate", verbosity=0)

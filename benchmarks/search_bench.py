@@ -236,7 +236,8 @@ def percentile(values: list[float], share: float) -> float:
 
 def run(samples: int, seed: int) -> None:
     """Time every query of the mix once after a warm-up and print p50/p95."""
-    from errors.search import parse_query, search_errors
+    from errors.search.execute import search_errors
+    from errors.search.query import parse_query
 
     rng = random.Random(seed)
     mix = query_mix(rng, samples)

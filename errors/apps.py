@@ -6,7 +6,7 @@ def _ensure_search_index(sender, using, **kwargs) -> None:
     # A later migration that rebuilds errors_errorcode on SQLite drops the index triggers.
     from django.db import connections
 
-    from errors.search_index import ensure_search_index
+    from errors.search.index import ensure_search_index
 
     ensure_search_index(connections[using])
 

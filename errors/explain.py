@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import textwrap
 
+from errors.lookup import find_codes, nearest_codes
 from errors.markdown import pretty_json
 from errors.models import ErrorCode
-from errors.pages import lookup_codes_everywhere, nearest_codes_everywhere
 
 WIDTH = 88
 
@@ -30,9 +30,9 @@ class UnknownCode(LookupError):
 
 def explain(code: str, service_slug: str = "") -> str:
     """Every match for `code` (case, separators and aliases ignored), as terminal text."""
-    found = lookup_codes_everywhere(code, service_slug=service_slug)
+    found = find_codes(code, service=service_slug or None, whole=True)
     if not found:
-        raise UnknownCode(code, nearest_codes_everywhere(code, service_slug=service_slug))
+        raise UnknownCode(code, nearest_codes(code, service=service_slug))
     return "\n\n".join(explain_one(error) for error in found) + "\n"
 
 

@@ -3,15 +3,13 @@ the Markdown preview widget, and the forms behind the admin's import and bulk ac
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from datetime import datetime
 
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.urls import reverse_lazy
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html, format_html_join
 
@@ -253,8 +251,7 @@ def normalise_newlines(text: str) -> str:
 
 def catalog_signature(text: str) -> str:
     """Ties the dry run an editor saw to the text they apply."""
-    key = f"errors.catalog-import:{settings.SECRET_KEY}".encode()
-    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
+    return salted_hmac("errors.catalog-import", text, algorithm="sha256").hexdigest()
 
 
 class CatalogApplyForm(forms.Form):
@@ -273,7 +270,7 @@ class CatalogApplyForm(forms.Form):
 
     def clean(self) -> dict:
         data = super().clean()
-        if not hmac.compare_digest(self.pending.get("digest", ""), data.get("digest", "")):
+        if not constant_time_compare(self.pending.get("digest", ""), data.get("digest", "")):
             raise ValidationError(
                 "This dry run is no longer the latest one (another upload replaced it, or "
                 "the session ended): upload the file again to see what it would do."

@@ -19,17 +19,16 @@ from __future__ import annotations
 import difflib
 import json
 import re
-import threading
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import QuerySet
-
 from errors.catalog.bodies import resolve_pointer, split_http_example
 from errors.catalog_version import catalog_version
+from errors.lookup import CodeIndex, UnknownService, code_index
 from errors.models import ErrorCode, Example, Service, code_key
+from errors.versioned_cache import VersionedCache
 
 # Weights of the signals; a second, independent signal raises the confidence further.
 CODE_FIELD = 0.95
@@ -53,10 +52,6 @@ UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|`[^`]*`|<[^<>]*>")
 TOKEN_ID = re.compile(r"\b[a-z]+_[A-Za-z0-9]*\d[A-Za-z0-9]*\b|\b[0-9a-f]{12,}\b", re.I)
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-
-
-class UnknownService(LookupError):
-    """`service` names no service in the catalog."""
 
 
 def message_skeleton(text: str) -> str:
@@ -103,7 +98,6 @@ class ServiceMatcher:
     status_pointer: str
     envelope_pointers: tuple[str, ...]
     status_only: bool
-    by_code_key: dict[str, tuple[int, bool]] = field(default_factory=dict)
     by_status: dict[int, int] = field(default_factory=dict)
     by_skeleton: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     by_shape: dict[frozenset[str], set[int]] = field(default_factory=lambda: defaultdict(set))
@@ -213,17 +207,13 @@ def _matcher_for(service: Service) -> ServiceMatcher:
 
 
 def build_matchers() -> dict[str, ServiceMatcher]:
-    """Read the whole catalog once (three queries) into per-service matchers."""
+    """Read the whole catalog once (three queries) into per-service matchers; the code
+    and alias keys are the code index's (errors.lookup)."""
     services = {service.pk: _matcher_for(service) for service in Service.objects.all()}
-    rows = ErrorCode.objects.values_list(
-        "pk", "service_id", "code", "code_key", "http_status", "aliases", "messages"
-    )
-    for pk, service_id, code, key, status, aliases, messages in rows.iterator(chunk_size=2000):
+    rows = ErrorCode.objects.values_list("pk", "service_id", "code", "http_status", "messages")
+    for pk, service_id, code, status, messages in rows.iterator(chunk_size=2000):
         matcher = services[service_id]
         matcher.status_of[pk] = status
-        matcher.by_code_key[key] = (pk, False)
-        for alias in aliases or []:
-            matcher.by_code_key.setdefault(code_key(str(alias)), (pk, True))
         if status is not None and code == str(status):
             matcher.by_status[status] = pk
         for message in messages or []:
@@ -239,31 +229,12 @@ def build_matchers() -> dict[str, ServiceMatcher]:
     return {matcher.slug: matcher for matcher in services.values()}
 
 
-_cache_lock = threading.Lock()
-_cache: dict[str, dict[str, ServiceMatcher]] = {}
+_matchers: VersionedCache[dict[str, ServiceMatcher]] = VersionedCache()
 
 
-def matchers() -> dict[str, ServiceMatcher]:
-    """The matchers of the current catalog version, built on first use after a change."""
-    version = catalog_version()
-    cached = _cache.get(version)
-    if cached is not None:
-        return cached
-    # One thread builds (about a second at 100,000 codes); the others wait for its result
-    # rather than all reading the whole catalog at once.
-    with _cache_lock:
-        cached = _cache.get(version)
-        if cached is None:
-            cached = build_matchers()
-            _cache.clear()
-            _cache[version] = cached
-    return cached
-
-
-def forget_matchers() -> None:
-    """Drop this process's matchers (tests whose rolled-back writes reuse versions)."""
-    with _cache_lock:
-        _cache.clear()
+def matchers(version: str | None = None) -> dict[str, ServiceMatcher]:
+    """The matchers of the catalog `version` (read when not given), built on first use."""
+    return _matchers.get(version or catalog_version(), build_matchers)
 
 
 class PlainText(str):
@@ -344,7 +315,11 @@ def _adder(
 
 
 def _match_service(
-    matcher: ServiceMatcher, body: SeenBody, status: int | None, found: dict[int, _Candidate]
+    matcher: ServiceMatcher,
+    codes: CodeIndex,
+    body: SeenBody,
+    status: int | None,
+    found: dict[int, _Candidate],
 ) -> None:
     """The cheap, sure signals: code fields, typical messages, status, example shape."""
     status = status or _body_status(matcher, body)
@@ -355,7 +330,7 @@ def _match_service(
         for pointer, weight in matcher.code_pointers:
             value = body.at(pointer)
             if isinstance(value, str | int) and not isinstance(value, bool):
-                hit = matcher.by_code_key.get(body.code_key(str(value)))
+                hit = codes.get(matcher.slug, body.code_key(str(value)))
                 if hit:
                     pk, via_alias = hit
                     matched_code = True
@@ -433,7 +408,8 @@ def identify(
         seen_status, body = split_http_example(body)
         status = status or seen_status
     body = SeenBody(parse_body(body))
-    index = matchers()
+    version = catalog_version()
+    index, codes = matchers(version), code_index(version)
     if service:
         if service not in index:
             raise UnknownService(service)
@@ -442,7 +418,7 @@ def identify(
         chosen = list(index.values())
     found: dict[int, _Candidate] = {}
     for matcher in chosen:
-        _match_service(matcher, body, status, found)
+        _match_service(matcher, codes, body, status, found)
     # Comparing the message with every service's typical messages is most of what identify
     # costs at scale; it is only worth it when no code field or typical message has
     # already named an entry with more confidence than a similar message could.
@@ -454,7 +430,7 @@ def identify(
     # Only the best few are read from the database; twice the limit leaves room for
     # drafts the caller may not see.
     best = sorted(found.items(), key=lambda item: -item[1].confidence)[: limit * 2]
-    errors = _entries(user).in_bulk([pk for pk, _ in best])
+    errors = ErrorCode.objects.visible_to(user).for_entries().in_bulk([pk for pk, _ in best])
     ranked = sorted(
         (
             Identification(errors[pk], candidate.confidence, candidate.reason)
@@ -464,71 +440,3 @@ def identify(
         key=lambda item: (-item.confidence, item.error.service.slug, item.error.order),
     )
     return ranked[:limit]
-
-
-# What an answer shows of an entry (errors.api.serializers.ErrorEntrySerializer) and
-# what ranks it: the long texts of the entry, its service and its replacement are left
-# in the database, where reading and building them was half of an identify call.
-ENTRY_FIELDS = (
-    "service__slug", "code", "http_status", "title", "summary", "category__slug",
-    "category__name", "retry", "lifecycle", "lifecycle_since", "replaced_by__code",
-    "aliases", "tags", "order", "published",
-)  # fmt: skip
-
-
-def _entries(user) -> QuerySet[ErrorCode]:
-    """The visible entries, read with what an answer shows of them, in no order: the
-    callers rank them, and the model's ordering joins and sorts by service name."""
-    return (
-        ErrorCode.objects.visible_to(user)
-        .select_related("service", "category", "replaced_by")
-        .only(*ENTRY_FIELDS)
-        .order_by()
-    )
-
-
-def lookup_codes(
-    code: str, *, service: str | None = None, status: int | None = None, user=None
-) -> list[ErrorCode]:
-    """Every visible entry spelt `code` or with it as an alias, across services.
-
-    Case, `_`, `-` and spaces are ignored (`pipeline-timeout` finds `PIPELINE_TIMEOUT`);
-    entries whose own code matches come before those matched by an alias.
-    """
-    key = code_key(code)
-    index = matchers()
-    if service and service not in index:
-        raise UnknownService(service)
-    chosen = [index[service]] if service else list(index.values())
-    found = {
-        hit[0]: hit[1] for matcher in chosen if (hit := matcher.by_code_key.get(key)) is not None
-    }
-    if not found:
-        return []
-    rows = _entries(user)
-    if status is not None:
-        rows = rows.filter(http_status=status)
-    errors = rows.in_bulk(list(found)).values()
-    return sorted(errors, key=lambda error: (found[error.pk], error.service.slug))
-
-
-def find_entry(service: str, code: str, *, user=None) -> ErrorCode | None:
-    """The entry of `service` named `code` (ignoring case and `_-` spaces) or by an alias.
-
-    A code spelt exactly (but for case) wins over one that only shares its key.
-    """
-    key = code_key(code)
-    rows = (
-        ErrorCode.objects.visible_to(user)
-        .select_related("service", "category", "replaced_by")
-        .prefetch_related("examples")
-    )
-    named = sorted(
-        rows.filter(service__slug=service, code_key=key),
-        key=lambda error: error.code.lower() != code.lower(),
-    )
-    if named:
-        return named[0]
-    index = matchers().get(service)
-    hit = index.by_code_key.get(key) if index else None
-    return rows.filter(pk=hit[0]).first() if hit else None

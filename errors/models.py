@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from http import HTTPStatus
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -52,6 +53,11 @@ def code_key(code: str) -> str:
     return re.sub(r"[\s_\-]+", "", code).lower()
 
 
+def can_see_drafts(user: Any) -> bool:
+    """Staff see drafts and edit links; everyone else sees what is published."""
+    return bool(user is not None and user.is_active and user.is_staff)
+
+
 def reason_phrase(status: int | None) -> str:
     """The standard reason phrase of an HTTP status (`404` -> `Not Found`), or ''."""
     if status is None:
@@ -60,6 +66,15 @@ def reason_phrase(status: int | None) -> str:
         return HTTPStatus(status).phrase
     except ValueError:
         return ""
+
+
+class ServiceQuerySet(models.QuerySet["Service"]):
+    """Queries over services."""
+
+    def with_code_counts(self, user: Any) -> ServiceQuerySet:
+        """Each service annotated with `code_count`, the codes `user` may see."""
+        visible = models.Q() if can_see_drafts(user) else models.Q(errors__published=True)
+        return self.annotate(code_count=models.Count("errors", filter=visible))
 
 
 class Service(models.Model):
@@ -114,6 +129,8 @@ class Service(models.Model):
     stability_html = models.TextField(blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ServiceQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -172,18 +189,40 @@ class Category(models.Model):
         self.description_html = render_markdown(self.description)
 
 
-class ErrorCodeQuerySet(models.QuerySet):
+# What an API entry shows of a code (errors.api.serializers.ErrorEntrySerializer) and
+# what ranks it: the long texts are left in the database, where reading and building
+# them was half of an identify call.
+ENTRY_FIELDS = (
+    "service__slug", "code", "http_status", "title", "summary", "category__slug",
+    "category__name", "retry", "lifecycle", "lifecycle_since", "replaced_by__code",
+    "aliases", "tags", "order", "published",
+)  # fmt: skip
+
+
+class ErrorCodeQuerySet(models.QuerySet["ErrorCode"]):
     """Queries over error codes."""
 
     def published(self) -> ErrorCodeQuerySet:
         """Codes anyone may see."""
         return self.filter(published=True)
 
-    def visible_to(self, user) -> ErrorCodeQuerySet:
+    def visible_to(self, user: Any) -> ErrorCodeQuerySet:
         """Every code for staff, published codes for everyone else."""
-        if user is not None and user.is_active and user.is_staff:
-            return self
-        return self.published()
+        return self if can_see_drafts(user) else self.published()
+
+    def for_entries(self) -> ErrorCodeQuerySet:
+        """Read with what an API entry shows, in no order: the callers rank them, and the
+        model's ordering would join and sort by service name."""
+        return (
+            self.select_related("service", "category", "replaced_by").only(*ENTRY_FIELDS).order_by()
+        )
+
+    def whole(self) -> ErrorCodeQuerySet:
+        """Read with everything a code's page shows: service, category, replacement and
+        examples."""
+        return self.select_related("service", "category", "replaced_by__service").prefetch_related(
+            "examples"
+        )
 
     def with_code(self, code: str) -> ErrorCodeQuerySet:
         """Codes spelt `code`, ignoring case."""

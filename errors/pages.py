@@ -6,31 +6,25 @@ service with 1,000 codes is read in as many queries as one with 10.
 
 from __future__ import annotations
 
-import difflib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from urllib.parse import urlencode
 
-from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.html import conditional_escape
 
 from errors.code_rows import CodeRow, Links, code_rows, service_rows, status_rows
 from errors.markdown import highlight_code
-from errors.models import Category, ErrorCode, Guide, Service, code_key, reason_phrase
-from errors.search import QueryError, SearchResults, parse_query, search_errors
+from errors.models import Category, ErrorCode, Guide, Service, can_see_drafts, reason_phrase
+from errors.search.execute import search_errors
+from errors.search.query import QueryError, parse_query
+from errors.search.results import SearchResults
 
 RECENT_CODES = 8
 SAME_STATUS_LIMIT = 30
-SUGGESTIONS = 5
 SEARCH_PER_PAGE = 20
 SUGGEST_LIMIT = 8
-
-
-def is_staff(user) -> bool:
-    """Staff see drafts and edit links."""
-    return bool(user is not None and user.is_active and user.is_staff)
 
 
 # Home
@@ -47,8 +41,7 @@ class HomePage:
 
 def home_page(user) -> HomePage:
     """Every service with the number of codes `user` may see, and the latest changes."""
-    visible = Q() if is_staff(user) else Q(errors__published=True)
-    services = list(Service.objects.annotate(code_count=Count("errors", filter=visible)))
+    services = list(Service.objects.with_code_counts(user))
     recent = list(
         ErrorCode.objects.visible_to(user)
         .select_related("service")
@@ -150,121 +143,6 @@ def envelope_html(service: Service) -> str:
     return highlight_code(body, language)
 
 
-def find_service(slug: str) -> Service | None:
-    """The service with this slug, ignoring case."""
-    return Service.objects.filter(slug__iexact=slug).first()
-
-
-def nearest_services(slug: str) -> list[Service]:
-    """Services whose slug or name looks like `slug`, nearest first."""
-    services = list(Service.objects.all())
-    names = {service.slug: service for service in services}
-    names.update({service.name.lower(): service for service in services})
-    close = difflib.get_close_matches(slug.lower(), names, n=SUGGESTIONS, cutoff=0.5)
-    found: list[Service] = []
-    for name in close:
-        if names[name] not in found:
-            found.append(names[name])
-    return found
-
-
-# Code lookup
-
-
-@dataclass
-class CodeLookup:
-    """What a code in a URL names: the code itself, a code to redirect to, or nothing."""
-
-    error: ErrorCode | None = None
-    redirect_to: ErrorCode | None = None
-    via_alias: bool = False
-    suggestions: list[ErrorCode] = field(default_factory=list)
-
-
-def lookup_code(service: Service, code: str, user) -> CodeLookup:
-    """Find `code` among the codes of `service` that `user` may see.
-
-    The exact spelling is the page; another case or separator (`rate-limited`) or a
-    legacy alias redirects to the canonical code; anything else gets the nearest codes.
-    """
-    visible = service.errors.visible_to(user).select_related(
-        "service", "category", "replaced_by__service"
-    )
-    key = code_key(code)
-    candidates = list(visible.filter(Q(code__iexact=code) | Q(code_key=key))) if key else []
-    for error in candidates:
-        if error.code == code:
-            return CodeLookup(error=error)
-    if candidates:
-        return CodeLookup(redirect_to=candidates[0])
-    alias = _alias_owner(visible, code)
-    if alias is not None:
-        return CodeLookup(redirect_to=alias, via_alias=True)
-    return CodeLookup(suggestions=nearest_codes(service, code, user))
-
-
-def _alias_owner(errors, code: str) -> ErrorCode | None:
-    key = code_key(code)
-    if not key:
-        return None
-    for error in errors.filter(aliases__icontains=code.strip()):
-        if any(code_key(alias) == key for alias in error.aliases):
-            return error
-    return None
-
-
-def nearest_codes(service: Service, code: str, user, limit: int = SUGGESTIONS) -> list[ErrorCode]:
-    """The codes of `service` spelt most like `code` (difflib), nearest first; for an
-    HTTP status number, the service's codes with that status first."""
-    errors = list(service.errors.visible_to(user).select_related("service"))
-    found: list[ErrorCode] = []
-    if code.strip().isdigit():
-        found = [error for error in errors if error.http_status == int(code.strip())]
-    by_key: dict[str, ErrorCode] = {}
-    for error in errors:
-        by_key.setdefault(error.code_key, error)
-        for alias in error.aliases:
-            by_key.setdefault(code_key(alias), error)
-    for key in difflib.get_close_matches(code_key(code), by_key, n=limit * 2, cutoff=0.6):
-        if by_key[key] not in found:
-            found.append(by_key[key])
-    return found[:limit]
-
-
-def lookup_codes_everywhere(code: str, user=None, service_slug: str = "") -> list[ErrorCode]:
-    """Every code across services (or in one) spelt `code`, ignoring case and separators,
-    or carrying it as an alias."""
-    errors = ErrorCode.objects.visible_to(user).select_related("service", "category", "replaced_by")
-    if service_slug:
-        errors = errors.filter(service__slug=service_slug)
-    key = code_key(code)
-    if not key:
-        return []
-    found = list(errors.filter(code_key=key).order_by("service__slug"))
-    found += [
-        error
-        for error in errors.filter(aliases__icontains=code.strip()).order_by("service__slug")
-        if error not in found and any(code_key(alias) == key for alias in error.aliases)
-    ]
-    return found
-
-
-def nearest_codes_everywhere(
-    code: str, user=None, service_slug: str = "", limit: int = SUGGESTIONS
-) -> list[ErrorCode]:
-    """The codes across services (or in one) spelt most like `code`."""
-    errors = ErrorCode.objects.visible_to(user).select_related("service")
-    if service_slug:
-        errors = errors.filter(service__slug=service_slug)
-    by_key: dict[str, list[ErrorCode]] = defaultdict(list)
-    for error in errors.only("code", "code_key", "service__slug", "service__name"):
-        by_key[error.code_key].append(error)
-    found: list[ErrorCode] = []
-    for key in difflib.get_close_matches(code_key(code), by_key, n=limit, cutoff=0.6):
-        found.extend(by_key[key])
-    return found[:limit]
-
-
 # Code
 
 
@@ -305,7 +183,7 @@ def error_page(error: ErrorCode, user) -> ErrorPage:
         same_status=same_status,
         same_status_total=total,
         api_url=api_url(error),
-        admin_url=admin_url(error) if is_staff(user) else None,
+        admin_url=admin_url(error) if can_see_drafts(user) else None,
     )
 
 

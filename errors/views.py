@@ -7,10 +7,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from errors import pages
+from errors import lookup, pages
 from errors.models import Guide
 from errors.page_cache import cached_page
-from errors.search import QueryError
+from errors.search.query import QueryError
 
 
 @require_safe
@@ -54,7 +54,7 @@ def status_page(request, status: int):
 @cached_page
 def service_page(request, slug: str):
     """A service's reference: envelope, policy, codes by category, guides."""
-    service = pages.find_service(slug)
+    service = lookup.find_service(slug)
     if service is None:
         return service_not_found(request, slug)
     if service.slug != slug:
@@ -67,18 +67,17 @@ def service_page(request, slug: str):
 @cached_page
 def error_page(request, slug: str, code: str):
     """One code; other spellings and aliases redirect to it, unknown codes get suggestions."""
-    service = pages.find_service(slug)
+    service = lookup.find_service(slug)
     if service is None:
         return service_not_found(request, slug)
-    lookup = pages.lookup_code(service, code, request.user)
-    if lookup.redirect_to is not None:
-        return HttpResponsePermanentRedirect(lookup.redirect_to.get_absolute_url())
-    if lookup.error is None:
-        context = {"service": service, "code": code, "suggestions": lookup.suggestions}
+    match = lookup.find_code(service.slug, code, user=request.user)
+    if match is None:
+        suggestions = lookup.nearest_codes(code, service=service.slug, user=request.user)
+        context = {"service": service, "code": code, "suggestions": suggestions}
         return render(request, "errors/code_not_found.html", context, status=404)
-    if service.slug != slug:
-        return HttpResponsePermanentRedirect(lookup.error.get_absolute_url())
-    page = pages.error_page(lookup.error, request.user)
+    if service.slug != slug or not match.spelt_as(code):
+        return HttpResponsePermanentRedirect(match.error.get_absolute_url())
+    page = pages.error_page(match.error, request.user)
     return render(request, "errors/error.html", {"page": page, "error": page.error})
 
 
@@ -96,7 +95,7 @@ def service_not_found(request, slug: str):
     """A 404 page that names the nearest services and offers the search."""
     context = {
         "slug": slug,
-        "suggestions": pages.nearest_services(slug),
+        "suggestions": lookup.nearest_services(slug),
         "search_url": reverse("errors:search"),
     }
     return render(request, "errors/service_not_found.html", context, status=404)

@@ -67,7 +67,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "errors.middleware.RequestIdMiddleware",
+    "portal.request_ids.RequestIdMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Repeated API reads answered from memory, as cheaply as WhiteNoise's files.
     "errors.api.answers.AnswerMiddleware",
@@ -157,7 +157,7 @@ STORAGES = {
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Every API error is an RFC 9457 problem documented in the `portal` catalog.
-    "EXCEPTION_HANDLER": "errors.api.problems.exception_handler",
+    "EXCEPTION_HANDLER": "errors.api.exceptions.exception_handler",
     # `?format=yaml` is a parameter of the catalog endpoint, not a renderer switch.
     "URL_FORMAT_OVERRIDE": None,
 }
@@ -193,7 +193,7 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "errors.request_ids.RequestIdLogFilter"}},
+    "filters": {"request_id": {"()": "portal.request_ids.RequestIdLogFilter"}},
     "formatters": {
         "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
     },
@@ -244,7 +244,7 @@ MIDDLEWARE.insert(MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware")
                   "csp.middleware.CSPMiddleware")  # fmt: skip
 
 # Failing soft: a database that cannot be reached answers 503, not a traceback.
-MIDDLEWARE.insert(0, "errors.resilience.DatabaseUnavailableMiddleware")
+MIDDLEWARE.insert(0, "portal.failures.DatabaseUnavailableMiddleware")
 
 if REDIS_URL:
     # django-redis, told to swallow and log connection errors: with Redis down the portal
@@ -272,9 +272,9 @@ PORTAL_REQUIRE_LOGIN = env_bool("PORTAL_REQUIRE_LOGIN")
 PORTAL_SSO_HEADER = os.environ.get("PORTAL_SSO_HEADER", "")
 MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
-    "errors.access.TrustedHeaderSSOMiddleware",
+    "portal.access.TrustedHeaderSSOMiddleware",
 )
-MIDDLEWARE.append("errors.access.LoginRequiredMiddleware")
+MIDDLEWARE.append("portal.access.LoginRequiredMiddleware")
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "django.contrib.auth.backends.RemoteUserBackend",

@@ -4,12 +4,12 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
-from errors import health
-from errors.access import ThrottledAdminLoginForm, ThrottledLoginForm
 from errors.api.views import api_docs, unknown_address
+from portal import health
+from portal.access import ThrottledAdminLoginForm, ThrottledLoginForm
 
 admin.site.login_form = ThrottledAdminLoginForm
-handler500 = "errors.resilience.handler500"
+handler500 = "portal.failures.handler500"
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),

@@ -7,11 +7,9 @@ import textwrap
 import pytest
 from django.core.cache import cache
 
-from errors.api import answers
 from errors.catalog.files import parse_catalog
 from errors.catalog.importer import load_demo_catalogs
-from errors.identify import forget_matchers
-from errors.search import forget_common_lexemes
+from errors.versioned_cache import clear_all
 
 
 @pytest.fixture(autouse=True)
@@ -19,14 +17,10 @@ def empty_cache():
     """Each test starts with empty caches: a rolled-back test leaves the catalog version
     where it was, so answers cached under it must not leak into the next test."""
     cache.clear()
-    forget_matchers()
-    forget_common_lexemes()
-    answers.store.clear()
+    clear_all()
     yield
     cache.clear()
-    forget_matchers()
-    forget_common_lexemes()
-    answers.store.clear()
+    clear_all()
 
 
 @pytest.fixture

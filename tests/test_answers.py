@@ -149,7 +149,7 @@ def test_a_database_outage_goes_the_full_way(api, demo, monkeypatch):
         raise OperationalError("could not connect to server")
 
     monkeypatch.setattr(answers, "catalog_version", unreachable)
-    monkeypatch.setattr("errors.api.views.catalog_version", unreachable)
+    monkeypatch.setattr("errors.api.caching.catalog_version", unreachable)
     response = api.get(LOOKUP)
     assert response.status_code == 503
     assert response["Retry-After"]

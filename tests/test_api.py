@@ -13,7 +13,8 @@ from rest_framework.test import APIClient
 
 from errors.api.problems import CODES
 from errors.models import ErrorCode
-from errors.search import parse_query, search_errors
+from errors.search.execute import search_errors
+from errors.search.query import parse_query
 
 pytestmark = pytest.mark.django_db
 
@@ -449,7 +450,7 @@ def test_unexpected_failure_is_a_500_problem(api, demo, monkeypatch):
     def explode(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("errors.identify.lookup_codes", explode)
+    monkeypatch.setattr("errors.lookup.find_codes", explode)
     api.raise_request_exception = False
     body = problem(api.get("/api/v1/lookup/?code=x"), 500, "internal_error")
     assert "boom" not in body["detail"]

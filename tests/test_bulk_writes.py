@@ -58,7 +58,8 @@ def test_examples_written_before_their_codes_are_searchable(shop):
     error = ErrorCode(service=shop, code="X", title="X", pk=ids[0], published=True)
     insert_rows(Example, [Example(error=error, body="wombat", description_html="", body_html="")])
     insert_rows(ErrorCode, [error])
-    from errors.search import parse_query, search_errors
+    from errors.search.execute import search_errors
+    from errors.search.query import parse_query
 
     assert [hit.error.code for hit in search_errors(parse_query("wombat")).hits] == ["X"]
 

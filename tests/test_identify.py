@@ -10,14 +10,8 @@ from errors import identify as identification
 from errors.catalog.bodies import split_http_example
 from errors.catalog.importer import import_catalog_text
 from errors.catalog_version import catalog_version
-from errors.identify import (
-    PlainText,
-    UnknownService,
-    find_entry,
-    identify,
-    lookup_codes,
-    message_skeleton,
-)
+from errors.identify import PlainText, identify, message_skeleton
+from errors.lookup import UnknownService
 from errors.models import ErrorCode, Example
 from tests.conftest import MINIMAL
 
@@ -195,43 +189,6 @@ def test_message_skeleton_replaces_concrete_values():
         "cannot transition from {value} to {value}"
     )
     assert message_skeleton("request req_8f3a2 failed") == "request {id} failed"
-
-
-def test_lookup_finds_the_code_in_every_service_ignoring_case_and_separators(demo):
-    found = lookup_codes("not-found")
-    assert {(error.service.slug, error.code) for error in found} >= {
-        ("synthesis", "NOT_FOUND"),
-        ("portal", "not_found"),
-    }
-
-
-def test_lookup_filters_by_service_and_status(demo):
-    assert [e.service.slug for e in lookup_codes("NOT_FOUND", service="portal")] == ["portal"]
-    assert lookup_codes("NOT_FOUND", status=500) == []
-
-
-def test_lookup_matches_aliases_after_codes(demo):
-    alias_owner = ErrorCode.objects.get(service__slug="portal", code="not_found")
-    alias_owner.aliases = ["FORBIDDEN"]
-    alias_owner.save()
-    found = lookup_codes("forbidden")
-    assert found[-1] == alias_owner
-    assert {error.code.upper() for error in found[:-1]} == {"FORBIDDEN"}
-
-
-def test_lookup_of_unknown_service_raises(demo):
-    with pytest.raises(UnknownService):
-        lookup_codes("X", service="nope")
-
-
-def test_find_entry_prefers_the_exact_code_then_aliases(demo):
-    assert find_entry("synthesis", "not_found").code == "NOT_FOUND"
-    error = ErrorCode.objects.get(service__slug="synthesis", code="FORBIDDEN")
-    error.aliases = ["NO_ACCESS"]
-    error.save()
-    assert find_entry("synthesis", "no-access") == error
-    assert find_entry("synthesis", "nothing") is None
-    assert find_entry("nope", "FORBIDDEN") is None
 
 
 def test_a_reworded_message_is_found_by_similarity(demo):

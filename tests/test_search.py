@@ -8,15 +8,10 @@ from django.db import connection
 
 from errors.catalog.importer import import_catalog_text
 from errors.models import ErrorCode, Example, Service
-from errors.search import (
-    QueryError,
-    parse_query,
-    plan_text,
-    search_errors,
-    search_terms,
-    trigram_similarity,
-)
-from errors.search_index import ensure_search_index
+from errors.search.execute import search_errors
+from errors.search.index import ensure_search_index
+from errors.search.plan import plan_text, search_terms, trigram_similarity
+from errors.search.query import QueryError, parse_query
 from tests.conftest import MINIMAL
 
 pytestmark = pytest.mark.django_db
@@ -187,14 +182,14 @@ def test_common_words_are_left_out_of_the_match(demo, monkeypatch):
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:  # PostgreSQL reads word counts from ANALYZE
             cursor.execute("ANALYZE errors_search")
-    monkeypatch.setattr("errors.search.COMMON_DOCS", 3)
+    monkeypatch.setattr("errors.search.plan.COMMON_DOCS", 3)
     assert codes("invalid request: weight must be between 0 and 5")[0] == (
         "elder-signals/INVALID_WEIGHT"
     )
 
 
 def test_when_every_word_is_common_all_are_required_in_strong_fields(demo, monkeypatch):
-    monkeypatch.setattr("errors.search.COMMON_DOCS", -1)
+    monkeypatch.setattr("errors.search.plan.COMMON_DOCS", -1)
     results = search_errors(parse_query("exceeded the rate limit"))
     # Codes with every word in code, title, summary or messages; none from descriptions.
     assert results.total == 5
@@ -202,7 +197,7 @@ def test_when_every_word_is_common_all_are_required_in_strong_fields(demo, monke
 
 
 def test_only_common_words_that_start_codes_find_those_codes(demo, monkeypatch):
-    monkeypatch.setattr("errors.search.COMMON_DOCS", -1)
+    monkeypatch.setattr("errors.search.plan.COMMON_DOCS", -1)
     assert sorted(codes("rate limit exceeded")) == [
         "cloudsigma/RateLimitExceeded",
         "elder-signals/RATE_LIMIT_EXCEEDED",

@@ -8,7 +8,8 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from errors.models import ErrorCode, Service
-from errors.search import parse_query, search_errors
+from errors.search.execute import search_errors
+from errors.search.query import parse_query
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +34,7 @@ def widgets():
 
 @pytest.fixture
 def cap_of_three(monkeypatch):
-    monkeypatch.setattr("errors.search.MATCH_CAP", 3)
+    monkeypatch.setattr("errors.search.execute.MATCH_CAP", 3)
 
 
 def test_under_the_cap_the_total_is_exact(widgets):

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from errors.search import parse_query, search_errors
+from errors.search.execute import search_errors
+from errors.search.query import parse_query
 
 pytestmark = pytest.mark.django_db
 

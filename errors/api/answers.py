@@ -29,19 +29,20 @@ from types import SimpleNamespace
 
 from django.conf import settings
 from django.db import DatabaseError
-from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
-from django.utils.http import parse_etags
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import get_conditional_response
 from rest_framework.exceptions import AuthenticationFailed
 
-from errors.access import RequestTokenAuthentication
+from errors.api.authentication import RequestTokenAuthentication
+from errors.api.throttling import ClientRateThrottle
 from errors.catalog_version import catalog_version
+from errors.models import can_see_drafts
+from errors.versioned_cache import register
 
 API_PREFIX = "/api/v1/"
 # The in-process store, per worker: at most this many answers and bytes.
 MAX_ANSWERS = 4096
 MAX_BYTES = 32 * 1024 * 1024
-# What a 304 repeats of the answer it stands for (RFC 9110, 15.4.5).
-NOT_MODIFIED_HEADERS = ("ETag", "Cache-Control", "Vary", "Content-Location", "Expires")
 
 
 @dataclass(frozen=True)
@@ -66,28 +67,14 @@ class Answer:
         return cls(bytes(response.content), headers, response.headers.get("ETag", ""))
 
     def response(self, request: HttpRequest) -> HttpResponse:
-        """The answer again, or 304 when the caller's copy is this one."""
-        if self.etag and if_none_match(request.META.get("HTTP_IF_NONE_MATCH", ""), self.etag):
-            response = HttpResponseNotModified()
-            for name, value in self.headers:
-                if name in NOT_MODIFIED_HEADERS:
-                    response[name] = value
-            return response
+        """The answer again, or 304 (Django's, with the headers it keeps) when the
+        caller's copy is this one."""
         response = HttpResponse(self.content)
         for name, value in self.headers:
             response[name] = value
+        if self.etag and request.META.get("HTTP_IF_NONE_MATCH"):
+            return get_conditional_response(request, etag=self.etag, response=response)
         return response
-
-
-def if_none_match(sent: str, etag: str) -> bool:
-    """Whether an If-None-Match header value covers `etag` (weak comparison, RFC 9110
-    13.1.2): the caller's copy is current and a 304 answers it."""
-    if not sent:
-        return False
-    if sent.strip() == "*":
-        return True
-    weak = etag.removeprefix("W/")
-    return any(tag.removeprefix("W/") == weak for tag in parse_etags(sent))
 
 
 class AnswerStore:
@@ -100,6 +87,7 @@ class AnswerStore:
         self.answers: OrderedDict[tuple, Answer] = OrderedDict()
         self.size = 0
         self.lock = threading.Lock()
+        register(self)
 
     def get(self, version: str, key: tuple) -> Answer | None:
         with self.lock:
@@ -155,7 +143,7 @@ def token_viewer(request: HttpRequest) -> Viewer | None:
         found = RequestTokenAuthentication().authenticate(request)
     except AuthenticationFailed:
         return None
-    return Viewer(staff=found[0].is_staff, user_id=found[0].pk) if found else None
+    return Viewer(staff=can_see_drafts(found[0]), user_id=found[0].pk) if found else None
 
 
 def _sso_header(name: str) -> str:
@@ -189,8 +177,6 @@ def within_rate(request: HttpRequest, viewer: Viewer) -> bool:
     the client is over it (the full way then answers 429)."""
     if not settings.PORTAL_API_RATE:
         return True
-    from errors.api.views import ClientRateThrottle
-
     user = SimpleNamespace(is_authenticated=viewer.user_id is not None, pk=viewer.user_id)
     client = SimpleNamespace(user=user, META=request.META, headers=request.headers)
     return ClientRateThrottle().allow_request(client, None)

@@ -1,31 +1,22 @@
-"""The API's own errors: RFC 9457 problem details, documented in the `portal` catalog.
+"""The API's own errors as RFC 9457 problem details, documented in the `portal` catalog.
 
-Every refusal is a `Problem` with a stable `code`; its `type` is the URL of that code's
-page in the portal's own catalog, so the portal documents itself. `problem_response`
-renders one, and `exception_handler` (DRF's EXCEPTION_HANDLER) turns every exception,
-including unexpected ones, into one.
+Every refusal has a stable `code`; its `type` is the URL of that code's page in the
+portal's own catalog, so the portal documents itself. This small module is what the
+site's plumbing (portal/) needs of the API to answer in its format: a login required, a
+database outage, a failure.
 """
 
 from __future__ import annotations
 
-import logging
 import uuid
 from typing import Any
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig
-from django.db import DatabaseError, OperationalError
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
-from rest_framework import exceptions, status
-from rest_framework.response import Response
-
-from errors.catalog.problems import CatalogInvalid
-
-logger = logging.getLogger("errors.api")
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PORTAL_SERVICE = "portal"
+API_PREFIX = "/api/"
 
 # code -> (HTTP status, title). Each code is an entry of errors/catalog/demo/portal.yaml.
 CODES: dict[str, tuple[int, str]] = {
@@ -47,40 +38,22 @@ CODES: dict[str, tuple[int, str]] = {
 }
 
 
-class Problem(exceptions.APIException):
-    """A refusal with one of the documented codes and a detail that says what to fix."""
-
-    def __init__(self, code: str, detail: str, *, extra: dict[str, Any] | None = None):
-        self.status_code, self.default_detail = CODES[code]
-        self.problem_code = code
-        self.extra = extra or {}
-        super().__init__(detail=detail, code=code)
-
-
 # When to try again after the database could not be reached (Retry-After, seconds).
 OUTAGE_RETRY_AFTER_SECONDS = 5
 
 
-class NotModified(exceptions.APIException):
-    """The client's copy (If-None-Match) is current: answer 304 without a body."""
-
-    status_code = status.HTTP_304_NOT_MODIFIED
-
-    def __init__(self, etag: str):
-        self.etag = etag
-        super().__init__(detail="")
+def is_api_request(request: HttpRequest) -> bool:
+    """True for the API's addresses, which answer problems instead of pages."""
+    return request.path.startswith(API_PREFIX)
 
 
 def request_id(request: HttpRequest) -> str:
-    """The request's id: the caller's X-Request-ID when it sent a sane one, else a new one."""
+    """The request's id, as the request-id middleware (portal.request_ids) set it; a new
+    one for a request that did not pass through it."""
     existing = getattr(request, "request_id", None)
-    if existing:
-        return existing
-    sent = request.META.get("HTTP_X_REQUEST_ID", "")
-    sane = sent and len(sent) <= 200 and sent.isascii() and sent.isprintable()
-    value = sent if sane else uuid.uuid4().hex
-    request.request_id = value
-    return value
+    if not existing:
+        existing = request.request_id = uuid.uuid4().hex  # type: ignore[attr-defined]
+    return existing
 
 
 def problem_body(request: HttpRequest, code: str, detail: str, **extra: Any) -> dict[str, Any]:
@@ -102,103 +75,3 @@ def problem_response(request: HttpRequest, code: str, detail: str, **extra: Any)
     """A plain Django problem response, for answers made outside DRF views (404s, 500s)."""
     body = problem_body(request, code, detail, **extra)
     return JsonResponse(body, status=body["status"], content_type=PROBLEM_CONTENT_TYPE)
-
-
-def _problem_for(exc: Exception) -> tuple[str, str, dict[str, Any]]:
-    """The code, detail and extra members that describe an exception."""
-    if isinstance(exc, Problem):
-        return exc.problem_code, str(exc.detail), exc.extra
-    if isinstance(exc, CatalogInvalid):
-        listed = [
-            {"file": p.file, "place": p.place, "line": p.line, "message": p.message}
-            for p in exc.problems
-        ]
-        count = len(listed)
-        detail = f"The catalog has {count} problem{'s' if count != 1 else ''}: " + "; ".join(
-            str(problem) for problem in exc.problems[:3]
-        )
-        return "catalog_invalid", detail, {"errors": listed}
-    if isinstance(exc, exceptions.ParseError):
-        return "invalid_json", f"{str(exc.detail).rstrip('.')}. Send a valid JSON document.", {}
-    if isinstance(exc, exceptions.ValidationError):
-        return (
-            "invalid_parameter",
-            _validation_detail(exc.detail),
-            {"errors": _validation_list(exc.detail)},
-        )
-    if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
-        return (
-            "authentication_required",
-            f"{exc.detail} Send 'Authorization: Token <key>' with a token from the admin.",
-            {},
-        )
-    if isinstance(exc, exceptions.PermissionDenied | DjangoPermissionDenied):
-        return "permission_denied", str(getattr(exc, "detail", "")) or "Not allowed.", {}
-    if isinstance(exc, exceptions.NotFound | Http404):
-        return "not_found", "Nothing is at this address: check the URL.", {}
-    if isinstance(exc, exceptions.MethodNotAllowed):
-        allowed = getattr(exc, "allowed", "")
-        hint = f" This address takes {allowed}." if allowed else ""
-        return "method_not_allowed", f"{exc.detail}{hint}", {}
-    if isinstance(exc, exceptions.NotAcceptable):
-        return "not_acceptable", "This API answers JSON: send 'Accept: application/json'.", {}
-    if isinstance(exc, exceptions.UnsupportedMediaType):
-        return (
-            "unsupported_media_type",
-            f"{exc.detail} Send Content-Type: application/json (or application/yaml for a "
-            "catalog, text/plain for a raw identify body).",
-            {},
-        )
-    if isinstance(exc, exceptions.Throttled):
-        wait = int(exc.wait or 1)
-        return "rate_limited", f"Too many requests: retry in {wait} seconds.", {}
-    if isinstance(exc, RequestDataTooBig):
-        return "body_too_large", "The request body is too large: send a smaller one.", {}
-    if isinstance(exc, OperationalError):
-        return "service_unavailable", "The catalog database is unavailable: retry shortly.", {}
-    return "internal_error", "The portal failed to answer: retry, or report the request_id.", {}
-
-
-def _validation_detail(detail: Any) -> str:
-    """A one-line message out of DRF's nested validation errors."""
-    if isinstance(detail, dict):
-        return " ".join(f"{name}: {_validation_detail(value)}" for name, value in detail.items())
-    if isinstance(detail, list):
-        return " ".join(_validation_detail(item) for item in detail)
-    return str(detail)
-
-
-def _validation_list(detail: Any, place: str = "") -> list[dict[str, str]]:
-    """DRF's nested validation errors as a flat list of {"place", "message"}."""
-    if isinstance(detail, dict):
-        return [
-            item
-            for name, value in detail.items()
-            for item in _validation_list(value, f"{place}.{name}" if place else str(name))
-        ]
-    if isinstance(detail, list):
-        return [item for value in detail for item in _validation_list(value, place)]
-    return [{"place": place, "message": str(detail)}]
-
-
-def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
-    """DRF's EXCEPTION_HANDLER: every failure becomes a problem details response."""
-    request = context["request"]
-    if isinstance(exc, NotModified):
-        return Response(status=304, headers={"ETag": exc.etag})
-    if isinstance(exc, exceptions.MethodNotAllowed) and context.get("view") is not None:
-        exc.allowed = ", ".join(m for m in context["view"].allowed_methods if m != "OPTIONS")
-    code, detail, extra = _problem_for(exc)
-    if code in ("internal_error", "service_unavailable") or isinstance(exc, DatabaseError):
-        logger.exception("API error %s on %s", request_id(request), request.path)
-    body = problem_body(request, code, detail, **extra)
-    headers = {}
-    if isinstance(exc, exceptions.Throttled):
-        headers["Retry-After"] = str(int(exc.wait or 1))
-    if code == "service_unavailable":
-        headers["Retry-After"] = str(OUTAGE_RETRY_AFTER_SECONDS)
-    if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
-        headers["WWW-Authenticate"] = 'Token realm="api"'
-    if isinstance(exc, exceptions.MethodNotAllowed) and context.get("view") is not None:
-        headers["Allow"] = ", ".join(context["view"].allowed_methods)
-    return Response(body, status=body["status"], headers=headers, content_type=PROBLEM_CONTENT_TYPE)

@@ -9,6 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiParameter
+
+from errors.api import serializers
+from errors.api.permissions import CanPublishCatalog, CatalogReadPermission
+from errors.api.problems import PROBLEM_CONTENT_TYPE
 from errors.catalog.validation import catalog_schema
 
 PREFIX = "CatalogFile"
@@ -63,3 +70,48 @@ def add_catalog_components(result: dict, generator, request, public) -> dict:
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas.update(catalog_components())
     return result
+
+
+def problems(*codes: int) -> dict:
+    """The problem responses an operation documents, by status."""
+    responses = {(status, PROBLEM_CONTENT_TYPE): serializers.ProblemSerializer for status in codes}
+    return responses
+
+
+COMMON_PROBLEMS = (401, 403, 406, 429, 500)
+
+
+TEXT = "^[^\\x00]*$"  # no NUL characters: they cannot be stored or searched
+
+
+WORD = "^[^\\x00]*[^\\x00\\s][^\\x00]*$"  # ... and at least one visible character
+
+
+SERVICE_PARAM = OpenApiParameter(
+    "service",
+    {"type": "string", "maxLength": 60, "pattern": "^[A-Za-z0-9-]*$"},
+    description="Only this service (its slug).",
+    required=False,
+)
+
+
+STATUS_PARAM = OpenApiParameter(
+    "status",
+    {"type": "integer", "minimum": 100, "maximum": 599},
+    description="Only entries with this HTTP status.",
+    required=False,
+)
+
+
+class ApiSchema(AutoSchema):
+    """Documents credentials as optional where the permission lets anonymous callers in."""
+
+    def get_auth(self) -> list[dict]:
+        auths = super().get_auth()
+        permission = self.view.get_permissions()[0]
+        anonymous_ok = isinstance(permission, CatalogReadPermission) or (
+            isinstance(permission, CanPublishCatalog) and self.method in ("GET", "HEAD")
+        )
+        if anonymous_ok and not getattr(settings, "PORTAL_REQUIRE_LOGIN", False):
+            auths.append({})
+        return auths

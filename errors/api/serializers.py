@@ -137,7 +137,9 @@ class ServiceSerializer(serializers.Serializer):
     slug = serializers.SlugField()
     name = serializers.CharField()
     summary = serializers.CharField()
-    error_count = serializers.IntegerField(help_text="Codes visible to the caller.")
+    error_count = serializers.IntegerField(
+        source="code_count", help_text="Codes visible to the caller."
+    )
     envelope = EnvelopeSerializer(source="*")
     categories = CategorySerializer(many=True)
     html_url = AbsoluteUrlField()

@@ -5,13 +5,13 @@ from django.db import migrations
 
 
 def install(apps, schema_editor):
-    from errors.search_index import install_search_index
+    from errors.search.index import install_search_index
 
     install_search_index(schema_editor.connection)
 
 
 def remove(apps, schema_editor):
-    from errors.search_index import remove_search_index
+    from errors.search.index import remove_search_index
 
     remove_search_index(schema_editor.connection)
 

@@ -6,13 +6,13 @@ from django.db import migrations
 
 
 def tune(apps, schema_editor):
-    from errors.search_index import tune_search_tables
+    from errors.search.index import tune_search_tables
 
     tune_search_tables(schema_editor.connection)
 
 
 def untune(apps, schema_editor):
-    from errors.search_index import untune_search_tables
+    from errors.search.index import untune_search_tables
 
     untune_search_tables(schema_editor.connection)
 

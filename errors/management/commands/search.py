@@ -8,7 +8,9 @@ import re
 
 from django.core.management.base import BaseCommand, CommandError
 
-from errors.search import QueryError, SearchResults, parse_query, search_errors
+from errors.search.execute import search_errors
+from errors.search.query import QueryError, parse_query
+from errors.search.results import SearchResults
 
 
 def plain(snippet: str) -> str:

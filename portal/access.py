@@ -1,60 +1,27 @@
-"""Who may see the portal: optional login for everything, trusted-proxy single sign-on,
-and throttling of failed admin logins."""
+"""Who may see the portal: optional login for everything (Django's own middleware),
+trusted-proxy single sign-on, and throttling of failed logins."""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequiredMiddleware
 from django.contrib.auth.middleware import RemoteUserMiddleware
-from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
-from errors.api.problems import problem_response
-
-# Paths that stay open with PORTAL_REQUIRE_LOGIN: probes, static files, and the way in.
-OPEN_PREFIXES = ("/healthz", "/readyz", "/static/")
+from errors.api.authentication import RequestTokenAuthentication
+from errors.api.problems import is_api_request, problem_response
 
 
-def login_url() -> str:
-    """Where people sign in."""
-    return reverse(settings.LOGIN_URL)
-
-
-def is_open_path(path: str) -> bool:
-    """Paths anyone may reach even when the portal requires login."""
-    return path.startswith(OPEN_PREFIXES) or path == login_url()
-
-
-class RequestTokenAuthentication(TokenAuthentication):
-    """DRF's token authentication, done at most once per request: the login-required
-    middleware and the API view both ask, and each asking was a query."""
-
-    def authenticate(self, request):
-        http_request = getattr(request, "_request", request)
-        found = http_request.__dict__.get("portal_token_auth", _UNSET)
-        if found is _UNSET:
-            try:
-                found = super().authenticate(request)
-            except AuthenticationFailed as exc:
-                found = exc
-            http_request.portal_token_auth = found
-        if isinstance(found, AuthenticationFailed):
-            raise found
-        return found
-
-
-_UNSET = object()
-
-
-def api_token_user(request: HttpRequest):
+def api_token_user(request: HttpRequest) -> Any:
     """The user of a valid `Authorization: Token ...` header, or None."""
     try:
         found = RequestTokenAuthentication().authenticate(request)
@@ -63,9 +30,29 @@ def api_token_user(request: HttpRequest):
     return found[0] if found else None
 
 
-def authentication_required(request: HttpRequest) -> HttpResponse:
-    """401 problem details for the API, a redirect to the login page for people."""
-    if request.path.startswith("/api/"):
+class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
+    """Django's login requirement, on only with PORTAL_REQUIRE_LOGIN=1: every view but
+    those marked `login_not_required` (the probes, the sign-in page) needs a signed-in
+    user, or an API token under /api/; API callers are refused with a 401 problem."""
+
+    def process_view(
+        self,
+        request: HttpRequest,
+        view_func: Callable[..., HttpResponse],
+        view_args: Any,
+        view_kwargs: Any,
+    ) -> HttpResponse | None:
+        if not settings.PORTAL_REQUIRE_LOGIN:
+            return None
+        if is_api_request(request) and api_token_user(request) is not None:
+            return None
+        return super().process_view(request, view_func, view_args, view_kwargs)
+
+    def handle_no_permission(
+        self, request: HttpRequest, view_func: Callable[..., HttpResponse]
+    ) -> HttpResponse:
+        if not is_api_request(request):
+            return super().handle_no_permission(request, view_func)
         response = problem_response(
             request,
             "authentication_required",
@@ -74,24 +61,6 @@ def authentication_required(request: HttpRequest) -> HttpResponse:
         )
         response["WWW-Authenticate"] = "Token"
         return response
-    return redirect_to_login(request.get_full_path(), login_url())
-
-
-class LoginRequiredMiddleware:
-    """With PORTAL_REQUIRE_LOGIN=1, every route but the open ones needs a user or a token."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        if (
-            settings.PORTAL_REQUIRE_LOGIN
-            and not request.user.is_authenticated
-            and not is_open_path(request.path)
-            and not (request.path.startswith("/api/") and api_token_user(request))
-        ):
-            return authentication_required(request)
-        return self.get_response(request)
 
 
 class TrustedHeaderSSOMiddleware(RemoteUserMiddleware):

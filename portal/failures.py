@@ -1,4 +1,5 @@
-"""Failing soft: when the database cannot be reached, answer 503 and say so, no traceback.
+"""The portal's one answer to failures: a database outage is a 503 (a problem for the API,
+a plain page for people), anything else a 500 in the same two forms. No traceback.
 
 Django reconnects on the next request (`CONN_HEALTH_CHECKS`), so the portal recovers by
 itself when the database returns.
@@ -12,9 +13,9 @@ import sys
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
+from django.views import defaults
 
-from errors.api.problems import OUTAGE_RETRY_AFTER_SECONDS, problem_response
-from errors.api.views import server_error as api_server_error
+from errors.api.problems import OUTAGE_RETRY_AFTER_SECONDS, is_api_request, problem_response
 
 logger = logging.getLogger("portal.resilience")
 
@@ -30,7 +31,7 @@ def is_database_outage(exc: BaseException | None) -> bool:
 
 def database_unavailable_response(request: HttpRequest) -> HttpResponse:
     """503: a problem-details body for the API, a plain page for people."""
-    if request.path.startswith("/api/"):
+    if is_api_request(request):
         response = problem_response(
             request, "service_unavailable", "The catalog database cannot be reached: retry shortly."
         )
@@ -58,8 +59,15 @@ class DatabaseUnavailableMiddleware:
 
 
 def handler500(request: HttpRequest) -> HttpResponse:
-    """The 500 handler: an outage met outside a view (a middleware) still answers 503."""
+    """The 500 handler: an outage met outside a view (a middleware) still answers 503; a
+    failure under /api/ is a problem, elsewhere the portal's own error page."""
     if is_database_outage(sys.exc_info()[1]):
         logger.error("database unavailable: %s", sys.exc_info()[1])
         return database_unavailable_response(request)
-    return api_server_error(request)
+    if is_api_request(request):
+        return problem_response(
+            request,
+            "internal_error",
+            "The portal failed to answer: retry, or report the request_id.",
+        )
+    return defaults.server_error(request)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
@@ -14,6 +15,7 @@ from django.views.decorators.cache import never_cache
 logger = logging.getLogger("portal.health")
 
 
+@login_not_required
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
     """The process is up; touches nothing else."""
@@ -44,6 +46,7 @@ def check_cache() -> str:
     return "ok"
 
 
+@login_not_required
 @never_cache
 def readyz(request: HttpRequest) -> JsonResponse:
     """200 when the database and cache answer, else 503 naming what is down.

@@ -1,0 +1,120 @@
+"""Reading query parameters: each is checked, and a bad one is refused with a problem that
+names it and says what the endpoint takes."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Collection
+
+from rest_framework.request import Request
+
+from errors.api.exceptions import Problem
+from errors.models import Category, Service
+
+MAX_CODE_LENGTH = 100
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"", "0", "false", "no", "off"}
+
+
+def unknown_parameters_detail(unknown: list[str], known: Collection[str]) -> str:
+    """Name the unknown parameters, the nearest known ones and all that are taken."""
+    allowed = sorted(known)
+    hints = []
+    for name in unknown:
+        close = difflib.get_close_matches(name, allowed, n=1)
+        hints.append(f"{name!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+    takes = ", ".join(allowed) if allowed else "no query parameters"
+    return f"unknown parameter {', '.join(hints)}: this endpoint takes {takes}."
+
+
+# --------------------------------------------------------------------------- parameters
+
+
+def text_param(request: Request, name: str, max_length: int = MAX_CODE_LENGTH) -> str:
+    value = request.query_params.get(name, "").strip()
+    if "\x00" in value:
+        raise Problem("invalid_parameter", f"{name} contains a NUL character: remove it.")
+    if len(value) > max_length:
+        raise Problem(
+            "invalid_parameter",
+            f"{name} is {len(value)} characters long: keep it to {max_length}.",
+        )
+    return value
+
+
+def int_param(request: Request, name: str, default: int, low: int, high: int) -> int:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    raw = raw.strip()
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise Problem(
+            "invalid_parameter", f"{name} must be a whole number from {low} to {high}, not {raw!r}."
+        )
+    return int(raw)
+
+
+def status_param(request: Request) -> int | None:
+    raw = request.query_params.get("status")
+    if raw is None:
+        return None
+    raw = raw.strip()
+    if not raw.isdigit() or not 100 <= int(raw) <= 599:
+        raise Problem("invalid_parameter", f"status must be a number from 100 to 599, not {raw!r}.")
+    return int(raw)
+
+
+def service_param(request: Request) -> str:
+    slug = text_param(request, "service", 60).lower()
+    if slug and not Service.objects.filter(slug=slug).exists():
+        raise Problem(
+            "unknown_service",
+            f"There is no service {slug!r}: GET /api/v1/services/ lists the slugs.",
+        )
+    return slug
+
+
+def category_param(request: Request, service: str) -> str:
+    """The category filter: a slug some service (or the given one) has, else a 404 like
+    an unknown service's (the filter names a thing that isn't there)."""
+    slug = text_param(request, "category", 60).lower()
+    if not slug:
+        return ""
+    categories = Category.objects.filter(slug=slug)
+    if service:
+        categories = categories.filter(service__slug=service)
+    if not categories.exists():
+        where = f"{service}'s categories" if service else "each service's categories"
+        listing = f"/api/v1/services/{service}/" if service else "/api/v1/services/"
+        raise Problem(
+            "not_found",
+            f"There is no category {slug!r}: GET {listing} lists {where}.",
+        )
+    return slug
+
+
+def service_or_404(slug: str) -> Service:
+    service = Service.objects.filter(slug=slug).first()
+    if service is None:
+        raise Problem(
+            "not_found", f"There is no service {slug!r}: GET /api/v1/services/ lists the slugs."
+        )
+    return service
+
+
+def page_url(request: Request, page: int) -> str:
+    params = request.query_params.copy()
+    params["page"] = str(page)
+    return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+
+
+# --------------------------------------------------------------------------- catalogs
+
+
+def dry_run_param(request: Request) -> bool:
+    raw = request.query_params.get("dry_run", "").strip().lower()
+    if raw in TRUE_WORDS:
+        return True
+    if raw in FALSE_WORDS:
+        return False
+    raise Problem("invalid_parameter", f"dry_run must be 1 or 0, not {raw!r}.")

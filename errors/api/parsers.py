@@ -1,0 +1,46 @@
+"""The bodies the API reads: JSON documents, and catalog files as text (YAML or JSON, by
+Content-Type), refused with a problem that says what to fix."""
+
+from __future__ import annotations
+
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import BaseParser, JSONParser
+
+from errors.api.exceptions import Problem
+
+
+class ApiJsonParser(JSONParser):
+    """JSON bodies; one nested deeper than Python's parser goes is a 400, not a 500."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError as exc:
+            raise ParseError("JSON parse error - the document is nested too deeply.") from exc
+
+
+class CatalogTextParser(BaseParser):
+    """A catalog file as text; `errors.catalog` reads both YAML and JSON."""
+
+    media_type = "application/yaml"
+
+    def parse(self, stream, media_type=None, parser_context=None) -> str:
+        data = stream.read() if stream is not None else b""
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise Problem(
+                "catalog_invalid", f"The catalog is not UTF-8 text ({exc.reason}): re-encode it."
+            ) from exc
+
+
+class CatalogJsonTextParser(CatalogTextParser):
+    media_type = "application/json"
+
+
+class CatalogXYamlTextParser(CatalogTextParser):
+    media_type = "application/x-yaml"
+
+
+class CatalogTextYamlParser(CatalogTextParser):
+    media_type = "text/yaml"

@@ -1,0 +1,32 @@
+"""Who may read and who may publish through the API."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from rest_framework import permissions
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+
+class CatalogReadPermission(permissions.BasePermission):
+    """Reads are open, unless the portal requires login (PORTAL_REQUIRE_LOGIN)."""
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        if getattr(settings, "PORTAL_REQUIRE_LOGIN", False):
+            return bool(request.user and request.user.is_authenticated)
+        return True
+
+
+class CanPublishCatalog(permissions.BasePermission):
+    """Publishing a catalog takes a user who may change error codes."""
+
+    message = (
+        "Publishing a catalog needs a user with the 'errors.change_errorcode' permission: "
+        "ask an admin to grant it to the token's user."
+    )
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return CatalogReadPermission().has_permission(request, view)
+        user = request.user
+        return bool(user and user.is_authenticated and user.has_perm("errors.change_errorcode"))

@@ -1,0 +1,105 @@
+"""The full-text index behind the search, kept in step by database triggers.
+
+Triggers, not Python signals, keep the index right: the catalog importer writes with
+`bulk_create`/`bulk_update` and deletes with querysets, none of which send signals.
+
+- SQLite: two FTS5 tables keyed by the error code's id (their rowid):
+  `errors_search_text` (porter-stemmed words, one column per field, examples included)
+  and `errors_search_keys` (trigram-tokenised code and alias keys, for substrings and
+  misspellings).
+- PostgreSQL: `errors_search` (error_id, keys, strong, document) with a weighted
+  `tsvector` (A: code/aliases/title, B: summary/messages, C: description/resolution,
+  D: examples) under a GIN index, `strong` (A and B only) under another, and a pg_trgm
+  GIN index over the keys.
+
+A migration that rebuilds `errors_errorcode` on SQLite (any AlterField does) drops its
+triggers with the old table, so `ensure_search_index` runs after every `migrate` and
+puts them back, re-indexing if they were gone.
+"""
+
+from __future__ import annotations
+
+from django.db import connection as default_connection
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+from errors.search.postgresql import (
+    POSTGRES_DROP,
+    POSTGRES_REBUILD,
+    POSTGRES_SETUP,
+    POSTGRES_TUNING,
+    POSTGRES_UNTUNING,
+)
+from errors.search.sqlite import (
+    SQLITE_DROP,
+    SQLITE_REBUILD,
+    SQLITE_TABLES,
+    SQLITE_TRIGGERS,
+    SQLITE_TUNING,
+)
+
+
+def _run(connection: BaseDatabaseWrapper, statements: list[str]) -> None:
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
+
+
+def install_search_index(connection: BaseDatabaseWrapper = default_connection) -> None:
+    """Create the index tables and triggers (idempotent) and index every code."""
+    if connection.vendor == "sqlite":
+        _run(connection, [*SQLITE_TABLES, *SQLITE_TRIGGERS.values()])
+    elif connection.vendor == "postgresql":
+        _run(connection, POSTGRES_SETUP)
+    rebuild_search_index(connection)
+
+
+def rebuild_search_index(connection: BaseDatabaseWrapper = default_connection) -> None:
+    """Index every code from scratch (after a restore, or triggers that were dropped)."""
+    if connection.vendor == "sqlite":
+        _run(connection, SQLITE_REBUILD)
+    elif connection.vendor == "postgresql":
+        _run(connection, POSTGRES_REBUILD)
+
+
+def remove_search_index(connection: BaseDatabaseWrapper = default_connection) -> None:
+    """Drop the index tables, functions and triggers."""
+    if connection.vendor == "sqlite":
+        _run(connection, SQLITE_DROP)
+    elif connection.vendor == "postgresql":
+        _run(connection, POSTGRES_DROP)
+
+
+def tune_search_tables(connection: BaseDatabaseWrapper = default_connection) -> None:
+    """PostgreSQL: plan searches without parallel workers, index what they read of each
+    code. SQLite: drop the word-count table search no longer reads."""
+    if connection.vendor == "sqlite":
+        _run(connection, SQLITE_TUNING)
+    elif connection.vendor == "postgresql":
+        _run(connection, POSTGRES_TUNING)
+
+
+def untune_search_tables(connection: BaseDatabaseWrapper = default_connection) -> None:
+    """Let PostgreSQL choose parallel workers again and drop its covering indexes (the
+    SQLite word-count table is not put back: nothing reads it)."""
+    if connection.vendor == "postgresql":
+        _run(connection, POSTGRES_UNTUNING)
+
+
+def ensure_search_index(connection: BaseDatabaseWrapper = default_connection) -> bool:
+    """Put back triggers and the index a table rebuild dropped, re-indexing; True if
+    it had to."""
+    if connection.vendor != "sqlite":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM sqlite_master "
+            "WHERE type IN ('trigger', 'index') AND name LIKE %s",
+            ["errors_search_%"],
+        )
+        (present,) = cursor.fetchone()
+        cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = 'errors_search_text'")
+        (tables,) = cursor.fetchone()
+    if not tables or present == len(SQLITE_TRIGGERS) + 1:  # and the covering index
+        return False
+    install_search_index(connection)
+    return True

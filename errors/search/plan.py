@@ -1,0 +1,146 @@
+"""How free text is searched: its code key, its words (no stop words, no concrete values),
+and which of them are too common to widen the match. Plain Python, no SQL."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from errors.models import code_key
+
+# Words too common to tell codes apart; dropping them keeps an OR query on a pasted
+# message small and its ranking about the words that matter.
+STOP_WORDS = frozenset(
+    """a an and are as at be been but by can could did do does for from had has have if in
+    into is it its may must of on or please should so than that the their then there these
+    this to was were when which will with you your""".split()  # noqa: SIM905
+)
+
+
+MAX_TERMS = 12
+
+
+# A word in more codes than this is too common to widen an OR query: scoring every code
+# that has it is what makes a search slow at 100,000 codes (see docs/performance.md).
+COMMON_DOCS = 2000
+
+
+# Names in word_stats() for the count of the last word as a prefix, for whether a
+# code starts with the key (then the key is no misspelling), and for whether a code or
+# alias holds a key of CONTAINS_MIN letters or more.
+PREFIX_KEY, CODE_KEY, INSIDE_KEY = "*prefix", "*code", "*inside"
+
+
+# Shorter keys only match code prefixes: "acc" is inside too many codes to mean anything.
+CONTAINS_MIN = 6
+
+
+# PostgreSQL cannot count what a prefix shorter than this expands to: taken as common.
+SHORT_PREFIX = 5
+
+
+FUZZY_THRESHOLD = 0.45
+
+
+# Shorter words are rarely misspelt codes, and trigrams say little about them.
+FUZZY_MIN = 6
+
+
+FUZZY_CANDIDATES = 50
+
+
+FUZZY_KEEP = 10
+
+
+@dataclass(frozen=True)
+class TextPlan:
+    """How the free text is searched: as a code key, as words, and as a misspelt code."""
+
+    key: str
+    terms: tuple[str, ...]
+    prefix_last: bool
+    one_word: bool = False
+    # The words the full-text match uses: all of them, or only the rarer ones when some
+    # are in so many codes that an OR over them would rank half the catalog.
+    match_terms: tuple[str, ...] = ()
+    require_all: bool = False
+    # One token spelt like a code: `_`, `-`, digits or inner capitals (RATE_LIMITED).
+    code_like: bool = False
+    # Whether some code starts with the key, and whether a code or alias holds it
+    # (word_stats knows): a key that matches nothing is left out of the match, so the
+    # matches need no ordering by code tier before the cap (MATCH_CAP).
+    code_starts: bool = True
+    key_inside: bool = True
+
+    @property
+    def matches_keys(self) -> bool:
+        """Whether the code keys match: a code starts with the key, or the key is long
+        enough to be looked for inside codes and aliases and is there."""
+        return bool(self.key) and (
+            self.code_starts or (len(self.key) >= CONTAINS_MIN and self.key_inside)
+        )
+
+    @property
+    def single_token(self) -> bool:
+        """A lone code-like token, the only text worth a misspelling lookup."""
+        return self.one_word and len(self.key) >= FUZZY_MIN
+
+
+def search_terms(text: str) -> tuple[str, ...]:
+    """The words of `text` worth searching: no stop words, no concrete values.
+
+    CamelCase codes split into words (`PipelineTimeout` -> pipeline, timeout); numbers
+    and long ids are dropped, so `between 0 and 5` still finds `between 0 and 1`.
+    """
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", text)
+    terms: list[str] = []
+    for word in re.findall(r"[^\W_]+", spaced.lower()):
+        concrete = word.isdigit() or (any(c.isdigit() for c in word) and len(word) > 5)
+        if word in STOP_WORDS or concrete or word in terms:
+            continue
+        terms.append(word)
+    return tuple(terms[:MAX_TERMS])
+
+
+def plan_text(text: str) -> TextPlan:
+    """Split free text into its code key and its search words."""
+    terms = search_terms(text)
+    return TextPlan(
+        key=code_key(text)[:100],
+        terms=terms,
+        prefix_last=bool(terms) and not text[-1:].isspace() and len(terms[-1]) >= 2,
+        one_word=len(text.split()) == 1,
+        match_terms=terms,
+        code_like=len(text.split()) == 1 and bool(re.search(r"[_\-\d]|[a-z][A-Z]", text)),
+    )
+
+
+def trigram_similarity(word: str, keys: str) -> float:
+    """pg_trgm's similarity of `word` to the closest of `keys` (space separated), 0..1."""
+
+    def trigrams(value: str) -> set[str]:
+        padded = f"  {value} "
+        return {padded[i : i + 3] for i in range(len(padded) - 2)}
+
+    wanted = trigrams(word)
+    best = 0.0
+    for key in keys.split():
+        have = trigrams(key)
+        best = max(best, len(wanted & have) / len(wanted | have))
+    return best
+
+
+def _without_common_words(plan: TextPlan, counts: dict[str, float]) -> TextPlan:
+    """Leave words in more than COMMON_DOCS codes out of the match; if every word is that
+    common, require them all instead, so the codes to rank stay few. A last word whose
+    completions are that common is matched as it is, not as a prefix."""
+    if plan.prefix_last and counts.get(PREFIX_KEY, 0) > COMMON_DOCS:
+        plan = replace(plan, prefix_last=False)
+    rare = tuple(term for term in plan.terms if counts.get(term, 0) <= COMMON_DOCS)
+    if rare == plan.terms:
+        return plan
+    if not rare:
+        return replace(plan, require_all=True)
+    return replace(
+        plan, match_terms=rare, prefix_last=plan.prefix_last and rare[-1] == plan.terms[-1]
+    )

@@ -1,0 +1,342 @@
+"""Search on PostgreSQL, all of its SQL: `errors_search` holds a weighted tsvector per code
+(GIN-indexed, kept in step by triggers) and its keys under pg_trgm; `common_lexemes` reads
+ANALYZE's most common words once per catalog version."""
+
+from __future__ import annotations
+
+from django.db import connection
+
+from errors.search.engine import INDEXED_COLUMNS, MATCH_COLUMNS, Engine, _tier_sql
+from errors.search.plan import (
+    CODE_KEY,
+    CONTAINS_MIN,
+    FUZZY_CANDIDATES,
+    INSIDE_KEY,
+    PREFIX_KEY,
+    SHORT_PREFIX,
+    TextPlan,
+)
+from errors.versioned_cache import VersionedCache
+
+POSTGRES_WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"
+
+
+def _like_escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _like_contains(value: str) -> str:
+    return f"%{_like_escape(value)}%"
+
+
+def _like_prefix(value: str) -> str:
+    return f"{_like_escape(value)}%"
+
+
+class PostgresEngine(Engine):
+    """Weighted tsvector with ts_rank (errors_search: English stems, no stop words),
+    pg_trgm over keys."""
+
+    def word_stats(self, plan: TextPlan) -> dict[str, float]:
+        # ANALYZE keeps the most common lexemes of a tsvector column with their share of
+        # rows; a word missing from that list is rare. Reading and joining that list took
+        # about 5 ms a search, so it is kept until the catalog or its statistics change
+        # (common_lexemes): the statement here only stems the words, checks the key and
+        # reads what the list was read under.
+        prefix = plan.terms[-1] if plan.prefix_last else ""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                SELECT w.term, tsvector_to_array(to_tsvector('errors_search', w.term)), 0
+                FROM unnest(%s::text[]) AS w(term)
+                UNION ALL
+                SELECT '{CODE_KEY}', NULL, count(*) FROM (
+                    SELECT 1 FROM errors_search WHERE keys LIKE %s LIMIT 1) x
+                UNION ALL
+                SELECT '{INSIDE_KEY}', NULL, count(*) FROM (
+                    SELECT 1 FROM errors_search WHERE length(%s) >= {CONTAINS_MIN}
+                    AND keys LIKE %s LIMIT 1) x
+                UNION ALL
+                SELECT '{VERSION_KEY}', ARRAY[{STATISTICS_VERSION}], 0
+                FROM errors_catalogstate WHERE id = 1
+                """,
+                [list(plan.terms), _like_prefix(plan.key), plan.key, _like_contains(plan.key)],
+            )
+            rows = cursor.fetchall()
+        version = next((lexemes[0] for name, lexemes, _ in rows if name == VERSION_KEY), "")
+        common = common_lexemes(version)
+        stats = {name: float(count) for name, _, count in rows if name in (CODE_KEY, INSIDE_KEY)}
+        for name, lexemes, _ in rows:
+            if name not in (CODE_KEY, INSIDE_KEY, VERSION_KEY):
+                stats[name] = max((common.get(lexeme, 0.0) for lexeme in lexemes), default=0.0)
+        stats[PREFIX_KEY] = (
+            sum(docs for lexeme, docs in common.items() if lexeme.startswith(prefix))
+            if prefix
+            else 0.0
+        )
+        if prefix and len(prefix) < SHORT_PREFIX:
+            # pg_stats lists only lexemes above a frequency cutoff, so its sum misses
+            # most of what a short prefix expands to ("vers" -> 800 listed, 16,000 real).
+            stats[PREFIX_KEY] = float("inf")
+        return stats
+
+    def matches(
+        self, plan: TextPlan, fuzzy: dict[int, float], base: tuple[str, list]
+    ) -> tuple[str, list]:
+        # One table, conditions joined by OR: PostgreSQL combines its indexes (BitmapOr),
+        # or, when the filters are narrower, reads the filtered codes and checks each.
+        conditions: list[str] = []
+        params: list = []
+        rank, rank_params = "0.0", []
+        if plan.match_terms:
+            column, tsquery, terms = self._tsquery(plan)
+            conditions.append(f"k.{column} @@ to_tsquery('errors_search', %s)")
+            params.append(tsquery)
+            # ts_rank sums weights, so one title word beats a message matching every
+            # word; scaling by the share of the words a code matches restores what bm25
+            # does. With every word required, that share is always one.
+            coverage, coverage_params = str(len(terms)), []
+            if not plan.require_all:
+                coverage = " + ".join(
+                    f"(k.{column} @@ to_tsquery('errors_search', %s))::int" for _ in terms
+                )
+                coverage_params = terms
+            rank = (
+                f"CASE WHEN k.{column} @@ to_tsquery('errors_search', %s) THEN "
+                f"ts_rank('{POSTGRES_WEIGHTS}', k.{column}, to_tsquery('errors_search', %s))"
+                f" * ({coverage}) / {len(terms)}.0 ELSE 0.0 END"
+            )
+            rank_params = [tsquery, tsquery, *coverage_params]
+        if plan.matches_keys:
+            # keys starts with the code's own key; the trigram index serves both patterns.
+            long_key = len(plan.key) >= CONTAINS_MIN
+            conditions.append("k.keys LIKE %s")
+            params.append(_like_contains(plan.key) if long_key else _like_prefix(plan.key))
+        if fuzzy:
+            conditions.append(f"k.error_id IN ({', '.join(str(int(pk)) for pk in fuzzy)})")
+        where = " OR ".join(conditions) or "FALSE"
+        tier, tier_params = _tier_sql(self, plan, fuzzy, "b.code_key", "k.keys", "b.id")
+        return (
+            f"SELECT {MATCH_COLUMNS}, {tier} AS tier, {rank} AS rank "
+            f"FROM errors_search k JOIN ({base[0]}) b ON b.id = k.error_id WHERE ({where})",
+            [*tier_params, *rank_params, *base[1], *params],
+        )
+
+    @staticmethod
+    def _tsquery(plan: TextPlan) -> tuple[str, str, list[str]]:
+        """The column to match, the tsquery and its words (letters and digits only, so
+        they cannot break the tsquery syntax)."""
+        terms = list(plan.match_terms)
+        if plan.prefix_last:
+            terms[-1] = f"{terms[-1]}:*"
+        if plan.require_all:  # every word, in code, aliases, title, summary or messages
+            return "strong", " & ".join(terms), terms
+        return "document", " | ".join(terms), terms
+
+    def fuzzy_candidates(self, key: str) -> tuple[str, list]:
+        return (
+            "SELECT error_id, keys FROM errors_search WHERE %s <%% keys "
+            "ORDER BY word_similarity(%s, keys) DESC LIMIT %s",
+            [key, key, FUZZY_CANDIDATES],
+        )
+
+    def contains(self, haystack: str) -> str:
+        return f"strpos({haystack}, %s) > 0"
+
+
+# Where word_stats() puts what its word statistics belong to: the catalog version, and
+# when errors_search was last analyzed and the row count that ANALYZE left in pg_class
+# (autovacuum analyzes some time after a write, so the version alone would keep the
+# statistics read before that until the next write).
+VERSION_KEY = "*version"
+
+
+STATISTICS_VERSION = (
+    "epoch || '-' || version || '/' || coalesce(greatest("
+    "pg_stat_get_last_analyze_time('errors_search'::regclass), "
+    "pg_stat_get_last_autoanalyze_time('errors_search'::regclass))::text, '') || '/' || "
+    "(SELECT reltuples FROM pg_class WHERE oid = 'errors_search'::regclass)"
+)
+
+
+COMMON_LEXEMES_SQL = """
+    SELECT x.elem, x.freq * c.reltuples
+    FROM pg_stats s
+    CROSS JOIN (SELECT reltuples FROM pg_class WHERE relname = 'errors_search') c
+    CROSS JOIN unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs)
+        AS x(elem, freq)
+    WHERE s.tablename = 'errors_search' AND s.attname = 'document'
+"""
+
+
+_common_lexemes: VersionedCache[dict[str, float]] = VersionedCache()
+
+
+def common_lexemes(version: str) -> dict[str, float]:
+    """PostgreSQL's most common lexemes of the search documents, with about how many
+    codes hold each, read once per `version` (catalog version and last ANALYZE). What
+    search returns never depends on them, only which words count as common."""
+    return _common_lexemes.get(version, _read_common_lexemes)
+
+
+def _read_common_lexemes() -> dict[str, float]:
+    with connection.cursor() as cursor:
+        cursor.execute(COMMON_LEXEMES_SQL)
+        # most_common_elem_freqs ends with three summary figures that name no lexeme.
+        return {elem: float(docs) for elem, docs in cursor.fetchall() if elem is not None}
+
+
+# --------------------------------------------------------------------------- the index
+
+
+# PostgreSQL: one function computes the row of a set of codes; triggers call it.
+POSTGRES_SETUP = [
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    # English stemming without the English stop words: "too", "own", "not" and "off"
+    # tell errors apart ("upload too big"); search.py drops the truly empty words.
+    """DO $$ BEGIN
+        IF NOT EXISTS (SELECT 1 FROM pg_ts_dict WHERE dictname = 'errors_english_stem') THEN
+            CREATE TEXT SEARCH DICTIONARY errors_english_stem
+                (TEMPLATE = snowball, LANGUAGE = english);
+        END IF;
+        IF NOT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = 'errors_search') THEN
+            CREATE TEXT SEARCH CONFIGURATION errors_search (COPY = english);
+            ALTER TEXT SEARCH CONFIGURATION errors_search
+                ALTER MAPPING FOR asciiword, asciihword, hword_asciipart, word, hword, hword_part
+                WITH errors_english_stem;
+        END IF;
+    END $$""",
+    """CREATE TABLE IF NOT EXISTS errors_search (
+        error_id bigint PRIMARY KEY,
+        keys text NOT NULL,
+        strong tsvector NOT NULL,
+        document tsvector NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS errors_search_document ON errors_search USING gin (document)",
+    # The A and B fields alone: "all of these common words in a title, summary or
+    # message" is answered from this index without reading every row back.
+    "CREATE INDEX IF NOT EXISTS errors_search_strong ON errors_search USING gin (strong)",
+    "CREATE INDEX IF NOT EXISTS errors_search_keys_trgm ON errors_search "
+    "USING gin (keys gin_trgm_ops)",
+    r"""CREATE OR REPLACE FUNCTION errors_search_refresh(ids bigint[]) RETURNS void
+    LANGUAGE sql AS $$
+        DELETE FROM errors_search WHERE error_id = ANY(ids)
+            AND NOT EXISTS (SELECT 1 FROM errors_errorcode e WHERE e.id = error_id);
+        INSERT INTO errors_search (error_id, keys, strong, document)
+        SELECT id, keys, strong, strong || rest FROM (SELECT e.id,
+            e.code_key || ' ' || coalesce((
+                SELECT string_agg(lower(regexp_replace(a, '[\s_-]+', '', 'g')), ' ')
+                FROM jsonb_array_elements_text(e.aliases::jsonb) a), '') AS keys,
+            setweight(to_tsvector('errors_search', regexp_replace(e.code, '([a-z0-9])([A-Z])',
+                        '\1 \2', 'g') || ' ' || e.title || ' ' || coalesce((
+                    SELECT string_agg(a, ' ') FROM jsonb_array_elements_text(e.aliases::jsonb) a),
+                    '')), 'A')
+            || setweight(to_tsvector('errors_search', e.summary || ' ' || coalesce((
+                    SELECT string_agg(m, ' ')
+                    FROM jsonb_array_elements_text(e.messages::jsonb) m), '')), 'B') AS strong,
+            setweight(to_tsvector('errors_search', e.description || ' ' || e.resolution), 'C')
+            || setweight(to_tsvector('errors_search', coalesce((
+                    SELECT string_agg(x.body, ' ') FROM errors_example x
+                    WHERE x.error_id = e.id), '')), 'D') AS rest
+        FROM errors_errorcode e WHERE e.id = ANY(ids)) fields
+        ON CONFLICT (error_id) DO UPDATE
+        SET keys = EXCLUDED.keys, strong = EXCLUDED.strong, document = EXCLUDED.document;
+    $$""",
+    # Statement-level triggers see a whole bulk_create or queryset delete at once.
+    """CREATE OR REPLACE FUNCTION errors_search_codes_changed() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        PERFORM errors_search_refresh(ARRAY(SELECT id FROM changed_rows));
+        RETURN NULL;
+    END $$""",
+    """CREATE OR REPLACE FUNCTION errors_search_code_updated() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        PERFORM errors_search_refresh(ARRAY[NEW.id]);
+        RETURN NULL;
+    END $$""",
+    """CREATE OR REPLACE FUNCTION errors_search_examples_changed() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        PERFORM errors_search_refresh(ARRAY(SELECT DISTINCT error_id FROM changed_rows));
+        RETURN NULL;
+    END $$""",
+    """CREATE OR REPLACE FUNCTION errors_search_examples_moved() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        PERFORM errors_search_refresh(ARRAY[OLD.error_id, NEW.error_id]);
+        RETURN NULL;
+    END $$""",
+    "DROP TRIGGER IF EXISTS errors_search_code_insert ON errors_errorcode",
+    """CREATE TRIGGER errors_search_code_insert AFTER INSERT ON errors_errorcode
+    REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT
+    EXECUTE FUNCTION errors_search_codes_changed()""",
+    "DROP TRIGGER IF EXISTS errors_search_code_delete ON errors_errorcode",
+    """CREATE TRIGGER errors_search_code_delete AFTER DELETE ON errors_errorcode
+    REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT
+    EXECUTE FUNCTION errors_search_codes_changed()""",
+    "DROP TRIGGER IF EXISTS errors_search_code_update ON errors_errorcode",
+    # PostgreSQL allows no transition table with a column list: a row trigger, only
+    # for updates of indexed fields (bulk_update of replaced_by does not re-index).
+    f"""CREATE TRIGGER errors_search_code_update AFTER UPDATE OF {INDEXED_COLUMNS}
+    ON errors_errorcode FOR EACH ROW EXECUTE FUNCTION errors_search_code_updated()""",
+    "DROP TRIGGER IF EXISTS errors_search_example_insert ON errors_example",
+    """CREATE TRIGGER errors_search_example_insert AFTER INSERT ON errors_example
+    REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT
+    EXECUTE FUNCTION errors_search_examples_changed()""",
+    "DROP TRIGGER IF EXISTS errors_search_example_delete ON errors_example",
+    """CREATE TRIGGER errors_search_example_delete AFTER DELETE ON errors_example
+    REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT
+    EXECUTE FUNCTION errors_search_examples_changed()""",
+    "DROP TRIGGER IF EXISTS errors_search_example_update ON errors_example",
+    """CREATE TRIGGER errors_search_example_update AFTER UPDATE OF body, error_id
+    ON errors_example FOR EACH ROW EXECUTE FUNCTION errors_search_examples_moved()""",
+]
+
+
+POSTGRES_REBUILD = [
+    "TRUNCATE errors_search",
+    "SELECT errors_search_refresh(ARRAY(SELECT id FROM errors_errorcode))",
+]
+
+
+POSTGRES_DROP = [
+    "DROP TRIGGER IF EXISTS errors_search_code_insert ON errors_errorcode",
+    "DROP TRIGGER IF EXISTS errors_search_code_delete ON errors_errorcode",
+    "DROP TRIGGER IF EXISTS errors_search_code_update ON errors_errorcode",
+    "DROP TRIGGER IF EXISTS errors_search_example_insert ON errors_example",
+    "DROP TRIGGER IF EXISTS errors_search_example_delete ON errors_example",
+    "DROP TRIGGER IF EXISTS errors_search_example_update ON errors_example",
+    "DROP FUNCTION IF EXISTS errors_search_codes_changed()",
+    "DROP FUNCTION IF EXISTS errors_search_code_updated()",
+    "DROP FUNCTION IF EXISTS errors_search_examples_changed()",
+    "DROP FUNCTION IF EXISTS errors_search_examples_moved()",
+    "DROP FUNCTION IF EXISTS errors_search_refresh(bigint[])",
+    "DROP TABLE IF EXISTS errors_search",
+    "DROP TEXT SEARCH CONFIGURATION IF EXISTS errors_search",
+    "DROP TEXT SEARCH DICTIONARY IF EXISTS errors_english_stem",
+]
+
+
+POSTGRES_TUNING = [
+    # A search reads a few thousand rows at most (execute.MATCH_CAP): starting parallel
+    # workers for it costs more than it saves (a Gather took 19 ms for a 9 ms scan at
+    # 100,000 codes), and under load the workers wait for a CPU.
+    "ALTER TABLE errors_search SET (parallel_workers = 0)",
+    "ALTER TABLE errors_errorcode SET (parallel_workers = 0)",
+    # What search reads of each code, without reading the wide rows (index-only scans):
+    # by id for each match (a prefix matching 864 codes: 18 ms to 5 ms), and by status
+    # for the codes a status filter lets through (`status:429 limit`: 19 ms to 8 ms).
+    "CREATE INDEX IF NOT EXISTS errors_search_codes ON errors_errorcode (id) "
+    'INCLUDE (published, http_status, service_id, code_key, "order", lifecycle, category_id)',
+    "CREATE INDEX IF NOT EXISTS errors_search_status ON errors_errorcode (http_status) "
+    'INCLUDE (published, id, service_id, code_key, "order", lifecycle, category_id)',
+]
+
+
+POSTGRES_UNTUNING = [
+    "DROP INDEX IF EXISTS errors_search_status",
+    "DROP INDEX IF EXISTS errors_search_codes",
+    "ALTER TABLE errors_search RESET (parallel_workers)",
+    "ALTER TABLE errors_errorcode RESET (parallel_workers)",
+]

@@ -1,0 +1,97 @@
+"""What a user typed, read into a `SearchQuery`: free text plus the `service:`, `status:`,
+`category:` and `lifecycle:` filters, and a bare status number."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from errors.models import ErrorCode
+
+FILTER_NAMES = ("service", "status", "category", "lifecycle")
+
+
+MAX_QUERY_LENGTH = 200
+
+
+FILTER_PATTERN = re.compile(r"\b(service|status|category|lifecycle):(\S+)", re.IGNORECASE)
+
+
+class QueryError(ValueError):
+    """A query the search cannot run, with a message that says what to fix."""
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """What to look for: free text plus filters."""
+
+    text: str = ""
+    service: str = ""
+    status: int | None = None
+    category: str = ""
+    lifecycle: str = ""
+
+    @property
+    def is_empty(self) -> bool:
+        """True when there is nothing to search or filter on."""
+        return not (self.text or self.service or self.status or self.category or self.lifecycle)
+
+
+def parse_query(text: str = "", **filters: str | int | None) -> SearchQuery:
+    """Read filters out of the text (`status:404 service:aisafe key revoked`).
+
+    Filters given as arguments (form fields, API parameters) win over those in the text.
+    A bare number from 100 to 599 filters by HTTP status.
+    """
+    text = (text or "").strip()
+    if len(text) > MAX_QUERY_LENGTH:
+        raise QueryError(
+            f"The query is {len(text)} characters long: keep it to {MAX_QUERY_LENGTH}."
+        )
+    found: dict[str, str] = {}
+    for name, value in FILTER_PATTERN.findall(text):
+        found[name.lower()] = value
+    text = " ".join(FILTER_PATTERN.sub(" ", text).split())
+    if "status" not in found and re.fullmatch(r"[1-5]\d\d", text):
+        found["status"], text = text, ""
+    for name in FILTER_NAMES:
+        value = filters.get(name)
+        if value not in (None, ""):
+            found[name] = str(value)
+    return SearchQuery(
+        text=text,
+        service=found.get("service", "").lower(),
+        status=_status(found.get("status")),
+        category=found.get("category", "").lower(),
+        lifecycle=_lifecycle(found.get("lifecycle", "")),
+    )
+
+
+def _status(value: str | None) -> int | None:
+    if value in (None, ""):
+        return None
+    if not re.fullmatch(r"\d{3}", value) or not 100 <= int(value) <= 599:
+        raise QueryError(f"status must be a number from 100 to 599, not {value!r}.")
+    return int(value)
+
+
+def _lifecycle(value: str) -> str:
+    value = value.lower()
+    allowed = ErrorCode.Lifecycle.values
+    if value and value not in allowed:
+        raise QueryError(f"lifecycle must be one of {', '.join(allowed)}, not {value!r}.")
+    return value
+
+
+def filtered_errors(query: SearchQuery, user=None):
+    """The codes the filters let through, visible to `user`."""
+    errors = ErrorCode.objects.visible_to(user).select_related("service", "category")
+    if query.service:
+        errors = errors.filter(service__slug=query.service)
+    if query.status is not None:
+        errors = errors.filter(http_status=query.status)
+    if query.category:
+        errors = errors.filter(category__slug=query.category)
+    if query.lifecycle:
+        errors = errors.filter(lifecycle=query.lifecycle)
+    return errors

@@ -1,0 +1,301 @@
+"""Search on SQLite, all of its SQL: two FTS5 tables kept in step by triggers
+(`errors_search_text`, porter-stemmed words in weighted columns; `errors_search_keys`,
+trigram-tokenised code and alias keys), and the queries over them."""
+
+from __future__ import annotations
+
+from django.db import connection
+
+from errors.search.engine import (
+    CODE_PREFIX,
+    EXACT_ALIAS,
+    EXACT_CODE,
+    INDEXED_COLUMNS,
+    KEY_CONTAINS,
+    MATCH_COLUMNS,
+    SPACED_KEYS,
+    Engine,
+    _fuzzy_tier,
+)
+from errors.search.plan import (
+    CODE_KEY,
+    COMMON_DOCS,
+    CONTAINS_MIN,
+    FUZZY_CANDIDATES,
+    INSIDE_KEY,
+    PREFIX_KEY,
+    TextPlan,
+)
+
+# bm25 weight of each FTS5 column, in SQLITE_TEXT_COLUMNS order; ts_rank weights {D,C,B,A}.
+SQLITE_COLUMN_WEIGHTS = "10, 8, 6, 4, 4, 1.5, 1.5, 1"
+
+
+# When every word is that common, all are required in the strong fields (code, aliases,
+# title, summary, messages).
+STRONG_COLUMNS = "{code aliases title summary messages}"
+
+
+def _fts5_phrase(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"'
+
+
+def _next_key(value: str) -> str:
+    """The smallest string after every string starting with `value` (a range's end)."""
+    return value[:-1] + chr(ord(value[-1]) + 1) if value else "\uffff"
+
+
+class SQLiteEngine(Engine):
+    """FTS5: bm25 over weighted columns, a trigram table for keys."""
+
+    def matches(
+        self, plan: TextPlan, fuzzy: dict[int, float], base: tuple[str, list]
+    ) -> tuple[str, list]:
+        candidates, params = _union_candidates(self, plan, fuzzy)
+        return (
+            f"SELECT {MATCH_COLUMNS}, c.tier AS tier, c.rank AS rank "
+            f"FROM ({candidates}) c JOIN ({base[0]}) b ON b.id = c.id",
+            [*params, *base[1]],
+        )
+
+    def word_stats(self, plan: TextPlan) -> dict[str, float]:
+        # Counted by the full-text index itself, which stems each word (and a prefix:
+        # "vers*" is "ver*") as it indexed it, and stops at COMMON_DOCS + 1: all that
+        # matters is whether a word is common. fts5vocab would count all of a word's
+        # codes, 8 ms for one in every code.
+        counted = (
+            "(SELECT count(*) FROM (SELECT 1 FROM errors_search_text "
+            f"WHERE errors_search_text MATCH %s LIMIT {COMMON_DOCS + 1}))"
+        )
+        parts = [f"SELECT %s, {counted}" for _ in plan.terms]
+        params: list = [param for term in plan.terms for param in (term, _fts5_phrase(term))]
+        if plan.prefix_last:
+            parts.append(f"SELECT '{PREFIX_KEY}', {counted}")
+            params.append(_fts5_phrase(plan.terms[-1]) + "*")
+        parts.append(
+            f"SELECT '{CODE_KEY}', count(*) FROM (SELECT 1 FROM errors_errorcode "
+            "WHERE code_key >= %s AND code_key < %s LIMIT 1)"
+        )
+        params += [plan.key, _next_key(plan.key)]
+        if len(plan.key) >= CONTAINS_MIN:
+            parts.append(
+                f"SELECT '{INSIDE_KEY}', count(*) FROM (SELECT 1 FROM errors_search_keys "
+                "WHERE errors_search_keys MATCH %s LIMIT 1)"
+            )
+            params.append(_fts5_phrase(plan.key))
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), params)
+            found = {term: count or 0 for term, count in cursor.fetchall()}
+        names = (*plan.terms, PREFIX_KEY, CODE_KEY, INSIDE_KEY)
+        return {name: found.get(name, 0) for name in names}
+
+    def text_candidates(self, plan: TextPlan) -> tuple[str, list]:
+        phrases = [_fts5_phrase(term) for term in plan.match_terms]
+        if plan.prefix_last:
+            phrases[-1] = f"({phrases[-1]} OR {phrases[-1]}*)"
+        expression = (" AND " if plan.require_all else " OR ").join(phrases)
+        if plan.require_all:  # every word, in code, aliases, title, summary or messages
+            expression = f"{STRONG_COLUMNS} : ({expression})"
+        # bm25 costs 2 to 4 microseconds a match; when every word is required, all
+        # matches hold them all in strong fields, so the code tiers and the shortest code
+        # order them instead.
+        rank = "1.0" if plan.require_all else f"-bm25(errors_search_text, {SQLITE_COLUMN_WEIGHTS})"
+        return (
+            f"SELECT rowid AS id, 0 AS tier, {rank} AS rank "
+            "FROM errors_search_text WHERE errors_search_text MATCH %s",
+            [expression],
+        )
+
+    def key_candidates(self, key: str, code_starts: bool) -> tuple[str, list]:
+        parts, params = [], []
+        if code_starts:
+            parts.append(
+                f"SELECT id, CASE WHEN code_key = %s THEN {EXACT_CODE} ELSE {CODE_PREFIX} END "
+                "AS tier, 0.0 AS rank FROM errors_errorcode WHERE code_key >= %s AND code_key < %s"
+            )
+            params += [key, key, _next_key(key)]
+        if len(key) >= CONTAINS_MIN:
+            parts.append(
+                f"SELECT rowid AS id, CASE WHEN {self.contains(SPACED_KEYS)} "
+                f"THEN {EXACT_ALIAS} ELSE {KEY_CONTAINS} END AS tier, 0.0 AS rank "
+                "FROM errors_search_keys WHERE errors_search_keys MATCH %s"
+            )
+            params += [f" {key} ", _fts5_phrase(key)]
+        return " UNION ALL ".join(parts), params
+
+    def fuzzy_candidates(self, key: str) -> tuple[str, list]:
+        # Codes sharing a 4- or 5-letter run with the key: one typo leaves such runs
+        # intact, and they match far fewer codes than single trigrams would.
+        size = 4 if len(key) < 10 else 5
+        grams = {key[i : i + size] for i in range(0, len(key) - size + 1, size - 1)}
+        grams = sorted(grams | {key[-size:]})
+        return (
+            "SELECT rowid, keys FROM errors_search_keys WHERE errors_search_keys MATCH %s "
+            "ORDER BY rank LIMIT %s",
+            [" OR ".join(_fts5_phrase(gram) for gram in grams), FUZZY_CANDIDATES],
+        )
+
+    def contains(self, haystack: str) -> str:
+        return f"instr({haystack}, %s) > 0"
+
+
+def _union_candidates(
+    engine: SQLiteEngine, plan: TextPlan, fuzzy: dict[int, float]
+) -> tuple[str, list]:
+    """(id, tier, rank) of every code the words, the key or a misspelling match: FTS5
+    tables answer MATCH only on their own, so each kind of match is its own SELECT and
+    knows its tier."""
+    sources = []
+    if plan.match_terms:
+        sources.append(engine.text_candidates(plan))
+    if plan.matches_keys:
+        sources.append(engine.key_candidates(plan.key, plan.code_starts))
+    if fuzzy:
+        ids = ", ".join(str(int(pk)) for pk in fuzzy)
+        sources.append(
+            (
+                f"SELECT id, {_fuzzy_tier('id', fuzzy)} AS tier, 0.0 AS rank "
+                f"FROM errors_errorcode WHERE id IN ({ids})",
+                [],
+            )
+        )
+    if not sources:
+        sources.append(("SELECT id, 0 AS tier, 0.0 AS rank FROM errors_errorcode WHERE 1 = 0", []))
+    union = " UNION ALL ".join(sql for sql, _ in sources)
+    params = [param for _, source_params in sources for param in source_params]
+    if len(sources) == 1 and plan.match_terms:
+        # The full-text match alone names each code once: no grouping (a temporary
+        # b-tree over every match, a third of the time for 10,000 matches).
+        return union, params
+    return (
+        f"SELECT id, max(tier) AS tier, max(rank) AS rank FROM ({union}) matches GROUP BY id",
+        params,
+    )
+
+
+# --------------------------------------------------------------------------- the index
+
+
+# SQLite has no regex: code_key() of an alias, approximated as models.code_key does it.
+_SQLITE_ALIAS_KEYS = (
+    "(SELECT group_concat(lower(replace(replace(replace(value, '_', ''), '-', ''), ' ', '')),"
+    " ' ') FROM json_each({row}.aliases))"
+)
+
+
+_SQLITE_LIST = "(SELECT group_concat(value, ' ') FROM json_each({row}.{field}))"
+
+
+_SQLITE_EXAMPLES = (
+    "(SELECT group_concat(body, ' ') FROM errors_example WHERE error_id = {error_id})"
+)
+
+
+def _sqlite_text_values(row: str) -> str:
+    return ", ".join(
+        [
+            f"{row}.code",
+            _SQLITE_LIST.format(row=row, field="aliases"),
+            f"{row}.title",
+            f"{row}.summary",
+            _SQLITE_LIST.format(row=row, field="messages"),
+            f"{row}.description",
+            f"{row}.resolution",
+        ]
+    )
+
+
+def _sqlite_keys(row: str) -> str:
+    return f"{row}.code_key || ' ' || coalesce({_SQLITE_ALIAS_KEYS.format(row=row)}, '')"
+
+
+SQLITE_TEXT_COLUMNS = "code, aliases, title, summary, messages, description, resolution, examples"
+
+
+SQLITE_TABLES = [
+    "CREATE VIRTUAL TABLE IF NOT EXISTS errors_search_text USING fts5("
+    f"{SQLITE_TEXT_COLUMNS}, tokenize = 'porter unicode61 remove_diacritics 2', prefix = '2 3')",
+    "CREATE VIRTUAL TABLE IF NOT EXISTS errors_search_keys USING fts5(keys, tokenize = 'trigram')",
+    # What search reads of each match, found by id without reading the wide row (its
+    # texts span overflow pages): joining 3,500 matches drops from 14 ms to 3 ms.
+    "CREATE INDEX IF NOT EXISTS errors_search_codes ON errors_errorcode "
+    '(id, published, http_status, service_id, code_key, "order", lifecycle, category_id)',
+]
+
+
+SQLITE_TRIGGERS = {
+    "errors_search_code_insert": f"""
+        CREATE TRIGGER IF NOT EXISTS errors_search_code_insert
+        AFTER INSERT ON errors_errorcode BEGIN
+            INSERT INTO errors_search_text(rowid, {SQLITE_TEXT_COLUMNS})
+            VALUES (NEW.id, {_sqlite_text_values("NEW")},
+                    {_SQLITE_EXAMPLES.format(error_id="NEW.id")});
+            INSERT INTO errors_search_keys(rowid, keys) VALUES (NEW.id, {_sqlite_keys("NEW")});
+        END""",
+    "errors_search_code_update": f"""
+        CREATE TRIGGER IF NOT EXISTS errors_search_code_update
+        AFTER UPDATE OF {INDEXED_COLUMNS} ON errors_errorcode BEGIN
+            DELETE FROM errors_search_text WHERE rowid = OLD.id;
+            DELETE FROM errors_search_keys WHERE rowid = OLD.id;
+            INSERT INTO errors_search_text(rowid, {SQLITE_TEXT_COLUMNS})
+            VALUES (NEW.id, {_sqlite_text_values("NEW")},
+                    {_SQLITE_EXAMPLES.format(error_id="NEW.id")});
+            INSERT INTO errors_search_keys(rowid, keys) VALUES (NEW.id, {_sqlite_keys("NEW")});
+        END""",
+    "errors_search_code_delete": """
+        CREATE TRIGGER IF NOT EXISTS errors_search_code_delete
+        AFTER DELETE ON errors_errorcode BEGIN
+            DELETE FROM errors_search_text WHERE rowid = OLD.id;
+            DELETE FROM errors_search_keys WHERE rowid = OLD.id;
+        END""",
+    "errors_search_example_insert": f"""
+        CREATE TRIGGER IF NOT EXISTS errors_search_example_insert
+        AFTER INSERT ON errors_example BEGIN
+            UPDATE errors_search_text
+            SET examples = {_SQLITE_EXAMPLES.format(error_id="NEW.error_id")}
+            WHERE rowid = NEW.error_id;
+        END""",
+    "errors_search_example_update": f"""
+        CREATE TRIGGER IF NOT EXISTS errors_search_example_update
+        AFTER UPDATE OF body, error_id ON errors_example BEGIN
+            UPDATE errors_search_text
+            SET examples = {_SQLITE_EXAMPLES.format(error_id="OLD.error_id")}
+            WHERE rowid = OLD.error_id;
+            UPDATE errors_search_text
+            SET examples = {_SQLITE_EXAMPLES.format(error_id="NEW.error_id")}
+            WHERE rowid = NEW.error_id;
+        END""",
+    "errors_search_example_delete": f"""
+        CREATE TRIGGER IF NOT EXISTS errors_search_example_delete
+        AFTER DELETE ON errors_example BEGIN
+            UPDATE errors_search_text
+            SET examples = {_SQLITE_EXAMPLES.format(error_id="OLD.error_id")}
+            WHERE rowid = OLD.error_id;
+        END""",
+}
+
+
+SQLITE_REBUILD = [
+    "DELETE FROM errors_search_text",
+    "DELETE FROM errors_search_keys",
+    f"""INSERT INTO errors_search_text(rowid, {SQLITE_TEXT_COLUMNS})
+        SELECT e.id, {_sqlite_text_values("e")}, {_SQLITE_EXAMPLES.format(error_id="e.id")}
+        FROM errors_errorcode e""",
+    f"INSERT INTO errors_search_keys(rowid, keys) SELECT e.id, {_sqlite_keys('e')} "
+    "FROM errors_errorcode e",
+]
+
+
+SQLITE_DROP = [
+    *(f"DROP TRIGGER IF EXISTS {name}" for name in SQLITE_TRIGGERS),
+    "DROP INDEX IF EXISTS errors_search_codes",
+    # Word counts of the first version of search (migration search_speed drops it).
+    "DROP TABLE IF EXISTS errors_search_vocab",
+    "DROP TABLE IF EXISTS errors_search_text",
+    "DROP TABLE IF EXISTS errors_search_keys",
+]
+
+
+# search.py counts words with errors_search_text itself, stopping at what it needs:
+# fts5vocab read every code of a word to count it.
+SQLITE_TUNING = ["DROP TABLE IF EXISTS errors_search_vocab"]

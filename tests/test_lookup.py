@@ -1,0 +1,80 @@
+"""errors.lookup: the one way every face finds a code by any spelling."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from errors.lookup import UnknownService, find_code, find_codes, nearest_codes
+from errors.models import ErrorCode
+
+pytestmark = pytest.mark.django_db
+
+
+def test_find_codes_finds_the_code_in_every_service_ignoring_case_and_separators(demo):
+    found = find_codes("not-found")
+    assert {(error.service.slug, error.code) for error in found} >= {
+        ("synthesis", "NOT_FOUND"),
+        ("portal", "not_found"),
+    }
+
+
+def test_find_codes_filters_by_service_and_status(demo):
+    assert [e.service.slug for e in find_codes("NOT_FOUND", service="portal")] == ["portal"]
+    assert find_codes("NOT_FOUND", status=500) == []
+
+
+def test_find_codes_lists_alias_owners_after_codes(demo):
+    alias_owner = ErrorCode.objects.get(service__slug="portal", code="not_found")
+    alias_owner.aliases = ["FORBIDDEN"]
+    alias_owner.save()
+    found = find_codes("forbidden")
+    assert found[-1] == alias_owner
+    assert {error.code.upper() for error in found[:-1]} == {"FORBIDDEN"}
+
+
+def test_find_codes_of_an_unknown_service_raises(demo):
+    with pytest.raises(UnknownService):
+        find_codes("X", service="nope")
+
+
+def test_find_code_prefers_the_exact_code_then_aliases(demo):
+    assert find_code("synthesis", "not_found").error.code == "NOT_FOUND"
+    error = ErrorCode.objects.get(service__slug="synthesis", code="FORBIDDEN")
+    error.aliases = ["NO_ACCESS"]
+    error.save()
+    match = find_code("synthesis", "no-access")
+    assert (match.error, match.via_alias) == (error, True)
+    assert find_code("synthesis", "nothing") is None
+    assert find_code("nope", "FORBIDDEN") is None
+
+
+def test_find_code_says_whether_the_spelling_is_the_catalogs(demo):
+    assert find_code("synthesis", "NOT_FOUND").spelt_as("NOT_FOUND")
+    assert not find_code("synthesis", "not-found").spelt_as("not-found")
+
+
+def test_an_alias_spelt_with_spaces_is_found_by_the_page_and_the_api_alike(client, demo):
+    # The page once searched aliases by substring and missed "no access" for NO_ACCESS,
+    # which the API found by key.
+    error = ErrorCode.objects.get(service__slug="synthesis", code="FORBIDDEN")
+    error.aliases = ["NO_ACCESS"]
+    error.save()
+    page = client.get("/services/synthesis/errors/no access/")
+    assert page.status_code == 301
+    assert page["Location"] == error.get_absolute_url()
+    entry = APIClient().get("/api/v1/services/synthesis/errors/no access/").json()
+    assert entry["code"] == "FORBIDDEN"
+    assert [e.code for e in find_codes("no access", service="synthesis")] == ["FORBIDDEN"]
+
+
+def test_drafts_are_found_only_for_staff(demo, admin_user):
+    ErrorCode.objects.filter(service__slug="synthesis", code="FORBIDDEN").update(published=False)
+    assert find_code("synthesis", "FORBIDDEN") is None
+    assert find_code("synthesis", "FORBIDDEN", user=admin_user).error.code == "FORBIDDEN"
+    assert "synthesis" not in {e.service.slug for e in find_codes("FORBIDDEN")}
+
+
+def test_nearest_codes_suggests_spellings_and_codes_of_a_status(demo):
+    assert nearest_codes("NOT_FUOND", service="synthesis")[0].code == "NOT_FOUND"
+    assert all(error.http_status == 404 for error in nearest_codes("404", service="synthesis"))
