@@ -59,10 +59,12 @@ def test_every_route_is_closed_to_anonymous_users(demo):
             assert response.status_code == 401, url
             assert response["Content-Type"] == "application/problem+json"
         else:
-            # The admin signs people in on its own (throttled) login page.
-            login = "/admin/login/" if url.startswith("/admin/") else "/accounts/login/"
+            # The admin's index sends people to its own (throttled) sign-in page.
+            logins = (
+                ("/accounts/login/", "/admin/login/") if url == "/admin/" else "/accounts/login/"
+            )
             assert response.status_code == 302, url
-            assert response["Location"].startswith(login), url
+            assert response["Location"].startswith(logins), url
 
 
 @override_settings(PORTAL_REQUIRE_LOGIN=True)
