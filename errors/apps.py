@@ -15,7 +15,7 @@ def _ensure_catalog_state(sender, using, **kwargs) -> None:
     # The same holds for the triggers that bump the catalog version.
     from django.db import connections
 
-    from errors.catalog_state import ensure_catalog_state
+    from errors.catalog_version import ensure_catalog_state
 
     ensure_catalog_state(connections[using])
 

@@ -482,7 +482,7 @@ class ErrorCodeRevision(models.Model):
 class CatalogState(models.Model):
     """One row whose `version` moves on every write to the catalog tables.
 
-    Database triggers bump it (errors/catalog_state.py), so bulk imports, queryset updates
+    Database triggers bump it (errors/catalog_version.py), so bulk imports, queryset updates
     and writes from any app server move it in the same transaction: every cache keyed by
     it is stale the moment the write commits, on every server.
     """

@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from django.core.cache import cache
 from django.http import HttpRequest
@@ -19,8 +19,12 @@ from rest_framework.response import Response
 from errors.catalog_version import catalog_version
 from errors.models import can_see_drafts
 
-if TYPE_CHECKING:
-    from errors.api.views import CachedReadView
+
+class AnswerKeyed(Protocol):
+    """A read view that knows the cache key of its answer (errors.api.views.CachedReadView)."""
+
+    answer_key: str | None
+
 
 # How long an answer stays in the cache; the catalog version in its key retires it sooner.
 ANSWER_SECONDS = 3600
@@ -45,7 +49,7 @@ def cached_answer(get: Callable[..., Response]) -> Callable[..., Response]:
     answered: the key holds the catalog version, so any write makes it unreachable."""
 
     @functools.wraps(get)
-    def answer(self: CachedReadView, request: Request, *args: Any, **kwargs: Any) -> Response:
+    def answer(self: AnswerKeyed, request: Request, *args: Any, **kwargs: Any) -> Response:
         if self.answer_key:
             data = cache.get(self.answer_key)
             if data is not None:
