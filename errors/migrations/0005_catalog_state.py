@@ -2,7 +2,7 @@
 
 from django.db import migrations, models
 
-from errors.catalog_state import drop_catalog_state_triggers, ensure_catalog_state
+from errors.catalog_version import drop_catalog_state_triggers, ensure_catalog_state
 
 
 def install(apps, schema_editor):
