@@ -46,8 +46,10 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, urlencode, urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -184,9 +186,9 @@ def measure_import(run: Run) -> None:
         ],
         run.env,
     )
-    seconds = float(re.search(r"Imported \d+ codes in \d+ services in ([\d.]+) s", output)[1])
-    peak_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", output)[1])
-    wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): ([\d:.]+)", output)[1]
+    seconds = float(found(r"Imported \d+ codes in \d+ services in ([\d.]+) s", output))
+    peak_kb = int(found(r"Maximum resident set size \(kbytes\): (\d+)", output))
+    wall = found(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): ([\d:.]+)", output)
     run.results["import"] = {
         "codes": sizes.services * sizes.codes_per_service,
         "seconds": seconds,
@@ -398,7 +400,7 @@ def task_search(codes: int, samples: int) -> dict:
     return {"vendor": connection.vendor, "kinds": kinds}
 
 
-TASKS = {
+TASKS: dict[str, Callable[..., Any]] = {
     "identify": task_identify,
     "page": task_page,
     "requests": task_requests,
@@ -473,7 +475,15 @@ def worker_pids(master: int) -> list[int]:
 
 def rss_mb(pid: int) -> float:
     text = Path(f"/proc/{pid}/status").read_text()
-    return int(re.search(r"^VmRSS:\s+(\d+) kB", text, re.M)[1]) / 1024
+    return int(found(r"(?m)^VmRSS:\s+(\d+) kB", text)) / 1024
+
+
+def found(pattern: str, text: str) -> str:
+    """The first group of `pattern` in `text`; a missing figure stops the benchmark."""
+    match = re.search(pattern, text)
+    if match is None:
+        raise SystemExit(f"no {pattern!r} in:\n{text[-2000:]}")
+    return match[1]
 
 
 def wrk(port: int, lines: list[str], seconds: int, workdir: Path, connections: int = 8) -> dict:

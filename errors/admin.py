@@ -4,9 +4,11 @@ errors.lint and the admin's own pages in errors.admin_views."""
 from __future__ import annotations
 
 from functools import partial
+from typing import Any
 
 from django.contrib import admin, messages
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import HttpRequest
 from django.urls import path
 from django.utils.html import format_html, format_html_join
 
@@ -20,17 +22,24 @@ from errors.forms import (
     ServiceForm,
 )
 from errors.lint import ERROR, error_findings
-from errors.models import Category, ErrorCode, ErrorCodeRevision, Example, Guide, Service
+from errors.models import (
+    Category,
+    ErrorCode,
+    ErrorCodeRevision,
+    Example,
+    Guide,
+    Service,
+    can_see_drafts,
+)
 
 
-class StaffCanViewMixin:
+class CatalogAdmin(admin.ModelAdmin):
     """Every active staff member may read the catalog; editing needs the Editors group."""
 
-    def has_view_permission(self, request, obj=None) -> bool:
-        user = request.user
-        return (user.is_active and user.is_staff) or super().has_view_permission(request, obj)
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return can_see_drafts(request.user) or super().has_view_permission(request, obj)
 
-    def has_module_permission(self, request) -> bool:
+    def has_module_permission(self, request: HttpRequest) -> bool:
         return self.has_view_permission(request)
 
 
@@ -129,7 +138,7 @@ class ExampleInline(admin.StackedInline):
 
 
 @admin.register(Service)
-class ServiceAdmin(StaffCanViewMixin, admin.ModelAdmin):
+class ServiceAdmin(CatalogAdmin):
     form = ServiceForm
     change_list_template = "admin/errors/service/change_list.html"
     change_form_template = "admin/errors/service/change_form.html"
@@ -156,12 +165,12 @@ class ServiceAdmin(StaffCanViewMixin, admin.ModelAdmin):
         ),
     ]
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(error_count=Count("errors"))
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Service]:
+        return super().get_queryset(request).annotate(code_count=Count("errors"))
 
-    @admin.display(description="codes", ordering="error_count")
+    @admin.display(description="codes", ordering="code_count")
     def error_count(self, service: Service) -> int:
-        return service.error_count
+        return service.code_count
 
     @admin.action(description="Export catalogs of the selected services", permissions=["view"])
     def export_catalogs(self, request, queryset):
@@ -179,7 +188,7 @@ class ServiceAdmin(StaffCanViewMixin, admin.ModelAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(StaffCanViewMixin, admin.ModelAdmin):
+class CategoryAdmin(CatalogAdmin):
     form = CategoryForm
     list_display = ("name", "slug", "service", "order")
     list_filter = ("service",)
@@ -188,7 +197,7 @@ class CategoryAdmin(StaffCanViewMixin, admin.ModelAdmin):
 
 
 @admin.register(ErrorCode)
-class ErrorCodeAdmin(StaffCanViewMixin, admin.ModelAdmin):
+class ErrorCodeAdmin(CatalogAdmin):
     form = ErrorCodeForm
     change_list_template = "admin/errors/errorcode/change_list.html"
     change_form_template = "admin/errors/errorcode/change_form.html"
@@ -315,7 +324,7 @@ class ErrorCodeAdmin(StaffCanViewMixin, admin.ModelAdmin):
 
 
 @admin.register(ErrorCodeRevision)
-class ErrorCodeRevisionAdmin(StaffCanViewMixin, admin.ModelAdmin):
+class ErrorCodeRevisionAdmin(CatalogAdmin):
     list_display = ("created_at", "service", "code", "action", "source", "user", "changed_fields")
     list_filter = ("action", "source", "service")
     list_select_related = ("service", "user")

@@ -55,7 +55,7 @@ def markdown_preview(request: HttpRequest) -> JsonResponse:
 # --------------------------------------------------------------------------- catalogs
 
 
-def catalog_download(text: str, filename: str, content_type: str) -> HttpResponse:
+def catalog_download(text: str | bytes, filename: str, content_type: str) -> HttpResponse:
     """A file download of catalog text."""
     response = HttpResponse(text, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -116,7 +116,8 @@ def import_catalog(model_admin, request: HttpRequest) -> HttpResponse:
         return _apply_import(model_admin, request, context)
     form = CatalogUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        text, name = form.cleaned_data["file"], request.FILES["file"].name
+        text: str = form.cleaned_data["file"]
+        name = form.file_name
         try:
             changes = import_catalog_text(text, name, dry_run=True)
         except CatalogInvalid as exc:
@@ -141,7 +142,7 @@ def _apply_import(model_admin, request: HttpRequest, context: dict) -> HttpRespo
     changelist = reverse("admin:errors_service_changelist")
     if not form.is_valid():
         for message in form.non_field_errors() or ["The import form was incomplete."]:
-            messages.error(request, message)
+            messages.error(request, str(message))
         return HttpResponseRedirect(reverse("admin:errors_service_import"))
     try:
         changes = import_catalog_text(

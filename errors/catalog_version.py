@@ -29,7 +29,7 @@ def catalog_version() -> str:
     """
     connection = connections[DEFAULT_DB_ALIAS]  # the proxy `connection` costs a lookup a use
     if _health_check_pending(connection):
-        connection.health_check_done = True  # this read is the check
+        connection.health_check_done = True  # type: ignore[attr-defined]  # this read is the check
         try:
             return _read(connection)
         except (OperationalError, InterfaceError):
@@ -37,7 +37,7 @@ def catalog_version() -> str:
     return _read(connection)
 
 
-def _health_check_pending(connection) -> bool:
+def _health_check_pending(connection: Any) -> bool:
     """True when Django would check the reused connection before its next query."""
     return (
         connection.connection is not None

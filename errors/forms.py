@@ -4,6 +4,7 @@ the Markdown preview widget, and the forms behind the admin's import and bulk ac
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -132,8 +133,8 @@ class ErrorCodeForm(forms.ModelForm):
         # The state before this save, for the history's field diff.
         self.before = snapshot_of(self.instance) if self.is_bound and self.instance.pk else None
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         self._refuse_if_changed_meanwhile()
         service, code = data.get("service"), data.get("code")
         if service and code:
@@ -218,7 +219,7 @@ class DeprecateForm(forms.Form):
 
     def __init__(self, *args, service: Service, selected: list[int], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["replacement"].queryset = (
+        self.fields["replacement"].queryset = (  # type: ignore[attr-defined]
             service.errors.exclude(pk__in=selected)
             .exclude(lifecycle=ErrorCode.Lifecycle.REMOVED)
             .select_related("service")
@@ -231,8 +232,11 @@ class CatalogUploadForm(forms.Form):
 
     file = forms.FileField(help_text="A catalog file, YAML or JSON (docs/catalog-format.md).")
 
+    file_name = ""
+
     def clean_file(self) -> str:
         upload = self.cleaned_data["file"]
+        self.file_name = upload.name or "catalog.yaml"
         if upload.size > MAX_CATALOG_BYTES:
             raise ValidationError(
                 f"The file is {upload.size // 1024} KB; catalog files are at most "
@@ -268,8 +272,8 @@ class CatalogApplyForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.pending = pending or {}
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         if not constant_time_compare(self.pending.get("digest", ""), data.get("digest", "")):
             raise ValidationError(
                 "This dry run is no longer the latest one (another upload replaced it, or "

@@ -208,11 +208,12 @@ def do_revert(revision: Revision, *, acting_user: Any = None) -> ErrorCode:
             )
         error, before = ErrorCode(service=service), None
     else:
-        error = revision.error or service.errors.with_code(revision.code).first()
-        if error is None:
+        found = revision.error or service.errors.with_code(revision.code).first()
+        if found is None:
             raise RevertRefused(
                 f"{revision.code!r} no longer exists: restore it from the deleted codes first."
             )
+        error = found
         if (
             state["code"].lower() != error.code.lower()
             and service.errors.with_code(state["code"]).exclude(pk=error.pk).exists()

@@ -10,6 +10,7 @@ import json
 import re
 import threading
 from functools import lru_cache
+from typing import Any
 
 import markdown as markdown_lib
 import nh3
@@ -36,7 +37,7 @@ ALLOWED_ATTRIBUTES = {
 URL_SCHEMES = {"http", "https", "mailto"}
 
 MARKDOWN_EXTENSIONS = ["fenced_code", "tables", "sane_lists", "codehilite", "toc"]
-MARKDOWN_CONFIG = {
+MARKDOWN_CONFIG: dict[str, dict[str, Any]] = {
     "codehilite": {"css_class": "highlight", "guess_lang": False},
     "toc": {"permalink": False},
 }

@@ -132,6 +132,9 @@ class Service(models.Model):
 
     objects = ServiceQuerySet.as_manager()
 
+    # Set on the services that ServiceQuerySet.with_code_counts() reads.
+    code_count: int
+
     class Meta:
         ordering = ["name"]
 
@@ -338,12 +341,14 @@ class ErrorCode(models.Model):
     def clean(self) -> None:
         """Rules that span fields: category and replacement belong to the same service."""
         errors: dict[str, str] = {}
-        if self.category_id and self.service_id and self.category.service_id != self.service_id:
+        category = self.category if self.category_id else None
+        if category is not None and self.service_id and category.service_id != self.service_id:
             errors["category"] = "Choose a category of this code's own service."
-        if self.replaced_by_id:
-            if self.replaced_by_id == self.pk:
+        replacement = self.replaced_by if self.replaced_by_id else None
+        if replacement is not None:
+            if replacement.pk == self.pk:
                 errors["replaced_by"] = "A code cannot replace itself."
-            elif self.service_id and self.replaced_by.service_id != self.service_id:
+            elif self.service_id and replacement.service_id != self.service_id:
                 errors["replaced_by"] = "Choose a replacement from the same service."
         pattern = self.service.code_pattern if self.service_id else ""
         if pattern and self.code and not re.fullmatch(pattern, self.code):

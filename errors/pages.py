@@ -242,13 +242,14 @@ def status_page(status: int, user) -> StatusPage | None:
 
 def statuses_in_use(user) -> list[int]:
     """The HTTP statuses that at least one visible code answers with."""
-    return list(
+    statuses = (
         ErrorCode.objects.visible_to(user)
         .exclude(http_status=None)
         .order_by("http_status")
         .values_list("http_status", flat=True)
         .distinct()
     )
+    return [status for status in statuses if status is not None]
 
 
 # Search

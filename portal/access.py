@@ -14,7 +14,7 @@ from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLogi
 from django.contrib.auth.middleware import RemoteUserMiddleware
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from rest_framework.exceptions import AuthenticationFailed
 
 from errors.api.authentication import RequestTokenAuthentication
@@ -38,10 +38,10 @@ class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
     def process_view(
         self,
         request: HttpRequest,
-        view_func: Callable[..., HttpResponse],
+        view_func: Callable[..., HttpResponseBase],
         view_args: Any,
         view_kwargs: Any,
-    ) -> HttpResponse | None:
+    ) -> HttpResponseBase | None:
         if not settings.PORTAL_REQUIRE_LOGIN:
             return None
         if is_api_request(request):
@@ -49,35 +49,34 @@ class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
             # some, like the schema's, let anyone in: under /api/ the rule holds for all.
             if request.user.is_authenticated or api_token_user(request) is not None:
                 return None
-            return self.handle_no_permission(request, view_func)
+            return login_required_problem(request)
         return super().process_view(request, view_func, view_args, view_kwargs)
 
-    def handle_no_permission(
-        self, request: HttpRequest, view_func: Callable[..., HttpResponse]
-    ) -> HttpResponse:
-        if not is_api_request(request):
-            return super().handle_no_permission(request, view_func)
-        response = problem_response(
-            request,
-            "authentication_required",
-            "This portal requires login: send 'Authorization: Token <key>' with an API token "
-            "created in the admin.",
-        )
-        response["WWW-Authenticate"] = "Token"
-        return response
+
+def login_required_problem(request: HttpRequest) -> HttpResponse:
+    """401 problem details for an API caller without a user or token."""
+    response = problem_response(
+        request,
+        "authentication_required",
+        "This portal requires login: send 'Authorization: Token <key>' with an API token "
+        "created in the admin.",
+    )
+    response["WWW-Authenticate"] = "Token"
+    return response
 
 
 class TrustedHeaderSSOMiddleware(RemoteUserMiddleware):
     """Single sign-on through a trusted proxy's user header (PORTAL_SSO_HEADER), off by
     default. Only enable it when the proxy strips the header from clients' requests."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         super().__init__(get_response)
         name = settings.PORTAL_SSO_HEADER
         self.enabled = bool(name)
-        self.header = "HTTP_" + name.upper().replace("-", "_") if name else ""
+        # RemoteUserMiddleware reads `header`; here it comes from the settings.
+        self.header = "HTTP_" + name.upper().replace("-", "_") if name else ""  # type: ignore[misc]
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: HttpRequest) -> Any:
         if not self.enabled:
             return self.get_response(request)
         return super().__call__(request)

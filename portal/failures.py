@@ -31,6 +31,7 @@ def is_database_outage(exc: BaseException | None) -> bool:
 
 def database_unavailable_response(request: HttpRequest) -> HttpResponse:
     """503: a problem-details body for the API, a plain page for people."""
+    response: HttpResponse
     if is_api_request(request):
         response = problem_response(
             request, "service_unavailable", "The catalog database cannot be reached: retry shortly."

@@ -40,6 +40,8 @@ from errors.models import can_see_drafts
 from errors.versioned_cache import register
 
 API_PREFIX = "/api/v1/"
+# Where the version read for a request is kept for the view (errors.api.caching).
+VERSION_KEY = "portal.catalog_version"
 # The in-process store, per worker: at most this many answers and bytes.
 MAX_ANSWERS = 4096
 MAX_BYTES = 32 * 1024 * 1024
@@ -73,7 +75,7 @@ class Answer:
         for name, value in self.headers:
             response[name] = value
         if self.etag and request.META.get("HTTP_IF_NONE_MATCH"):
-            return get_conditional_response(request, etag=self.etag, response=response)
+            return get_conditional_response(request, etag=self.etag, response=response) or response
         return response
 
 
@@ -179,7 +181,8 @@ def within_rate(request: HttpRequest, viewer: Viewer) -> bool:
         return True
     user = SimpleNamespace(is_authenticated=viewer.user_id is not None, pk=viewer.user_id)
     client = SimpleNamespace(user=user, META=request.META, headers=request.headers)
-    return ClientRateThrottle().allow_request(client, None)
+    # A stand-in for DRF's request with what the throttle reads: no view is involved.
+    return ClientRateThrottle().allow_request(client, None)  # type: ignore[arg-type]
 
 
 def is_storable(response: HttpResponse) -> bool:
@@ -208,7 +211,7 @@ class AnswerMiddleware:
             return self.get_response(request)  # the full way answers the outage
         if viewer is None:
             return self.get_response(request)
-        request.portal_catalog_version = version
+        request.META[VERSION_KEY] = version
         key = answer_key(request, viewer)
         answer = store.get(version, key)
         if answer is not None and within_rate(request, viewer):

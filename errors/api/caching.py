@@ -16,6 +16,7 @@ from django.utils.cache import get_conditional_response
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from errors.api.answers import VERSION_KEY
 from errors.catalog_version import catalog_version
 from errors.models import can_see_drafts
 
@@ -33,7 +34,7 @@ ANSWER_SECONDS = 3600
 def catalog_etag(request: Request) -> str:
     """A weak ETag of the catalog version, what was asked and whether drafts are shown."""
     # AnswerMiddleware has read the version for this request already when it ran.
-    version = getattr(request._request, "portal_catalog_version", None) or catalog_version()
+    version = request.META.get(VERSION_KEY) or catalog_version()
     raw = f"{version}|{request.get_full_path()}|{can_see_drafts(request.user)}"
     return 'W/"' + hashlib.blake2b(raw.encode(), digest_size=12).hexdigest() + '"'
 

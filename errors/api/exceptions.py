@@ -45,8 +45,9 @@ class NotModified(exceptions.APIException):
         super().__init__(detail="")
 
 
-def _problem_for(exc: Exception) -> tuple[str, str, dict[str, Any]]:
-    """The code, detail and extra members that describe an exception."""
+def _problem_for(exc: Exception, allowed: str = "") -> tuple[str, str, dict[str, Any]]:
+    """The code, detail and extra members that describe an exception (`allowed`: the
+    methods the address takes)."""
     if isinstance(exc, Problem):
         return exc.problem_code, str(exc.detail), exc.extra
     if isinstance(exc, CatalogInvalid):
@@ -78,7 +79,6 @@ def _problem_for(exc: Exception) -> tuple[str, str, dict[str, Any]]:
     if isinstance(exc, exceptions.NotFound | Http404):
         return "not_found", "Nothing is at this address: check the URL.", {}
     if isinstance(exc, exceptions.MethodNotAllowed):
-        allowed = getattr(exc, "allowed", "")
         hint = f" This address takes {allowed}." if allowed else ""
         return "method_not_allowed", f"{exc.detail}{hint}", {}
     if isinstance(exc, exceptions.NotAcceptable):
@@ -91,7 +91,7 @@ def _problem_for(exc: Exception) -> tuple[str, str, dict[str, Any]]:
             {},
         )
     if isinstance(exc, exceptions.Throttled):
-        wait = int(exc.wait or 1)
+        wait = _wait(exc)
         return "rate_limited", f"Too many requests: retry in {wait} seconds.", {}
     if isinstance(exc, RequestDataTooBig):
         return "body_too_large", "The request body is too large: send a smaller one.", {}
@@ -122,20 +122,25 @@ def _validation_list(detail: Any, place: str = "") -> list[dict[str, str]]:
     return [{"place": place, "message": str(detail)}]
 
 
+def _wait(exc: exceptions.Throttled) -> int:
+    """Seconds until the client may try again (DRF sets `wait`; its stubs do not say)."""
+    return int(getattr(exc, "wait", None) or 1)
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     """DRF's EXCEPTION_HANDLER: every failure becomes a problem details response."""
     request = context["request"]
     if isinstance(exc, NotModified):
         return Response(status=304, headers={"ETag": exc.etag})
-    if isinstance(exc, exceptions.MethodNotAllowed) and context.get("view") is not None:
-        exc.allowed = ", ".join(m for m in context["view"].allowed_methods if m != "OPTIONS")
-    code, detail, extra = _problem_for(exc)
+    view = context.get("view")
+    allowed = ", ".join(m for m in view.allowed_methods if m != "OPTIONS") if view else ""
+    code, detail, extra = _problem_for(exc, allowed)
     if code in ("internal_error", "service_unavailable") or isinstance(exc, DatabaseError):
         logger.exception("API error %s on %s", request_id(request), request.path)
     body = problem_body(request, code, detail, **extra)
     headers = {}
     if isinstance(exc, exceptions.Throttled):
-        headers["Retry-After"] = str(int(exc.wait or 1))
+        headers["Retry-After"] = str(_wait(exc))
     if code == "service_unavailable":
         headers["Retry-After"] = str(OUTAGE_RETRY_AFTER_SECONDS)
     if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):

@@ -24,7 +24,8 @@ class CatalogTextParser(BaseParser):
 
     media_type = "application/yaml"
 
-    def parse(self, stream, media_type=None, parser_context=None) -> str:
+    # DRF's parsers may return any data; a catalog is read as text by errors.catalog.
+    def parse(self, stream, media_type=None, parser_context=None) -> str:  # type: ignore[override]
         data = stream.read() if stream is not None else b""
         try:
             return data.decode("utf-8")

@@ -120,7 +120,8 @@ class EnvelopeSerializer(serializers.Serializer):
     """How a service's error bodies look, and where the code, message, ... sit in them."""
 
     example = serializers.CharField(source="envelope_example")
-    fields = EnvelopeFieldSerializer(source="envelope_fields", many=True)
+    # Serializer has a `fields` of its own; a declared field of that name still works.
+    fields = EnvelopeFieldSerializer(source="envelope_fields", many=True)  # type: ignore[assignment]
     code_pointer = serializers.CharField()
     message_pointer = serializers.CharField()
     details_pointer = serializers.CharField()
@@ -262,4 +263,4 @@ class ProblemSerializer(serializers.Serializer):
     detail = serializers.CharField(help_text="What went wrong and what to change.")
     code = serializers.CharField(help_text="The stable code to branch on.")
     request_id = serializers.CharField(help_text="Also sent as the X-Request-ID header.")
-    errors = ProblemItemSerializer(many=True, required=False)
+    errors = ProblemItemSerializer(many=True, required=False)  # type: ignore[assignment]

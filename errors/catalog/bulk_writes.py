@@ -46,7 +46,7 @@ def insert_rows(model: type[models.Model], objs: Sequence[models.Model]) -> None
     alias = router.db_for_write(model)
     connection = connections[alias]
     if connection.vendor != "postgresql":
-        model.objects.using(alias).bulk_create(objs, batch_size=BATCH_SIZE)
+        model._default_manager.using(alias).bulk_create(objs, batch_size=BATCH_SIZE)
         return
     with_pk = objs[0].pk is not None
     if any((obj.pk is not None) != with_pk for obj in objs):
@@ -54,7 +54,7 @@ def insert_rows(model: type[models.Model], objs: Sequence[models.Model]) -> None
     fields = [
         field for field in model._meta.local_concrete_fields if with_pk or not field.primary_key
     ]
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    columns = ", ".join(connection.ops.quote_name(field.column or "") for field in fields)
     table = connection.ops.quote_name(model._meta.db_table)
     with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
         for obj in objs:

@@ -138,7 +138,7 @@ def canonical_error(error: ErrorCode) -> dict:
     return {
         "code": error.code,
         "http_status": error.http_status,
-        "category": error.category.slug if error.category_id else "",
+        "category": error.category.slug if error.category is not None else "",
         "title": error.title,
         "summary": error.summary,
         "description": error.description,
@@ -147,7 +147,7 @@ def canonical_error(error: ErrorCode) -> dict:
         "details_shape": error.details_shape,
         "lifecycle": error.lifecycle,
         "lifecycle_since": error.lifecycle_since,
-        "replaced_by": error.replaced_by.code if error.replaced_by_id else "",
+        "replaced_by": error.replaced_by.code if error.replaced_by is not None else "",
         "aliases": list(error.aliases),
         "messages": list(error.messages),
         "tags": list(error.tags),

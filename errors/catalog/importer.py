@@ -227,11 +227,11 @@ def _sync_categories(
     service: Service, wanted: list[dict], changes: ServiceChanges
 ) -> dict[str, Category]:
     existing = {category.slug: category for category in service.categories.all()}
-    result = {}
+    result: dict[str, Category] = {}
     for order, item in enumerate(wanted):
         category = existing.pop(item["slug"], None)
         current = (category.name, category.description, category.order) if category else None
-        if current != (item["name"], item["description"], order):
+        if category is None or current != (item["name"], item["description"], order):
             category = category or Category(service=service, slug=item["slug"])
             category.name, category.description, category.order = (
                 item["name"],

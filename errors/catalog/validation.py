@@ -7,7 +7,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -31,8 +31,10 @@ def catalog_schema() -> dict[str, Any]:
 def _schema_message(error: jsonschema.ValidationError) -> str:
     """Say what a schema violation means and what to write instead."""
     value = error.instance
+    schema: Mapping[str, Any] = error.schema if isinstance(error.schema, Mapping) else {}
+    wanted: Any = error.validator_value
     if error.validator == "additionalProperties":
-        allowed = sorted(error.schema.get("properties", {}))
+        allowed = sorted(schema.get("properties", {}))
         unknown = sorted(set(value) - set(allowed)) if isinstance(value, dict) else []
         hints = []
         for key in unknown:
@@ -47,22 +49,21 @@ def _schema_message(error: jsonschema.ValidationError) -> str:
         missing = error.message.split("'")[1] if "'" in error.message else error.message
         return f"the key {missing!r} is missing: add it."
     if error.validator == "type":
-        wanted = error.validator_value
-        wanted = " or ".join(wanted) if isinstance(wanted, list) else wanted
+        wanted = " or ".join(wanted) if isinstance(wanted, list) else str(wanted)
         return f"must be {_article(wanted)}, not {_json_type(value)} {value!r}."
     if error.validator == "enum":
-        choices = ", ".join(str(choice) for choice in error.validator_value)
+        choices = ", ".join(str(choice) for choice in wanted)
         return f"{value!r} is not allowed: use one of {choices}."
     if error.validator in {"minimum", "maximum"}:
-        low = error.schema.get("minimum")
-        high = error.schema.get("maximum")
+        low = schema.get("minimum")
+        high = schema.get("maximum")
         return f"{value!r} is out of range: use a number from {low} to {high}."
     if error.validator == "minLength":
         return "must not be empty."
     if error.validator == "maxLength":
-        return f"is too long ({len(value)} characters): keep it to {error.validator_value}."
+        return f"is too long ({len(str(value))} characters): keep it to {wanted}."
     if error.validator == "pattern":
-        description = error.schema.get("description", f"Match {error.validator_value}.")
+        description = schema.get("description", f"Match {wanted}.")
         return f"{value!r} does not fit: {description[0].lower()}{description[1:]}"
     return error.message
 

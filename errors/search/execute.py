@@ -4,6 +4,7 @@ status, and returns one page, in a constant number of queries."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections import Counter
 from dataclasses import replace
 
@@ -135,7 +136,7 @@ def _materialized() -> str:
     """MATERIALIZED where the database knows it: SQLite would otherwise run the matches
     twice, once for the counts and once for the page (PostgreSQL materializes a CTE
     used twice anyway)."""
-    if connection.vendor == "sqlite" and connection.Database.sqlite_version_info < (3, 35):
+    if connection.vendor == "sqlite" and sqlite3.sqlite_version_info < (3, 35):
         return ""
     return "MATERIALIZED "
 

@@ -127,8 +127,8 @@ class SQLiteEngine(Engine):
         # Codes sharing a 4- or 5-letter run with the key: one typo leaves such runs
         # intact, and they match far fewer codes than single trigrams would.
         size = 4 if len(key) < 10 else 5
-        grams = {key[i : i + size] for i in range(0, len(key) - size + 1, size - 1)}
-        grams = sorted(grams | {key[-size:]})
+        runs = {key[i : i + size] for i in range(0, len(key) - size + 1, size - 1)}
+        grams = sorted(runs | {key[-size:]})
         return (
             "SELECT rowid, keys FROM errors_search_keys WHERE errors_search_keys MATCH %s "
             "ORDER BY rank LIMIT %s",
