@@ -1,4 +1,4 @@
-"""The editors' admin: declarations. Behaviour lives in errors.forms, errors.history,
+"""The editors' admin: declarations. Behaviour lives in errors.forms, errors.catalog.history,
 errors.lint and the admin's own pages in errors.admin_views."""
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from django.http import HttpRequest
 from django.urls import path
 from django.utils.html import format_html, format_html_join
 
-from errors import admin_views, history
+from errors import admin_views
+from errors.catalog import history
 from errors.forms import (
     CategoryForm,
     ErrorCodeForm,

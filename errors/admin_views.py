@@ -1,7 +1,7 @@
 """The admin's own pages: Markdown preview, catalog import with a dry run, catalog
 export, per-code history with revert, deleted codes, and the deprecate action's form.
 
-Each view checks permissions, calls one function of errors.catalog / errors.history and
+Each view checks permissions, calls one function of errors.catalog (its importer and history) and
 renders; admin.py wires them into the ModelAdmins' URLs.
 """
 
@@ -27,7 +27,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from errors import history
+from errors.catalog import history
 from errors.catalog.canonical import canonical_error, canonical_from_db
 from errors.catalog.export import dump_catalog, export_catalog
 from errors.catalog.importer import import_catalog_text

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
-from errors.history import service_changelog
+from errors.catalog.history import service_changelog
 from errors.models import ErrorCode, ErrorCodeRevision, Service
 
 PER_PAGE = 50

@@ -14,8 +14,8 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html, format_html_join
 
+from errors.catalog.history import Revision, changes_since, snapshot_of
 from errors.catalog.validation import example_body_problems
-from errors.history import Revision, changes_since, snapshot_of
 from errors.lint import entry_of, envelope_of
 from errors.models import Category, ErrorCode, Example, Guide, Service
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from errors import history
+from errors.catalog import history
 from errors.catalog.importer import import_catalog_text
 from errors.models import ErrorCode
 from tests.conftest import MINIMAL

@@ -11,5 +11,6 @@ trip export -> import -> export all rest on the same dictionaries.
 - `bodies`: example bodies: JSON pointers and `HTTP/1.1 ...` dumps;
 - `canonical`: both sides in one form; `export`: that form as YAML or JSON text;
 - `importer`: files -> database, all or nothing; `bulk_writes`: its many-row inserts;
+- `history`: every change of a code (admin, import, revert), reverts and restores;
 - `synthetic`: large generated catalogs for benchmarks; `demo/`: the demo catalogs.
 """

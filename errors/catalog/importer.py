@@ -25,9 +25,9 @@ from errors.catalog.canonical import (
     errors_for_catalog,
 )
 from errors.catalog.files import CatalogFile, parse_catalog, read_catalog_files
+from errors.catalog.history import record_import_revisions
 from errors.catalog.problems import CatalogInvalid
 from errors.catalog.validation import validate_catalog, validate_catalogs
-from errors.history import record_import_revisions
 from errors.models import Category, ErrorCode, Example, Guide, Service
 
 DEMO_CATALOG_DIR = Path(__file__).with_name("demo")
