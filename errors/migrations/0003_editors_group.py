@@ -7,11 +7,13 @@ EDITED_MODELS = ("service", "category", "errorcode", "example", "guide")
 
 
 def create_editors_group(apps, schema_editor):
+    # The database being migrated, which need not be the default one.
+    db = schema_editor.connection.alias
     # Permissions are created after all migrations by a post_migrate signal; a fresh
     # database has none yet, so create this app's now.
     app_config = apps.get_app_config("errors")
     app_config.models_module = True
-    create_permissions(app_config, apps=apps, verbosity=0)
+    create_permissions(app_config, apps=apps, verbosity=0, using=db)
     app_config.models_module = None
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
@@ -20,14 +22,17 @@ def create_editors_group(apps, schema_editor):
         for model in EDITED_MODELS
         for action in ("add", "change", "delete", "view")
     ] + ["view_errorcoderevision"]
-    group, _ = Group.objects.get_or_create(name="Editors")
+    group, _ = Group.objects.using(db).get_or_create(name="Editors")
     group.permissions.set(
-        Permission.objects.filter(content_type__app_label="errors", codename__in=codenames)
+        Permission.objects.using(db).filter(
+            content_type__app_label="errors", codename__in=codenames
+        )
     )
 
 
 def delete_editors_group(apps, schema_editor):
-    apps.get_model("auth", "Group").objects.filter(name="Editors").delete()
+    db = schema_editor.connection.alias
+    apps.get_model("auth", "Group").objects.using(db).filter(name="Editors").delete()
 
 
 class Migration(migrations.Migration):

@@ -1,0 +1,228 @@
+"""The migrations, on a database of their own: forward to the latest, back to zero and
+forward again on the engine the suite runs on, and what they leave each time.
+
+The test database the other tests share is never migrated here: each run gets a fresh
+SQLite file or a throwaway PostgreSQL database on the same server, dropped at the end.
+"""
+
+from __future__ import annotations
+
+import ast
+import uuid
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.db import connection, connections
+from django.db.migrations.executor import MigrationExecutor
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "errors" / "migrations"
+ALIAS = "migrations_under_test"
+
+SEARCH_TRIGGERS = {
+    f"errors_search_{table}_{event}"
+    for table in ("code", "example")
+    for event in ("insert", "update", "delete")
+}
+CATALOG_TABLES = ("service", "category", "errorcode", "example", "guide")
+# SQLite has row triggers, one per event; PostgreSQL one statement trigger per table.
+SQLITE_CATALOG_TRIGGERS = {
+    f"errors_{table}_catalog_version_{event}"
+    for table in CATALOG_TABLES
+    for event in ("insert", "update", "delete")
+}
+POSTGRESQL_CATALOG_TRIGGERS = {f"errors_{table}_catalog_version" for table in CATALOG_TABLES}
+POSTGRESQL_FUNCTIONS = {
+    "errors_search_refresh",
+    "errors_search_codes_changed",
+    "errors_search_code_updated",
+    "errors_search_examples_changed",
+    "errors_search_examples_moved",
+    "errors_bump_catalog_version",
+}
+
+
+@pytest.fixture
+def fresh_database(django_db_setup, django_db_blocker, tmp_path):
+    """A connection, under an alias of its own, to an empty database of the suite's engine.
+
+    Not a django_db test: Django's test case would forbid an alias it was not set up with,
+    and no transaction of the shared test database is needed."""
+    with django_db_blocker.unblock():
+        settings = {**connection.settings_dict}
+        if connection.vendor == "sqlite":
+            settings["NAME"] = str(tmp_path / "migrations.sqlite3")
+        elif connection.vendor == "postgresql":
+            settings["NAME"] = f"{settings['NAME']}_migrations_{uuid.uuid4().hex[:8]}"
+            server = connections.create_connection("default")
+            with server.cursor() as cursor:
+                cursor.execute(f"CREATE DATABASE {server.ops.quote_name(settings['NAME'])}")
+        else:
+            pytest.skip("the migrations carry SQL for SQLite and PostgreSQL only")
+        connections.settings[ALIAS] = settings
+        try:
+            yield connections[ALIAS]
+        finally:
+            connections[ALIAS].close()
+            del connections[ALIAS]
+            del connections.settings[ALIAS]
+            if connection.vendor == "postgresql":
+                try:
+                    with server.cursor() as cursor:
+                        cursor.execute(f"DROP DATABASE {server.ops.quote_name(settings['NAME'])}")
+                finally:
+                    server.close()
+
+
+def migrate(db, targets=None):
+    """Migrate db to targets, every app's latest migration by default: the executor alone,
+    `migrate` without its post_migrate signal, whose handlers in the errors app would put
+    back what a migration failed to create."""
+    executor = MigrationExecutor(db)
+    executor.migrate(targets or executor.loader.graph.leaf_nodes())
+
+
+def names(db, sql):
+    with db.cursor() as cursor:
+        cursor.execute(sql)
+        return {name for (name,) in cursor.fetchall()}
+
+
+def catalog_version(db):
+    with db.cursor() as cursor:
+        cursor.execute("SELECT version FROM errors_catalogstate WHERE id = 1")
+        (version,) = cursor.fetchone()
+        return version
+
+
+def indexed(db, error_id, word):
+    """Whether the search index has the code under `word` (its text, examples included)."""
+    with db.cursor() as cursor:
+        if db.vendor == "sqlite":
+            cursor.execute(
+                "SELECT count(*) FROM errors_search_text "
+                "WHERE errors_search_text MATCH %s AND rowid = %s",
+                [word, error_id],
+            )
+        else:
+            cursor.execute(
+                "SELECT count(*) FROM errors_search "
+                "WHERE document @@ plainto_tsquery('errors_search', %s) AND error_id = %s",
+                [word, error_id],
+            )
+        (count,) = cursor.fetchone()
+        return count == 1
+
+
+def assert_installed(db):
+    """The search index and the catalog version are there, and the triggers keep them."""
+    if db.vendor == "sqlite":
+        assert {"errors_search_text", "errors_search_keys", "errors_search_codes"} <= names(
+            db, "SELECT name FROM sqlite_master WHERE type IN ('table', 'index')"
+        )
+        triggers = names(db, "SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        assert triggers == SEARCH_TRIGGERS | SQLITE_CATALOG_TRIGGERS
+    else:
+        assert {"errors_search", "errors_search_codes", "errors_search_status"} <= names(
+            db, "SELECT relname FROM pg_class"
+        )
+        triggers = names(db, "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+        assert triggers == SEARCH_TRIGGERS | POSTGRESQL_CATALOG_TRIGGERS
+        functions = names(db, "SELECT proname FROM pg_proc WHERE proname LIKE 'errors%'")
+        assert functions == POSTGRESQL_FUNCTIONS
+
+    with db.cursor() as cursor:
+        cursor.execute("SELECT id, version, epoch FROM errors_catalogstate")
+        ((state_id, version, epoch),) = cursor.fetchall()
+    assert (state_id, version, len(epoch)) == (1, 0, 32)
+
+    apps = MigrationExecutor(db).loader.project_state().apps  # the latest models
+    Service = apps.get_model("errors", "Service")
+    ErrorCode = apps.get_model("errors", "ErrorCode")
+    Example = apps.get_model("errors", "Example")
+    editors = apps.get_model("auth", "Group").objects.using(db.alias).get(name="Editors")
+    assert editors.permissions.count() == 21  # 5 models by 4 actions, and view revisions
+    service = Service.objects.using(db.alias).create(slug="shop", name="Shop")
+    assert catalog_version(db) == 1
+    error = ErrorCode.objects.using(db.alias).create(
+        service=service, code="LIMIT_REACHED", code_key="limitreached", title="Quota exceeded"
+    )
+    assert catalog_version(db) == 2
+    assert indexed(db, error.pk, "quota")
+    Example.objects.using(db.alias).create(error=error, body='{"detail": "bandwidth"}')
+    assert indexed(db, error.pk, "bandwidth")
+    ErrorCode.objects.using(db.alias).filter(pk=error.pk).update(title="Storage full")
+    assert indexed(db, error.pk, "storage") and not indexed(db, error.pk, "quota")
+    version = catalog_version(db)
+    service.delete()  # the code and its example with it
+    assert catalog_version(db) > version
+    assert not indexed(db, error.pk, "storage")
+
+
+def assert_nothing_left(db):
+    """No table, index, trigger, function or text search configuration of the app."""
+    if db.vendor == "sqlite":
+        left = names(db, "SELECT name FROM sqlite_master")
+    else:
+        left = set().union(
+            names(db, "SELECT relname FROM pg_class"),
+            names(db, "SELECT tgname FROM pg_trigger"),
+            names(db, "SELECT proname FROM pg_proc"),
+            names(db, "SELECT cfgname FROM pg_ts_config"),
+            names(db, "SELECT dictname FROM pg_ts_dict"),
+        )
+    assert {name for name in left if name.startswith("errors_")} == set()
+    assert names(db, "SELECT name FROM django_migrations WHERE app = 'errors'") == set()
+    assert names(db, "SELECT name FROM auth_group") == set()
+
+
+def test_migrations_go_forward_back_to_zero_and_forward_again(fresh_database):
+    migrate(fresh_database)
+    assert_installed(fresh_database)
+    migrate(fresh_database, [("errors", None)])
+    assert_nothing_left(fresh_database)
+    migrate(fresh_database)
+    assert_installed(fresh_database)
+
+
+@pytest.mark.django_db
+def test_the_models_need_no_new_migration():
+    out = StringIO()
+    call_command("makemigrations", "--check", "--dry-run", stdout=out)  # exits 1 if so
+    assert "No changes detected" in out.getvalue()
+
+
+def imported_modules(tree: ast.AST):
+    """Every module an import statement or import_module("...") call names."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:  # relative: within errors.migrations
+                yield "errors.migrations" + "." * bool(node.module) + (node.module or "")
+            elif node.module == "errors":
+                yield from (f"errors.{alias.name}" for alias in node.names)
+            else:
+                yield node.module
+        elif (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "id", getattr(node.func, "attr", None))
+            in ("import_module", "__import__")
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+        ):
+            yield node.args[0].value
+
+
+def test_migrations_import_nothing_from_the_app_but_its_models():
+    """What an old migration does must not change with today's modules."""
+    files = sorted(MIGRATIONS.glob("[0-9][0-9][0-9][0-9]_*.py"))
+    assert len(files) >= 6
+    imports = {
+        f"{path.name}: {module}"
+        for path in files
+        for module in imported_modules(ast.parse(path.read_text(), str(path)))
+        if (module == "errors" or module.startswith("errors.")) and module != "errors.models"
+    }
+    assert imports == set()
