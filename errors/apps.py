@@ -1,23 +1,26 @@
+"""The errors app: after every `migrate`, put back the triggers a table rebuild dropped."""
+
+from __future__ import annotations
+
+from typing import Any
+
 from django.apps import AppConfig
+from django.db import connections
 from django.db.models.signals import post_migrate
 
 
-def _ensure_search_index(sender, using, **kwargs) -> None:
-    # A later migration that rebuilds errors_errorcode on SQLite drops the index triggers.
-    from django.db import connections
-
+def _repair_triggers(sender: AppConfig, using: str, **kwargs: Any) -> None:
+    # A later migration that rebuilds errors_errorcode on SQLite drops the search index's
+    # triggers and those that bump the catalog version with the old table. Migrated back
+    # to zero, the app has no tables left to repair.
+    from errors.catalog_version import ensure_catalog_state
     from errors.search.index import ensure_search_index
 
-    ensure_search_index(connections[using])
-
-
-def _ensure_catalog_state(sender, using, **kwargs) -> None:
-    # The same holds for the triggers that bump the catalog version.
-    from django.db import connections
-
-    from errors.catalog_version import ensure_catalog_state
-
-    ensure_catalog_state(connections[using])
+    connection = connections[using]
+    if "errors_catalogstate" not in connection.introspection.table_names():
+        return
+    ensure_search_index(connection)
+    ensure_catalog_state(connection)
 
 
 class ErrorsConfig(AppConfig):
@@ -25,5 +28,4 @@ class ErrorsConfig(AppConfig):
     verbose_name = "Error catalog"
 
     def ready(self) -> None:
-        post_migrate.connect(_ensure_search_index, sender=self)
-        post_migrate.connect(_ensure_catalog_state, sender=self)
+        post_migrate.connect(_repair_triggers, sender=self)

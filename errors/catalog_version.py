@@ -113,14 +113,3 @@ def ensure_catalog_state(connection: Any) -> None:
         )
         for statement in statements:
             cursor.execute(statement)
-
-
-def drop_catalog_state_triggers(connection: Any) -> None:
-    """Remove the triggers (migrating backwards)."""
-    with connection.cursor() as cursor:
-        for table in CATALOG_TABLES:
-            if connection.vendor == "postgresql":
-                cursor.execute(f"DROP TRIGGER IF EXISTS {table}_catalog_version ON {table}")
-            else:
-                for event in ("insert", "update", "delete"):
-                    cursor.execute(f"DROP TRIGGER IF EXISTS {table}_catalog_version_{event}")

@@ -186,6 +186,16 @@ def test_migrations_go_forward_back_to_zero_and_forward_again(fresh_database):
     assert_installed(fresh_database)
 
 
+def test_the_migrate_command_goes_back_to_zero_and_forward(fresh_database):
+    # The command, unlike the executor, sends post_migrate: the app's repair of its
+    # triggers must find nothing to repair at zero, and everything again after.
+    call_command("migrate", database=ALIAS, verbosity=0)
+    call_command("migrate", "errors", "zero", database=ALIAS, verbosity=0)
+    assert_nothing_left(fresh_database)
+    call_command("migrate", database=ALIAS, verbosity=0)
+    assert_installed(fresh_database)
+
+
 @pytest.mark.django_db
 def test_the_models_need_no_new_migration():
     out = StringIO()

@@ -12,9 +12,12 @@ Triggers, not Python signals, keep the index right: the catalog importer writes 
   D: examples) under a GIN index, `strong` (A and B only) under another, and a pg_trgm
   GIN index over the keys.
 
-A migration that rebuilds `errors_errorcode` on SQLite (any AlterField does) drops its
-triggers with the old table, so `ensure_search_index` runs after every `migrate` and
-puts them back, re-indexing if they were gone.
+The migrations carry the SQL they ran (0004, 0006), so this module can change without
+rewriting history: it holds today's index, for rebuilding it and for putting back what a
+table rebuild dropped; a change to the index is a new migration. A migration that
+rebuilds `errors_errorcode` on SQLite (any AlterField does) drops its triggers with the
+old table, so `ensure_search_index` runs after every `migrate` and puts them back,
+re-indexing if they were gone.
 """
 
 from __future__ import annotations
@@ -23,18 +26,13 @@ from django.db import connection as default_connection
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from errors.search.postgresql import (
-    POSTGRES_DROP,
     POSTGRES_REBUILD,
     POSTGRES_SETUP,
-    POSTGRES_TUNING,
-    POSTGRES_UNTUNING,
 )
 from errors.search.sqlite import (
-    SQLITE_DROP,
     SQLITE_REBUILD,
     SQLITE_TABLES,
     SQLITE_TRIGGERS,
-    SQLITE_TUNING,
 )
 
 
@@ -59,30 +57,6 @@ def rebuild_search_index(connection: BaseDatabaseWrapper = default_connection) -
         _run(connection, SQLITE_REBUILD)
     elif connection.vendor == "postgresql":
         _run(connection, POSTGRES_REBUILD)
-
-
-def remove_search_index(connection: BaseDatabaseWrapper = default_connection) -> None:
-    """Drop the index tables, functions and triggers."""
-    if connection.vendor == "sqlite":
-        _run(connection, SQLITE_DROP)
-    elif connection.vendor == "postgresql":
-        _run(connection, POSTGRES_DROP)
-
-
-def tune_search_tables(connection: BaseDatabaseWrapper = default_connection) -> None:
-    """PostgreSQL: plan searches without parallel workers, index what they read of each
-    code. SQLite: drop the word-count table search no longer reads."""
-    if connection.vendor == "sqlite":
-        _run(connection, SQLITE_TUNING)
-    elif connection.vendor == "postgresql":
-        _run(connection, POSTGRES_TUNING)
-
-
-def untune_search_tables(connection: BaseDatabaseWrapper = default_connection) -> None:
-    """Let PostgreSQL choose parallel workers again and drop its covering indexes (the
-    SQLite word-count table is not put back: nothing reads it)."""
-    if connection.vendor == "postgresql":
-        _run(connection, POSTGRES_UNTUNING)
 
 
 def ensure_search_index(connection: BaseDatabaseWrapper = default_connection) -> bool:

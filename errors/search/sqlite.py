@@ -284,18 +284,3 @@ SQLITE_REBUILD = [
     f"INSERT INTO errors_search_keys(rowid, keys) SELECT e.id, {_sqlite_keys('e')} "
     "FROM errors_errorcode e",
 ]
-
-
-SQLITE_DROP = [
-    *(f"DROP TRIGGER IF EXISTS {name}" for name in SQLITE_TRIGGERS),
-    "DROP INDEX IF EXISTS errors_search_codes",
-    # Word counts of the first version of search (migration search_speed drops it).
-    "DROP TABLE IF EXISTS errors_search_vocab",
-    "DROP TABLE IF EXISTS errors_search_text",
-    "DROP TABLE IF EXISTS errors_search_keys",
-]
-
-
-# search.py counts words with errors_search_text itself, stopping at what it needs:
-# fts5vocab read every code of a word to count it.
-SQLITE_TUNING = ["DROP TABLE IF EXISTS errors_search_vocab"]
