@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import subprocess
 import sys
@@ -12,19 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks import run as bench
+from benchmarks.tasks import percentiles
+
 ROOT = Path(__file__).resolve().parent.parent
 RUN = ROOT / "benchmarks" / "run.py"
-
-
-def load_run_module():
-    spec = importlib.util.spec_from_file_location("benchmarks_run", RUN)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = load_run_module()
 
 
 def test_quick_run_prints_the_table_for_the_in_process_parts(tmp_path):
@@ -58,7 +49,7 @@ def test_a_postgresql_database_not_named_bench_is_refused(tmp_path):
 
 
 def test_percentiles_are_nearest_rank():
-    figures = bench.percentiles([float(n) for n in range(1, 101)])
+    figures = percentiles([float(n) for n in range(1, 101)])
     assert figures == {"n": 100, "p50": 50.5, "p95": 95.0}
 
 

@@ -1,0 +1,159 @@
+"""The figures of a run as the Markdown table docs/performance.md holds."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from benchmarks.plan import API_READS, Run
+
+# --------------------------------------------------------------------------- table
+
+
+def machine() -> str:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        "unknown CPU",
+    )
+    return f"{os.cpu_count()} CPUs (nproc), {cpu}; {calibration():.2f} s per 10M-step Python loop"
+
+
+def calibration() -> float:
+    """Seconds this interpreter takes for a fixed pure-Python loop (best of 3): the same
+    model name can be a much slower machine on shared hosts, and this says how much."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        total = 0
+        for step in range(10_000_000):
+            total += step
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def verdict(value: float, target: float, higher_is_better: bool = False) -> str:
+    met = value >= target if higher_is_better else value < target
+    return "yes" if met else "**no**"
+
+
+def table(run: Run) -> list[str]:
+    """The figures as a Markdown table: measure, figure, target, met."""
+    rows: list[tuple[str, str, str, str]] = []
+    results = run.results
+    if "import" in results:
+        figure = results["import"]
+        rows.append(
+            (
+                f"import of {figure['codes']:,} codes (generate_catalog)",
+                f"{figure['seconds']:.1f} s, peak RSS {figure['peak_mb']:.0f} MB",
+                "< 60 s",
+                verdict(figure["seconds"], 60),
+            )
+        )
+    for name, label in API_READS.items():
+        if name in results:
+            figure = results[name]
+            rows.append(
+                (
+                    f"{label} vs static JSON ({figure['bytes']['static_bytes']:,} B), "
+                    f"{figure['urls']} URLs",
+                    f"{figure['api_rps']:.0f} vs {figure['static_rps']:.0f} req/s = "
+                    f"**{figure['ratio']:.2f}**"
+                    + (f", {figure['errors']} errors" if figure["errors"] else ""),
+                    "≥ 0.8",
+                    verdict(figure["ratio"], 0.8, higher_is_better=True),
+                )
+            )
+    if "identify_http" in results:
+        figure = results["identify_http"]
+        rows.append(
+            (
+                "identify API (POST, gunicorn)",
+                f"{figure['rps']:.0f} req/s, p50 {figure['latency_us']['p50'] / 1000:.1f} ms, "
+                f"p99 {figure['latency_us']['p99'] / 1000:.1f} ms, {figure['bad']} non-2xx",
+                "",
+                "",
+            )
+        )
+    for key, figure in results.items():
+        if key.startswith("search "):
+            _, engine, codes = key.split()
+            every = figure["kinds"]["all"]
+            worst = max(
+                (kind for kind in figure["kinds"] if kind != "all"),
+                key=lambda kind: figure["kinds"][kind]["p95"],
+            )
+            rows.append(
+                (
+                    f"search, {engine}, {int(codes):,} codes (600 queries)"
+                    if run.sizes.search_samples == 100
+                    else f"search, {engine}, {int(codes):,} codes",
+                    f"p50 {every['p50']:.1f} ms, p95 {every['p95']:.1f} ms "
+                    f"(slowest kind: {worst}, p95 {figure['kinds'][worst]['p95']:.1f})",
+                    "p95 < 20 ms",
+                    verdict(every["p95"], 20),
+                )
+            )
+    if "identify" in results:
+        figure = results["identify"]
+        kinds = ", ".join(
+            f"{kind} p95 {value['p95']:.2f} ({value['answered']}/{value['n']} found)"
+            for kind, value in sorted(figure["kinds"].items())
+        )
+        rows.append(
+            (
+                f"identify() in-process, {run.sizes.services} services + 6 demo, "
+                f"{run.sizes.services * run.sizes.codes_per_service:,} codes",
+                f"p50 {figure['all']['p50']:.2f} ms, p95 {figure['all']['p95']:.2f} ms "
+                f"({kinds}; first call {figure['cold_ms']:.0f} ms)",
+                "p95 < 10 ms",
+                verdict(figure["all"]["p95"], 10),
+            )
+        )
+    if "page" in results:
+        figure = results["page"]
+        rows.append(
+            (
+                f"service page of {figure['codes']:,} codes (test client, warm)",
+                f"rendered (page cache emptied) median {figure['cold_ms']:.0f} ms, "
+                f"max {figure['cold_max_ms']:.0f} ms; from the page cache median "
+                f"{figure['cached_ms']:.1f} ms; {figure['queries']} queries, "
+                f"{figure['bytes']:,} B ({figure['gzip_bytes']:,} B gzip)",
+                "< 100 ms rendered",
+                verdict(figure["cold_ms"], 100),
+            )
+        )
+    if "load" in results:
+        figure = results["load"]
+        latency = figure["latency_us"]
+        rows.append(
+            (
+                f"load test: {run.sizes.load_seconds} s, 16 connections, mix of "
+                f"{figure['mix_size']} requests",
+                f"{figure['rps']:.0f} req/s, p50 {latency['p50'] / 1000:.0f} ms, "
+                f"p90 {latency['p90'] / 1000:.0f} ms, p99 {latency['p99'] / 1000:.0f} ms; "
+                f"{figure['requests']:,} requests, {figure['bad']} non-2xx/3xx, "
+                f"{figure['socket_errors']} socket errors",
+                "0 errors",
+                "yes" if figure["bad"] + figure["socket_errors"] == 0 else "**no**",
+            )
+        )
+    if "memory" in results:
+        figure = results["memory"]
+        rows.append(
+            (
+                f"RSS of a gunicorn worker after all the above ({len(figure['workers'])} workers)",
+                ", ".join(f"{mb:.0f} MB" for mb in figure["workers"])
+                + f" (master {figure['master']:.0f} MB)",
+                "",
+                "",
+            )
+        )
+    lines = ["| measure | figure | target | met |", "| --- | --- | --- | --- |"]
+    lines += [f"| {' | '.join(row)} |" for row in rows]
+    return lines
