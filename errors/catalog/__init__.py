@@ -13,3 +13,5 @@ trip export -> import -> export all rest on the same dictionaries.
 - `importer`: files -> database, all or nothing; `bulk_writes`: its many-row inserts;
 - `synthetic`: large generated catalogs for benchmarks; `demo/`: the demo catalogs.
 """
+
+from __future__ import annotations
