@@ -1,8 +1,12 @@
+from __future__ import annotations
+
+from typing import Any
+
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
 
-def _ensure_search_index(sender, using, **kwargs) -> None:
+def _ensure_search_index(sender: AppConfig, using: str, **kwargs: Any) -> None:
     # A later migration that rebuilds errors_errorcode on SQLite drops the index triggers.
     from django.db import connections
 
@@ -11,7 +15,7 @@ def _ensure_search_index(sender, using, **kwargs) -> None:
     ensure_search_index(connections[using])
 
 
-def _ensure_catalog_state(sender, using, **kwargs) -> None:
+def _ensure_catalog_state(sender: AppConfig, using: str, **kwargs: Any) -> None:
     # The same holds for the triggers that bump the catalog version.
     from django.db import connections
 
