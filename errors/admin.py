@@ -8,8 +8,8 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import Count, Prefetch, Q, QuerySet
-from django.http import HttpRequest
-from django.urls import path
+from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern, path
 from django.utils.html import format_html, format_html_join
 
 from errors import admin_views
@@ -50,7 +50,9 @@ class StatusClassFilter(admin.SimpleListFilter):
     title = "status class"
     parameter_name = "status_class"
 
-    def lookups(self, request, model_admin):
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]
+    ) -> list[tuple[str, str]]:
         return [
             ("1", "1xx informational"),
             ("2", "2xx success"),
@@ -60,7 +62,7 @@ class StatusClassFilter(admin.SimpleListFilter):
             ("none", "No HTTP status"),
         ]
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[ErrorCode]) -> QuerySet[ErrorCode]:
         value = self.value()
         if value == "none":
             return queryset.filter(http_status__isnull=True)
@@ -76,7 +78,9 @@ class CategoryFilter(admin.SimpleListFilter):
     title = "category"
     parameter_name = "category"
 
-    def lookups(self, request, model_admin):
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]
+    ) -> list[tuple[str, str]]:
         categories = Category.objects.select_related("service").order_by(
             "service__name", "order", "name"
         )
@@ -85,9 +89,9 @@ class CategoryFilter(admin.SimpleListFilter):
             return [(str(c.pk), c.name) for c in categories.filter(service_id=int(service))]
         return [(str(c.pk), f"{c.service.name}: {c.name}") for c in categories]
 
-    def queryset(self, request, queryset):
-        value = self.value()
-        return queryset.filter(category_id=int(value)) if (value or "").isdigit() else queryset
+    def queryset(self, request: HttpRequest, queryset: QuerySet[ErrorCode]) -> QuerySet[ErrorCode]:
+        value = self.value() or ""
+        return queryset.filter(category_id=int(value)) if value.isdigit() else queryset
 
 
 class ProblemsFilter(admin.SimpleListFilter):
@@ -96,14 +100,16 @@ class ProblemsFilter(admin.SimpleListFilter):
     title = "gaps"
     parameter_name = "gaps"
 
-    def lookups(self, request, model_admin):
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]
+    ) -> list[tuple[str, str]]:
         return [
             ("resolution", "No resolution"),
             ("examples", "No example"),
             ("replacement", "Deprecated, no replacement"),
         ]
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[ErrorCode]) -> QuerySet[ErrorCode]:
         value = self.value()
         if value == "resolution":
             return queryset.filter(resolution="")
@@ -167,17 +173,20 @@ class ServiceAdmin(CatalogAdmin):
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Service]:
-        return super().get_queryset(request).annotate(code_count=Count("errors"))
+        services: QuerySet[Service] = (
+            super().get_queryset(request).annotate(code_count=Count("errors"))
+        )
+        return services
 
     @admin.display(description="codes", ordering="code_count")
     def error_count(self, service: Service) -> int:
         return service.code_count
 
     @admin.action(description="Export catalogs of the selected services", permissions=["view"])
-    def export_catalogs(self, request, queryset):
+    def export_catalogs(self, request: HttpRequest, queryset: QuerySet[Service]) -> HttpResponse:
         return admin_views.export_codes(ErrorCode.objects.filter(service__in=queryset))
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         wrap = self.admin_site.admin_view
         return [
             path("import/", wrap(partial(admin_views.import_catalog, self)),
@@ -240,12 +249,11 @@ class ErrorCodeAdmin(CatalogAdmin):
         ("Checks", {"fields": ("problem_list", "created_at", "updated_at", "version")}),
     ]
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ErrorCode]:
         # The problems column reads each code's examples.
-        return (
-            super()
-            .get_queryset(request)
-            .prefetch_related(Prefetch("examples", queryset=Example.objects.order_by("order")))
+        errors: QuerySet[ErrorCode] = super().get_queryset(request)
+        return errors.prefetch_related(
+            Prefetch("examples", queryset=Example.objects.order_by("order"))
         )
 
     @admin.display(description="problems")
@@ -276,42 +284,46 @@ class ErrorCodeAdmin(CatalogAdmin):
         )
 
     @admin.action(description="Publish the selected codes", permissions=["change"])
-    def publish(self, request, queryset):
+    def publish(self, request: HttpRequest, queryset: QuerySet[ErrorCode]) -> None:
         count = history.do_update_codes(queryset, acting_user=request.user, published=True)
         self.message_user(request, f"Published {count} code(s).", messages.SUCCESS)
 
     @admin.action(
         description="Unpublish the selected codes (back to draft)", permissions=["change"]
     )
-    def unpublish(self, request, queryset):
+    def unpublish(self, request: HttpRequest, queryset: QuerySet[ErrorCode]) -> None:
         count = history.do_update_codes(queryset, acting_user=request.user, published=False)
         self.message_user(request, f"Unpublished {count} code(s).", messages.SUCCESS)
 
     @admin.action(description="Deprecate the selected codes, with a replacement…",
                   permissions=["change"])  # fmt: skip
-    def deprecate(self, request, queryset):
+    def deprecate(self, request: HttpRequest, queryset: QuerySet[ErrorCode]) -> HttpResponse | None:
         return admin_views.deprecate_codes(self, request, queryset)
 
     @admin.action(description="Export the selected codes as a catalog file", permissions=["view"])
-    def export_selected(self, request, queryset):
+    def export_selected(self, request: HttpRequest, queryset: QuerySet[ErrorCode]) -> HttpResponse:
         return admin_views.export_codes(queryset)
 
-    def save_related(self, request, form, formsets, change):
+    def save_related(
+        self, request: HttpRequest, form: ErrorCodeForm, formsets: Any, change: bool
+    ) -> None:
         super().save_related(request, form, formsets, change)
         history.record_change(form.instance, form.before, acting_user=request.user)
 
-    def delete_model(self, request, obj):
+    def delete_model(self, request: HttpRequest, obj: ErrorCode) -> None:
         history.record_deletions([obj], acting_user=request.user)
         super().delete_model(request, obj)
 
-    def delete_queryset(self, request, queryset):
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ErrorCode]) -> None:
         history.record_deletions(queryset.select_related("service"), acting_user=request.user)
         super().delete_queryset(request, queryset)
 
-    def history_view(self, request, object_id, extra_context=None):
+    def history_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         return admin_views.code_history(self, request, object_id)
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         wrap = self.admin_site.admin_view
         return [
             path("preview/", wrap(admin_views.markdown_preview), name="errors_errorcode_preview"),
@@ -336,11 +348,15 @@ class ErrorCodeRevisionAdmin(CatalogAdmin):
     def changed_fields(self, revision: ErrorCodeRevision) -> str:
         return ", ".join(sorted(revision.changes))
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(
+        self, request: HttpRequest, obj: ErrorCodeRevision | None = None
+    ) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(
+        self, request: HttpRequest, obj: ErrorCodeRevision | None = None
+    ) -> bool:
         return False

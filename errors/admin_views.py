@@ -10,11 +10,12 @@ from __future__ import annotations
 import io
 import zipfile
 from collections import defaultdict
+from typing import Any
 
 from django.contrib import messages
-from django.contrib.admin import helpers
+from django.contrib.admin import ModelAdmin, helpers
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.http import (
     HttpRequest,
     HttpResponse,
@@ -62,7 +63,9 @@ def catalog_download(text: str | bytes, filename: str, content_type: str) -> Htt
     return response
 
 
-def export_service(model_admin, request: HttpRequest, object_id: str) -> HttpResponse:
+def export_service(
+    model_admin: ModelAdmin[Service], request: HttpRequest, object_id: str
+) -> HttpResponse:
     """Download one service's whole catalog, YAML by default or ?format=json."""
     service = get_object_or_404(Service, pk=object_id)
     if not model_admin.has_view_or_change_permission(request, service):
@@ -74,7 +77,7 @@ def export_service(model_admin, request: HttpRequest, object_id: str) -> HttpRes
     )
 
 
-def export_codes(errors) -> HttpResponse:
+def export_codes(errors: QuerySet[ErrorCode]) -> HttpResponse:
     """A catalog file of the selected codes' service; a zip of one file per service."""
     selected: dict[int, set[int]] = defaultdict(set)
     for service_id, pk in errors.values_list("service_id", "pk"):
@@ -103,7 +106,7 @@ def export_codes(errors) -> HttpResponse:
     return catalog_download(buffer.getvalue(), "catalogs.zip", "application/zip")
 
 
-def import_catalog(model_admin, request: HttpRequest) -> HttpResponse:
+def import_catalog(model_admin: ModelAdmin[Service], request: HttpRequest) -> HttpResponse:
     """Upload a catalog file, see its dry run, then apply it or cancel."""
     if not (model_admin.has_add_permission(request) and model_admin.has_change_permission(request)):
         raise PermissionDenied
@@ -137,7 +140,9 @@ def import_catalog(model_admin, request: HttpRequest) -> HttpResponse:
     return TemplateResponse(request, "admin/errors/service/import.html", context)
 
 
-def _apply_import(model_admin, request: HttpRequest, context: dict) -> HttpResponse:
+def _apply_import(
+    model_admin: ModelAdmin[Service], request: HttpRequest, context: dict[str, Any]
+) -> HttpResponse:
     form = CatalogApplyForm(request.POST, pending=request.session.get(PENDING_IMPORT))
     changelist = reverse("admin:errors_service_changelist")
     if not form.is_valid():
@@ -164,7 +169,9 @@ def _apply_import(model_admin, request: HttpRequest, context: dict) -> HttpRespo
 # --------------------------------------------------------------------------- history
 
 
-def code_history(model_admin, request: HttpRequest, object_id: str) -> HttpResponse:
+def code_history(
+    model_admin: ModelAdmin[ErrorCode], request: HttpRequest, object_id: str
+) -> HttpResponse:
     """Every revision of one code, with a revert button each."""
     error = get_object_or_404(ErrorCode.objects.select_related("service"), pk=object_id)
     if not model_admin.has_view_or_change_permission(request, error):
@@ -180,7 +187,7 @@ def code_history(model_admin, request: HttpRequest, object_id: str) -> HttpRespo
     return TemplateResponse(request, "admin/errors/errorcode/history.html", context)
 
 
-def deleted_codes(model_admin, request: HttpRequest) -> HttpResponse:
+def deleted_codes(model_admin: ModelAdmin[ErrorCode], request: HttpRequest) -> HttpResponse:
     """Codes deleted by an editor or an import, each restorable."""
     if not model_admin.has_view_or_change_permission(request):
         raise PermissionDenied
@@ -194,7 +201,9 @@ def deleted_codes(model_admin, request: HttpRequest) -> HttpResponse:
     return TemplateResponse(request, "admin/errors/errorcode/deleted.html", context)
 
 
-def revert_revision(model_admin, request: HttpRequest, revision_id: int) -> HttpResponse:
+def revert_revision(
+    model_admin: ModelAdmin[ErrorCode], request: HttpRequest, revision_id: int
+) -> HttpResponse:
     """Bring a code back to a revision's state (restoring it if it was deleted)."""
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
@@ -223,7 +232,9 @@ def revert_revision(model_admin, request: HttpRequest, revision_id: int) -> Http
 # --------------------------------------------------------------------------- actions
 
 
-def deprecate_codes(model_admin, request: HttpRequest, queryset) -> HttpResponse | None:
+def deprecate_codes(
+    model_admin: ModelAdmin[ErrorCode], request: HttpRequest, queryset: QuerySet[ErrorCode]
+) -> HttpResponse | None:
     """Ask for the replacement, then deprecate the selected codes pointing at it."""
     services = set(queryset.values_list("service_id", flat=True))
     if len(services) != 1:

@@ -47,7 +47,7 @@ def _health_check_pending(connection: Any) -> bool:
     )
 
 
-def _read(connection) -> str:
+def _read(connection: Any) -> str:
     if connection.vendor == "postgresql" and not connection.queries_logged:
         # Django's cursor wrappers cost more CPU than this one-row read itself (about
         # 75 of 120 microseconds), on a path where that is most of an API answer's cost.

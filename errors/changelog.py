@@ -7,6 +7,8 @@ from datetime import datetime
 
 from django.contrib.syndication.views import Feed
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
@@ -65,12 +67,12 @@ def describe(revision: ErrorCodeRevision) -> ChangelogEntry:
     return ChangelogEntry(revision, "changed", ", ".join(fields))
 
 
-def public_revisions(service: Service):
+def public_revisions(service: Service) -> QuerySet[ErrorCodeRevision]:
     """Revisions readers may see: drafts (unpublished codes) stay private."""
     return service_changelog(service).exclude(snapshot__published=False).select_related("service")
 
 
-def changelog_page(request, slug: str):
+def changelog_page(request: HttpRequest, slug: str) -> HttpResponse:
     """`/services/<slug>/changes/`: the service's changelog, newest first."""
     service = get_object_or_404(Service, slug=slug)
     page = Paginator(public_revisions(service), PER_PAGE).get_page(request.GET.get("page"))
@@ -87,7 +89,7 @@ class ServiceChangesFeed(Feed):
 
     feed_type = Atom1Feed
 
-    def get_object(self, request, slug: str) -> Service:
+    def get_object(self, request: HttpRequest, slug: str) -> Service:
         return get_object_or_404(Service, slug=slug)
 
     def title(self, service: Service) -> str:
@@ -107,7 +109,9 @@ class ServiceChangesFeed(Feed):
         return f"{entry.code} {entry.kind}{suffix}"
 
     def item_description(self, entry: ChangelogEntry) -> str:
-        return entry.revision.snapshot.get("summary") or entry.revision.snapshot.get("title", "")
+        snapshot = entry.revision.snapshot
+        description: str = snapshot.get("summary") or snapshot.get("title", "")
+        return description
 
     def item_link(self, entry: ChangelogEntry) -> str:
         service_url = reverse("errors:changelog", args=[entry.revision.service.slug])

@@ -126,7 +126,7 @@ class ErrorCodeForm(forms.ModelForm):
         ]  # fmt: skip
         widgets = {"description": MarkdownTextarea, "resolution": MarkdownTextarea}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["version"].initial = self.instance.updated_at.isoformat()
@@ -201,7 +201,7 @@ def describe_changes(revision: Revision) -> str:
     return "; ".join(parts) or "no field changes"
 
 
-def _short(value) -> str:
+def _short(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "…'"
 
@@ -217,7 +217,7 @@ class DeprecateForm(forms.Form):
         max_length=60, required=False, help_text="Version or date, e.g. 2026-11 or v3."
     )
 
-    def __init__(self, *args, service: Service, selected: list[int], **kwargs):
+    def __init__(self, *args: Any, service: Service, selected: list[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["replacement"].queryset = (  # type: ignore[attr-defined]
             service.errors.exclude(pk__in=selected)
@@ -268,7 +268,7 @@ class CatalogApplyForm(forms.Form):
 
     digest = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
-    def __init__(self, *args, pending: dict | None = None, **kwargs):
+    def __init__(self, *args: Any, pending: dict[str, Any] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.pending = pending or {}
 

@@ -368,7 +368,9 @@ def _message_of(matcher: ServiceMatcher, body: SeenBody) -> str:
     return ""
 
 
-def _match_message(matcher: ServiceMatcher, skeleton: str, add) -> None:
+def _match_message(
+    matcher: ServiceMatcher, skeleton: str, add: Callable[[int, float, str], None]
+) -> None:
     exact = matcher.by_skeleton.get(skeleton) if skeleton else None
     # A message that dozens of entries share tells none of them apart.
     for pk in (exact or [])[:MAX_SHARED_MESSAGE]:
@@ -396,7 +398,7 @@ def identify(
     *,
     status: int | None = None,
     service: str | None = None,
-    user=None,
+    user: Any = None,
     limit: int = 10,
 ) -> list[Identification]:
     """The entries a raw error response most likely is, best first.

@@ -18,6 +18,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
+from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
@@ -159,7 +160,7 @@ _FORMATTER = HtmlFormatter(cssclass="highlight", wrapcode=True)
 
 
 @lru_cache(maxsize=64)
-def _lexer(language: str):
+def _lexer(language: str) -> Lexer:
     return get_lexer_by_name(LEXERS.get(language, language))
 
 

@@ -141,7 +141,7 @@ class Service(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.render_html()
         super().save(*args, **kwargs)
 
@@ -183,7 +183,7 @@ class Category(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.render_html()
         super().save(*args, **kwargs)
 
@@ -323,7 +323,7 @@ class ErrorCode(models.Model):
     def __str__(self) -> str:
         return f"{self.service.slug} {self.code}" if self.service_id else self.code
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.render_html()
         super().save(*args, **kwargs)
 
@@ -397,7 +397,7 @@ class Example(models.Model):
     def __str__(self) -> str:
         return self.title or f"Example {self.order + 1}"
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.render_html()
         super().save(*args, **kwargs)
 
@@ -433,7 +433,7 @@ class Guide(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.render_html()
         super().save(*args, **kwargs)
 

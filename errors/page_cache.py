@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from typing import Any
 
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
@@ -34,7 +35,7 @@ def cached_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
     """Serve the view's 200 answers from the cache while the catalog is unchanged."""
 
     @functools.wraps(view)
-    def serve(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def serve(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         key = page_key(request)
         if key is not None:
             stored = cache.get(key)

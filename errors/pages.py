@@ -7,10 +7,14 @@ service with 1,000 codes is read in as many queries as one with 10.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
+from typing import Any
 from urllib.parse import urlencode
 
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 from django.utils.html import conditional_escape
 
@@ -19,7 +23,10 @@ from errors.markdown import highlight_code
 from errors.models import Category, ErrorCode, Guide, Service, can_see_drafts, reason_phrase
 from errors.search.execute import search_errors
 from errors.search.query import QueryError, parse_query
-from errors.search.results import SearchResults
+from errors.search.results import SearchHit, SearchResults
+
+# Whoever asks for a page: staff see drafts, everyone else what is published.
+RequestUser = AbstractBaseUser | AnonymousUser
 
 RECENT_CODES = 8
 SAME_STATUS_LIMIT = 30
@@ -39,7 +46,7 @@ class HomePage:
     total_codes: int
 
 
-def home_page(user) -> HomePage:
+def home_page(user: RequestUser) -> HomePage:
     """Every service with the number of codes `user` may see, and the latest changes."""
     services = list(Service.objects.with_code_counts(user))
     recent = list(
@@ -103,7 +110,7 @@ class ServicePage:
         return "status"
 
 
-def service_page(service: Service, user) -> ServicePage:
+def service_page(service: Service, user: RequestUser) -> ServicePage:
     """Group the codes `user` may see into one table per category, in catalog order."""
     errors = code_rows(service.errors.visible_to(user).order_by("order", "code"))
     by_category: dict[int | None, list[CodeRow]] = defaultdict(list)
@@ -159,7 +166,7 @@ class ErrorPage:
     admin_url: str | None
 
 
-def error_page(error: ErrorCode, user) -> ErrorPage:
+def error_page(error: ErrorCode, user: RequestUser) -> ErrorPage:
     """The examples, related codes and links of a code's page."""
     same_status: list[ErrorCode] = []
     total = 0
@@ -220,7 +227,7 @@ class StatusPage:
     code_count: int
 
 
-def status_page(status: int, user) -> StatusPage | None:
+def status_page(status: int, user: RequestUser) -> StatusPage | None:
     """The codes answering with `status`, or None when it is neither standard nor used."""
     errors = list(
         ErrorCode.objects.visible_to(user)
@@ -240,7 +247,7 @@ def status_page(status: int, user) -> StatusPage | None:
     return StatusPage(status, phrase, meaning, list(groups.values()), len(errors))
 
 
-def statuses_in_use(user) -> list[int]:
+def statuses_in_use(user: RequestUser) -> list[int]:
     """The HTTP statuses that at least one visible code answers with."""
     statuses = (
         ErrorCode.objects.visible_to(user)
@@ -303,12 +310,12 @@ class SearchPage:
 SEARCH_FIELDS = ("q", "service", "status", "category", "lifecycle")
 
 
-def search_form(params) -> dict[str, str]:
+def search_form(params: Mapping[str, str]) -> dict[str, str]:
     """The search form's fields from a query string, trimmed."""
     return {name: (params.get(name) or "").strip() for name in SEARCH_FIELDS}
 
 
-def search_page(params, user) -> SearchPage:
+def search_page(params: Mapping[str, str], user: RequestUser) -> SearchPage:
     """Run the one search for the query string `params` and shape it for the page."""
     form = search_form(params)
     page = SearchPage(form=form)
@@ -348,7 +355,7 @@ def search_page(params, user) -> SearchPage:
     return page
 
 
-def search_row(hit) -> SearchRow:
+def search_row(hit: SearchHit) -> SearchRow:
     """A hit with the text to show under it: the engine's highlight when it has one."""
     highlight = getattr(hit, "highlight", "")
     snippet = conditional_escape(highlight or hit.error.summary or hit.error.title)
@@ -371,14 +378,14 @@ def _page_number(value: str | None) -> int:
     return int(value)
 
 
-def _search_url(form: dict[str, str], **changes) -> str:
+def _search_url(form: dict[str, str], **changes: Any) -> str:
     params = {**form, **{name: str(value) for name, value in changes.items()}}
     if "page" not in changes:
         params.pop("page", None)
     return reverse("errors:search") + "?" + urlencode({k: v for k, v in params.items() if v})
 
 
-def suggestions(text: str, user, limit: int = SUGGEST_LIMIT) -> dict:
+def suggestions(text: str, user: RequestUser, limit: int = SUGGEST_LIMIT) -> dict[str, Any]:
     """The best matches for search-as-you-type, as JSON-ready data.
 
     Raises QueryError, like the search, for a query it cannot run.

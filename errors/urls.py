@@ -1,5 +1,7 @@
 """The reference pages."""
 
+from __future__ import annotations
+
 from django.urls import path
 
 from errors import views

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    JsonResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
@@ -15,13 +21,13 @@ from errors.search.query import QueryError
 
 @require_safe
 @cached_page
-def home(request):
+def home(request: HttpRequest) -> HttpResponse:
     """Every service with its code count, the latest changes and the search box."""
     return render(request, "errors/home.html", {"page": pages.home_page(request.user)})
 
 
 @require_safe
-def search(request):
+def search(request: HttpRequest) -> HttpResponse:
     """The search page; an exact, unique code goes straight to its page."""
     page = pages.search_page(request.GET, request.user)
     if page.redirect_to is not None:
@@ -31,7 +37,7 @@ def search(request):
 
 
 @require_safe
-def suggest(request):
+def suggest(request: HttpRequest) -> HttpResponse:
     """Search-as-you-type: the best few matches as JSON."""
     try:
         data = pages.suggestions(request.GET.get("q", ""), request.user)
@@ -42,7 +48,7 @@ def suggest(request):
 
 @require_safe
 @cached_page
-def status_page(request, status: int):
+def status_page(request: HttpRequest, status: int) -> HttpResponse:
     """Every code with one HTTP status, across services."""
     page = pages.status_page(status, request.user)
     if page is None:
@@ -52,7 +58,7 @@ def status_page(request, status: int):
 
 @require_safe
 @cached_page
-def service_page(request, slug: str):
+def service_page(request: HttpRequest, slug: str) -> HttpResponse:
     """A service's reference: envelope, policy, codes by category, guides."""
     service = lookup.find_service(slug)
     if service is None:
@@ -65,7 +71,7 @@ def service_page(request, slug: str):
 
 @require_safe
 @cached_page
-def error_page(request, slug: str, code: str):
+def error_page(request: HttpRequest, slug: str, code: str) -> HttpResponse:
     """One code; other spellings and aliases redirect to it, unknown codes get suggestions."""
     service = lookup.find_service(slug)
     if service is None:
@@ -83,7 +89,7 @@ def error_page(request, slug: str, code: str):
 
 @require_safe
 @cached_page
-def guide_page(request, slug: str, guide: str):
+def guide_page(request: HttpRequest, slug: str, guide: str) -> HttpResponse:
     """A guide of a service."""
     page = get_object_or_404(
         Guide.objects.select_related("service"), service__slug=slug, slug=guide
@@ -91,7 +97,7 @@ def guide_page(request, slug: str, guide: str):
     return render(request, "errors/guide.html", {"guide": page, "service": page.service})
 
 
-def service_not_found(request, slug: str):
+def service_not_found(request: HttpRequest, slug: str) -> HttpResponse:
     """A 404 page that names the nearest services and offers the search."""
     context = {
         "slug": slug,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
@@ -112,10 +112,17 @@ def login_throttled(username: str, address: str) -> bool:
     return any((cache.get(key) or 0) >= limit for key in _failure_keys(username, address))
 
 
-class ThrottledLoginMixin:
+if TYPE_CHECKING:
+    # The mixin only ever comes before a login form; at run time it stays a plain mixin.
+    _LoginForm = AuthenticationForm
+else:
+    _LoginForm = object
+
+
+class ThrottledLoginMixin(_LoginForm):
     """Refuse a login form's attempts after too many failures."""
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         username = self.cleaned_data.get("username") or ""
         address = client_address(self.request)
         if login_throttled(username, address):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
@@ -46,13 +47,13 @@ def database_unavailable_response(request: HttpRequest) -> HttpResponse:
 class DatabaseUnavailableMiddleware:
     """Turn a database outage inside a view into a 503 instead of a 500."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)
 
-    def process_exception(self, request: HttpRequest, exception: Exception):
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if is_database_outage(exception):
             logger.error("database unavailable: %s", exception)
             return database_unavailable_response(request)

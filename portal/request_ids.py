@@ -10,6 +10,7 @@ import contextvars
 import logging
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 from django.core.signals import request_finished
 from django.http import HttpRequest, HttpResponse
@@ -17,7 +18,7 @@ from django.http import HttpRequest, HttpResponse
 current_request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 
 
-def _forget(**_kwargs) -> None:
+def _forget(**_kwargs: Any) -> None:
     current_request_id.set("-")
 
 

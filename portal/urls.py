@@ -1,5 +1,7 @@
 """The portal's URLs: pages, the JSON API and the admin."""
 
+from __future__ import annotations
+
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path

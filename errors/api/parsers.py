@@ -3,6 +3,9 @@ Content-Type), refused with a problem that says what to fix."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import IO, Any
+
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import BaseParser, JSONParser
 
@@ -12,7 +15,12 @@ from errors.api.exceptions import Problem
 class ApiJsonParser(JSONParser):
     """JSON bodies; one nested deeper than Python's parser goes is a 400, not a 500."""
 
-    def parse(self, stream, media_type=None, parser_context=None):
+    def parse(
+        self,
+        stream: IO[Any],
+        media_type: str | None = None,
+        parser_context: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
         try:
             return super().parse(stream, media_type, parser_context)
         except RecursionError as exc:
@@ -25,7 +33,12 @@ class CatalogTextParser(BaseParser):
     media_type = "application/yaml"
 
     # DRF's parsers may return any data; a catalog is read as text by errors.catalog.
-    def parse(self, stream, media_type=None, parser_context=None) -> str:  # type: ignore[override]
+    def parse(  # type: ignore[override]  # the stubs allow only mappings; DRF allows any data
+        self,
+        stream: IO[Any] | None,
+        media_type: str | None = None,
+        parser_context: Mapping[str, Any] | None = None,
+    ) -> str:
         data = stream.read() if stream is not None else b""
         try:
             return data.decode("utf-8")

@@ -10,8 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter
+from rest_framework.request import Request
 
 from errors.api import serializers
 from errors.api.permissions import CanPublishCatalog, CatalogReadPermission
@@ -65,7 +67,9 @@ def catalog_components() -> dict[str, Any]:
     return components
 
 
-def add_catalog_components(result: dict, generator, request, public) -> dict:
+def add_catalog_components(
+    result: dict[str, Any], generator: SchemaGenerator, request: Request | None, public: bool
+) -> dict[str, Any]:
     """drf-spectacular postprocessing hook: register the catalog file components."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas.update(catalog_components())

@@ -11,6 +11,7 @@ from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.request import Request
 
 from errors.models import ErrorCode
 
@@ -39,7 +40,8 @@ class AbsoluteUrlField(serializers.Field):
         super().__init__(**kwargs)
 
     def to_representation(self, value: Any) -> str:
-        return self.context["request"].build_absolute_uri(value.get_absolute_url())
+        request: Request = self.context["request"]
+        return request.build_absolute_uri(value.get_absolute_url())
 
 
 extend_schema_field({"type": "string", "format": "uri"})(AbsoluteUrlField)

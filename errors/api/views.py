@@ -12,7 +12,7 @@ from typing import Any
 
 from csp.decorators import csp_update
 from django.db.models import prefetch_related_objects
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
@@ -115,14 +115,18 @@ class CachedReadView(ApiView):
         if is_current(request, self.etag):
             raise NotModified(self.etag)
 
-    def finalize_response(self, request, response, *args, **kwargs):
+    def finalize_response(
+        self, request: Request, response: Response, *args: Any, **kwargs: Any
+    ) -> Response:
         response = super().finalize_response(request, response, *args, **kwargs)
         if self.etag and response.status_code in (200, 304):
             response["ETag"] = self.etag
             response["Cache-Control"] = "private, max-age=0, must-revalidate"
             response["Vary"] = "Accept, Authorization, Cookie"
             # errors.api.answers may replay it while the catalog version holds.
-            response.portal_catalog_read = response.status_code == 200
+            response.portal_catalog_read = (  # type: ignore[attr-defined]  # our own flag
+                response.status_code == 200
+            )
         return response
 
 
@@ -478,7 +482,7 @@ class CatalogView(CachedReadView):
 
 
 @csrf_exempt  # it changes nothing; a CSRF page would hide the problem it answers
-def unknown_address(request, rest: str = "") -> HttpResponse:
+def unknown_address(request: HttpRequest, rest: str = "") -> HttpResponse:
     """Any other address under /api/: a problem, with a hint when only the slash is missing."""
     path = request.path
     hint = "GET /api/v1/schema/ lists every endpoint, /api/docs/ documents them."

@@ -14,3 +14,5 @@ trip export -> import -> export all rest on the same dictionaries.
 - `history`: every change of a code (admin, import, revert), reverts and restores;
 - `synthetic`: large generated catalogs for benchmarks; `demo/`: the demo catalogs.
 """
+
+from __future__ import annotations

@@ -3,7 +3,7 @@ filled in, and the database's rows read back, as the same dictionaries."""
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 
 from errors.models import ErrorCode, Example, Service, reason_phrase
 
@@ -164,7 +164,7 @@ def canonical_error(error: ErrorCode) -> dict:
     }
 
 
-def errors_for_catalog(service: Service):
+def errors_for_catalog(service: Service) -> QuerySet[ErrorCode]:
     """The service's codes with everything `canonical_error` reads, in catalog order."""
     return (
         service.errors.select_related("category", "replaced_by")

@@ -45,7 +45,8 @@ ERROR_WRITE_FIELDS = (
     "updated_at",
 )
 
-Progress = Callable[[int], None]
+# Called once per code written; its answer is ignored (tqdm's `update` answers a bool).
+Progress = Callable[[int], object]
 
 
 @dataclass

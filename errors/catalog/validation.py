@@ -25,7 +25,8 @@ SCHEMA_PATH = Path(__file__).with_name("schema.json")
 @cache
 def catalog_schema() -> dict[str, Any]:
     """The JSON Schema of catalog files (schema.json beside this module)."""
-    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    schema: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return schema
 
 
 def _schema_message(error: jsonschema.ValidationError) -> str:

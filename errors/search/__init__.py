@@ -8,3 +8,5 @@
 - `execute`: `search_errors`, one statement that matches, counts and ranks a page;
 - `highlight`: the snippet under each hit; `results`: what a search answers.
 """
+
+from __future__ import annotations

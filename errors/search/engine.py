@@ -3,6 +3,9 @@ the tiers that rank an exact code above an alias, a prefix, a key inside, a miss
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from errors.search.plan import TextPlan
 
 # The fields written into the index: an UPDATE touching none of them leaves it alone.
@@ -23,7 +26,7 @@ class Engine:
     """The SQL one database vendor needs; `search_errors` composes it."""
 
     def matches(
-        self, plan: TextPlan, fuzzy: dict[int, float], base: tuple[str, list]
+        self, plan: TextPlan, fuzzy: dict[int, float], base: tuple[str, Sequence[Any]]
     ) -> tuple[str, list]:
         """SELECT of the matching codes that `base` (the filters) lets through: id,
         code_key, order, service_id, http_status, code tier and full-text rank."""

@@ -7,9 +7,10 @@ from __future__ import annotations
 import sqlite3
 from collections import Counter
 from dataclasses import replace
+from typing import Any
 
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.utils.html import format_html
 
 from errors.models import ErrorCode
@@ -45,7 +46,7 @@ def engine_for(vendor: str) -> Engine:
 
 
 def search_errors(
-    query: SearchQuery, *, user=None, page: int = 1, per_page: int = 20
+    query: SearchQuery, *, user: Any = None, page: int = 1, per_page: int = 20
 ) -> SearchResults:
     """Rank the visible codes for `query` and return one page of them with counts.
 
@@ -141,7 +142,9 @@ def _materialized() -> str:
     return "MATERIALIZED "
 
 
-def _browse(query: SearchQuery, errors, page: int, per_page: int) -> SearchResults:
+def _browse(
+    query: SearchQuery, errors: QuerySet[ErrorCode], page: int, per_page: int
+) -> SearchResults:
     """No text: the filtered codes in catalog order, counted the same way."""
     # Grouped by status and service id, then named: grouping by slug (or by service
     # first) makes SQLite walk every code in service order instead of the status index.

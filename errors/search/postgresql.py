@@ -4,6 +4,9 @@ ANALYZE's most common words once per catalog version."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from django.db import connection
 
 from errors.search.engine import INDEXED_COLUMNS, MATCH_COLUMNS, Engine, _tier_sql
@@ -81,7 +84,7 @@ class PostgresEngine(Engine):
         return stats
 
     def matches(
-        self, plan: TextPlan, fuzzy: dict[int, float], base: tuple[str, list]
+        self, plan: TextPlan, fuzzy: dict[int, float], base: tuple[str, Sequence[Any]]
     ) -> tuple[str, list]:
         # One table, conditions joined by OR: PostgreSQL combines its indexes (BitmapOr),
         # or, when the filters are narrower, reads the filtered codes and checks each.

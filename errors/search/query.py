@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
-from errors.models import ErrorCode
+from errors.models import ErrorCode, ErrorCodeQuerySet
 
 FILTER_NAMES = ("service", "status", "category", "lifecycle")
 
@@ -83,7 +84,7 @@ def _lifecycle(value: str) -> str:
     return value
 
 
-def filtered_errors(query: SearchQuery, user=None):
+def filtered_errors(query: SearchQuery, user: Any = None) -> ErrorCodeQuerySet:
     """The codes the filters let through, visible to `user`."""
     errors = ErrorCode.objects.visible_to(user).select_related("service", "category")
     if query.service:

@@ -4,6 +4,9 @@ trigram-tokenised code and alias keys), and the queries over them."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from django.db import connection
 
 from errors.search.engine import (
@@ -49,7 +52,7 @@ class SQLiteEngine(Engine):
     """FTS5: bm25 over weighted columns, a trigram table for keys."""
 
     def matches(
-        self, plan: TextPlan, fuzzy: dict[int, float], base: tuple[str, list]
+        self, plan: TextPlan, fuzzy: dict[int, float], base: tuple[str, Sequence[Any]]
     ) -> tuple[str, list]:
         candidates, params = _union_candidates(self, plan, fuzzy)
         return (

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from errors.catalog.export import FORMATS, export_catalog
 from errors.management.output import chosen_services
@@ -16,14 +17,14 @@ class Command(BaseCommand):
         "all services go to -o DIRECTORY, one file each."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--service", metavar="SLUG", help="Export only this service.")
         parser.add_argument("--format", choices=FORMATS, default="yaml")
         parser.add_argument(
             "-o", "--output", metavar="PATH", help="File (one service) or directory (all)."
         )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         services = chosen_services(options["service"])
         fmt = options["format"]
         output = options["output"]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from tqdm import tqdm
 
 from errors.catalog.export import dump_catalog
@@ -20,7 +21,7 @@ class Command(BaseCommand):
         "or write them as files with -o DIRECTORY."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--services", type=int, default=10)
         parser.add_argument("--codes-per-service", type=int, default=100)
         parser.add_argument("--seed", type=int, default=1)
@@ -28,7 +29,7 @@ class Command(BaseCommand):
         parser.add_argument("-o", "--output", metavar="DIRECTORY",
                             help="Write files here instead of importing.")  # fmt: skip
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         catalogs = synthetic_catalogs(
             options["services"], options["codes_per_service"], options["seed"]
         )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from errors.catalog.files import read_catalog_files
@@ -17,7 +19,7 @@ class Command(BaseCommand):
         "imported in one transaction: a file with mistakes changes nothing."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("files", nargs="+", metavar="FILE", help="Catalog files to import.")
         parser.add_argument(
             "--dry-run",
@@ -28,7 +30,7 @@ class Command(BaseCommand):
             "--no-progress", action="store_true", help="Do not draw a progress bar."
         )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         try:
             catalogs = read_catalog_files(options["files"])
             total = sum(len(catalog.data.get("errors", []) or []) for catalog in catalogs

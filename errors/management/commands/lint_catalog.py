@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from errors.lint import ERROR, lint_catalog
 from errors.management.output import chosen_services
@@ -14,10 +16,10 @@ class Command(BaseCommand):
         "examples or replacements (warnings). Exits non-zero when there are errors."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--service", metavar="SLUG", help="Check only this service.")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         services = chosen_services(options["service"])
         findings = lint_catalog(services)
         for finding in findings:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from errors.catalog.importer import load_demo_catalogs
 from errors.catalog.problems import CatalogInvalid
@@ -15,14 +17,14 @@ class Command(BaseCommand):
         "are left as they are, edits included; --reset reloads them from the files."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--reset",
             action="store_true",
             help="Reload every demo service from its file, undoing edits made since.",
         )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         try:
             results = load_demo_catalogs(reset=options["reset"])
         except CatalogInvalid as exc:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import html
 import json
 import re
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from errors.search.execute import search_errors
 from errors.search.query import QueryError, parse_query
@@ -25,7 +26,7 @@ class Command(BaseCommand):
         "lifecycle: in the query or as options."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("query", nargs="+", metavar="QUERY", help="What to look for.")
         parser.add_argument("--service", metavar="SLUG", help="Only this service.")
         parser.add_argument("--status", metavar="STATUS", help="Only this HTTP status.")
@@ -35,7 +36,7 @@ class Command(BaseCommand):
         parser.add_argument("--per-page", type=int, default=10)
         parser.add_argument("--json", action="store_true", help="Print the results as JSON.")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         if options["page"] < 1 or not 1 <= options["per_page"] <= 100:
             raise CommandError("--page starts at 1 and --per-page is from 1 to 100.")
         try:
