@@ -255,7 +255,7 @@ def deprecate_codes(
     if form.is_valid():
         count = history.do_update_codes(
             queryset.select_related("service"),
-            user=request.user,
+            acting_user=request.user,
             lifecycle=ErrorCode.Lifecycle.DEPRECATED,
             replaced_by=form.cleaned_data["replacement"],
             lifecycle_since=form.cleaned_data["since"],

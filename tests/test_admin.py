@@ -274,6 +274,8 @@ def test_deprecate_asks_for_a_replacement_then_applies(editor_client, rate_limit
         replacement,
         "v9",
     )
+    # The history names the editor who deprecated it.
+    assert rate_limited.revisions.first().user.username == "editor"
 
 
 def test_deprecate_refuses_codes_of_several_services(editor_client, rate_limited):

@@ -264,6 +264,8 @@ def service_changelog(service: Service) -> QuerySet[Revision]:
 @transaction.atomic
 def do_update_codes(errors: Iterable[ErrorCode], *, acting_user: Any = None, **values: Any) -> int:
     """Set fields on several codes (the admin's bulk actions), recording each change."""
+    for name in values:
+        ErrorCode._meta.get_field(name)  # FieldDoesNotExist for a misspelt field
     count = 0
     for error in errors:
         before = snapshot_of(error)
