@@ -4,6 +4,8 @@
 python3 dev.py start [ADDRESS]  # virtualenv, install, migrate, demo catalogs, serve on
                                 # http://127.0.0.1:8000 (or ADDRESS, e.g. 127.0.0.1:9000)
 python3 dev.py test [ARGS]      # the test suite (ARGS go to pytest)
+python3 dev.py django6 [ARGS]   # the test suite on Django 6 in .venv-django6, with a Python
+                                # 3.12+ found on this machine (browser tests left out)
 python3 dev.py manage COMMAND   # any manage.py command, with the development settings
 python3 dev.py lock [--upgrade | --check]
                                 # regenerate requirements/*.txt from pyproject.toml with uv
@@ -13,20 +15,20 @@ python3 dev.py lock [--upgrade | --check]
 from __future__ import annotations
 
 import filecmp
+import glob
 import hashlib
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import venv
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
-VENV = ROOT / ".venv"
-BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
-PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
-STAMP = VENV / ".requirements.sha256"
 REQUIREMENTS = ROOT / "requirements"
 # The tool that writes the lock files, installed into .venv by `python3 dev.py lock` only.
 UV_VERSION = "0.13.9"
@@ -43,28 +45,77 @@ LOCKS = [
 ]
 
 
-def requirements_digest() -> str:
-    """A digest of the pinned requirement files, to know when to reinstall."""
-    digest = hashlib.sha256()
-    for name in ("requirements.txt", "requirements-dev.txt"):
-        digest.update((ROOT / name).read_bytes())
-    return digest.hexdigest()
+@dataclass(frozen=True)
+class Environment:
+    """A virtual environment that holds exactly one lock file."""
+
+    folder: Path
+    lock: Path
+
+    @property
+    def bin(self) -> Path:
+        return self.folder / ("Scripts" if os.name == "nt" else "bin")
+
+    @property
+    def python(self) -> Path:
+        return self.bin / ("python.exe" if os.name == "nt" else "python")
+
+    @property
+    def stamp(self) -> Path:
+        return self.folder / ".requirements.sha256"
 
 
-def ensure_environment() -> None:
-    """Create .venv and install the pinned requirements when they changed."""
-    if sys.version_info < (3, 11):  # noqa: UP036 - dev.py may be run by an older python3
-        sys.exit(f"The portal needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
-    if not PYTHON.exists():
-        print("Creating the virtual environment in .venv ...", flush=True)
-        venv.create(VENV, with_pip=True)
-    wanted = requirements_digest()
-    if STAMP.exists() and STAMP.read_text() == wanted:
+DEV = Environment(ROOT / ".venv", REQUIREMENTS / "dev.txt")
+DJANGO6 = Environment(ROOT / ".venv-django6", REQUIREMENTS / "django6.txt")
+
+
+def lock_digest(env: Environment) -> str:
+    """A digest of the lock file, to know when to install it again."""
+    return hashlib.sha256(env.lock.read_bytes()).hexdigest()
+
+
+def ensure_environment(env: Environment, base_python: str = sys.executable) -> None:
+    """Create the venv and install its lock file with pip whenever the lock changed."""
+    if not env.python.exists():
+        print(f"Creating the virtual environment in {env.folder.name} ...", flush=True)
+        if Path(base_python) == Path(sys.executable):
+            venv.create(env.folder, with_pip=True)
+        else:
+            run(base_python, "-m", "venv", env.folder)
+    wanted = lock_digest(env)
+    if env.stamp.exists() and env.stamp.read_text() == wanted:
         return
-    print("Installing the pinned requirements ...", flush=True)
-    run(PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-        "-r", str(ROOT / "requirements-dev.txt"))  # fmt: skip
-    STAMP.write_text(wanted)
+    print(f"Installing {env.lock.relative_to(ROOT)} ...", flush=True)
+    # Every line of the lock carries its hashes, so pip checks each file it installs.
+    pip(env, "install", "--require-hashes", "-r", env.lock)
+    remove_unlisted(env)
+    env.stamp.write_text(wanted)
+
+
+def remove_unlisted(env: Environment) -> None:
+    """Uninstall what an older lock installed and this one no longer lists (a pytest
+    plugin left behind would still load)."""
+    listed = {normalize(m) for m in re.findall(r"^([A-Za-z0-9._-]+)==", env.lock.read_text(), re.M)}
+    installed = subprocess.run(
+        [env.python, "-m", "pip", "list", "--format=json", "--disable-pip-version-check"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    keep = listed | {"pip", "setuptools", "wheel", "uv"}
+    extra = sorted(p["name"] for p in json.loads(installed) if normalize(p["name"]) not in keep)
+    if extra:
+        print(f"Removing what the lock no longer lists: {', '.join(extra)}", flush=True)
+        pip(env, "uninstall", "--yes", *extra)
+
+
+def pip(env: Environment, command: str, *args: object) -> None:
+    """Run pip in the venv, quietly (this machine's pip configuration applies)."""
+    run(env.python, "-m", "pip", command, "--quiet", "--disable-pip-version-check", *args)
+
+
+def normalize(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def run(*command: object, env: dict[str, str] | None = None, cwd: Path = ROOT) -> None:
@@ -76,23 +127,48 @@ def run(*command: object, env: dict[str, str] | None = None, cwd: Path = ROOT) -
 
 def start(extra: list[str]) -> None:
     """Migrate, load the demo catalogs and serve the portal for development."""
+    ensure_environment(DEV)
     env = {**os.environ, "DJANGO_DEBUG": os.environ.get("DJANGO_DEBUG", "1")}
-    run(PYTHON, "manage.py", "migrate", "--no-input", env=env)
-    run(PYTHON, "manage.py", "load_demo", env=env)
+    run(DEV.python, "manage.py", "migrate", "--no-input", env=env)
+    run(DEV.python, "manage.py", "load_demo", env=env)
     address = extra[0] if extra else "127.0.0.1:8000"
     print(f"\nThe portal runs on http://{address}/  (Ctrl-C stops it)\n", flush=True)
-    os.execve(PYTHON, [str(PYTHON), "manage.py", "runserver", address], env)
+    os.execve(DEV.python, [str(DEV.python), "manage.py", "runserver", address], env)
 
 
 def test(extra: list[str]) -> None:
     """Run pytest with any extra arguments."""
-    run(PYTHON, "-m", "pytest", *extra)
+    ensure_environment(DEV)
+    run(DEV.python, "-m", "pytest", *extra)
+
+
+def django6(extra: list[str]) -> None:
+    """Run pytest on Django 6, in its own venv made with a Python 3.12 or newer."""
+    base = python_for_django6()
+    ensure_environment(DJANGO6, base)
+    # No cache: its last-failed list would otherwise mix with the main run's.
+    run(DJANGO6.python, "-m", "pytest", "-p", "no:cacheprovider", "--ignore=tests/browser", *extra)
+
+
+def python_for_django6() -> str:
+    """The first Python 3.12+ on this machine: this one, one on PATH, or one of pyenv's."""
+    candidates = [sys.executable]
+    candidates += filter(None, (shutil.which(f"python3.{minor}") for minor in (12, 13, 14)))
+    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    candidates += sorted(glob.glob(str(pyenv / "3.1[2-9]*" / "bin" / "python3")))
+    check = "import sys; sys.exit(sys.version_info < (3, 12))"
+    for candidate in candidates:
+        # A pyenv shim is on PATH even when its version is not selected: run each one.
+        if subprocess.run([candidate, "-c", check], capture_output=True).returncode == 0:
+            return candidate
+    sys.exit("The Django 6 run needs Python 3.12 or newer, and none was found on this machine.")
 
 
 def manage(extra: list[str]) -> None:
     """Run a manage.py command with the development settings (debug on, SQLite)."""
+    ensure_environment(DEV)
     env = {**os.environ, "DJANGO_DEBUG": os.environ.get("DJANGO_DEBUG", "1")}
-    run(PYTHON, "manage.py", *extra, env=env)
+    run(DEV.python, "manage.py", *extra, env=env)
 
 
 def lock(extra: list[str]) -> None:
@@ -138,27 +214,24 @@ def compile_locks(uv: Path, folder: Path, extra: list[str]) -> None:
 
 def install_uv() -> Path:
     """uv in .venv, at the version the lock files are made with."""
-    if not PYTHON.exists():
-        venv.create(VENV, with_pip=True)
-    uv = BIN / ("uv.exe" if os.name == "nt" else "uv")
+    if not DEV.python.exists():
+        venv.create(DEV.folder, with_pip=True)
+    uv = DEV.bin / ("uv.exe" if os.name == "nt" else "uv")
     if uv.exists():
         version = subprocess.run([uv, "--version"], capture_output=True, text=True).stdout
         if version.split()[1:2] == [UV_VERSION]:
             return uv
     print(f"Installing uv {UV_VERSION} into .venv ...", flush=True)
-    run(PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-        f"uv=={UV_VERSION}")  # fmt: skip
+    pip(DEV, "install", f"uv=={UV_VERSION}")
     return uv
 
 
 def main() -> None:
-    commands = {"start": start, "test": test, "manage": manage}
-    if sys.argv[1:2] == ["lock"]:  # before any install: it makes what is installed
-        lock(sys.argv[2:])
-        return
+    if sys.version_info < (3, 11):  # noqa: UP036 - dev.py may be run by an older python3
+        sys.exit(f"The portal needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
+    commands = {"start": start, "test": test, "django6": django6, "manage": manage, "lock": lock}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         sys.exit(__doc__)
-    ensure_environment()
     commands[sys.argv[1]](sys.argv[2:])
 
 
