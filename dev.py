@@ -226,6 +226,23 @@ def install_uv() -> Path:
     return uv
 
 
+# The project is an application and is never built: pyproject.toml names this file as its
+# build backend so that `pip install .` stops at once and says why (PEP 517 hooks).
+NOT_BUILT = (
+    "The error portal is an application, not a package: it is not built or installed with "
+    "`pip install .`.\nFrom a checkout, `python3 dev.py start` sets it up for development; "
+    "docs/deployment.md installs requirements/runtime.txt for production."
+)
+
+
+def _not_built(*args: object, **kwargs: object) -> None:
+    sys.exit(NOT_BUILT)
+
+
+get_requires_for_build_wheel = get_requires_for_build_sdist = _not_built
+get_requires_for_build_editable = build_wheel = build_sdist = build_editable = _not_built
+
+
 def main() -> None:
     if sys.version_info < (3, 11):  # noqa: UP036 - dev.py may be run by an older python3
         sys.exit(f"The portal needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
