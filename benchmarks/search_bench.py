@@ -80,9 +80,11 @@ def vocabulary() -> tuple[list[str], list[float]]:
     filler text then has the skew of real documentation (a few words everywhere, most
     words rare), which is what makes full-text queries cheap or expensive."""
     counts: dict[str, int] = {}
-    for path in sorted((ROOT / "errors" / "catalogs").glob("*.yaml")):
+    for path in sorted((ROOT / "errors" / "catalog" / "demo").glob("*.yaml")):
         for word in re.findall(r"[a-z]{3,}", path.read_text(encoding="utf-8").lower()):
             counts[word] = counts.get(word, 0) + 1
+    if not counts:
+        raise SystemExit("No demo catalogs found to draw words from: errors/catalog/demo/.")
     words = sorted(counts, key=lambda word: -counts[word])
     return words, [1 / rank for rank in range(1, len(words) + 1)]
 
