@@ -1,40 +1,11 @@
-"""Helpers for the admin tests: users in each role and change-form POST data."""
+"""Helpers for the admin tests: change-form POST data (and make_user, from factories)."""
 
 from __future__ import annotations
 
 import json
 
-from django.contrib.auth.models import Group, User
-from django.db import connection
-from django.db.migrations.loader import MigrationLoader
-
 from errors.models import ErrorCode
-
-
-def make_user(username: str, *, editor: bool = False, staff: bool = True) -> User:
-    """A staff user, in the Editors group when `editor`."""
-    user = User.objects.create_user(username, password="pw-for-tests-only", is_staff=staff)
-    if editor:
-        user.groups.add(editors_group())
-    return user
-
-
-def editors_group() -> Group:
-    """The Editors group that migration errors/0003_editors_group makes.
-
-    A transactional test (live server, browser) ends by emptying every table: Django
-    recreates content types and permissions then, but not the rows of data migrations.
-    After one, the group is made again by that migration's own function, so tests of
-    editors pass in any order.
-    """
-    group = Group.objects.filter(name="Editors").first()
-    if group is None:
-        loader = MigrationLoader(connection)
-        key = ("errors", "0003_editors_group")
-        (operation,) = loader.graph.nodes[key].operations
-        operation.code(loader.project_state(key).apps, None)
-        group = Group.objects.get(name="Editors")
-    return group
+from tests.factories import make_user  # noqa: F401 - imported from here by the admin tests
 
 
 def formset_management(prefix: str, total: int, initial: int) -> dict[str, str]:

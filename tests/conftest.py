@@ -1,31 +1,48 @@
-"""Fixtures shared by the test modules."""
+"""Fixtures shared by the test modules, built from tests/factories.py."""
 
 from __future__ import annotations
 
-import textwrap
-
 import pytest
 from django.core.cache import cache
+from rest_framework.test import APIClient
 
 from errors.api import answers
 from errors.catalog import load_demo_catalogs, parse_catalog
 from errors.identify import forget_matchers
 from errors.search import forget_common_lexemes
+from tests.factories import (  # noqa: F401 - MINIMAL and catalog_text: test modules import them from here
+    MINIMAL,
+    catalog_text,
+    import_minimal,
+    make_editor,
+    make_service,
+    make_user,
+)
+
+
+def forget_process_caches() -> None:
+    """Empty every cache keyed by the catalog version.
+
+    A rolled-back test leaves the version where it was, so the next test's first write
+    reaches a version an earlier test already cached under: Django's cache (the page
+    cache, errors/page_cache.py, and the rate limits), identify's matchers, search's word
+    statistics and the API's replayed answers would all serve that earlier test's catalog.
+    """
+    cache.clear()
+    forget_matchers()
+    forget_common_lexemes()
+    answers.store.clear()
 
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    """Each test starts with empty caches: a rolled-back test leaves the catalog version
-    where it was, so answers cached under it must not leak into the next test."""
-    cache.clear()
-    forget_matchers()
-    forget_common_lexemes()
-    answers.store.clear()
+    """Each test starts, and leaves, with empty caches (see forget_process_caches)."""
+    forget_process_caches()
     yield
-    cache.clear()
-    forget_matchers()
-    forget_common_lexemes()
-    answers.store.clear()
+    forget_process_caches()
+
+
+# --------------------------------------------------------------------------- catalogs
 
 
 @pytest.fixture
@@ -34,40 +51,55 @@ def demo(db):
     return load_demo_catalogs()
 
 
-def catalog_text(body: str) -> str:
-    """Dedent an inline YAML catalog written in a test."""
-    return textwrap.dedent(body).lstrip()
-
-
-MINIMAL = catalog_text(
-    """
-    service:
-      slug: shop
-      name: Shop
-      envelope:
-        code_pointer: /error/code
-        status_pointer: /status
-    categories:
-      - {slug: auth, name: Authentication errors}
-    errors:
-      - code: NOT_FOUND
-        http_status: 404
-        category: auth
-        title: Not found
-        summary: The thing is not there
-        examples:
-          - body: '{"error": {"code": "NOT_FOUND"}, "status": 404}'
-      - code: OLD_NAME
-        http_status: 404
-        lifecycle: deprecated
-        replaced_by: NOT_FOUND
-    guides:
-      - {slug: retries, title: Retries, body: "Retry **later**."}
-    """
-)
-
-
 @pytest.fixture
 def minimal_catalog():
     """A small valid catalog file, parsed."""
     return parse_catalog(MINIMAL, "shop.yaml")
+
+
+@pytest.fixture
+def shop(db):
+    """An empty service, shop, whose codes sit at /error/code."""
+    return make_service()
+
+
+@pytest.fixture
+def not_found(db):
+    """The NOT_FOUND code of MINIMAL, imported as shop.yaml (with OLD_NAME, a guide...)."""
+    return import_minimal()
+
+
+# --------------------------------------------------------------------------- clients
+
+
+@pytest.fixture
+def api():
+    """An anonymous API client."""
+    return APIClient()
+
+
+@pytest.fixture
+def editor(db):
+    """A staff user in the Editors group, named editor."""
+    return make_editor()
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    """pytest-django's `client`, logged in as `editor`."""
+    client.force_login(editor)
+    return client
+
+
+@pytest.fixture
+def staff_client(client, db):
+    """pytest-django's `client`, logged in as staff outside the Editors group."""
+    client.force_login(make_user("viewer"))
+    return client
+
+
+@pytest.fixture
+def live_portal(live_server, transactional_db):
+    """The live server's URL, with the demo catalogs loaded."""
+    load_demo_catalogs()
+    return live_server.url
