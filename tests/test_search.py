@@ -163,9 +163,48 @@ def test_example_bodies_are_searched(shop):
     assert codes("zanzibar") == ["shop/X"]
 
 
-def test_query_syntax_characters_are_plain_text(demo):
-    for text in ['"unbalanced', "NEAR(a b)", "a OR b*", "x:y", "(((", "%_\\", "' OR 1=1 --"]:
-        search_errors(parse_query(text))
+@pytest.fixture
+def alpha_and_beta(shop):
+    """Two codes that share no word with the syntax below."""
+    make_code(shop, "ALPHA_FAILED", title="Alpha failed", summary="The alpha job broke.")
+    make_code(shop, "BETA_FAILED", title="Beta failed", summary="The beta job broke.")
+
+
+def catalog_rows() -> tuple[int, ...]:
+    return (Service.objects.count(), ErrorCode.objects.count(), Example.objects.count())
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Read as full-text or LIKE syntax, these would match codes, or fail the query.
+        ('"unbalanced', []),
+        ("(((", []),
+        ("NEAR(a b)", []),
+        ("a OR b*", []),  # FTS5's OR and prefix *: "b*" would match beta and broke
+        ("x:y", []),  # FTS5's column filter: no column x
+        ("%_\\", []),
+        ("%", []),  # LIKE's wildcards would match every code
+        ("_", []),
+        # Read as SQL, these would list every code, or drop a table.
+        ("' OR 1=1 --", []),
+        ("'; DROP TABLE errors_errorcode; --", []),
+        # Around the syntax, the words are still searched as words.
+        ('"alpha', ["shop/ALPHA_FAILED"]),
+        ("alpha)", ["shop/ALPHA_FAILED"]),
+        ("beta*", ["shop/BETA_FAILED"]),
+        ("alpha' OR 1=1 --", ["shop/ALPHA_FAILED"]),
+    ],
+)
+def test_query_syntax_characters_are_plain_text(alpha_and_beta, text, expected):
+    before = catalog_rows()
+    assert codes(text) == expected
+    assert catalog_rows() == before
+
+
+def test_not_is_a_word_not_an_operator(alpha_and_beta):
+    # FTS5's NOT, or a tsquery's !, would leave BETA_FAILED out.
+    assert "shop/BETA_FAILED" in codes("alpha NOT beta")
 
 
 def test_only_stop_words_finds_nothing(demo):
