@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 from rest_framework.test import APIClient
 
 from errors.api import answers
@@ -92,10 +93,12 @@ def editor_client(client, editor):
 
 
 @pytest.fixture
-def staff_client(client, db):
-    """pytest-django's `client`, logged in as staff outside the Editors group."""
-    client.force_login(make_user("viewer"))
-    return client
+def staff_client(db):
+    """A client of its own, not `client`, logged in as staff outside the Editors group:
+    a test may compare what staff see with what `client`, anonymous, sees."""
+    staff = Client()
+    staff.force_login(make_user("viewer"))
+    return staff
 
 
 @pytest.fixture
