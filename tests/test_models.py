@@ -44,6 +44,8 @@ def test_status_out_of_range_is_refused_by_database(shop):
 def test_status_is_optional(shop):
     entry = ErrorCode(service=shop, code="42P01", title="undefined_table")
     entry.full_clean()
+    entry.save()
+    assert ErrorCode.objects.get(code="42P01").http_status is None
 
 
 def test_category_must_belong_to_same_service(shop):
