@@ -342,13 +342,12 @@ def test_refresh_statistics_runs_on_the_database(shop):
             [list(CATALOG_TABLES)],
         )
         estimates = dict(cursor.fetchall())
-    assert estimates == {
-        "errors_service": 1,
-        "errors_category": 0,
-        "errors_errorcode": 7,
-        "errors_example": 0,
-        "errors_search": 7,
-    }
+        counts = {}
+        for table in CATALOG_TABLES:
+            cursor.execute(f"SELECT count(*) FROM {table}")
+            counts[table] = cursor.fetchone()[0]
+    assert counts["errors_errorcode"] == 7
+    assert estimates == counts
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's PRAGMA optimize")
