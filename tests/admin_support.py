@@ -1,20 +1,11 @@
-"""Helpers for the admin tests: users in each role and change-form POST data."""
+"""Helpers for the admin tests: change-form POST data (and make_user, from factories)."""
 
 from __future__ import annotations
 
 import json
 
-from django.contrib.auth.models import Group, User
-
 from errors.models import ErrorCode
-
-
-def make_user(username: str, *, editor: bool = False, staff: bool = True) -> User:
-    """A staff user, in the Editors group when `editor`."""
-    user = User.objects.create_user(username, password="pw-for-tests-only", is_staff=staff)
-    if editor:
-        user.groups.add(Group.objects.get(name="Editors"))
-    return user
+from tests.factories import make_user  # noqa: F401 - imported from here by the admin tests
 
 
 def formset_management(prefix: str, total: int, initial: int) -> dict[str, str]:

@@ -1,26 +1,46 @@
-"""Fixtures shared by the test modules."""
+"""Fixtures shared by the test modules, built from tests/factories.py."""
 
 from __future__ import annotations
 
-import textwrap
-
 import pytest
 from django.core.cache import cache
+from django.test import Client
+from rest_framework.test import APIClient
 
 from errors.catalog.files import parse_catalog
 from errors.catalog.importer import load_demo_catalogs
 from errors.versioned_cache import clear_all
+from tests.factories import (  # noqa: F401 - MINIMAL and catalog_text: test modules import them from here
+    MINIMAL,
+    catalog_text,
+    import_minimal,
+    make_editor,
+    make_service,
+    make_user,
+)
+
+
+def forget_process_caches() -> None:
+    """Empty Django's cache and every in-process cache keyed by the catalog version.
+
+    A rolled-back test leaves the version where it was, so the next test's first write
+    reaches a version an earlier test already cached under: the page cache, the rate
+    limits, and what errors.versioned_cache holds (identify's matchers, the code index,
+    search's word statistics, the API's replayed answers) would serve that test's catalog.
+    """
+    cache.clear()
+    clear_all()
 
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    """Each test starts with empty caches: a rolled-back test leaves the catalog version
-    where it was, so answers cached under it must not leak into the next test."""
-    cache.clear()
-    clear_all()
+    """Each test starts, and leaves, with empty caches (see forget_process_caches)."""
+    forget_process_caches()
     yield
-    cache.clear()
-    clear_all()
+    forget_process_caches()
+
+
+# --------------------------------------------------------------------------- catalogs
 
 
 @pytest.fixture
@@ -29,40 +49,57 @@ def demo(db):
     return load_demo_catalogs()
 
 
-def catalog_text(body: str) -> str:
-    """Dedent an inline YAML catalog written in a test."""
-    return textwrap.dedent(body).lstrip()
-
-
-MINIMAL = catalog_text(
-    """
-    service:
-      slug: shop
-      name: Shop
-      envelope:
-        code_pointer: /error/code
-        status_pointer: /status
-    categories:
-      - {slug: auth, name: Authentication errors}
-    errors:
-      - code: NOT_FOUND
-        http_status: 404
-        category: auth
-        title: Not found
-        summary: The thing is not there
-        examples:
-          - body: '{"error": {"code": "NOT_FOUND"}, "status": 404}'
-      - code: OLD_NAME
-        http_status: 404
-        lifecycle: deprecated
-        replaced_by: NOT_FOUND
-    guides:
-      - {slug: retries, title: Retries, body: "Retry **later**."}
-    """
-)
-
-
 @pytest.fixture
 def minimal_catalog():
     """A small valid catalog file, parsed."""
     return parse_catalog(MINIMAL, "shop.yaml")
+
+
+@pytest.fixture
+def shop(db):
+    """An empty service, shop, whose codes sit at /error/code."""
+    return make_service()
+
+
+@pytest.fixture
+def not_found(db):
+    """The NOT_FOUND code of MINIMAL, imported as shop.yaml (with OLD_NAME, a guide...)."""
+    return import_minimal()
+
+
+# --------------------------------------------------------------------------- clients
+
+
+@pytest.fixture
+def api():
+    """An anonymous API client."""
+    return APIClient()
+
+
+@pytest.fixture
+def editor(db):
+    """A staff user in the Editors group, named editor."""
+    return make_editor()
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    """pytest-django's `client`, logged in as `editor`."""
+    client.force_login(editor)
+    return client
+
+
+@pytest.fixture
+def staff_client(db):
+    """A client of its own, not `client`, logged in as staff outside the Editors group:
+    a test may compare what staff see with what `client`, anonymous, sees."""
+    staff = Client()
+    staff.force_login(make_user("viewer"))
+    return staff
+
+
+@pytest.fixture
+def live_portal(live_server, transactional_db):
+    """The live server's URL, with the demo catalogs loaded."""
+    load_demo_catalogs()
+    return live_server.url

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.cache import cache
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -37,13 +36,6 @@ def _fill(route: str, converter: str, value: str) -> str:
         start = route.index(f"<{converter}:")
         route = route[:start] + value + route[route.index(">", start) + 1 :]
     return route
-
-
-@pytest.fixture(autouse=True)
-def clear_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @override_settings(PORTAL_REQUIRE_LOGIN=True)

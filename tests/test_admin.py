@@ -16,17 +16,6 @@ CHANGELIST = "/admin/errors/errorcode/"
 
 
 @pytest.fixture
-def editor(db):
-    return make_user("editor", editor=True)
-
-
-@pytest.fixture
-def editor_client(client, editor):
-    client.force_login(editor)
-    return client
-
-
-@pytest.fixture
 def rate_limited(demo):
     return ErrorCode.objects.select_related("service").get(
         service__slug="sigsentry", code="RATE_LIMITED"

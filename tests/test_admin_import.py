@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from errors.catalog.importer import import_catalog_text
 from errors.models import ErrorCode, ErrorCodeRevision, Service
-from tests.admin_support import make_user
 from tests.conftest import MINIMAL
 
 IMPORT_URL = "/admin/errors/service/import/"
-
-
-@pytest.fixture
-def editor_client(client, db):
-    client.force_login(make_user("editor", editor=True))
-    return client
 
 
 def upload(client, text: str, name: str = "shop.yaml"):

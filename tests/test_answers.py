@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from django.db import OperationalError
 from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from errors.api import answers
 from errors.models import ErrorCode
@@ -16,11 +15,6 @@ pytestmark = pytest.mark.django_db
 LOOKUP = "/api/v1/lookup/?code=NOT_FOUND"
 DETAIL = "/api/v1/services/aisafe/errors/404/"
 DRAFTS = "/api/v1/services/aisafe/"
-
-
-@pytest.fixture
-def api():
-    return APIClient()
 
 
 def headers_but_request_id(response) -> dict:

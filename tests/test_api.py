@@ -9,7 +9,6 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from errors.api.problems import CODES
 from errors.models import ErrorCode
@@ -35,11 +34,6 @@ ENTRY_FIELDS = {
 def warm(api, url: str) -> None:
     """One request first: reads the fingerprint and builds the identify/lookup index."""
     assert api.get(url).status_code in (200, 404)
-
-
-@pytest.fixture
-def api():
-    return APIClient()
 
 
 def problem(response, status: int, code: str) -> dict:

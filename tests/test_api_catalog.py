@@ -8,7 +8,6 @@ import pytest
 import yaml
 from django.contrib.auth.models import Permission, User
 from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from errors.identify import identify
 from errors.models import ErrorCode, ErrorCodeRevision, Service
@@ -18,11 +17,6 @@ pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/services/shop/catalog/"
 PROBLEM = "application/problem+json"
-
-
-@pytest.fixture
-def api():
-    return APIClient()
 
 
 def token_for(user: User) -> str:

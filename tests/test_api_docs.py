@@ -15,8 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from errors.catalog.importer import load_demo_catalogs
-
 DOC = Path(__file__).resolve().parent.parent / "docs" / "api.md"
 DOC_BASE_URL = "http://127.0.0.1:8000"
 BLOCK = re.compile(r"^```(\w+)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
@@ -31,12 +29,6 @@ def examples_section() -> str:
     return DOC.read_text().split("\n## Examples\n", 1)[1]
 
 
-@pytest.fixture
-def portal(live_server, transactional_db):
-    load_demo_catalogs()
-    return live_server.url
-
-
 def test_the_examples_section_has_curl_and_python_for_lookup_and_identify():
     section = examples_section()
     shells = " ".join(code for language, code in blocks(section) if language == "sh")
@@ -46,7 +38,7 @@ def test_the_examples_section_has_curl_and_python_for_lookup_and_identify():
         assert endpoint in pythons
 
 
-def test_python_examples_print_what_the_doc_shows(portal):
+def test_python_examples_print_what_the_doc_shows(live_portal):
     found = blocks(examples_section())
     namespace: dict = {}
     ran = 0
@@ -55,20 +47,20 @@ def test_python_examples_print_what_the_doc_shows(portal):
             continue
         output = io.StringIO()
         with contextlib.redirect_stdout(output):
-            exec(code.replace(DOC_BASE_URL, portal), namespace)
+            exec(code.replace(DOC_BASE_URL, live_portal), namespace)
         assert following[0] == "text", "every Python example is followed by its output"
-        assert output.getvalue() == following[1].replace(DOC_BASE_URL, portal)
+        assert output.getvalue() == following[1].replace(DOC_BASE_URL, live_portal)
         ran += 1
     assert ran == 3
 
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="the shell examples need curl")
-def test_curl_examples_answer_json_results(portal):
+def test_curl_examples_answer_json_results(live_portal):
     shell_blocks = [code for language, code in blocks(examples_section()) if language == "sh"]
     setup, examples = shell_blocks[0], shell_blocks[1:]
     assert examples
     for code in examples:
-        script = (setup + code).replace(DOC_BASE_URL, portal)
+        script = (setup + code).replace(DOC_BASE_URL, live_portal)
         result = subprocess.run(
             ["bash", "-euo", "pipefail", "-c", script],
             capture_output=True,

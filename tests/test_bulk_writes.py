@@ -7,16 +7,11 @@ from django.db import connection
 
 from errors.catalog.bulk_writes import insert_rows, reserve_ids
 from errors.catalog_version import catalog_version
-from errors.models import ErrorCode, Example, Service
+from errors.models import ErrorCode, Example
 
 pytestmark = pytest.mark.django_db
 
 POSTGRES = connection.vendor == "postgresql"
-
-
-@pytest.fixture
-def shop():
-    return Service.objects.create(slug="shop", name="Shop")
 
 
 def test_reserved_ids_are_new_and_distinct():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 
 from errors.catalog.export import export_catalog
 from errors.catalog.files import parse_catalog
@@ -10,6 +11,7 @@ from errors.catalog.importer import import_catalog_text, import_catalogs
 from errors.catalog.problems import CatalogInvalid
 from errors.models import Category, ErrorCode, Example, Guide, Service
 from tests.conftest import MINIMAL, catalog_text
+from tests.factories import make_code
 
 pytestmark = pytest.mark.django_db
 
@@ -313,7 +315,7 @@ def test_json_catalog_is_accepted():
 def test_a_large_import_refreshes_the_statistics_after_commit(
     monkeypatch, django_capture_on_commit_callbacks, threshold, dry_run, refreshed
 ):
-    from errors.catalog import importer
+    from errors.catalog.importer import importer
 
     calls = []
     monkeypatch.setattr(importer, "ANALYZE_AFTER_CODES", threshold)
@@ -323,7 +325,39 @@ def test_a_large_import_refreshes_the_statistics_after_commit(
     assert len(calls) == refreshed
 
 
-def test_refresh_statistics_runs_on_the_database():
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's ANALYZE")
+def test_refresh_statistics_runs_on_the_database(shop):
+    """ANALYZE gives the planner the row count of every catalog table, errors_search too."""
+    from errors.catalog.importer import CATALOG_TABLES, refresh_statistics
+
+    for number in range(7):
+        make_code(shop, f"CODE_{number}")
+    refresh_statistics()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, reltuples FROM pg_class WHERE relname = ANY(%s)",
+            [list(CATALOG_TABLES)],
+        )
+        estimates = dict(cursor.fetchall())
+        counts = {}
+        for table in CATALOG_TABLES:
+            cursor.execute(f"SELECT count(*) FROM {table}")
+            counts[table] = cursor.fetchone()[0]
+    assert counts["errors_errorcode"] == 7
+    assert estimates == counts
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's PRAGMA optimize")
+def test_refresh_statistics_analyzes_the_queried_tables_on_sqlite(shop):
+    """PRAGMA optimize analyzes the tables that queries used and that lack statistics."""
     from errors.catalog.importer import refresh_statistics
 
-    refresh_statistics()  # ANALYZE on PostgreSQL, PRAGMA optimize on SQLite: no error
+    for number in range(7):
+        make_code(shop, f"CODE_{number}")
+    assert ErrorCode.objects.filter(service=shop, code="CODE_1").exists()
+    refresh_statistics()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT CAST(stat AS INTEGER) FROM sqlite_stat1 WHERE tbl = 'errors_errorcode'"
+        )
+        assert cursor.fetchall() == [(7,)]  # each index's entry starts with the row count

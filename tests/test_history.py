@@ -5,18 +5,12 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import User
 
-from errors.catalog import history
-from errors.catalog.importer import import_catalog_text
+from errors.catalog.importer import history, import_catalog_text
 from errors.models import ErrorCode, ErrorCodeRevision
 from tests.conftest import MINIMAL
+from tests.factories import MINIMAL_WITHOUT_OLD_NAME
 
 Action = ErrorCodeRevision.Action
-
-
-@pytest.fixture
-def shop(db):
-    import_catalog_text(MINIMAL, "shop.yaml")
-    return ErrorCode.objects.get(code="NOT_FOUND")
 
 
 def test_import_records_one_added_revision_per_code(demo):
@@ -28,7 +22,7 @@ def test_import_records_one_added_revision_per_code(demo):
     assert revision.snapshot["title"] == revision.error.title
 
 
-def test_import_records_changed_fields_and_the_importer(shop):
+def test_import_records_changed_fields_and_the_importer(not_found):
     editor = User.objects.create_user("ed")
     import_catalog_text(
         MINIMAL.replace("title: Not found", "title: Gone"), "shop.yaml", acting_user=editor
@@ -39,44 +33,43 @@ def test_import_records_changed_fields_and_the_importer(shop):
     assert revision.user == editor
 
 
-def test_import_records_removed_codes_with_their_last_state(shop):
-    without_old = MINIMAL.split("  - code: OLD_NAME")[0] + "guides: []\n"
-    import_catalog_text(without_old, "shop.yaml")
+def test_import_records_removed_codes_with_their_last_state(not_found):
+    import_catalog_text(MINIMAL_WITHOUT_OLD_NAME, "shop.yaml")
     revision = ErrorCodeRevision.objects.get(action=Action.DELETED)
     assert revision.code == "OLD_NAME"
     assert revision.error is None
     assert revision.snapshot["lifecycle"] == "deprecated"
 
 
-def test_unchanged_import_records_nothing(shop):
+def test_unchanged_import_records_nothing(not_found):
     before = ErrorCodeRevision.objects.count()
     import_catalog_text(MINIMAL, "shop.yaml")
     assert ErrorCodeRevision.objects.count() == before
 
 
-def test_record_change_skips_a_save_that_changed_nothing(shop):
-    assert history.record_change(shop, history.snapshot_of(shop)) is None
+def test_record_change_skips_a_save_that_changed_nothing(not_found):
+    assert history.record_change(not_found, history.snapshot_of(not_found)) is None
 
 
-def test_revert_brings_back_the_fields_and_examples(shop):
+def test_revert_brings_back_the_fields_and_examples(not_found):
     first = ErrorCodeRevision.objects.get(code="NOT_FOUND")
-    before = history.snapshot_of(shop)
-    shop.title = "Changed"
-    shop.save()
-    shop.examples.all().delete()
-    history.record_change(shop, before)
+    before = history.snapshot_of(not_found)
+    not_found.title = "Changed"
+    not_found.save()
+    not_found.examples.all().delete()
+    history.record_change(not_found, before)
     history.do_revert(first)
-    shop.refresh_from_db()
-    assert shop.title == "Not found"
-    assert shop.examples.count() == 1
-    latest = history.history_of(shop).first()
+    not_found.refresh_from_db()
+    assert not_found.title == "Not found"
+    assert not_found.examples.count() == 1
+    latest = history.history_of(not_found).first()
     assert latest.source == ErrorCodeRevision.Source.REVERT
     assert latest.changes["title"] == ["Changed", "Not found"]
 
 
-def test_deleted_code_is_listed_and_restored(shop):
-    history.record_deletions([shop])
-    shop.delete()
+def test_deleted_code_is_listed_and_restored(not_found):
+    history.record_deletions([not_found])
+    not_found.delete()
     deleted = history.deleted_codes()
     assert [revision.code for revision in deleted] == ["NOT_FOUND"]
     restored = history.do_revert(deleted[0])
@@ -87,10 +80,10 @@ def test_deleted_code_is_listed_and_restored(shop):
     assert history.history_of(restored).first().action == Action.ADDED
 
 
-def test_restore_is_refused_when_the_code_exists_again(shop):
-    history.record_deletions([shop])
+def test_restore_is_refused_when_the_code_exists_again(not_found):
+    history.record_deletions([not_found])
     revision = ErrorCodeRevision.objects.get(action=Action.DELETED)
-    shop.delete()
+    not_found.delete()
     ErrorCode.objects.create(service=revision.service, code="not_found", title="New")
     with pytest.raises(history.RevertRefused, match="already has a code"):
         history.do_revert(revision)

@@ -13,6 +13,7 @@ from errors.search.index import ensure_search_index
 from errors.search.plan import plan_text, search_terms, trigram_similarity
 from errors.search.query import QueryError, parse_query
 from tests.conftest import MINIMAL
+from tests.factories import make_code
 
 pytestmark = pytest.mark.django_db
 
@@ -21,17 +22,6 @@ def codes(text: str, **filters) -> list[str]:
     """The codes a search returns, best first, as service/code."""
     results = search_errors(parse_query(text, **filters), per_page=50)
     return [f"{hit.error.service.slug}/{hit.error.code}" for hit in results.hits]
-
-
-@pytest.fixture
-def shop():
-    return Service.objects.create(slug="shop", name="Shop", code_pointer="/error/code")
-
-
-def add(service: Service, code: str, **fields) -> ErrorCode:
-    fields.setdefault("title", code.replace("_", " ").capitalize())
-    fields.setdefault("published", True)
-    return ErrorCode.objects.create(service=service, code=code, **fields)
 
 
 # parse_query
@@ -110,20 +100,20 @@ def test_exact_code_is_the_exact_match(demo):
 
 
 def test_alias_outranks_a_code_prefix(shop):
-    add(shop, "TOKEN_EXPIRED", aliases=["OLD_TOKEN"])
-    add(shop, "OLD_TOKEN_FORMAT")
+    make_code(shop, "TOKEN_EXPIRED", aliases=["OLD_TOKEN"])
+    make_code(shop, "OLD_TOKEN_FORMAT")
     assert codes("old_token") == ["shop/TOKEN_EXPIRED", "shop/OLD_TOKEN_FORMAT"]
 
 
 def test_code_prefix_outranks_title_words(shop):
-    add(shop, "QUOTA_REACHED", title="Quota reached")
-    add(shop, "LIMITED", title="Quota of the plan")
+    make_code(shop, "QUOTA_REACHED", title="Quota reached")
+    make_code(shop, "LIMITED", title="Quota of the plan")
     assert codes("quota")[0] == "shop/QUOTA_REACHED"
 
 
 def test_title_outranks_description(shop):
-    add(shop, "A_CODE", title="Thing", description="The payment was declined by the bank.")
-    add(shop, "B_CODE", title="Payment declined")
+    make_code(shop, "A_CODE", title="Thing", description="The payment was declined by the bank.")
+    make_code(shop, "B_CODE", title="Payment declined")
     assert codes("payment declined") == ["shop/B_CODE", "shop/A_CODE"]
 
 
@@ -153,24 +143,63 @@ def test_misspelt_code_finds_the_codes_spelt_like_it_not_their_words(demo):
 
 
 def test_stemming_matches_other_word_forms(shop):
-    add(shop, "SLOW", summary="The upstream exceeded its deadline")
+    make_code(shop, "SLOW", summary="The upstream exceeded its deadline")
     assert codes("exceeds deadlines") == ["shop/SLOW"]
 
 
 def test_last_word_matches_as_a_prefix_while_typing(shop):
-    add(shop, "X", title="Subscription cancelled")
+    make_code(shop, "X", title="Subscription cancelled")
     assert codes("subscr") == ["shop/X"]
 
 
 def test_example_bodies_are_searched(shop):
-    error = add(shop, "X")
+    error = make_code(shop, "X")
     Example.objects.create(error=error, body='{"detail": "zanzibar exploded"}')
     assert codes("zanzibar") == ["shop/X"]
 
 
-def test_query_syntax_characters_are_plain_text(demo):
-    for text in ['"unbalanced', "NEAR(a b)", "a OR b*", "x:y", "(((", "%_\\", "' OR 1=1 --"]:
-        search_errors(parse_query(text))
+@pytest.fixture
+def alpha_and_beta(shop):
+    """Two codes that share no word with the syntax below."""
+    make_code(shop, "ALPHA_FAILED", title="Alpha failed", summary="The alpha job broke.")
+    make_code(shop, "BETA_FAILED", title="Beta failed", summary="The beta job broke.")
+
+
+def catalog_rows() -> tuple[int, ...]:
+    return (Service.objects.count(), ErrorCode.objects.count(), Example.objects.count())
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Read as full-text or LIKE syntax, these would match codes, or fail the query.
+        ('"unbalanced', []),
+        ("(((", []),
+        ("NEAR(a b)", []),
+        ("a OR b*", []),  # FTS5's OR and prefix *: "b*" would match beta and broke
+        ("x:y", []),  # FTS5's column filter: no column x
+        ("%_\\", []),
+        ("%", []),  # LIKE's wildcards would match every code
+        ("_", []),
+        # Read as SQL, these would list every code, or drop a table.
+        ("' OR 1=1 --", []),
+        ("'; DROP TABLE errors_errorcode; --", []),
+        # Around the syntax, the words are still searched as words.
+        ('"alpha', ["shop/ALPHA_FAILED"]),
+        ("alpha)", ["shop/ALPHA_FAILED"]),
+        ("beta*", ["shop/BETA_FAILED"]),
+        ("alpha' OR 1=1 --", ["shop/ALPHA_FAILED"]),
+    ],
+)
+def test_query_syntax_characters_are_plain_text(alpha_and_beta, text, expected):
+    before = catalog_rows()
+    assert codes(text) == expected
+    assert catalog_rows() == before
+
+
+def test_not_is_a_word_not_an_operator(alpha_and_beta):
+    # FTS5's NOT, or a tsquery's !, would leave BETA_FAILED out.
+    assert "shop/BETA_FAILED" in codes("alpha NOT beta")
 
 
 def test_only_stop_words_finds_nothing(demo):
@@ -223,14 +252,14 @@ def test_service_filter(demo):
 
 
 def test_category_and_lifecycle_filters(shop):
-    add(shop, "OLD", title="Old thing", lifecycle="deprecated")
-    add(shop, "NEW", title="New thing")
+    make_code(shop, "OLD", title="Old thing", lifecycle="deprecated")
+    make_code(shop, "NEW", title="New thing")
     assert codes("thing lifecycle:deprecated") == ["shop/OLD"]
     assert codes("thing", category="nope") == []
 
 
 def test_unpublished_codes_only_for_staff(shop, django_user_model):
-    add(shop, "DRAFT_CODE", published=False)
+    make_code(shop, "DRAFT_CODE", published=False)
     staff = django_user_model.objects.create(username="editor", is_staff=True)
     assert search_errors(parse_query("draft_code")).total == 0
     assert search_errors(parse_query("draft_code"), user=staff).total == 1
@@ -266,7 +295,7 @@ def test_highlight_marks_matched_words_in_the_best_field(demo):
 
 
 def test_highlight_escapes_html(shop):
-    add(shop, "X", title="Bad & <b>bold</b> aardvark")
+    make_code(shop, "X", title="Bad & <b>bold</b> aardvark")
     hit = search_errors(parse_query("aardvark")).hits[0]
     assert str(hit.highlight) == "Bad &amp; &lt;b&gt;bold&lt;/b&gt; <mark>aardvark</mark>"
 
@@ -280,7 +309,7 @@ def test_exact_code_highlight_marks_the_code(demo):
 
 
 def test_index_follows_saves_and_deletes(shop):
-    error = add(shop, "X", title="Kangaroo")
+    error = make_code(shop, "X", title="Kangaroo")
     error.title = "Wombat"
     error.save()
     assert codes("kangaroo") == []
@@ -290,7 +319,7 @@ def test_index_follows_saves_and_deletes(shop):
 
 
 def test_index_follows_bulk_update_and_queryset_update(shop):
-    error = add(shop, "X", title="Kangaroo")
+    error = make_code(shop, "X", title="Kangaroo")
     error.summary = "Platypus"
     ErrorCode.objects.bulk_update([error], ["summary"])
     assert codes("platypus") == ["shop/X"]
@@ -299,7 +328,7 @@ def test_index_follows_bulk_update_and_queryset_update(shop):
 
 
 def test_index_follows_example_changes(shop):
-    error = add(shop, "X")
+    error = make_code(shop, "X")
     Example.objects.bulk_create([Example(error=error, body="ocelot")])
     assert codes("ocelot") == ["shop/X"]
     Example.objects.filter(error=error).delete()
@@ -327,7 +356,7 @@ def test_index_follows_catalog_reimport(db):
 def test_dropped_triggers_are_put_back_and_the_index_rebuilt(shop):
     with connection.cursor() as cursor:
         cursor.execute("DROP TRIGGER errors_search_code_insert")
-    add(shop, "X", title="Capybara")
+    make_code(shop, "X", title="Capybara")
     assert codes("capybara") == []
     assert ensure_search_index(connection) is True
     assert codes("capybara") == ["shop/X"]
@@ -349,7 +378,7 @@ def test_word_statistics_are_read_once_per_catalog_version(demo, django_assert_n
         search_errors(parse_query("not found"))
     with django_assert_num_queries(4):
         search_errors(parse_query("not found"))
-    add(Service.objects.get(slug="aisafe"), "NEW_CODE", title="Brand new")
+    make_code(Service.objects.get(slug="aisafe"), "NEW_CODE", title="Brand new")
     with django_assert_num_queries(4 + reads):  # a new version: the statistics again
         search_errors(parse_query("not found"))
 

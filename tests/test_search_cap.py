@@ -4,32 +4,26 @@ the search page and the API say so."""
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
-from rest_framework.test import APIClient
 
-from errors.models import ErrorCode, Service
 from errors.search.execute import search_errors
 from errors.search.query import parse_query
+from tests.factories import make_code
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def widgets():
+def widgets(shop):
     """Five codes whose summaries say "widget", and one named WIDGET."""
-    shop = Service.objects.create(slug="shop", name="Shop", code_pointer="/error/code")
     for number in range(5):
-        ErrorCode.objects.create(
-            service=shop,
-            code=f"ORDER_{number}_FAILED",
+        make_code(
+            shop,
+            f"ORDER_{number}_FAILED",
             title=f"Order {number} failed",
             summary="The widget broke.",
             http_status=500,
-            published=True,
         )
-    return ErrorCode.objects.create(
-        service=shop, code="WIDGET", title="Widget", http_status=400, published=True
-    )
+    return make_code(shop, "WIDGET", title="Widget", http_status=400)
 
 
 @pytest.fixture
@@ -78,13 +72,11 @@ def test_search_page_shows_an_exact_total_plainly(client, widgets):
     assert "these counts are of the first" not in page
 
 
-def test_api_count_says_whether_it_is_a_lower_bound(widgets, cap_of_three):
-    cache.clear()
-    data = APIClient().get("/api/v1/errors/", {"q": "widget"}).json()
+def test_api_count_says_whether_it_is_a_lower_bound(api, widgets, cap_of_three):
+    data = api.get("/api/v1/errors/", {"q": "widget"}).json()
     assert (data["count"], data["count_is_lower_bound"]) == (3, True)
 
 
-def test_api_count_is_exact_under_the_cap(widgets):
-    cache.clear()
-    data = APIClient().get("/api/v1/errors/", {"q": "widget"}).json()
+def test_api_count_is_exact_under_the_cap(api, widgets):
+    data = api.get("/api/v1/errors/", {"q": "widget"}).json()
     assert (data["count"], data["count_is_lower_bound"]) == (6, False)

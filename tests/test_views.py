@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -13,26 +12,25 @@ from django.urls import reverse
 
 from errors.markdown import highlight_stylesheet
 from errors.models import Category, ErrorCode, Example, Guide, Service
+from tests.factories import make_code, make_service
 
 STATIC = Path(__file__).resolve().parent.parent / "static" / "errors"
 
 
 @pytest.fixture
 def shop(db):
-    """A small service with a category, a deprecated code, an alias, a draft and a guide."""
-    service = Service.objects.create(
-        slug="shop",
-        name="Shop",
+    """A small service with a category, a deprecated code, an alias, a draft and a guide
+    (in these tests, in place of conftest's empty shop)."""
+    service = make_service(
         summary="The shop API",
-        code_pointer="/error/code",
         envelope_example='{"error": {"code": "NOT_FOUND"}}',
         envelope_fields=[{"name": "error.code", "type": "string", "description": "The code"}],
         stability="Codes are **stable**.",
     )
     category = Category.objects.create(service=service, slug="lookup", name="Lookup errors")
-    current = ErrorCode.objects.create(
-        service=service,
-        code="NOT_FOUND",
+    current = make_code(
+        service,
+        "NOT_FOUND",
         http_status=404,
         title="Not found",
         summary="The thing is not there",
@@ -40,32 +38,21 @@ def shop(db):
         category=category,
         aliases=["MISSING_THING"],
         messages=["No thing with id 7"],
-        published=True,
     )
-    ErrorCode.objects.create(
-        service=service,
-        code="OLD_NOT_FOUND",
+    make_code(
+        service,
+        "OLD_NOT_FOUND",
         http_status=404,
         title="Old not found",
         lifecycle="deprecated",
         lifecycle_since="v2",
         replaced_by=current,
-        published=True,
         order=1,
     )
-    ErrorCode.objects.create(
-        service=service, code="SECRET_DRAFT", http_status=500, title="Draft", order=2
-    )
+    make_code(service, "SECRET_DRAFT", http_status=500, title="Draft", order=2, published=False)
     Example.objects.create(error=current, language="json", body='{"error":{"code":"NOT_FOUND"}}')
     Guide.objects.create(service=service, slug="retries", title="Retries", body="Retry **later**.")
     return service
-
-
-@pytest.fixture
-def staff_client(client, db):
-    user = User.objects.create_user("editor", password="x", is_staff=True)
-    client.force_login(user)
-    return client
 
 
 def test_home_lists_services_with_code_counts(client, shop):

@@ -11,8 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from errors.catalog.importer import load_demo_catalogs
-
 # Playwright's sync API runs an event loop; Django refuses ORM calls from inside one.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
@@ -48,13 +46,6 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
         yield chromium
         chromium.close()
-
-
-@pytest.fixture
-def site(live_server, transactional_db):
-    """The live server's URL, with the demo catalogs loaded."""
-    load_demo_catalogs()
-    return live_server.url
 
 
 @pytest.fixture

@@ -5,24 +5,21 @@ from __future__ import annotations
 
 import pytest
 
-from tests.admin_support import make_user
-
 PASSWORD = "pw-for-tests-only"
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def admin_page(site, browser):
+def admin_page(live_portal, browser, editor):
     """A Chromium page logged in to the admin as an editor, over the demo catalogs."""
-    make_user("editor", editor=True)
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
-    page.goto(f"{site}/admin/login/")
+    page.goto(f"{live_portal}/admin/login/")
     page.fill("#id_username", "editor")
     page.fill("#id_password", PASSWORD)
     page.click("input[type=submit]")
-    page.wait_for_url(f"{site}/admin/")
+    page.wait_for_url(f"{live_portal}/admin/")
     yield page
     context.close()
 

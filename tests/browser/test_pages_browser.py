@@ -22,28 +22,28 @@ def urls(site: str) -> list[str]:
     return [site + path for path in PAGES.values() if path]
 
 
-def test_every_page_loads_without_script_errors(site, page):
+def test_every_page_loads_without_script_errors(live_portal, page):
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    for url in urls(site):
+    for url in urls(live_portal):
         response = page.goto(url)
         assert response.status == 200, url
         assert page.locator("main h1").count() == 1, url
     assert errors == []
 
 
-def test_follow_a_code_from_home_to_its_page(site, page):
-    page.goto(site + "/")
+def test_follow_a_code_from_home_to_its_page(live_portal, page):
+    page.goto(live_portal + "/")
     page.get_by_role("link", name="SigSentry").click()
     page.locator("a.code-link", has_text="RATE_LIMITED").first.click()
     assert page.url.endswith("/services/sigsentry/errors/RATE_LIMITED/")
     assert "RATE_LIMITED" in page.locator("h1").inner_text()
 
 
-def test_copy_button_copies_an_example(site, browser):
+def test_copy_button_copies_an_example(live_portal, browser):
     context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
     page = context.new_page()
-    page.goto(site + PAGES["example code"])
+    page.goto(live_portal + PAGES["example code"])
     button = page.locator(".example .copy-button").first
     button.click()
     expect(button).to_have_text("Copied")  # the clipboard write is asynchronous
@@ -52,37 +52,37 @@ def test_copy_button_copies_an_example(site, browser):
     context.close()
 
 
-def test_dark_theme_follows_the_system(site, browser):
+def test_dark_theme_follows_the_system(live_portal, browser):
     context = browser.new_context(color_scheme="dark")
     page = context.new_page()
-    page.goto(site + "/")
+    page.goto(live_portal + "/")
     background = page.evaluate("getComputedStyle(document.body).backgroundColor")
     assert background == "rgb(18, 22, 28)"
     context.close()
 
 
-def test_light_theme_by_default(site, page):
-    page.goto(site + "/")
+def test_light_theme_by_default(live_portal, page):
+    page.goto(live_portal + "/")
     assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(255, 255, 255)"
 
 
-def test_phone_width_has_no_horizontal_scroll(site, browser):
+def test_phone_width_has_no_horizontal_scroll(live_portal, browser):
     context = browser.new_context(viewport={"width": 375, "height": 800})
     page = context.new_page()
-    for url in urls(site):
+    for url in urls(live_portal):
         page.goto(url)
         assert page.evaluate("document.documentElement.scrollWidth") <= 375, url
     context.close()
 
 
-def test_slash_focuses_the_search_box(site, page):
-    page.goto(site + "/services/sigsentry/")
+def test_slash_focuses_the_search_box(live_portal, page):
+    page.goto(live_portal + "/services/sigsentry/")
     page.keyboard.press("/")
     assert page.evaluate("document.activeElement.id") == "site-search-input"
 
 
-def test_search_as_you_type_with_the_keyboard(site, page):
-    page.goto(site + "/services/sigsentry/")
+def test_search_as_you_type_with_the_keyboard(live_portal, page):
+    page.goto(live_portal + "/services/sigsentry/")
     box = page.locator("#site-search-input")
     box.click()
     box.press_sequentially("rate lim", delay=20)
@@ -103,8 +103,8 @@ def test_search_as_you_type_with_the_keyboard(site, page):
     page.wait_for_url(f"**/errors/{target}/")
 
 
-def test_plain_submit_searches(site, page):
-    page.goto(site + "/")
+def test_plain_submit_searches(live_portal, page):
+    page.goto(live_portal + "/")
     page.fill("#home-search-input", "key was revoked")
     page.locator(".hero-search button").click()
     page.wait_for_url("**/search/?q=key+was+revoked")
@@ -113,12 +113,12 @@ def test_plain_submit_searches(site, page):
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("name", ["home", "service", "code", "example code", "search"])
-def test_no_serious_accessibility_violations(site, browser, axe_source, name, scheme):
+def test_no_serious_accessibility_violations(live_portal, browser, axe_source, name, scheme):
     # The checker is injected as an inline script, which the portal's CSP rightly refuses:
     # this context alone lets it in.
     context = browser.new_context(color_scheme=scheme, bypass_csp=True)
     page = context.new_page()
-    page.goto(site + PAGES[name])
+    page.goto(live_portal + PAGES[name])
     page.add_script_tag(content=axe_source)
     result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
     serious = [

@@ -1,0 +1,113 @@
+"""Plain functions that build what tests start from: catalog texts, services, codes, users.
+
+Each returns saved rows (except the texts); keyword arguments override any field. The
+shared fixtures in tests/conftest.py are built from these.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+from django.contrib.auth.models import Group, User
+from django.db import connection
+from django.db.migrations.loader import MigrationLoader
+
+from errors.catalog.importer import import_catalog_text
+from errors.models import ErrorCode, Service
+
+PASSWORD = "pw-for-tests-only"
+
+
+# --------------------------------------------------------------------------- catalog texts
+
+
+def catalog_text(body: str) -> str:
+    """Dedent an inline YAML catalog written in a test."""
+    return textwrap.dedent(body).lstrip()
+
+
+MINIMAL = catalog_text(
+    """
+    service:
+      slug: shop
+      name: Shop
+      envelope:
+        code_pointer: /error/code
+        status_pointer: /status
+    categories:
+      - {slug: auth, name: Authentication errors}
+    errors:
+      - code: NOT_FOUND
+        http_status: 404
+        category: auth
+        title: Not found
+        summary: The thing is not there
+        examples:
+          - body: '{"error": {"code": "NOT_FOUND"}, "status": 404}'
+      - code: OLD_NAME
+        http_status: 404
+        lifecycle: deprecated
+        replaced_by: NOT_FOUND
+    guides:
+      - {slug: retries, title: Retries, body: "Retry **later**."}
+    """
+)
+
+# MINIMAL without its deprecated OLD_NAME code and without guides: a re-import removes both.
+MINIMAL_WITHOUT_OLD_NAME = MINIMAL.split("  - code: OLD_NAME")[0] + "guides: []\n"
+
+
+def import_minimal(text: str = MINIMAL) -> ErrorCode:
+    """Import `text` (MINIMAL unless told) as shop.yaml; return the shop's NOT_FOUND."""
+    import_catalog_text(text, "shop.yaml")
+    return ErrorCode.objects.get(service__slug="shop", code="NOT_FOUND")
+
+
+# --------------------------------------------------------------------------- catalog rows
+
+
+def make_service(slug: str = "shop", name: str = "Shop", **fields) -> Service:
+    """A service whose codes sit at /error/code in its error bodies."""
+    fields.setdefault("code_pointer", "/error/code")
+    return Service.objects.create(slug=slug, name=name, **fields)
+
+
+def make_code(service: Service, code: str, **fields) -> ErrorCode:
+    """A published code of `service`, titled after the code unless told."""
+    fields.setdefault("title", code.replace("_", " ").capitalize())
+    fields.setdefault("published", True)
+    return ErrorCode.objects.create(service=service, code=code, **fields)
+
+
+# --------------------------------------------------------------------------- users
+
+
+def make_user(username: str, *, editor: bool = False, staff: bool = True) -> User:
+    """A staff user (unless `staff=False`), in the Editors group when `editor`."""
+    user = User.objects.create_user(username, password=PASSWORD, is_staff=staff)
+    if editor:
+        user.groups.add(editors_group())
+    return user
+
+
+def editors_group() -> Group:
+    """The Editors group that migration errors/0003_editors_group makes.
+
+    A transactional test (live server, browser) ends by emptying every table: Django
+    recreates content types and permissions then, but not the rows of data migrations.
+    After one, the group is made again by that migration's own function, so tests of
+    editors pass in any order.
+    """
+    group = Group.objects.filter(name="Editors").first()
+    if group is None:
+        loader = MigrationLoader(connection)
+        key = ("errors", "0003_editors_group")
+        (operation,) = loader.graph.nodes[key].operations
+        operation.code(loader.project_state(key).apps, None)
+        group = Group.objects.get(name="Editors")
+    return group
+
+
+def make_editor(username: str = "editor") -> User:
+    """A staff user in the Editors group, who may change the catalog in the admin."""
+    return make_user(username, editor=True)
