@@ -315,7 +315,7 @@ def test_json_catalog_is_accepted():
 def test_a_large_import_refreshes_the_statistics_after_commit(
     monkeypatch, django_capture_on_commit_callbacks, threshold, dry_run, refreshed
 ):
-    from errors.catalog.importer import importer
+    from errors.catalog import importer
 
     calls = []
     monkeypatch.setattr(importer, "ANALYZE_AFTER_CODES", threshold)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import User
 
-from errors.catalog.importer import history, import_catalog_text
+from errors.catalog import history
+from errors.catalog.importer import import_catalog_text
 from errors.models import ErrorCode, ErrorCodeRevision
 from tests.conftest import MINIMAL
 from tests.factories import MINIMAL_WITHOUT_OLD_NAME
