@@ -7,6 +7,7 @@ shared fixtures in tests/conftest.py are built from these.
 from __future__ import annotations
 
 import textwrap
+from types import SimpleNamespace
 
 from django.contrib.auth.models import Group, User
 from django.db import connection
@@ -103,7 +104,8 @@ def editors_group() -> Group:
         loader = MigrationLoader(connection)
         key = ("errors", "0003_editors_group")
         (operation,) = loader.graph.nodes[key].operations
-        operation.code(loader.project_state(key).apps, None)
+        # The migration reads only the connection of its schema editor.
+        operation.code(loader.project_state(key).apps, SimpleNamespace(connection=connection))
         group = Group.objects.get(name="Editors")
     return group
 

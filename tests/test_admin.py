@@ -332,3 +332,10 @@ def test_grant_editor_makes_a_user_an_editor(db):
 def test_grant_editor_needs_an_existing_user(db):
     with pytest.raises(CommandError, match="No user 'ghost'"):
         call_command("grant_editor", "ghost")
+
+
+def test_an_editor_can_be_made_after_a_flush_removed_the_editors_group(db):
+    # Live-server tests end by emptying every table, the data migration's group included.
+    Group.objects.filter(name="Editors").delete()
+    user = make_user("late-editor", editor=True)
+    assert user.has_perm("errors.change_errorcode")
