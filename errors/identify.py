@@ -330,14 +330,18 @@ def _match_service(
         for pointer, weight in matcher.code_pointers:
             value = body.at(pointer)
             if isinstance(value, str | int) and not isinstance(value, bool):
-                hit = codes.get(matcher.slug, body.code_key(str(value)))
-                if hit:
-                    pk, via_alias = hit
+                named = codes.candidates(matcher.slug, body.code_key(str(value)))
+                own = [candidate for candidate in named if not candidate.via_alias]
+                for candidate in own or named:  # an alias counts when no code has the name
                     matched_code = True
-                    if via_alias:
-                        add(pk, ALIAS_FIELD, f"code field {pointer} holds the alias {value!r}")
+                    if candidate.via_alias:
+                        add(
+                            candidate.pk,
+                            ALIAS_FIELD,
+                            f"code field {pointer} holds the alias {value!r}",
+                        )
                     else:
-                        add(pk, weight, f"code field {pointer}")
+                        add(candidate.pk, weight, f"code field {pointer}")
     message = _message_of(matcher, body)
     if message:
         _match_message(matcher, body.skeleton(message), add)

@@ -2,9 +2,10 @@
 lookup and entry, identify's code fields and `manage.py explain`.
 
 The rule: a spelling names the codes whose key (`code_key`: lowercase, no `_`, `-` or
-space) is its key. Within a service, a code that holds the name itself comes before one
-that lists it as an alias, and among codes sharing a key the one spelt the same (but
-for case) comes first. Nothing the user may not see (drafts) is ever found.
+space) is its key. Within a service, the codes holding the key as their own code are
+found, the one spelt as asked first (then the one spelt so but for case); only when there
+is none, the codes listing it as an alias. Only what the user may see counts: a draft
+never hides a published code.
 
 Aliases are looked up in the code index, built once per catalog version and kept in each
 worker's memory (errors.versioned_cache): a JSON list cannot be searched by key in SQL.
@@ -28,30 +29,44 @@ class UnknownService(LookupError):
     """`service` names no service in the catalog."""
 
 
+@dataclass(frozen=True)
+class Candidate:
+    """A code a key may name: its pk, whether by an alias, and its spelling."""
+
+    pk: int
+    via_alias: bool
+    code: str
+
+
 @dataclass
 class CodeIndex:
-    """Every service's code and alias keys: `{slug: {key: (pk, via_alias)}}`.
+    """Every service's code and alias keys: `{slug: {key: [Candidate, ...]}}`, the codes
+    holding the key as their own before those listing it as an alias, each group in
+    catalog order. Drafts are included: the callers keep what their user may see."""
 
-    A key that is a code of the service points at that code, whatever aliases say.
-    """
+    by_service: dict[str, dict[str, list[Candidate]]] = field(default_factory=dict)
 
-    by_service: dict[str, dict[str, tuple[int, bool]]] = field(default_factory=dict)
-
-    def get(self, service: str, key: str) -> tuple[int, bool] | None:
-        """(pk, via_alias) of the code of `service` with this key, or None."""
-        keys = self.by_service.get(service)
-        return keys.get(key) if keys is not None else None
+    def candidates(self, service: str, key: str) -> list[Candidate]:
+        """The codes of `service` that `key` may name, best first."""
+        return self.by_service.get(service, {}).get(key, [])
 
 
 def build_code_index() -> CodeIndex:
     """Read every code's key and aliases (one query, two with the services)."""
     index = CodeIndex({slug: {} for slug in Service.objects.values_list("slug", flat=True)})
-    rows = ErrorCode.objects.order_by().values_list("pk", "service__slug", "code_key", "aliases")
-    for pk, slug, key, aliases in rows.iterator(chunk_size=2000):
+    rows = ErrorCode.objects.order_by("order", "pk").values_list(
+        "pk", "service__slug", "code", "code_key", "aliases"
+    )
+    aliases_of: list[tuple[dict[str, list[Candidate]], str, Candidate]] = []
+    for pk, slug, code, key, aliases in rows.iterator(chunk_size=2000):
         keys = index.by_service[slug]
-        keys[key] = (pk, False)
+        keys.setdefault(key, []).append(Candidate(pk, False, code))
         for alias in aliases or []:
-            keys.setdefault(code_key(str(alias)), (pk, True))
+            aliases_of.append((keys, code_key(str(alias)), Candidate(pk, True, code)))
+    for keys, key, candidate in aliases_of:  # after every code's own key
+        holders = keys.setdefault(key, [])
+        if candidate.pk not in {held.pk for held in holders}:
+            holders.append(candidate)
     return index
 
 
@@ -63,6 +78,20 @@ def code_index(version: str | None = None) -> CodeIndex:
     return _index.get(version or catalog_version(), build_code_index)
 
 
+def _best_visible(candidates: list[Candidate], visible: set[int], code: str) -> list[Candidate]:
+    """The visible candidates the rule picks: those holding the key as their own code,
+    spelt as asked first (then ignoring case); only when there are none, the alias
+    holders."""
+    shown = [candidate for candidate in candidates if candidate.pk in visible]
+    own = [candidate for candidate in shown if not candidate.via_alias]
+    if not own:
+        return [candidate for candidate in shown if candidate.via_alias]
+    return sorted(
+        own,
+        key=lambda candidate: (candidate.code != code, candidate.code.lower() != code.lower()),
+    )
+
+
 def find_codes(
     code: str,
     *,
@@ -71,8 +100,8 @@ def find_codes(
     user: Any = None,
     whole: bool = False,
 ) -> list[ErrorCode]:
-    """Every visible code spelt `code` or carrying it as an alias, one per service, those
-    named by their own code first. Raises UnknownService for an unknown `service`.
+    """Every visible code that `code` names in each service (or in one), those named by
+    their own code before alias holders. Raises UnknownService for an unknown `service`.
 
     Codes are read with what an API entry shows, or `whole` (texts and examples).
     """
@@ -80,16 +109,22 @@ def find_codes(
     index = code_index()
     if service and service not in index.by_service:
         raise UnknownService(service)
-    slugs = [service] if service else list(index.by_service)
-    found = {hit[0]: hit[1] for slug in slugs if (hit := index.get(slug, key)) is not None}
-    if not found:
+    slugs = [service] if service else sorted(index.by_service)
+    candidates = {slug: found for slug in slugs if (found := index.candidates(slug, key))}
+    if not candidates:
         return []
     rows = ErrorCode.objects.visible_to(user)
     rows = rows.whole() if whole else rows.for_entries()
     if status is not None:
         rows = rows.filter(http_status=status)
-    errors = rows.in_bulk(list(found)).values()
-    return sorted(errors, key=lambda error: (found[error.pk], error.service.slug))
+    pks = [candidate.pk for found in candidates.values() for candidate in found]
+    errors = rows.in_bulk(pks)
+    picked = [
+        (candidate.via_alias, slug, position, errors[candidate.pk])
+        for slug, found in candidates.items()
+        for position, candidate in enumerate(_best_visible(found, set(errors), code))
+    ]
+    return [error for *_, error in sorted(picked, key=lambda item: item[:3])]
 
 
 @dataclass
@@ -120,11 +155,14 @@ def find_code(service: str, code: str, *, user: Any = None) -> CodeMatch | None:
     )
     if named:
         return CodeMatch(named[0])
-    hit = code_index().get(service, key)
-    if hit is None or not hit[1]:
+    holders = [candidate.pk for candidate in code_index().candidates(service, key)]
+    if not holders:
         return None
-    error = rows.filter(pk=hit[0]).first()
-    return CodeMatch(error, via_alias=True) if error is not None else None
+    visible = rows.in_bulk(holders)  # codes spelt otherwise were found above: aliases
+    for pk in holders:
+        if pk in visible:
+            return CodeMatch(visible[pk], via_alias=True)
+    return None
 
 
 def nearest_codes(

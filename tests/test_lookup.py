@@ -7,6 +7,7 @@ from rest_framework.test import APIClient
 
 from errors.lookup import UnknownService, find_code, find_codes, nearest_codes
 from errors.models import ErrorCode
+from tests.factories import make_code
 
 pytestmark = pytest.mark.django_db
 
@@ -78,3 +79,28 @@ def test_drafts_are_found_only_for_staff(demo, admin_user):
 def test_nearest_codes_suggests_spellings_and_codes_of_a_status(demo):
     assert nearest_codes("NOT_FUOND", service="synthesis")[0].code == "NOT_FOUND"
     assert all(error.http_status == 404 for error in nearest_codes("404", service="synthesis"))
+
+
+def test_a_draft_never_hides_a_published_code_that_has_its_name_as_an_alias(client, shop):
+    make_code(shop, "RATE_LIMITED", published=False)
+    too_many = make_code(shop, "TOO_MANY", aliases=["rate-limited"])
+    assert find_code("shop", "rate-limited").error == too_many
+    assert find_codes("RATE_LIMITED", service="shop") == [too_many]
+    assert client.get("/services/shop/errors/rate-limited/")["Location"] == (
+        too_many.get_absolute_url()
+    )
+
+
+def test_codes_sharing_a_key_are_all_found_the_one_spelt_as_asked_first(shop):
+    underscored = make_code(shop, "RATE_LIMITED")
+    dashed = make_code(shop, "RATE-LIMITED")
+    assert find_codes("RATE-LIMITED", service="shop") == [dashed, underscored]
+    assert find_codes("rate_limited", service="shop") == [underscored, dashed]
+    assert find_code("shop", "RATE-LIMITED").error == dashed
+    assert find_code("shop", "RATE_LIMITED").error == underscored
+
+
+def test_an_alias_holder_is_found_only_when_no_code_has_the_name(shop):
+    limited = make_code(shop, "LIMITED")
+    make_code(shop, "OTHER", aliases=["limited"])
+    assert find_codes("limited", service="shop") == [limited]
