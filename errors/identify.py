@@ -10,8 +10,9 @@ gets back entries, each with a confidence from 0 to 1 and the reason it matched:
   entry for this status;
 - *documented example*: the body has the shape (the same keys) of an entry's example.
 
-The matchers are built once per catalog version (see `errors.catalog_version`) and kept
-in memory, indexed by code key and message skeleton, so a call costs no table scan.
+The matchers are built once per catalog version (see `errors.versioned_cache`) and kept
+in memory, indexed by message skeleton and example shape (the code and alias keys are
+errors.lookup's code index), so a call costs no table scan.
 """
 
 from __future__ import annotations

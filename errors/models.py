@@ -448,8 +448,8 @@ class Guide(models.Model):
 class ErrorCodeRevision(models.Model):
     """One recorded change of an error code: who, when, what, and the state after it.
 
-    The snapshot is the entry in catalog form (errors.catalog.canonical_error), so a
-    revision can be reverted to, and a deleted code restored, without the row existing.
+    The snapshot is the entry in catalog form (errors.catalog.canonical.canonical_error),
+    so a revision can be reverted to, and a deleted code restored, without the row.
     """
 
     class Action(models.TextChoices):

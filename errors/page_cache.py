@@ -16,6 +16,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 
 from errors.catalog_version import catalog_version
+from errors.models import can_see_drafts
 
 PAGE_SECONDS = 3600
 
@@ -24,7 +25,7 @@ def page_key(request: HttpRequest) -> str | None:
     """The cache key of this request's page, or None when it must be rendered."""
     if request.method not in ("GET", "HEAD"):
         return None
-    if request.user.is_authenticated and request.user.is_staff:
+    if can_see_drafts(request.user):
         return None
     return (
         f"page:{request.scheme}:{request.get_host()}:{catalog_version()}:{request.get_full_path()}"

@@ -247,18 +247,6 @@ def status_page(status: int, user: RequestUser) -> StatusPage | None:
     return StatusPage(status, phrase, meaning, list(groups.values()), len(errors))
 
 
-def statuses_in_use(user: RequestUser) -> list[int]:
-    """The HTTP statuses that at least one visible code answers with."""
-    statuses = (
-        ErrorCode.objects.visible_to(user)
-        .exclude(http_status=None)
-        .order_by("http_status")
-        .values_list("http_status", flat=True)
-        .distinct()
-    )
-    return [status for status in statuses if status is not None]
-
-
 # Search
 
 

@@ -1,10 +1,10 @@
-"""The reference pages."""
+"""The reference pages and the services' public changelogs."""
 
 from __future__ import annotations
 
 from django.urls import path
 
-from errors import views
+from errors import changelog, views
 
 app_name = "errors"
 
@@ -16,12 +16,7 @@ urlpatterns = [
     path("services/<slug:slug>/", views.service_page, name="service"),
     path("services/<slug:slug>/errors/<str:code>/", views.error_page, name="error"),
     path("services/<slug:slug>/guides/<slug:guide>/", views.guide_page, name="guide"),
-]
-
-# The editors' admin: a service's changelog, built from the history.
-from errors import changelog  # noqa: E402
-
-urlpatterns += [
+    # A service's public changelog, built from the history, and its Atom feed.
     path("services/<slug:slug>/changes/", changelog.changelog_page, name="changelog"),
     path(
         "services/<slug:slug>/changes/feed/",

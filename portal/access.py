@@ -12,28 +12,31 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequiredMiddleware
 from django.contrib.auth.middleware import RemoteUserMiddleware
+from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
-from rest_framework.exceptions import AuthenticationFailed
+from django.urls import Resolver404, resolve
 
-from errors.api.authentication import RequestTokenAuthentication
+from errors.api.authentication import api_token_user
 from errors.api.problems import is_api_request, problem_response
-
-
-def api_token_user(request: HttpRequest) -> Any:
-    """The user of a valid `Authorization: Token ...` header, or None."""
-    try:
-        found = RequestTokenAuthentication().authenticate(request)
-    except AuthenticationFailed:
-        return None
-    return found[0] if found else None
 
 
 class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
     """Django's login requirement, on only with PORTAL_REQUIRE_LOGIN=1: every page but
     those marked `login_not_required` (the probes, the sign-in pages) needs a signed-in
-    user; every address under /api/ a user or an API token, else a 401 problem."""
+    user; every address under /api/ a user or an API token, else a 401 problem. An
+    address that names no page sends people to sign in too, so that what exists is not
+    told to anonymous callers."""
+
+    def process_request(self, request: HttpRequest) -> HttpResponseBase | None:
+        if not settings.PORTAL_REQUIRE_LOGIN or request.user.is_authenticated:
+            return None
+        try:
+            resolve(request.path_info)
+        except Resolver404:
+            return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+        return None  # process_view decides
 
     def process_view(
         self,

@@ -18,6 +18,7 @@ from django.views import defaults
 
 from errors.api.problems import OUTAGE_RETRY_AFTER_SECONDS, is_api_request, problem_response
 
+# Named as before the move, so that alerts on these log lines keep matching.
 logger = logging.getLogger("portal.resilience")
 
 UNREACHABLE = (OperationalError, InterfaceError)

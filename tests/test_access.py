@@ -127,3 +127,12 @@ def test_security_headers(demo):
     assert "script-src 'self'" in response["Content-Security-Policy"]
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["X-Frame-Options"] == "DENY"
+
+
+@override_settings(PORTAL_REQUIRE_LOGIN=True)
+def test_an_address_that_names_no_page_sends_anonymous_users_to_sign_in(db):
+    # A 404 would tell an anonymous caller which addresses exist.
+    response = Client().get("/no-such-page/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/?next=/no-such-page/")
+    assert Client().get("/api/v1/no-such-endpoint/").status_code == 401

@@ -70,12 +70,15 @@ class Answer:
 
     def response(self, request: HttpRequest) -> HttpResponse:
         """The answer again, or 304 (Django's, with the headers it keeps) when the
-        caller's copy is this one."""
+        caller's copy is this one: only If-None-Match counts, as on the full way
+        (errors.api.caching.is_current)."""
         response = HttpResponse(self.content)
         for name, value in self.headers:
             response[name] = value
         if self.etag and request.META.get("HTTP_IF_NONE_MATCH"):
-            return get_conditional_response(request, etag=self.etag, response=response) or response
+            conditional = get_conditional_response(request, etag=self.etag, response=response)
+            if conditional is not None and conditional.status_code == 304:
+                return conditional
         return response
 
 

@@ -31,6 +31,7 @@ def unknown_parameters_detail(unknown: list[str], known: Collection[str]) -> str
 
 
 def text_param(request: Request, name: str, max_length: int = MAX_CODE_LENGTH) -> str:
+    """A text parameter, trimmed: '' when absent; refused with a NUL or over `max_length`."""
     value = request.query_params.get(name, "").strip()
     if "\x00" in value:
         raise Problem("invalid_parameter", f"{name} contains a NUL character: remove it.")
@@ -43,6 +44,7 @@ def text_param(request: Request, name: str, max_length: int = MAX_CODE_LENGTH) -
 
 
 def int_param(request: Request, name: str, default: int, low: int, high: int) -> int:
+    """A whole-number parameter from `low` to `high`, `default` when absent."""
     raw = request.query_params.get(name)
     if raw is None:
         return default
@@ -55,6 +57,7 @@ def int_param(request: Request, name: str, default: int, low: int, high: int) ->
 
 
 def status_param(request: Request) -> int | None:
+    """The `status` filter: an HTTP status from 100 to 599, or None when absent."""
     raw = request.query_params.get("status")
     if raw is None:
         return None
@@ -65,6 +68,7 @@ def status_param(request: Request) -> int | None:
 
 
 def service_param(request: Request) -> str:
+    """The `service` filter: a known service's slug, '' when absent; 404 problem if unknown."""
     slug = text_param(request, "service", 60).lower()
     if slug and not Service.objects.filter(slug=slug).exists():
         raise Problem(
@@ -94,6 +98,7 @@ def category_param(request: Request, service: str) -> str:
 
 
 def service_or_404(slug: str) -> Service:
+    """The service with this slug, or a 404 problem that says where the slugs are listed."""
     service = Service.objects.filter(slug=slug).first()
     if service is None:
         raise Problem(
@@ -103,6 +108,7 @@ def service_or_404(slug: str) -> Service:
 
 
 def page_url(request: Request, page: int) -> str:
+    """This request's absolute URL with `page` set: the next and previous links."""
     params = request.query_params.copy()
     params["page"] = str(page)
     return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
@@ -112,6 +118,7 @@ def page_url(request: Request, page: int) -> str:
 
 
 def dry_run_param(request: Request) -> bool:
+    """`dry_run`: 1/true/yes/on or 0/false/no/off (or absent); anything else is refused."""
     raw = request.query_params.get("dry_run", "").strip().lower()
     if raw in TRUE_WORDS:
         return True

@@ -7,8 +7,6 @@ from rest_framework import throttling
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-# --------------------------------------------------------------------------- policies
-
 
 class ClientRateThrottle(throttling.SimpleRateThrottle):
     """PORTAL_API_RATE requests per client (user, else address); off when unset."""

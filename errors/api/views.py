@@ -496,6 +496,8 @@ def unknown_address(request: HttpRequest, rest: str = "") -> HttpResponse:
     return problem_response(request, "not_found", f"Nothing is at {path}: {hint}")
 
 
+# The interactive reference. The split view serves Swagger UI's start-up script as a file
+# of its own, so the page runs under the portal's CSP with no inline script; Swagger UI
 # sets inline styles, which its page alone allows.
 api_docs = csp_update({"style-src": ["'self'", "'unsafe-inline'"]})(
     SpectacularSwaggerSplitView.as_view(url_name="api:schema")

@@ -1,7 +1,7 @@
 """The history of error codes: record every change (admin, import, revert), revert to any
 revision, restore deleted codes, and read it back as a service's changelog.
 
-A revision stores the entry in catalog form (`errors.catalog.canonical_error`) after the
+A revision stores the entry in catalog form (`errors.catalog.canonical.canonical_error`) after the
 change plus the field diff, so reverting or restoring never needs the old row.
 """
 

@@ -12,12 +12,12 @@ Triggers, not Python signals, keep the index right: the catalog importer writes 
   D: examples) under a GIN index, `strong` (A and B only) under another, and a pg_trgm
   GIN index over the keys.
 
-The migrations carry the SQL they ran (0004, 0006), so this module can change without
-rewriting history: it holds today's index, for rebuilding it and for putting back what a
-table rebuild dropped; a change to the index is a new migration. A migration that
-rebuilds `errors_errorcode` on SQLite (any AlterField does) drops its triggers with the
-old table, so `ensure_search_index` runs after every `migrate` and puts them back,
-re-indexing if they were gone.
+The migrations install the index with the SQL they carry (0004, 0006); a change to the
+index is a new migration. Only one repair is left to live code: a migration that rebuilds
+`errors_errorcode` on SQLite (any AlterField does) drops its triggers with the old table,
+so `ensure_search_index` runs after every `migrate` and puts them back from
+errors/search/sqlite.py, re-indexing if they were gone. PostgreSQL keeps triggers
+through such changes.
 """
 
 from __future__ import annotations
@@ -25,10 +25,6 @@ from __future__ import annotations
 from django.db import connection as default_connection
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-from errors.search.postgresql import (
-    POSTGRES_REBUILD,
-    POSTGRES_SETUP,
-)
 from errors.search.sqlite import (
     SQLITE_REBUILD,
     SQLITE_TABLES,
@@ -43,20 +39,8 @@ def _run(connection: BaseDatabaseWrapper, statements: list[str]) -> None:
 
 
 def install_search_index(connection: BaseDatabaseWrapper = default_connection) -> None:
-    """Create the index tables and triggers (idempotent) and index every code."""
-    if connection.vendor == "sqlite":
-        _run(connection, [*SQLITE_TABLES, *SQLITE_TRIGGERS.values()])
-    elif connection.vendor == "postgresql":
-        _run(connection, POSTGRES_SETUP)
-    rebuild_search_index(connection)
-
-
-def rebuild_search_index(connection: BaseDatabaseWrapper = default_connection) -> None:
-    """Index every code from scratch (after a restore, or triggers that were dropped)."""
-    if connection.vendor == "sqlite":
-        _run(connection, SQLITE_REBUILD)
-    elif connection.vendor == "postgresql":
-        _run(connection, POSTGRES_REBUILD)
+    """SQLite: create the index tables and triggers (idempotent) and index every code."""
+    _run(connection, [*SQLITE_TABLES, *SQLITE_TRIGGERS.values(), *SQLITE_REBUILD])
 
 
 def ensure_search_index(connection: BaseDatabaseWrapper = default_connection) -> bool:
