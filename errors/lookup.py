@@ -144,11 +144,7 @@ def find_code(service: str, code: str, *, user: Any = None) -> CodeMatch | None:
     key = code_key(code)
     if not key:
         return None
-    rows = (
-        ErrorCode.objects.visible_to(user)
-        .select_related("service", "category", "replaced_by__service")
-        .prefetch_related("examples")
-    )
+    rows = ErrorCode.objects.visible_to(user).whole()
     named = sorted(
         rows.filter(service__slug=service, code_key=key),
         key=lambda error: (error.code != code, error.code.lower() != code.lower()),
