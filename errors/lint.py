@@ -11,8 +11,11 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import regex
+
 from errors.catalog.canonical import errors_for_catalog
 from errors.catalog.validation import example_body_problems
+from errors.code_patterns import PatternTooSlow, code_matches
 from errors.models import ErrorCode, Service
 
 ERROR = "error"
@@ -73,9 +76,11 @@ def error_findings(error: ErrorCode) -> list[Finding]:
 
 def _matches(pattern: str, code: str) -> bool:
     try:
-        return re.fullmatch(pattern, code) is not None
-    except re.error:
+        return code_matches(pattern, code)
+    except (re.error, regex.error):
         return True  # the pattern itself is reported by the Service form
+    except PatternTooSlow:
+        return False
 
 
 def lint_service(service: Service) -> list[Finding]:

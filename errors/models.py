@@ -18,6 +18,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
+from errors.code_patterns import PatternTooSlow, code_matches, pattern_error
 from errors.markdown import highlight_code, render_markdown
 
 SLUG_VALIDATOR = RegexValidator(
@@ -36,13 +37,10 @@ def validate_json_pointer(value: str) -> None:
 
 
 def validate_regex(value: str) -> None:
-    """A pattern that Python's `re` compiles."""
-    if not value:
-        return
-    try:
-        re.compile(value)
-    except re.error as exc:
-        raise ValidationError(f"{value!r} is not a valid regular expression: {exc}.") from exc
+    """A pattern that compiles and does not backtrack on long codes."""
+    problem = pattern_error(value) if value else None
+    if problem:
+        raise ValidationError(problem[0].upper() + problem[1:])
 
 
 def code_key(code: str) -> str:
@@ -351,10 +349,13 @@ class ErrorCode(models.Model):
             elif self.service_id and replacement.service_id != self.service_id:
                 errors["replaced_by"] = "Choose a replacement from the same service."
         pattern = self.service.code_pattern if self.service_id else ""
-        if pattern and self.code and not re.fullmatch(pattern, self.code):
-            errors["code"] = (
-                f"{self.code!r} does not match this service's code pattern {pattern!r}."
-            )
+        try:
+            if pattern and self.code and not code_matches(pattern, self.code):
+                errors["code"] = (
+                    f"{self.code!r} does not match this service's code pattern {pattern!r}."
+                )
+        except PatternTooSlow as exc:
+            errors["code"] = f"This service's code pattern cannot be checked: {exc}"
         if errors:
             raise ValidationError(errors)
 

@@ -62,9 +62,7 @@ from errors.api.schema import (
 )
 from errors.api.throttling import ClientRateThrottle
 from errors.catalog.export import export_catalog
-from errors.catalog.files import CatalogFile, parse_catalog
 from errors.catalog.importer import import_catalog_text
-from errors.catalog.problems import CatalogInvalid
 from errors.models import Service
 from errors.search.execute import search_errors
 from errors.search.query import MAX_QUERY_LENGTH, QueryError, parse_query
@@ -379,30 +377,6 @@ class IdentifyView(ApiView):
         return Response({"results": data.data})
 
 
-def _reject_unencodable_text(catalog: CatalogFile) -> None:
-    """Refuse strings that cannot be stored as UTF-8 (lone surrogates from `\\ud800`
-    escapes): once in the database they would break every page that shows them."""
-    problems = []
-
-    def walk(node: Any, path: tuple) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                walk(value, (*path, key))
-        elif isinstance(node, list):
-            for index, value in enumerate(node):
-                walk(value, (*path, index))
-        elif isinstance(node, str):
-            try:
-                node.encode("utf-8")
-            except UnicodeEncodeError:
-                message = "this text has an unpaired surrogate escape (\\ud800-\\udfff): "
-                problems.append(catalog.problem(path, message + "write the character itself."))
-
-    walk(catalog.data, ())
-    if problems:
-        raise CatalogInvalid(problems)
-
-
 class CatalogView(CachedReadView):
     query_parameters = frozenset({"format", "dry_run"})
 
@@ -469,7 +443,6 @@ class CatalogView(CachedReadView):
         is_json = request.content_type.startswith("application/json")
         name = f"{slug}.json" if is_json else f"{slug}.yaml"
         try:
-            _reject_unencodable_text(parse_catalog(text, name))
             changes = import_catalog_text(
                 text, name, acting_user=request.user, dry_run=dry_run, expected_slug=slug
             )

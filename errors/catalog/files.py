@@ -3,6 +3,8 @@ every value, so every problem can say where it is."""
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -78,21 +80,150 @@ def _node_lines(node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> None:
 # libyaml's C parser when PyYAML was built with it: several times faster on large files.
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+# A catalog nests five levels deep; YAML's own composer recurses in C, so 100,000 nested
+# brackets crash the process and a few thousand overflow Python's stack.
+MAX_DEPTH = 64
 
-def _compose_and_construct(text: str) -> tuple[yaml.Node | None, Any]:
+
+def _refused(name: str, event: Any, message: str) -> CatalogInvalid:
+    return CatalogInvalid([Problem(name, "", message, event.start_mark.line + 1)])
+
+
+def _compose(loader: Any, name: str) -> yaml.Node | None:
+    """The node tree of the one document, built from the parser's events without
+    recursion; anchors and aliases (a few bytes that expand to gigabytes), nesting past
+    `MAX_DEPTH` and duplicate keys are refused at the event that shows them."""
+    loader.get_event()  # the stream's start
+    if loader.check_event(yaml.StreamEndEvent):
+        return None
+    loader.get_event()  # the document's start
+    root: yaml.Node | None = None
+    # Each open collection, with the key node waiting for its value and the keys seen.
+    open_: list[tuple[yaml.CollectionNode, list[yaml.Node], set[str]]] = []
+    while not loader.check_event(yaml.DocumentEndEvent):
+        event: Any = loader.get_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise _refused(
+                name,
+                event,
+                "anchors and aliases (&name, *name) are not allowed in a catalog: "
+                "write each value out.",
+            )
+        if isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
+            open_.pop()[0].end_mark = event.end_mark
+            continue
+        node: yaml.Node
+        # libyaml's marks are its own class, which the stubs do not admit on nodes.
+        start: Any = event.start_mark
+        if isinstance(event, yaml.ScalarEvent):
+            tag = event.tag
+            if tag is None or tag == "!":
+                tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+            node = yaml.ScalarNode(
+                tag, event.value, start, start, style=event.style
+            )
+        else:
+            kind = (
+                yaml.MappingNode if isinstance(event, yaml.MappingStartEvent) else yaml.SequenceNode
+            )
+            tag = event.tag
+            if tag is None or tag == "!":
+                tag = loader.resolve(kind, None, event.implicit)
+            node = kind(tag, [], start, None, flow_style=event.flow_style)
+        if open_:
+            parent, pending, keys = open_[-1]
+            if isinstance(parent, yaml.SequenceNode):
+                parent.value.append(node)
+            elif pending:
+                parent.value.append((pending.pop(), node))
+            else:
+                if isinstance(node, yaml.ScalarNode):
+                    if node.value in keys:
+                        raise _refused(
+                            name,
+                            event,
+                            f"the key {node.value!r} appears twice in one "
+                            "mapping: keep one (YAML and JSON readers disagree on which wins).",
+                        )
+                    keys.add(node.value)
+                pending.append(node)
+        else:
+            root = node
+        if isinstance(node, yaml.CollectionNode):
+            if len(open_) >= MAX_DEPTH:
+                raise _refused(
+                    name,
+                    event,
+                    f"the file is nested too deeply (more than {MAX_DEPTH} "
+                    "levels; a catalog needs five or six): flatten it.",
+                )
+            open_.append((node, [], set()))
+    loader.get_event()  # the document's end
+    if not loader.check_event(yaml.StreamEndEvent):
+        raise _refused(
+            name, loader.peek_event(), "the file holds more than one YAML document: keep one."
+        )
+    return root
+
+
+def _compose_and_construct(text: str, name: str) -> tuple[yaml.Node | None, Any]:
     """Parse once: the node tree (for line numbers) and the data built from it."""
     loader = YAML_LOADER(text)
     try:
-        root = loader.get_single_node()
+        root = _compose(loader, name)
         return root, loader.construct_document(root) if root is not None else None
     finally:
         loader.dispose()
 
 
-def parse_catalog(text: str, name: str) -> CatalogFile:
-    """Parse YAML or JSON text (JSON is read as YAML) into a `CatalogFile`."""
+def _json_syntax_problem(text: str, name: str) -> Problem | None:
+    """JSON files are read as YAML, which forgives what JSON does not (trailing commas,
+    comments, unquoted keys): a `.json` file must be JSON."""
     try:
-        root, data = _compose_and_construct(text)
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        return Problem(
+            name, "", f"the file is not valid JSON: {exc.msg} (column {exc.colno}).", exc.lineno
+        )
+    except RecursionError:
+        return None  # the composer names the depth
+    return None
+
+
+def _unstorable_text(catalog: CatalogFile) -> list[Problem]:
+    """Text a database cannot keep: NUL (PostgreSQL refuses it) and lone surrogates
+    (`\\ud800` escapes, not UTF-8)."""
+    problems = []
+
+    def walk(node: Any, path: Path_) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                walk(value, (*path, key))
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                walk(value, (*path, index))
+        elif isinstance(node, str):
+            if "\x00" in node:
+                message = (
+                    "this text holds a NUL character (\\0), which no text can keep: remove it."
+                )
+                problems.append(catalog.problem(path, message))
+            elif UNPAIRED_SURROGATE.search(node):
+                message = "this text has an unpaired surrogate escape (\\ud800-\\udfff): "
+                problems.append(catalog.problem(path, message + "write the character itself."))
+
+    walk(catalog.data, ())
+    return problems
+
+
+UNPAIRED_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def parse_catalog(text: str, name: str) -> CatalogFile:
+    """Parse YAML or JSON text (JSON is read as YAML, after a check that it is JSON) into a
+    `CatalogFile`; refuses what no catalog needs and a worker cannot afford."""
+    try:
+        root, data = _compose_and_construct(text, name)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -104,10 +235,18 @@ def parse_catalog(text: str, name: str) -> CatalogFile:
         raise CatalogInvalid(
             [Problem(name, "", f"the file is not valid YAML or JSON: {exc}.")]
         ) from exc
+    if name.lower().endswith(".json"):
+        problem = _json_syntax_problem(text, name)
+        if problem:
+            raise CatalogInvalid([problem])
     lines: dict[Path_, int] = {}
     if root is not None:
         _node_lines(root, (), lines)
-    return CatalogFile(name=name, data=_plain(data), lines=lines)
+    catalog = CatalogFile(name=name, data=_plain(data), lines=lines)
+    problems = _unstorable_text(catalog)
+    if problems:
+        raise CatalogInvalid(problems)
+    return catalog
 
 
 def _plain(value: Any) -> Any:
