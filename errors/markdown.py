@@ -20,6 +20,7 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
+from pygments.token import STANDARD_TYPES
 from pygments.util import ClassNotFound
 
 ALLOWED_TAGS = {
@@ -61,12 +62,32 @@ LEXERS = {
 }
 
 
+# Editors' ids and classes must not pass for the page's own: `class="banner banner-draft"`
+# faked the portal's notices and `id="search-q"` broke its scripts. Classes keep only
+# what code highlighting makes; ids (the headings' anchors) and links to them get a prefix.
+HIGHLIGHT_CLASSES = frozenset({"highlight", *STANDARD_TYPES.values()}) - {""}
+ID_PREFIX = "md-"
+
+
+def _own_attribute(element: str, attribute: str, value: str) -> str | None:
+    if attribute == "class":
+        kept = [name for name in value.split() if name in HIGHLIGHT_CLASSES]
+        return " ".join(kept) or None
+    if attribute == "id":
+        return value if value.startswith(ID_PREFIX) else ID_PREFIX + value
+    if attribute == "href" and value.startswith("#") and not value.startswith("#" + ID_PREFIX):
+        return "#" + ID_PREFIX + value[1:]
+    return value
+
+
 def sanitise_html(html: str) -> str:
-    """Strip every tag, attribute and URL scheme not on the allow-lists."""
+    """Strip every tag, attribute and URL scheme not on the allow-lists; editors' ids and
+    classes cannot pass for the page's own."""
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
+        attribute_filter=_own_attribute,
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer",
     )
@@ -131,6 +152,33 @@ def _code_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+# Python-Markdown looks for the `]` of every `[` (and the `)` of a link) by scanning
+# ahead, to the end of the text when there is none: 20 KB of `[` took more than 30 s.
+# The scans a text costs are counted first, in one pass; past this budget, about a tenth
+# of a second, the text is shown as it was written, in escaped paragraphs.
+BRACKET_SCAN_BUDGET = 2_000_000
+
+
+def bracket_scan_cost(text: str) -> int:
+    """The characters the parser's bracket matching reads: from each `[` (and each `(`,
+    for a link's address) to its closing one, or to the end of the text without one."""
+    cost = 0
+    for opening, closing in ("[]", "()"):
+        open_at: list[int] = []
+        for match in re.finditer(re.escape(opening) + "|" + re.escape(closing), text):
+            if match.group() == opening:
+                open_at.append(match.start())
+            elif open_at:
+                cost += match.start() - open_at.pop()
+        cost += sum(len(text) - start for start in open_at)
+    return cost
+
+
+def _escaped_paragraphs(text: str) -> str:
+    paragraphs = [part.strip() for part in re.split(r"\n\s*\n", text) if part.strip()]
+    return "\n".join(f"<p>{escape(part)}</p>" for part in paragraphs)
+
+
 @lru_cache(maxsize=4096)
 def _render_markdown(text: str) -> str:
     html = _plain_paragraphs(text)
@@ -138,6 +186,8 @@ def _render_markdown(text: str) -> str:
         html = _code_span_paragraphs(text)
     if html is not None:
         return html
+    if bracket_scan_cost(text) > BRACKET_SCAN_BUDGET:
+        return _escaped_paragraphs(text)
     return sanitise_html(_converter().reset().convert(text))
 
 

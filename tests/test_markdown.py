@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import hypothesis
 import pytest
 from hypothesis import strategies as st
@@ -163,3 +165,35 @@ def test_example_markup_cannot_escape_the_code_block():
     assert "<script>" not in html
     html = highlight_code("<img src=x onerror=alert(1)>", "http")
     assert "<img" not in html
+
+
+# --------------------------------------------------------------------------- issue 13
+
+
+@pytest.mark.parametrize("text", ["[" * 20_000, "x [" * 7_000, "[a](" * 5_000, "![" * 10_000])
+def test_unclosed_brackets_cost_a_bounded_time(text):
+    started = time.perf_counter()
+    html = render_markdown(text)
+    assert time.perf_counter() - started < 1
+    assert html.startswith("<p>") and text[:40] in str(html)
+
+
+def test_links_still_render_under_the_budget():
+    text = "See [the guide](https://example.com/g) and [[x]] " * 200
+    assert str(render_markdown(text)).count('<a href="https://example.com/g"') == 200
+
+
+def test_an_editor_cannot_borrow_the_page_classes_or_ids():
+    html = str(render_markdown('<div class="banner banner-draft" id="search-q">Draft.</div>'))
+    assert "banner" not in html and 'id="search-q"' not in html
+    assert 'id="md-search-q"' in html
+
+
+def test_heading_anchors_and_links_to_them_share_the_prefix():
+    html = str(render_markdown("## Retry later\n\nSee [above](#retry-later)."))
+    assert 'id="md-retry-later"' in html and 'href="#md-retry-later"' in html
+
+
+def test_code_highlighting_keeps_its_classes():
+    html = str(render_markdown("```python\nimport os\n```"))
+    assert '<div class="highlight">' in html and '<span class="kn">' in html

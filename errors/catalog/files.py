@@ -119,9 +119,7 @@ def _compose(loader: Any, name: str) -> yaml.Node | None:
             tag = event.tag
             if tag is None or tag == "!":
                 tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)
-            node = yaml.ScalarNode(
-                tag, event.value, start, start, style=event.style
-            )
+            node = yaml.ScalarNode(tag, event.value, start, start, style=event.style)
         else:
             kind = (
                 yaml.MappingNode if isinstance(event, yaml.MappingStartEvent) else yaml.SequenceNode
