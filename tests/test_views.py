@@ -376,3 +376,16 @@ def test_unknown_status_number_suggests_the_codes_with_that_status(client, demo)
     response = client.get("/services/sigsentry/errors/429/")
     assert response.status_code == 404
     assert "/services/sigsentry/errors/RATE_LIMITED/" in response.text
+
+
+def test_query_strings_the_pages_do_not_read_share_one_cache_entry(client, shop, monkeypatch):
+    from errors import page_cache
+
+    keys = set()
+    real_set = page_cache.cache.set
+    monkeypatch.setattr(
+        page_cache.cache, "set", lambda key, *rest: keys.add(key) or real_set(key, *rest)
+    )
+    for number in range(50):
+        assert client.get(f"/services/shop/?utm={number}").status_code == 200
+    assert len(keys) == 1
