@@ -246,6 +246,9 @@ MIDDLEWARE.insert(MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware")
 
 # Failing soft: a database that cannot be reached answers 503, not a traceback.
 MIDDLEWARE.insert(0, "portal.failures.DatabaseUnavailableMiddleware")
+# Chunked request bodies (no Content-Length) are read, within the size limit (issue 13).
+MIDDLEWARE.insert(MIDDLEWARE.index("portal.request_ids.RequestIdMiddleware") + 1,
+                  "portal.request_bodies.ChunkedBodyMiddleware")  # fmt: skip
 
 if REDIS_URL:
     # django-redis, told to swallow and log connection errors: with Redis down the portal

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
@@ -199,3 +200,44 @@ def test_publish_is_recorded_in_the_history_under_the_token_user(api, editor_tok
     revision = ErrorCodeRevision.objects.get(code="NOT_FOUND")
     assert revision.user.username == "ci-shop"
     assert revision.action == ErrorCodeRevision.Action.ADDED
+
+
+# --------------------------------------------------------------------------- issue 13: sizes
+
+
+def test_a_catalog_over_the_size_limit_is_413(api, editor_token):
+    body = MINIMAL + "# " + "x" * 2_700_000 + "\n"
+    response = put(api, body, editor_token)
+    assert response.status_code == 413
+    assert response["Content-Type"] == PROBLEM
+    assert "2,621,440 bytes" in response.json()["detail"]
+    assert not Service.objects.filter(slug="shop").exists()
+
+
+def test_a_json_body_over_the_limit_is_413_too(api, editor_token, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = json.dumps(yaml.safe_load(MINIMAL)) + " " * 2000
+    response = put(api, body, editor_token, content_type="application/json")
+    assert response.status_code == 413
+
+
+def test_a_chunked_catalog_is_read_not_taken_as_empty(api, editor_token):
+    # gunicorn decodes the chunks and says so; there is no Content-Length.
+    response = api.generic(
+        "PUT", URL, MINIMAL.encode(), content_type="application/yaml",
+        HTTP_AUTHORIZATION=editor_token, HTTP_TRANSFER_ENCODING="chunked",
+        CONTENT_LENGTH="", **{"wsgi.input_terminated": True, "wsgi.input": io.BytesIO(MINIMAL.encode())},
+    )  # fmt: skip
+    assert response.status_code == 201, response.content
+    assert ErrorCode.objects.filter(service__slug="shop", code="NOT_FOUND").exists()
+
+
+def test_a_chunked_body_past_the_limit_is_413(api, editor_token, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = (MINIMAL + "#" * 5000).encode()
+    response = api.generic(
+        "PUT", URL, body, content_type="application/yaml",
+        HTTP_AUTHORIZATION=editor_token, HTTP_TRANSFER_ENCODING="chunked",
+        CONTENT_LENGTH="", **{"wsgi.input_terminated": True, "wsgi.input": io.BytesIO(body)},
+    )  # fmt: skip
+    assert response.status_code == 413

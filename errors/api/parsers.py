@@ -3,13 +3,31 @@ Content-Type), refused with a problem that says what to fix."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping
 from typing import IO, Any
 
+from django.conf import settings
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import BaseParser, JSONParser
 
 from errors.api.exceptions import Problem
+
+
+def read_limited(stream: IO[Any] | None) -> bytes:
+    """The whole body, refused with a 413 past DATA_UPLOAD_MAX_MEMORY_SIZE: DRF's parsers
+    read the stream directly, which Django's own limit does not see."""
+    if stream is None:
+        return b""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    data: bytes = stream.read() if limit is None else stream.read(limit + 1)
+    if limit is not None and len(data) > limit:
+        raise Problem(
+            "body_too_large",
+            f"The request body is over {limit:,} bytes, the most the portal reads: split a "
+            "catalog by service, or import it with manage.py import_catalog.",
+        )
+    return data
 
 
 class ApiJsonParser(JSONParser):
@@ -22,7 +40,7 @@ class ApiJsonParser(JSONParser):
         parser_context: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         try:
-            return super().parse(stream, media_type, parser_context)
+            return super().parse(io.BytesIO(read_limited(stream)), media_type, parser_context)
         except RecursionError as exc:
             raise ParseError("JSON parse error - the document is nested too deeply.") from exc
 
@@ -39,7 +57,7 @@ class CatalogTextParser(BaseParser):
         media_type: str | None = None,
         parser_context: Mapping[str, Any] | None = None,
     ) -> str:
-        data = stream.read() if stream is not None else b""
+        data = read_limited(stream)
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError as exc:
