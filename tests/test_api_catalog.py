@@ -223,10 +223,11 @@ def test_a_json_body_over_the_limit_is_413_too(api, editor_token, settings):
 
 def test_a_chunked_catalog_is_read_not_taken_as_empty(api, editor_token):
     # gunicorn decodes the chunks and says so; there is no Content-Length.
+    body = MINIMAL.encode()
     response = api.generic(
-        "PUT", URL, MINIMAL.encode(), content_type="application/yaml",
+        "PUT", URL, body, content_type="application/yaml",
         HTTP_AUTHORIZATION=editor_token, HTTP_TRANSFER_ENCODING="chunked",
-        CONTENT_LENGTH="", **{"wsgi.input_terminated": True, "wsgi.input": io.BytesIO(MINIMAL.encode())},
+        CONTENT_LENGTH="", **{"wsgi.input_terminated": True, "wsgi.input": io.BytesIO(body)},
     )  # fmt: skip
     assert response.status_code == 201, response.content
     assert ErrorCode.objects.filter(service__slug="shop", code="NOT_FOUND").exists()
