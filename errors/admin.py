@@ -85,13 +85,15 @@ class CategoryFilter(admin.SimpleListFilter):
             "service__name", "order", "name"
         )
         service = request.GET.get("service__id__exact", "")
-        if service.isdigit():
+        if service.isascii() and service.isdigit():
             return [(str(c.pk), c.name) for c in categories.filter(service_id=int(service))]
         return [(str(c.pk), f"{c.service.name}: {c.name}") for c in categories]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[ErrorCode]) -> QuerySet[ErrorCode]:
         value = self.value() or ""
-        return queryset.filter(category_id=int(value)) if value.isdigit() else queryset
+        if value.isascii() and value.isdigit():  # `²` is a digit to isdigit, not to int
+            return queryset.filter(category_id=int(value))
+        return queryset
 
 
 class ProblemsFilter(admin.SimpleListFilter):

@@ -295,7 +295,7 @@ def _agree(weight: float, matcher: ServiceMatcher, pk: int, status: int | None) 
 
 def _body_status(matcher: ServiceMatcher, body: SeenBody) -> int | None:
     value = body.at(matcher.status_pointer)
-    if isinstance(value, str) and value.isdigit():
+    if isinstance(value, str) and value.isascii() and value.isdigit():
         value = int(value)
     return value if isinstance(value, int) and 100 <= value <= 599 else None
 

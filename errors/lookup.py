@@ -172,7 +172,7 @@ def nearest_codes(
     rows = list(errors.only("code", "code_key", "aliases", "http_status", "service__slug",
                             "service__name"))  # fmt: skip
     found: list[ErrorCode] = []
-    if code.strip().isdigit():
+    if code.strip().isascii() and code.strip().isdigit():
         found = [error for error in rows if error.http_status == int(code.strip())]
     by_key: dict[str, list[ErrorCode]] = defaultdict(list)
     for error in rows:

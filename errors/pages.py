@@ -361,8 +361,8 @@ def category_choices() -> list[tuple[str, str]]:
 def _page_number(value: str | None) -> int:
     if value in (None, ""):
         return 1
-    if not value.isdigit() or int(value) < 1:
-        raise QueryError(f"page must be a whole number from 1 up, not {value!r}.")
+    if not (value.isascii() and value.isdigit()) or len(value.lstrip("0")) > 6 or int(value) < 1:
+        raise QueryError(f"page must be a whole number from 1 to 999999, not {value!r}.")
     return int(value)
 
 

@@ -8,6 +8,7 @@ itself when the database returns.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import sys
 from collections.abc import Callable
 
@@ -24,8 +25,16 @@ logger = logging.getLogger("portal.resilience")
 UNREACHABLE = (OperationalError, InterfaceError)
 
 
+# SQLite raises OperationalError for a bad statement too (a NUL in a search was reported
+# as an outage): of its errors only these mean the database cannot be used.
+SQLITE_OUTAGES = ("unable to open", "database is locked", "disk i/o error", "readonly database")
+
+
 def is_database_outage(exc: BaseException | None) -> bool:
-    """True for the errors a lost or refused database connection raises."""
+    """True for the errors a lost or refused database connection (or a statement past its
+    time limit) raises; not for a statement the database refused."""
+    if isinstance(exc, OperationalError) and isinstance(exc.__cause__, sqlite3.Error):
+        return any(words in str(exc).lower() for words in SQLITE_OUTAGES)
     return isinstance(exc, UNREACHABLE) or (
         isinstance(exc, DatabaseError) and "connect" in str(exc).lower()
     )

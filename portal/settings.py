@@ -248,7 +248,9 @@ MIDDLEWARE.insert(MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware")
 MIDDLEWARE.insert(0, "portal.failures.DatabaseUnavailableMiddleware")
 # Chunked request bodies (no Content-Length) are read, within the size limit (issue 13).
 MIDDLEWARE.insert(MIDDLEWARE.index("portal.request_ids.RequestIdMiddleware") + 1,
-                  "portal.request_bodies.ChunkedBodyMiddleware")  # fmt: skip
+                  "portal.request_limits.ChunkedBodyMiddleware")  # fmt: skip
+MIDDLEWARE.insert(MIDDLEWARE.index("portal.request_limits.ChunkedBodyMiddleware") + 1,
+                  "portal.request_limits.NulCharacterMiddleware")  # fmt: skip
 
 if REDIS_URL:
     # django-redis, told to swallow and log connection errors: with Redis down the portal

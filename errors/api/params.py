@@ -43,17 +43,26 @@ def text_param(request: Request, name: str, max_length: int = MAX_CODE_LENGTH) -
     return value
 
 
+def whole_number(raw: str, low: int, high: int) -> int | None:
+    """`raw` as a number from `low` to `high`, or None: ASCII digits only (`²` and `٣` are
+    digits to `str.isdigit`), and no longer than `high` (`int` refuses 4,300 digits)."""
+    if not (raw.isascii() and raw.isdigit()) or len(raw.lstrip("0")) > len(str(high)):
+        return None
+    number = int(raw)
+    return number if low <= number <= high else None
+
+
 def int_param(request: Request, name: str, default: int, low: int, high: int) -> int:
     """A whole-number parameter from `low` to `high`, `default` when absent."""
     raw = request.query_params.get(name)
     if raw is None:
         return default
-    raw = raw.strip()
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    number = whole_number(raw.strip(), low, high)
+    if number is None:
         raise Problem(
             "invalid_parameter", f"{name} must be a whole number from {low} to {high}, not {raw!r}."
         )
-    return int(raw)
+    return number
 
 
 def status_param(request: Request) -> int | None:
@@ -61,10 +70,10 @@ def status_param(request: Request) -> int | None:
     raw = request.query_params.get("status")
     if raw is None:
         return None
-    raw = raw.strip()
-    if not raw.isdigit() or not 100 <= int(raw) <= 599:
+    number = whole_number(raw.strip(), 100, 599)
+    if number is None:
         raise Problem("invalid_parameter", f"status must be a number from 100 to 599, not {raw!r}.")
-    return int(raw)
+    return number
 
 
 def service_param(request: Request) -> str:

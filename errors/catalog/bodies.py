@@ -15,6 +15,12 @@ def split_http_example(text: str) -> tuple[int | None, str]:
     return status, parts[1].strip() if len(parts) == 2 else ""
 
 
+def _is_index(token: str) -> bool:
+    # ASCII only: `²` is a digit to str.isdigit but not to int(). Long tokens: no list is
+    # that long, and int() refuses 4,300 digits.
+    return token.isascii() and token.isdigit() and len(token) < 10
+
+
 def resolve_pointer(document: Any, pointer: str) -> Any:
     """The value at an RFC 6901 pointer, or None where the document has nothing there."""
     if not pointer:
@@ -24,7 +30,7 @@ def resolve_pointer(document: Any, pointer: str) -> Any:
         token = token.replace("~1", "/").replace("~0", "~")
         if isinstance(node, dict) and token in node:
             node = node[token]
-        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+        elif isinstance(node, list) and _is_index(token) and int(token) < len(node):
             node = node[int(token)]
         else:
             return None

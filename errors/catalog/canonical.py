@@ -82,7 +82,7 @@ def _canonical_field(item: dict) -> dict:
 
 def default_title(code: str, http_status: int | None) -> str:
     """A status-only entry is titled by its reason phrase, any other by its code."""
-    if code.isdigit() and http_status is not None and int(code) == http_status:
+    if code.isascii() and code.isdigit() and http_status is not None and int(code) == http_status:
         return reason_phrase(http_status) or code
     return code
 

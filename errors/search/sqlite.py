@@ -4,6 +4,7 @@ trigram-tokenised code and alias keys), and the queries over them."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -44,8 +45,16 @@ def _fts5_phrase(value: str) -> str:
 
 
 def _next_key(value: str) -> str:
-    """The smallest string after every string starting with `value` (a range's end)."""
-    return value[:-1] + chr(ord(value[-1]) + 1) if value else "\uffff"
+    """The smallest string after every string starting with `value` (a range's end).
+
+    Past U+D7FF comes U+E000 (surrogates cannot be stored), and a last U+10FFFF, after
+    which no character comes, carries to the one before it."""
+    while value:
+        following = ord(value[-1]) + 1
+        if following <= sys.maxunicode:
+            return value[:-1] + chr(0xE000 if 0xD800 <= following <= 0xDFFF else following)
+        value = value[:-1]
+    return chr(sys.maxunicode)
 
 
 class SQLiteEngine(Engine):
