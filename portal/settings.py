@@ -46,6 +46,13 @@ if not SECRET_KEY:
             "or set DJANGO_DEBUG=1 for local development."
         )
     SECRET_KEY = "insecure-development-key-only-used-with-DJANGO_DEBUG=1"
+elif not DEBUG and ("change-me" in SECRET_KEY or len(set(SECRET_KEY)) < 5):
+    # .env.example's placeholder is public: a server started with it signs sessions and
+    # CSRF tokens with a key everyone has (issue 13).
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY is the placeholder of .env.example (or no key at all): set it to "
+        "a long random string (python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+    )
 
 ALLOWED_HOSTS = env_list(
     "DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver" if DEBUG else ""
@@ -112,6 +119,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database that stops answering (a black hole: the connection stays open) must fail a
+    # request in seconds, so that the 503 path runs, instead of holding every worker until
+    # gunicorn kills it (issue 13). Seconds; 0 turns a limit off.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "connect_timeout": int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5")),
+            # Unacknowledged data on the socket for this long closes it (libpq, in ms).
+            "tcp_user_timeout": 1000 * int(os.environ.get("DATABASE_IO_TIMEOUT", "15")),
+            "keepalives": 1,
+            "keepalives_idle": 30,
+            "options": "-c statement_timeout="
+            + str(1000 * int(os.environ.get("DATABASE_STATEMENT_TIMEOUT", "30"))),
+        }
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -213,6 +235,10 @@ LOGGING: dict[str, Any] = {
 if env_bool("DJANGO_BEHIND_TLS_PROXY"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=False)
+# The largest request body any view or API parser reads (2.5 MB); more answers 413.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("PORTAL_MAX_BODY_BYTES", "2621440"))
+# A load balancer probes over plain HTTP: its probes answer, not redirect (issue 13).
+SECURE_REDIRECT_EXEMPT = [r"^healthz/?$", r"^readyz/?$"]
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "0"))

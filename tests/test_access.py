@@ -112,6 +112,13 @@ def test_successful_login_below_the_limit():
     assert response.status_code == 302
 
 
+@pytest.mark.parametrize("path", ["/healthz", "/readyz"])
+def test_probes_over_plain_http_are_not_redirected(db, settings, path):
+    settings.SECURE_SSL_REDIRECT = True
+    assert Client().get(path).status_code == 200
+    assert Client().get("/").status_code == 301
+
+
 def test_health_probes(db):
     client = Client()
     assert client.get("/healthz").json() == {"status": "ok"}
