@@ -12,11 +12,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import regex
+from django.core.exceptions import ValidationError
 
 from errors.catalog.canonical import errors_for_catalog
 from errors.catalog.validation import example_body_problems
 from errors.code_patterns import PatternTooSlow, code_matches
-from errors.models import ErrorCode, Service
+from errors.models import ErrorCode, Service, validate_code
 
 ERROR = "error"
 WARNING = "warning"
@@ -54,6 +55,10 @@ def error_findings(error: ErrorCode) -> list[Finding]:
     def add(level: str, field: str, message: str) -> None:
         findings.append(Finding(level, service.slug, error.code, field, message))
 
+    try:
+        validate_code(error.code)
+    except ValidationError as exc:
+        add(ERROR, "code", exc.messages[0])
     pattern = service.code_pattern
     if pattern and not _matches(pattern, error.code):
         add(ERROR, "code", f"{error.code!r} does not match the service's code pattern {pattern!r}.")

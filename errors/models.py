@@ -43,6 +43,16 @@ def validate_regex(value: str) -> None:
         raise ValidationError(problem[0].upper() + problem[1:])
 
 
+def validate_code(value: str) -> None:
+    """A code that can be the last part of its page's address: no `/`, not `.` or `..`."""
+    if "/" in value or value in (".", ".."):
+        raise ValidationError(
+            f"{value!r} cannot be a code: each code has a page at /services/<service>/errors/"
+            "<code>/, which a / (or a code of . or ..) breaks. For grpc/UNAVAILABLE write "
+            "UNAVAILABLE and add grpc/UNAVAILABLE to the aliases."
+        )
+
+
 def code_key(code: str) -> str:
     """The form of a code that search and lookups compare: lowercase, no `_`, `-` or space.
 
@@ -247,6 +257,7 @@ class ErrorCode(models.Model):
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="errors")
     code = models.CharField(
         max_length=100,
+        validators=[validate_code],
         help_text="As the API sends it. An entry known only by its HTTP status uses the "
         'status as its code: "404".',
     )

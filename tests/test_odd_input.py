@@ -92,3 +92,46 @@ def test_a_statement_the_database_refuses_is_not_an_outage():
         cursor.execute("SELECT * FROM errors_search_keys WHERE errors_search_keys MATCH '\"'")
     assert not is_database_outage(caught.value)
     assert is_database_outage(OperationalError("could not connect to server"))
+
+
+# --------------------------------------------------------------------------- what a code may be
+
+
+@pytest.mark.parametrize("code", ["grpc/UNAVAILABLE", ".", "..", "/"])
+def test_a_code_that_breaks_its_address_is_refused_by_the_catalog(code):
+    from errors.catalog.files import parse_catalog
+    from errors.catalog.problems import CatalogInvalid
+    from errors.catalog.validation import validate_catalog
+
+    text = MINIMAL.replace("code: NOT_FOUND", f"code: '{code}'")
+    with pytest.raises(CatalogInvalid) as caught:
+        validate_catalog(parse_catalog(text, "shop.yaml"))
+    assert "errors[0]" in str(caught.value) and "aliases" in str(caught.value)
+
+
+def test_a_slash_is_fine_in_an_alias_and_lookup_finds_it(api):
+    text = MINIMAL.replace(
+        "  - code: NOT_FOUND\n", "  - code: NOT_FOUND\n    aliases: [grpc/NOT_FOUND]\n"
+    )
+    import_catalog_text(text, "shop.yaml")
+    response = api.get("/api/v1/lookup/", {"code": "grpc/NOT_FOUND"})
+    assert response.status_code == 200
+    assert response.json()["results"][0]["code"] == "NOT_FOUND"
+
+
+@pytest.mark.parametrize("code", ["grpc/UNAVAILABLE", ".."])
+def test_the_admin_refuses_the_same_codes(not_found, code):
+    from django.core.exceptions import ValidationError
+
+    not_found.code = code
+    with pytest.raises(ValidationError, match="cannot be a code"):
+        not_found.full_clean()
+
+
+def test_lint_names_a_stored_code_with_a_slash(not_found):
+    from errors.lint import lint_service
+    from errors.models import ErrorCode
+
+    ErrorCode.objects.filter(pk=not_found.pk).update(code="grpc/UNAVAILABLE")
+    findings = lint_service(not_found.service)
+    assert any("cannot be a code" in finding.message for finding in findings)
