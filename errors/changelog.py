@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -84,6 +85,16 @@ def changelog_page(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+# Characters XML 1.0 cannot carry at all: one in a title made Django's feed writer fail,
+# and old revisions keep their text, so the feed stayed broken for good (issue 13).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    """`text` without the characters XML cannot carry."""
+    return _NOT_XML.sub("", text)
+
+
 class ServiceChangesFeed(Feed):
     """`/services/<slug>/changes/feed/`: the changelog as Atom."""
 
@@ -93,10 +104,10 @@ class ServiceChangesFeed(Feed):
         return get_object_or_404(Service, slug=slug)
 
     def title(self, service: Service) -> str:
-        return f"{service.name}: error code changes"
+        return xml_text(f"{service.name}: error code changes")
 
     def subtitle(self, service: Service) -> str:
-        return f"Error codes of {service.name} added, changed, deprecated and removed."
+        return xml_text(f"Error codes of {service.name} added, changed, deprecated and removed.")
 
     def link(self, service: Service) -> str:
         return reverse("errors:changelog", args=[service.slug])
@@ -106,12 +117,12 @@ class ServiceChangesFeed(Feed):
 
     def item_title(self, entry: ChangelogEntry) -> str:
         suffix = f": {entry.summary}" if entry.summary else ""
-        return f"{entry.code} {entry.kind}{suffix}"
+        return xml_text(f"{entry.code} {entry.kind}{suffix}")
 
     def item_description(self, entry: ChangelogEntry) -> str:
         snapshot = entry.revision.snapshot
         description: str = snapshot.get("summary") or snapshot.get("title", "")
-        return description
+        return xml_text(description)
 
     def item_link(self, entry: ChangelogEntry) -> str:
         service_url = reverse("errors:changelog", args=[entry.revision.service.slug])

@@ -55,3 +55,16 @@ def test_feed_is_atom(client, not_found):
 def test_unknown_service_is_404(client, db):
     assert client.get(reverse("errors:changelog", args=["nope"])).status_code == 404
     assert client.get(reverse("errors:changelog-feed", args=["nope"])).status_code == 404
+
+
+def test_a_control_character_in_a_title_does_not_break_the_feed(client, db):
+    from xml.etree import ElementTree
+
+    from tests.conftest import MINIMAL
+
+    text = MINIMAL.replace("title: Not found", 'title: "Not\\x01found\\x0b"')
+    import_catalog_text(text, "shop.yaml")
+    response = client.get(reverse("errors:changelog-feed", args=["shop"]))
+    assert response.status_code == 200
+    ElementTree.fromstring(response.content)  # well-formed
+    assert b"Notfound" in response.content
