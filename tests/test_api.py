@@ -501,3 +501,15 @@ def test_unknown_query_parameter_is_named_with_the_known_ones(api, demo):
     assert "takes code, service, status" in body["detail"]
     body = problem(api.get("/api/v1/services/?q=x"), 400, "invalid_parameter")
     assert "takes no query parameters" in body["detail"]
+
+
+@pytest.mark.parametrize("url", ["/api/v1/services/nope/", "/api/v1/errors/?status=²"])
+def test_if_none_match_star_never_turns_an_error_into_a_304(api, not_found, url):
+    response = api.get(url, HTTP_IF_NONE_MATCH="*")
+    assert response.status_code in (400, 404)
+
+
+def test_if_none_match_star_turns_a_200_into_a_304(api, not_found):
+    response = api.get("/api/v1/services/shop/", HTTP_IF_NONE_MATCH="*")
+    assert response.status_code == 304
+    assert response.content == b""

@@ -40,9 +40,19 @@ def catalog_etag(request: Request) -> str:
 
 
 def is_current(request: HttpRequest, etag: str) -> bool:
-    """Whether the caller's copy (If-None-Match) is this one, so a 304 answers it."""
+    """Whether the caller's copy (If-None-Match) is this one, so a 304 answers it.
+
+    `If-None-Match: *` names no copy: it matches any answer, an error too, so it is left
+    for `answers_any` to judge once the answer is known to be a 200."""
+    if answers_any(request):
+        return False
     response = get_conditional_response(request, etag=etag)
     return response is not None and response.status_code == 304
+
+
+def answers_any(request: HttpRequest) -> bool:
+    """Whether If-None-Match is `*`: any current answer (a 200) will do for the caller."""
+    return request.META.get("HTTP_IF_NONE_MATCH", "").strip() == "*"
 
 
 def cached_answer(get: Callable[..., Response]) -> Callable[..., Response]:

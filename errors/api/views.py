@@ -26,7 +26,7 @@ from errors import identify as identification
 from errors import lookup
 from errors.api import serializers
 from errors.api.authentication import RequestTokenAuthentication
-from errors.api.caching import cached_answer, catalog_etag, is_current
+from errors.api.caching import answers_any, cached_answer, catalog_etag, is_current
 from errors.api.exceptions import NotModified, Problem
 from errors.api.params import (
     MAX_CODE_LENGTH,
@@ -117,6 +117,8 @@ class CachedReadView(ApiView):
         self, request: Request, response: Response, *args: Any, **kwargs: Any
     ) -> Response:
         response = super().finalize_response(request, response, *args, **kwargs)
+        if self.etag and response.status_code == 200 and answers_any(request):
+            response.status_code, response.data = 304, None  # only a 200 becomes a 304
         if self.etag and response.status_code in (200, 304):
             response["ETag"] = self.etag
             response["Cache-Control"] = "private, max-age=0, must-revalidate"
