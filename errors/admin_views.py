@@ -26,6 +26,7 @@ from django.http import (
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from errors.catalog import history
@@ -222,7 +223,13 @@ def revert_revision(
         error = history.do_revert(revision, acting_user=request.user)
     except history.RevertRefused as exc:
         messages.error(request, str(exc))
-        return HttpResponseRedirect(request.POST.get("next") or reverse("admin:index"))
+        # Back where the editor was, if that is on this site; never to another one.
+        back = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            back = reverse("admin:index")
+        return HttpResponseRedirect(back)
     verb = "Restored" if restoring else "Reverted"
     when = f"{revision.created_at:%Y-%m-%d %H:%M} UTC"
     messages.success(request, f"{verb} {error} to its state of {when}.")

@@ -211,6 +211,24 @@ def test_deleted_code_is_listed_and_restored(editor_client, rate_limited):
     assert restored.title == "Rate limited"
 
 
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("https://evil.example/", "/admin/"),
+        ("//evil.example/x", "/admin/"),
+        ("/admin/errors/errorcode/deleted/", "/admin/errors/errorcode/deleted/"),
+    ],
+)
+def test_a_refused_revert_goes_back_only_to_this_site(editor_client, rate_limited, given, expected):
+    delete_url = reverse("admin:errors_errorcode_delete", args=[rate_limited.pk])
+    editor_client.post(delete_url, {"post": "yes"})
+    (revision,) = editor_client.get(reverse("admin:errors_errorcode_deleted")).context["revisions"]
+    revert_url = reverse("admin:errors_errorcode_revert", args=[revision.pk])
+    editor_client.post(revert_url)
+    response = editor_client.post(revert_url, {"next": given})  # refused: it exists again
+    assert (response.status_code, response["Location"]) == (302, expected)
+
+
 # --------------------------------------------------------------------------- preview
 
 
