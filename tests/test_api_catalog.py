@@ -242,3 +242,16 @@ def test_a_chunked_body_past_the_limit_is_413(api, editor_token, settings):
         CONTENT_LENGTH="", **{"wsgi.input_terminated": True, "wsgi.input": io.BytesIO(body)},
     )  # fmt: skip
     assert response.status_code == 413
+
+
+# --------------------------------------------------------------------------- issue 13: drafts
+
+
+def test_the_export_hides_drafts_from_anyone_but_staff(api, not_found, staff_client):
+    ErrorCode.objects.filter(code="NOT_FOUND").update(published=False)
+    anonymous = api.get(URL).json()
+    assert [error["code"] for error in anonymous["errors"]] == ["OLD_NAME"]
+    # OLD_NAME's replacement is the draft: the pointer goes too, so the file stays valid.
+    assert "replaced_by" not in anonymous["errors"][0]
+    staff = staff_client.get(URL).json()
+    assert [error["code"] for error in staff["errors"]] == ["NOT_FOUND", "OLD_NAME"]

@@ -63,7 +63,7 @@ from errors.api.schema import (
 from errors.api.throttling import ClientRateThrottle
 from errors.catalog.export import export_catalog
 from errors.catalog.importer import import_catalog_text
-from errors.models import Service
+from errors.models import Service, can_see_drafts
 from errors.search.execute import search_errors
 from errors.search.query import MAX_QUERY_LENGTH, QueryError, parse_query
 
@@ -412,7 +412,8 @@ class CatalogView(CachedReadView):
         service = service_or_404(slug)
         content_type = "application/json" if fmt == "json" else "application/yaml"
         return HttpResponse(
-            export_catalog(service, fmt), content_type=f"{content_type}; charset=utf-8"
+            export_catalog(service, fmt, drafts=can_see_drafts(request.user)),
+            content_type=f"{content_type}; charset=utf-8",
         )
 
     @extend_schema(

@@ -173,15 +173,23 @@ def errors_for_catalog(service: Service) -> QuerySet[ErrorCode]:
     )
 
 
-def canonical_from_db(service: Service) -> dict:
-    """A service's whole catalog, from the database, in canonical form."""
+def canonical_from_db(service: Service, *, drafts: bool = True) -> dict:
+    """A service's whole catalog, from the database, in canonical form; without its drafts
+    (and without pointers to them) when `drafts` is False."""
+    errors = [canonical_error(error) for error in errors_for_catalog(service)]
+    if not drafts:
+        errors = [error for error in errors if error["published"]]
+        public = {error["code"] for error in errors}
+        for error in errors:
+            if error["replaced_by"] and error["replaced_by"] not in public:
+                error["replaced_by"] = ""
     return {
         "service": canonical_service(service),
         "categories": [
             {"slug": item.slug, "name": item.name, "description": item.description}
             for item in service.categories.order_by("order", "pk")
         ],
-        "errors": [canonical_error(error) for error in errors_for_catalog(service)],
+        "errors": errors,
         "guides": [
             {"slug": item.slug, "title": item.title, "summary": item.summary, "body": item.body}
             for item in service.guides.order_by("order", "pk")

@@ -61,6 +61,6 @@ def dump_catalog(data: dict, fmt: str = "yaml") -> str:
     )
 
 
-def export_catalog(service: Service, fmt: str = "yaml") -> str:
-    """A service's catalog file, as text."""
-    return dump_catalog(canonical_from_db(service), fmt)
+def export_catalog(service: Service, fmt: str = "yaml", *, drafts: bool = True) -> str:
+    """A service's catalog file, as text; `drafts=False` for those who may not see them."""
+    return dump_catalog(canonical_from_db(service, drafts=drafts), fmt)
