@@ -151,12 +151,23 @@ class ErrorCodeForm(forms.ModelForm):
         if not self.instance.pk:
             return
         token = parse_datetime(self.cleaned_data.get("version") or "")
+        if token is None:
+            raise ValidationError(
+                "This form does not say which version of the code it edits, so saving it "
+                "could overwrite someone else's changes: open the code again and redo your "
+                "edits.",
+                code="no_version",
+            )
+        # The admin saves inside a transaction: the row stays locked until this save
+        # commits, so of two editors saving at once the second waits, then sees the
+        # first's save and is refused (without the lock both were accepted).
         saved = (
-            ErrorCode.objects.filter(pk=self.instance.pk)
+            ErrorCode.objects.select_for_update()
+            .filter(pk=self.instance.pk)
             .values_list("updated_at", flat=True)
             .first()
         )
-        if token is None or saved is None or saved == token:
+        if saved is None or saved == token:
             return
         raise ValidationError(conflict_message(self.instance, token), code="conflict")
 

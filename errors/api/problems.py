@@ -29,6 +29,7 @@ CODES: dict[str, tuple[int, str]] = {
     "unknown_service": (404, "Unknown service"),
     "method_not_allowed": (405, "Method not allowed"),
     "not_acceptable": (406, "Not acceptable"),
+    "publish_busy": (409, "Publish busy"),
     "body_too_large": (413, "Body too large"),
     "unsupported_media_type": (415, "Unsupported media type"),
     "catalog_invalid": (422, "Catalog invalid"),

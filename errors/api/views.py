@@ -62,7 +62,7 @@ from errors.api.schema import (
 )
 from errors.api.throttling import ClientRateThrottle
 from errors.catalog.export import export_catalog
-from errors.catalog.importer import import_catalog_text
+from errors.catalog.importer import ImportBusy, import_catalog_text
 from errors.models import Service, can_see_drafts
 from errors.search.execute import search_errors
 from errors.search.query import MAX_QUERY_LENGTH, QueryError, parse_query
@@ -437,7 +437,7 @@ class CatalogView(CachedReadView):
         responses={
             200: serializers.ServiceChangesSerializer,
             201: serializers.ServiceChangesSerializer,
-            **problems(400, 404, 413, 415, 422, *COMMON_PROBLEMS),
+            **problems(400, 404, 409, 413, 415, 422, *COMMON_PROBLEMS),
         },
     )
     def put(self, request: Request, slug: str) -> Response:
@@ -453,6 +453,8 @@ class CatalogView(CachedReadView):
             raise Problem(
                 "catalog_invalid", "The catalog is nested too deeply to read: flatten it."
             ) from exc
+        except ImportBusy as exc:
+            raise Problem("publish_busy", exc.detail) from exc
         status = 201 if changes.created and not dry_run else 200
         return Response({**changes.as_dict(), "dry_run": dry_run}, status=status)
 

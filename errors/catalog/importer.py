@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from errors.catalog.bulk_writes import insert_rows, reserve_ids
@@ -26,7 +26,7 @@ from errors.catalog.canonical import (
 )
 from errors.catalog.files import CatalogFile, parse_catalog, read_catalog_files
 from errors.catalog.history import record_import_revisions
-from errors.catalog.problems import CatalogInvalid
+from errors.catalog.problems import CatalogInvalid, Problem
 from errors.catalog.validation import validate_catalog, validate_catalogs
 from errors.models import Category, ErrorCode, Example, Guide, Service
 
@@ -114,6 +114,7 @@ def import_catalogs(
     """
     validate_catalogs(catalogs)
     with transaction.atomic():
+        lock_services(sorted({catalog.data["service"]["slug"] for catalog in catalogs}))
         results = [
             _import_one(canonical_from_file(catalog.data), acting_user, progress=progress)
             for catalog in catalogs
@@ -123,6 +124,44 @@ def import_catalogs(
         elif sum(changes.codes_written for changes in results) >= ANALYZE_AFTER_CODES:
             transaction.on_commit(refresh_statistics)
     return results
+
+
+class ImportBusy(CatalogInvalid):
+    """Another import of the same service held it for longer than `IMPORT_LOCK_WAIT`;
+    nothing was written (the admin and the command report it as a problem)."""
+
+    def __init__(self, slug: str) -> None:
+        self.detail = (
+            f"Another publish of {slug!r} has been running for {IMPORT_LOCK_WAIT} s: "
+            "send this one again when it has finished."
+        )
+        super().__init__([Problem(slug, "", self.detail)])
+
+
+# How long an import waits for another import of the same service to finish (seconds).
+IMPORT_LOCK_WAIT = 20
+# The first key of the portal's advisory locks; the second is the slug's hash.
+IMPORT_LOCK_SPACE = 0x0E44
+
+
+def lock_services(slugs: Sequence[str]) -> None:
+    """Hold each service (existing or about to be created) until the transaction ends, so
+    two imports of one service run one after the other: at once, on PostgreSQL, they left a
+    catalog holding both files' new codes, and racing creations answered a 500. SQLite's
+    IMMEDIATE transactions serialise every write already."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL lock_timeout = '{IMPORT_LOCK_WAIT}s'")
+        for slug in slugs:  # sorted by the caller: two imports never wait for each other
+            try:
+                with transaction.atomic():
+                    cursor.execute(
+                        "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [IMPORT_LOCK_SPACE, slug]
+                    )
+            except OperationalError as exc:  # lock_not_available
+                raise ImportBusy(slug) from exc
+        cursor.execute("SET LOCAL lock_timeout = 0")
 
 
 # An import of this many codes changes the tables' sizes and word frequencies enough that
