@@ -154,10 +154,12 @@ class ServiceAdmin(CatalogAdmin):
     list_display = ("name", "slug", "owner_team", "error_count", "updated_at")
     search_fields = ("name", "slug", "owner_team")
     inlines = [CategoryInline, GuideInline]
+    filter_horizontal = ("publishers",)
     actions = ["export_catalogs"]
     fieldsets = [
         (None, {"fields": ("slug", "name", "summary", "description", "owner_team", "contact")}),
         ("Codes", {"fields": ("code_pattern", "stability", "base_url")}),
+        ("Publishing", {"fields": ("publishers",)}),
         (
             "Error envelope",
             {

@@ -135,6 +135,13 @@ class Service(models.Model):
         blank=True, help_text="Markdown: the stability and retry policy of the codes."
     )
     stability_html = models.TextField(blank=True, editable=False)
+    publishers = models.ManyToManyField(
+        "auth.User",
+        blank=True,
+        related_name="published_services",
+        help_text="The users whose API tokens may publish this service's catalog: one CI "
+        "user per service. Staff may always; a token that creates a service is listed here.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -155,6 +162,13 @@ class Service(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("errors:service", args=[self.slug])
+
+    def may_be_published_by(self, user: Any) -> bool:
+        """Whether `user` may replace this catalog through the API: staff (who can change
+        any code in the admin anyway) and the service's listed publishers."""
+        if user.is_superuser or user.is_staff:
+            return True
+        return self.publishers.filter(pk=user.pk).exists()
 
     def render_html(self) -> None:
         """Render the Markdown fields into their `*_html` twins."""

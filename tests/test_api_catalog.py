@@ -163,6 +163,8 @@ def test_export_yaml(api, demo):
 
 
 def test_export_round_trips_through_publish(api, demo, editor_token):
+    ci_user = Token.objects.get(key=editor_token.split()[1]).user
+    Service.objects.get(slug="synthesis").publishers.add(ci_user)  # its CI user
     text = api.get("/api/v1/services/synthesis/catalog/?format=yaml").content.decode()
     response = api.put(
         "/api/v1/services/synthesis/catalog/",
@@ -255,3 +257,38 @@ def test_the_export_hides_drafts_from_anyone_but_staff(api, not_found, staff_cli
     assert "replaced_by" not in anonymous["errors"][0]
     staff = staff_client.get(URL).json()
     assert [error["code"] for error in staff["errors"]] == ["NOT_FOUND", "OLD_NAME"]
+
+
+# --------------------------------------------------------------------------- issue 13: scope
+
+
+def other_ci_token(name: str = "ci-billing") -> tuple[User, str]:
+    user = User.objects.create_user(name)
+    user.user_permissions.add(Permission.objects.get(codename="change_errorcode"))
+    return user, token_for(user)
+
+
+def test_a_token_may_not_rewrite_a_service_it_does_not_publish(api, editor_token):
+    assert put(api, MINIMAL, editor_token).status_code == 201  # ci-shop creates, is listed
+    _user, token = other_ci_token()
+    response = put(api, MINIMAL.replace("title: Not found", "title: Hijacked"), token)
+    assert response.status_code == 403
+    assert "not a publisher of 'shop'" in response.json()["detail"]
+    assert ErrorCode.objects.get(code="NOT_FOUND").title == "Not found"
+    assert put(api, MINIMAL, editor_token).status_code == 200  # its own publisher still may
+
+
+def test_a_listed_publisher_may_publish(api, editor_token):
+    put(api, MINIMAL, editor_token)
+    user, token = other_ci_token()
+    Service.objects.get(slug="shop").publishers.add(user)
+    assert put(api, MINIMAL.replace("title: Not found", "title: Gone"), token).status_code == 200
+
+
+def test_the_portal_own_catalog_is_safe_from_a_ci_token(api, demo):
+    _user, token = other_ci_token()
+    response = api.put(
+        "/api/v1/services/portal/catalog/?dry_run=1", "service: {slug: portal, name: x}",
+        content_type="application/yaml", HTTP_AUTHORIZATION=token,
+    )  # fmt: skip
+    assert response.status_code == 403

@@ -33,6 +33,8 @@ SQLITE_CATALOG_TRIGGERS = {
     for event in ("insert", "update", "delete")
 }
 POSTGRESQL_CATALOG_TRIGGERS = {f"errors_{table}_catalog_version" for table in CATALOG_TABLES}
+# A TRUNCATE empties the PostgreSQL index too (0007).
+POSTGRESQL_TRUNCATE_TRIGGERS = {"errors_search_code_truncate", "errors_search_example_truncate"}
 POSTGRESQL_FUNCTIONS = {
     "errors_search_refresh",
     "errors_search_codes_changed",
@@ -40,6 +42,8 @@ POSTGRESQL_FUNCTIONS = {
     "errors_search_examples_changed",
     "errors_search_examples_moved",
     "errors_bump_catalog_version",
+    "errors_search_codes_truncated",
+    "errors_search_examples_truncated",
 }
 
 
@@ -128,7 +132,9 @@ def assert_installed(db):
             db, "SELECT relname FROM pg_class"
         )
         triggers = names(db, "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
-        assert triggers == SEARCH_TRIGGERS | POSTGRESQL_CATALOG_TRIGGERS
+        assert (
+            triggers == SEARCH_TRIGGERS | POSTGRESQL_CATALOG_TRIGGERS | POSTGRESQL_TRUNCATE_TRIGGERS
+        )
         functions = names(db, "SELECT proname FROM pg_proc WHERE proname LIKE 'errors%'")
         assert functions == POSTGRESQL_FUNCTIONS
 
@@ -158,6 +164,16 @@ def assert_installed(db):
     service.delete()  # the code and its example with it
     assert catalog_version(db) > version
     assert not indexed(db, error.pk, "storage")
+    if db.vendor == "postgresql":
+        service = Service.objects.using(db.alias).create(slug="shop", name="Shop")
+        error = ErrorCode.objects.using(db.alias).create(
+            service=service, code="GONE", code_key="gone", title="Truncated"
+        )
+        assert indexed(db, error.pk, "truncated")
+        with db.cursor() as cursor:
+            cursor.execute("TRUNCATE errors_example, errors_errorcode CASCADE")
+            cursor.execute("SELECT count(*) FROM errors_search")
+            assert cursor.fetchone() == (0,)
 
 
 def assert_nothing_left(db):

@@ -52,7 +52,8 @@ def is_current(request: HttpRequest, etag: str) -> bool:
 
 def answers_any(request: HttpRequest) -> bool:
     """Whether If-None-Match is `*`: any current answer (a 200) will do for the caller."""
-    return request.META.get("HTTP_IF_NONE_MATCH", "").strip() == "*"
+    given: str = request.META.get("HTTP_IF_NONE_MATCH", "")
+    return given.strip() == "*"
 
 
 def cached_answer(get: Callable[..., Response]) -> Callable[..., Response]:

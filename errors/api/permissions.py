@@ -7,6 +7,8 @@ from rest_framework import permissions
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from errors.models import Service
+
 
 class CatalogReadPermission(permissions.BasePermission):
     """Reads are open, unless the portal requires login (PORTAL_REQUIRE_LOGIN)."""
@@ -29,4 +31,15 @@ class CanPublishCatalog(permissions.BasePermission):
         if request.method in permissions.SAFE_METHODS:
             return CatalogReadPermission().has_permission(request, view)
         user = request.user
-        return bool(user and user.is_authenticated and user.has_perm("errors.change_errorcode"))
+        if not (user and user.is_authenticated and user.has_perm("errors.change_errorcode")):
+            return False
+        # Scoped per service: a token may publish only the services that list its user
+        # (a new slug is free: its first publisher is listed).
+        service = Service.objects.filter(slug=view.kwargs.get("slug", "")).first()
+        if service is None or service.may_be_published_by(user):
+            return True
+        self.message = (
+            f"The token's user {user.get_username()!r} is not a publisher of {service.slug!r}: "
+            "ask an admin to add it under the service's Publishers (one CI user per service)."
+        )
+        return False

@@ -455,6 +455,9 @@ class CatalogView(CachedReadView):
             ) from exc
         except ImportBusy as exc:
             raise Problem("publish_busy", exc.detail) from exc
+        if changes.created and not dry_run and request.user.pk is not None:
+            # The service's first publisher is listed as one (errors.api.permissions).
+            Service.objects.get(slug=slug).publishers.add(request.user.pk)
         status = 201 if changes.created and not dry_run else 200
         return Response({**changes.as_dict(), "dry_run": dry_run}, status=status)
 
