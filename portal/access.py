@@ -4,6 +4,8 @@ trusted-proxy single sign-on, and throttling of failed logins."""
 from __future__ import annotations
 
 import hashlib
+import ipaddress
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -13,13 +15,15 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequiredMiddleware
 from django.contrib.auth.middleware import RemoteUserMiddleware
 from django.contrib.auth.views import redirect_to_login
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.urls import Resolver404, resolve
 
 from errors.api.authentication import api_token_user
 from errors.api.problems import is_api_request, problem_response
+
+logger = logging.getLogger("portal.access")
 
 
 class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
@@ -89,30 +93,65 @@ class TrustedHeaderSSOMiddleware(RemoteUserMiddleware):
 
 
 def _failure_keys(username: str, address: str) -> list[str]:
-    digest = hashlib.sha256(username.strip().lower().encode()).hexdigest()[:32]
+    # A user name is counted per address: a stranger who fails as "alice" locks out only
+    # his own address, never alice (issue 13). Each address is counted across names too.
+    digest = hashlib.sha256(f"{username.strip().lower()}|{address}".encode()).hexdigest()[:32]
     return [f"login-failures:user:{digest}", f"login-failures:addr:{address}"]
 
 
+def _trusted(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(
+        ip in ipaddress.ip_network(net, strict=False) for net in settings.PORTAL_TRUSTED_PROXIES
+    )
+
+
 def client_address(request: HttpRequest | None) -> str:
-    """The client's address as the server saw it."""
-    return (request.META.get("REMOTE_ADDR") if request else "") or "unknown"
+    """The client's address: the peer's, or behind a trusted proxy (PORTAL_TRUSTED_PROXIES)
+    the nearest address in X-Forwarded-For that is not a trusted proxy itself; behind the
+    documented proxy every client had the proxy's address, so one throttled them all."""
+    address: str = (request.META.get("REMOTE_ADDR") if request else "") or "unknown"
+    if request is None or not _trusted(address):
+        return address
+    forwarded: str = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    for hop in reversed([part.strip() for part in forwarded.split(",") if part.strip()]):
+        if not _trusted(hop):
+            return hop
+    return address
 
 
 def record_login_failure(username: str, address: str) -> None:
     """Count one failed login for the user name and for the address."""
     window = settings.PORTAL_LOGIN_FAILURE_WINDOW
-    for key in _failure_keys(username, address):
-        if not cache.add(key, 1, timeout=window):
-            try:
-                cache.incr(key)
-            except ValueError:  # expired between add and incr
-                cache.add(key, 1, timeout=window)
+    counts = caches["login-failures"]
+    try:
+        for key in _failure_keys(username, address):
+            if not counts.add(key, 1, timeout=window):
+                try:
+                    counts.incr(key)
+                except ValueError:  # expired between add and incr
+                    counts.add(key, 1, timeout=window)
+    except Exception as exc:  # the shared cache is down; login_throttled says so next
+        logger.error("login failures cannot be counted: %s", exc)
+
+
+class ThrottleUnavailable(Exception):
+    """The shared cache that counts failed logins does not answer."""
 
 
 def login_throttled(username: str, address: str) -> bool:
-    """True once either counter has reached the limit within the window."""
+    """True once either counter has reached the limit within the window. Raises
+    ThrottleUnavailable when the counts cannot be read: the throttle fails closed."""
     limit = settings.PORTAL_LOGIN_FAILURE_LIMIT
-    return any((cache.get(key) or 0) >= limit for key in _failure_keys(username, address))
+    counts = caches["login-failures"]
+    try:
+        return any((counts.get(key) or 0) >= limit for key in _failure_keys(username, address))
+    except Exception as exc:  # Redis down: refusing is safer than unlimited guesses
+        logger.error("login failures cannot be read, refusing sign-in: %s", exc)
+        raise ThrottleUnavailable from exc
 
 
 if TYPE_CHECKING:
@@ -128,7 +167,15 @@ class ThrottledLoginMixin(_LoginForm):
     def clean(self) -> dict[str, Any]:
         username = self.cleaned_data.get("username") or ""
         address = client_address(self.request)
-        if login_throttled(username, address):
+        try:
+            throttled = login_throttled(username, address)
+        except ThrottleUnavailable:
+            raise ValidationError(
+                "Sign-in is unavailable for a moment (the portal cannot count failed "
+                "attempts): try again in a minute.",
+                code="throttle_unavailable",
+            ) from None
+        if throttled:
             minutes = max(1, settings.PORTAL_LOGIN_FAILURE_WINDOW // 60)
             raise ValidationError(
                 f"Too many failed logins. Wait {minutes} minutes and try again, or ask an "

@@ -319,6 +319,12 @@ LOGOUT_REDIRECT_URL = "/"
 # the window, further attempts are refused until the window has passed.
 PORTAL_LOGIN_FAILURE_LIMIT = int(os.environ.get("PORTAL_LOGIN_FAILURE_LIMIT", "5"))
 PORTAL_LOGIN_FAILURE_WINDOW = int(os.environ.get("PORTAL_LOGIN_FAILURE_WINDOW", "900"))
+# Issue 13: behind these proxies (addresses or networks) a client's address is read from
+# X-Forwarded-For; failed logins are counted in the shared cache, and refused when it is
+# down (without REDIS_URL the counts are per worker process: use Redis in production).
+PORTAL_TRUSTED_PROXIES = env_list("PORTAL_TRUSTED_PROXIES")
+CACHES["login-failures"] = {**CACHES["default"], "OPTIONS": {
+    **CACHES["default"].get("OPTIONS", {}), "IGNORE_EXCEPTIONS": False}}  # fmt: skip
 
 # Logs as JSON lines with DJANGO_LOG_FORMAT=json.
 if os.environ.get("DJANGO_LOG_FORMAT", "text") == "json":

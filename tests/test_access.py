@@ -143,3 +143,59 @@ def test_an_address_that_names_no_page_sends_anonymous_users_to_sign_in(db):
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/?next=/no-such-page/")
     assert Client().get("/api/v1/no-such-endpoint/").status_code == 401
+
+
+# --------------------------------------------------------------------------- issue 13
+
+
+def fail_login(client: Client, name: str = "admin", **headers: str):
+    return client.post("/accounts/login/", {"username": name, "password": "wrong"}, **headers)
+
+
+@override_settings(PORTAL_LOGIN_FAILURE_LIMIT=3, PORTAL_TRUSTED_PROXIES=["10.0.0.0/8"])
+def test_behind_a_trusted_proxy_each_client_is_counted_apart():
+    proxy = {"REMOTE_ADDR": "10.0.0.5"}
+    for _ in range(3):
+        fail_login(Client(), "mallory", HTTP_X_FORWARDED_FOR="203.0.113.9", **proxy)
+    assert (
+        "Too many failed logins"
+        in fail_login(Client(), "mallory", HTTP_X_FORWARDED_FOR="203.0.113.9", **proxy).text
+    )
+    other = fail_login(Client(), "bob", HTTP_X_FORWARDED_FOR="198.51.100.7, 10.0.0.9", **proxy)
+    assert "Too many failed logins" not in other.text
+
+
+@override_settings(PORTAL_LOGIN_FAILURE_LIMIT=3, PORTAL_TRUSTED_PROXIES=["10.0.0.0/8"])
+def test_a_forwarded_header_from_an_untrusted_peer_is_ignored():
+    for number in range(3):
+        fail_login(Client(), HTTP_X_FORWARDED_FOR=f"192.0.2.{number}", REMOTE_ADDR="192.0.2.200")
+    response = fail_login(Client(), HTTP_X_FORWARDED_FOR="192.0.2.99", REMOTE_ADDR="192.0.2.200")
+    assert "Too many failed logins" in response.text
+
+
+@override_settings(PORTAL_LOGIN_FAILURE_LIMIT=3)
+def test_a_stranger_cannot_lock_a_named_account_for_everyone():
+    User.objects.create_superuser("admin", "a@example.com", "right-password-123")
+    for _ in range(5):
+        fail_login(Client(), REMOTE_ADDR="203.0.113.66")
+    response = Client().post(
+        "/admin/login/",
+        {"username": "admin", "password": "right-password-123"},
+        REMOTE_ADDR="198.51.100.1",
+    )
+    assert response.status_code == 302
+
+
+def test_the_throttle_fails_closed_when_the_shared_cache_is_down(settings):
+    User.objects.create_superuser("admin", "a@example.com", "right-password-123")
+    dead = {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": "redis://127.0.0.1:9/0",  # discard port: nothing listens
+        "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.2, "SOCKET_TIMEOUT": 0.2},
+    }
+    settings.CACHES = {**settings.CACHES, "login-failures": dead}
+    response = Client().post(
+        "/admin/login/", {"username": "admin", "password": "right-password-123"}
+    )
+    assert response.status_code == 200
+    assert "Sign-in is unavailable for a moment" in response.text
