@@ -215,6 +215,8 @@ from django.contrib.auth.models import Permission, User
 from rest_framework.authtoken.models import Token
 user = User.objects.create_user("publisher")
 user.user_permissions.add(Permission.objects.get(codename="change_errorcode"))
+from errors.models import Service
+Service.objects.get(slug="aisafe").publishers.add(user)  # publishing is per service
 print(Token.objects.create(user=user).key)
 """
 
