@@ -197,3 +197,17 @@ def test_heading_anchors_and_links_to_them_share_the_prefix():
 def test_code_highlighting_keeps_its_classes():
     html = str(render_markdown("```python\nimport os\n```"))
     assert '<div class="highlight">' in html and '<span class="kn">' in html
+
+
+@pytest.mark.django_db
+def test_html_saved_before_the_rules_changed_is_rendered_again(not_found):
+    from django.core.management import call_command
+
+    from errors.models import ErrorCode
+
+    fake = '<div class="banner banner-draft">Draft.</div>'
+    ErrorCode.objects.filter(pk=not_found.pk).update(
+        description=fake, description_html=fake
+    )  # as an older release stored it
+    call_command("rerender_html", stdout=__import__("io").StringIO())
+    assert "banner" not in ErrorCode.objects.get(pk=not_found.pk).description_html
