@@ -25,6 +25,7 @@ from tests.servers import (
     free_port,
     manage,
     production_env,
+    publisher_token,
     require_service,
 )
 
@@ -197,15 +198,6 @@ def test_request_id_is_in_the_response_the_body_and_the_json_log(sqlite_database
         server.stop()
 
 
-CREATE_PUBLISHER = """
-from django.contrib.auth.models import Permission, User
-from rest_framework.authtoken.models import Token
-user = User.objects.create_user("publisher")
-user.user_permissions.add(Permission.objects.get(codename="change_errorcode"))
-print(Token.objects.create(user=user).key)
-"""
-
-
 def test_two_app_servers_share_one_database_and_one_cache(postgres_database):
     """An edit through one app server is what the other serves on its very next request."""
     require_service("Redis", REDIS_HOST, REDIS_PORT)
@@ -226,10 +218,7 @@ def test_two_app_servers_on_one_sqlite_file_with_persistent_connections(sqlite_d
 
 
 def two_app_servers_see_each_others_edits(env: dict[str, str]) -> None:
-    token = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", CREATE_PUBLISHER],
-        cwd=ROOT, env=env, check=True, capture_output=True, text=True,
-    ).stdout.strip().splitlines()[-1]  # fmt: skip
+    token = publisher_token(env)
     first, second = AppServer(env), AppServer(env)
     entry = "/api/v1/services/aisafe/errors/404/"
     page = "/services/aisafe/errors/404/"
