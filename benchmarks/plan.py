@@ -14,7 +14,7 @@ BENCHMARKS = ROOT / "benchmarks"
 ROTATE_LUA = BENCHMARKS / "rotate.lua"
 
 
-PARTS = ("import", "identify", "page", "api", "load", "memory", "search")
+PARTS = ("import", "identify", "page", "api", "proxy", "load", "memory", "search")
 
 
 SECRET_KEY = "benchmark-only-secret-key-not-for-production-use-0123456789abcdef"
@@ -27,6 +27,13 @@ API_READS = {
     "lookup": "lookup API, all services",
     "lookup_one": "lookup API, `&service=`",
     "detail": "code-detail API",
+}
+
+
+PROXIED_READS = {
+    "detail": "code-detail API",
+    "pages": "code pages (HTML)",
+    "service_pages": "service pages (HTML)",
 }
 
 

@@ -6,7 +6,7 @@ import os
 import time
 from pathlib import Path
 
-from benchmarks.plan import API_READS, Run
+from benchmarks.plan import API_READS, PROXIED_READS, Run
 
 # --------------------------------------------------------------------------- table
 
@@ -67,6 +67,19 @@ def table(run: Run) -> list[str]:
                     + (f", {figure['errors']} errors" if figure["errors"] else ""),
                     "≥ 0.8",
                     verdict(figure["ratio"], 0.8, higher_is_better=True),
+                )
+            )
+    for name, label in PROXIED_READS.items():
+        if f"proxy {name}" in results:
+            figure = results[f"proxy {name}"]
+            rows.append(
+                (
+                    f"{label} through nginx's cache vs direct, {figure['urls']} URLs",
+                    f"{figure['proxy_rps']:.0f} vs {figure['direct_rps']:.0f} req/s = "
+                    f"**{figure['ratio']:.2f}**"
+                    + (f", {figure['errors']} errors" if figure["errors"] else ""),
+                    "",
+                    "",
                 )
             )
     if "identify_http" in results:

@@ -19,6 +19,9 @@ databases whose names end in `_bench`, dropped and created again):
   collectstatic with the manifest storage) answers wrk, rotating over many codes:
   lookup and code detail against a static JSON file of the same size served by the same
   gunicorn through WhiteNoise, alternated round by round; identify POSTed.
+- proxy: code-detail API reads, code pages and service pages through nginx's cache
+  (deploy/nginx-cache.conf, revalidated per catalog version) against gunicorn direct,
+  alternated round by round.
 - load: the load test of issue 6: wrk at saturation for 60 s over a mix of pages,
   lookups, searches and identifies; status codes counted.
 - memory: VmRSS of each gunicorn worker after all of the above.
@@ -51,6 +54,7 @@ from benchmarks.plan import (
     API_READS,
     FULL,
     PARTS,
+    PROXIED_READS,
     QUICK,
     RESULT_MARK,
     ROOT,
@@ -58,6 +62,7 @@ from benchmarks.plan import (
     SECRET_KEY,
     Run,
 )
+from benchmarks.proxy import NGINX, nginx
 from benchmarks.report import machine, table
 from benchmarks.tasks import TASKS, setup_django
 
@@ -293,6 +298,32 @@ def measure_api(run: Run, port: int, requests: dict) -> None:
     run.results["identify_http"] = figures
 
 
+def measure_proxy(run: Run, port: int, requests: dict) -> None:
+    """Code-detail API reads, code pages and service pages through nginx's cache
+    (deploy/nginx-cache.conf) against the same reads straight to gunicorn, alternated."""
+    proxy_port = free_port()
+    with nginx(port, proxy_port, run.workdir / "nginx"):
+        for name in PROXIED_READS:
+            wrk(proxy_port, requests[name], run.sizes.seconds, run.workdir)  # fill the cache
+            wrk(port, requests[name], run.sizes.seconds, run.workdir)
+            totals = {"direct": [0, 0.0, 0], "proxy": [0, 0.0, 0]}
+            for _ in range(run.sizes.rounds):
+                for side, target in (("direct", port), ("proxy", proxy_port)):
+                    figures = wrk(target, requests[name], run.sizes.seconds, run.workdir)
+                    totals[side][0] += figures["requests"]
+                    totals[side][1] += figures["duration_us"] / 1e6
+                    totals[side][2] += figures["bad"] + figures["socket_errors"]
+            direct = totals["direct"][0] / totals["direct"][1]
+            proxied = totals["proxy"][0] / totals["proxy"][1]
+            run.results[f"proxy {name}"] = {
+                "direct_rps": direct,
+                "proxy_rps": proxied,
+                "ratio": proxied / direct,
+                "errors": totals["direct"][2] + totals["proxy"][2],
+                "urls": len(requests[name]),
+            }
+
+
 def measure_load(run: Run, port: int, requests: dict) -> None:
     """Issue 6's load test: saturation, a mix of pages, lookups, searches, identifies."""
     run.note_load()
@@ -358,9 +389,13 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     if (
         not options.task
         and not shutil.which("wrk")
-        and {"api", "load", "memory"} & set(options.only)
+        and {"api", "proxy", "load", "memory"} & set(options.only)
     ):
-        parser.error("wrk is not installed: apt-get install wrk, or leave out api, load, memory.")
+        parser.error(
+            "wrk is not installed: apt-get install wrk, or leave out api, proxy, load, memory."
+        )
+    if not options.task and "proxy" in options.only and not NGINX.exists():
+        parser.error("nginx is not installed: apt-get install nginx-light, or leave out proxy.")
     return options
 
 
@@ -407,7 +442,7 @@ def main(argv: list[str] | None = None) -> None:
             run.results["page"] = in_process(
                 run, "page", slug="svc-000", repeats=sizes.page_repeats
             )
-        if {"api", "load", "memory"} & set(options.only):
+        if {"api", "proxy", "load", "memory"} & set(options.only):
             (static_root / "bench").mkdir(parents=True, exist_ok=True)
             requests = in_process(
                 run,
@@ -423,6 +458,10 @@ def main(argv: list[str] | None = None) -> None:
                     step("API throughput against static files")
                     run.note_load()
                     measure_api(run, port, requests)
+                if run.wants("proxy"):
+                    step("reads through nginx's cache against direct")
+                    run.note_load()
+                    measure_proxy(run, port, requests)
                 if run.wants("load"):
                     step(f"load test, {sizes.load_seconds} s")
                     measure_load(run, port, requests)

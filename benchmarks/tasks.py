@@ -197,6 +197,8 @@ def task_requests(services: int, per_service: int, count: int, static_dir: str) 
         "lookup_one": [f"GET\t{path}" for path in lookups_one],
         "detail": [f"GET\t{path}" for path in details],
         "identify": [f"POST\t/api/v1/identify/\t{body}" for body in identifies],
+        "pages": [f"GET\t{page}" for page in pages],
+        "service_pages": [f"GET\t/services/{slug}/" for slug in slugs[:20]],
         "mix": mix,
         "static": static,
     }

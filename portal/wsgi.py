@@ -8,4 +8,8 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
-application = get_wsgi_application()
+django_application = get_wsgi_application()
+
+from portal.health import with_version_probe  # noqa: E402 - needs the settings above
+
+application = with_version_probe(django_application)

@@ -63,6 +63,24 @@ def manage(env: dict[str, str], *args: str) -> None:
                    capture_output=True)  # fmt: skip
 
 
+CREATE_PUBLISHER = """
+from django.contrib.auth.models import Permission, User
+from rest_framework.authtoken.models import Token
+user = User.objects.create_user("publisher")
+user.user_permissions.add(Permission.objects.get(codename="change_errorcode"))
+from errors.models import Service
+Service.objects.get(slug="aisafe").publishers.add(user)  # publishing is per service
+print(Token.objects.create(user=user).key)
+"""
+
+
+def publisher_token(env: dict[str, str]) -> str:
+    """The API token of a new user who may publish AISafe's catalog, in the database of `env`."""
+    command = [sys.executable, "manage.py", "shell", "-c", CREATE_PUBLISHER]
+    output = subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    return output.stdout.strip().splitlines()[-1]
+
+
 def production_env(**extra: str) -> dict[str, str]:
     """The environment of an app server with production settings (debug off)."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
@@ -188,3 +206,29 @@ class TcpRelay:
         self.cut()
         self.running = False
         self.listener.close()
+
+
+class CachingProxy:
+    """nginx with the portal's caching proxy configuration (deploy/nginx-cache.conf) in
+    front of an app server, on a free port, its files in `folder`."""
+
+    def __init__(self, app_port: int, folder: Path):
+        from benchmarks.proxy import NGINX, nginx
+
+        if not NGINX.exists():
+            message = "nginx is not installed (apt-get install nginx-light)"
+            if os.environ.get("PORTAL_PROXY_TESTS") == "required":
+                pytest.fail(f"{message}: CI must run the proxy tests.")
+            pytest.skip(message)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._running = nginx(app_port, self.port, folder)
+        self._running.__enter__()
+
+    def get(self, path: str, headers: dict[str, str] | None = None) -> tuple[int, dict, bytes]:
+        """GET a path through the proxy."""
+        return http_get(self.url + path, headers)
+
+    def stop(self) -> None:
+        """Stop nginx."""
+        self._running.__exit__(None, None, None)
