@@ -21,7 +21,7 @@ FEED_ITEMS = 50
 # Fields whose changes readers of a changelog care about, in the order they are named.
 NOTABLE_FIELDS = (
     "code", "http_status", "title", "summary", "description", "resolution", "retry",
-    "category", "lifecycle", "replaced_by", "aliases", "messages", "details_shape",
+    "retry_delay_from", "category", "lifecycle", "replaced_by", "aliases", "messages", "details_shape",
     "examples", "tags", "lifecycle_since", "published",
 )  # fmt: skip
 

@@ -121,7 +121,7 @@ class ErrorCodeForm(forms.ModelForm):
         model = ErrorCode
         fields = [
             "service", "code", "http_status", "title", "summary", "category", "description",
-            "resolution", "details_shape", "retry", "published", "lifecycle",
+            "resolution", "details_shape", "retry", "retry_delay_from", "published", "lifecycle",
             "lifecycle_since", "replaced_by", "aliases", "messages", "tags",
         ]  # fmt: skip
         widgets = {"description": MarkdownTextarea, "resolution": MarkdownTextarea}
