@@ -240,7 +240,10 @@ class ErrorCodeAdmin(CatalogAdmin):
     actions = ["publish", "unpublish", "deprecate", "export_selected"]
     fieldsets = [
         (None, {"fields": ("service", "code", "http_status", "title", "summary", "category")}),
-        ("Explanation", {"fields": ("description", "resolution", "details_shape", "retry", "retry_delay_from")}),
+        (
+            "Explanation",
+            {"fields": ("description", "resolution", "details_shape", "retry", "retry_delay_from")},
+        ),
         ("Lifecycle", {"fields": ("published", "lifecycle", "lifecycle_since", "replaced_by")}),
         (
             "Recognising bodies",

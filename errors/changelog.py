@@ -21,8 +21,8 @@ FEED_ITEMS = 50
 # Fields whose changes readers of a changelog care about, in the order they are named.
 NOTABLE_FIELDS = (
     "code", "http_status", "title", "summary", "description", "resolution", "retry",
-    "retry_delay_from", "category", "lifecycle", "replaced_by", "aliases", "messages", "details_shape",
-    "examples", "tags", "lifecycle_since", "published",
+    "retry_delay_from", "category", "lifecycle", "replaced_by", "aliases", "messages",
+    "details_shape", "examples", "tags", "lifecycle_since", "published",
 )  # fmt: skip
 
 

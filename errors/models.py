@@ -35,7 +35,8 @@ RETRY_DELAY_VALIDATOR = RegexValidator(
 
 
 def describe_retry_delay(value: str) -> tuple[str, str]:
-    """A delay source as (kind, name): ("header", "Retry-After") or ("body", "details.retry_after")."""
+    """A delay source as (kind, name): ("header", "Retry-After") or ("body",
+    "details.retry_after")."""
     kind, _, rest = value.partition(":")
     if kind == "body":
         tokens = [token.replace("~1", "/").replace("~0", "~") for token in rest.split("/")[1:]]
@@ -214,8 +215,8 @@ class Category(models.Model):
 # them was half of an identify call.
 ENTRY_FIELDS = (
     "service__slug", "code", "http_status", "title", "summary", "category__slug",
-    "category__name", "retry", "retry_delay_from", "lifecycle", "lifecycle_since", "replaced_by__code",
-    "aliases", "tags", "order", "published",
+    "category__name", "retry", "retry_delay_from", "lifecycle", "lifecycle_since",
+    "replaced_by__code", "aliases", "tags", "order", "published",
 )  # fmt: skip
 
 
@@ -291,14 +292,13 @@ class ErrorCode(models.Model):
         max_length=20,
         choices=Retry.choices,
         default=Retry.NOT_STATED,
-        help_text="Only what the service's documentation states; otherwise leave it "
-        '"Not stated".',
+        help_text="Only a rule the service's documentation states.",
     )
     retry_delay_from = models.CharField(
         max_length=120,
         blank=True,
         validators=[RETRY_DELAY_VALIDATOR],
-        help_text='Where the delay before a retry comes from, if the documentation says: '
+        help_text="Where the delay before a retry comes from, if the documentation says: "
         '"header:Retry-After" or "body:/details/retry_after" (a JSON pointer).',
     )
     details_shape = models.TextField(

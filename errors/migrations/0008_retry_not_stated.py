@@ -150,8 +150,7 @@ class Migration(migrations.Migration):
                             ("retry_after", "Retry after a delay"),
                         ],
                         default="not_stated",
-                        help_text="Only what the service's documentation states; otherwise "
-                        'leave it "Not stated".',
+                        help_text="Only a rule the service's documentation states.",
                         max_length=20,
                     ),
                 ),
