@@ -107,7 +107,10 @@ def status_badge(status: int | None) -> str:
 
 
 def retry_cell(retry: str) -> str:
-    """The retry rule's cell: its value as a class, its label as text."""
+    """The retry rule's cell: its value as a class, its label as text; empty when the
+    documentation states no rule (a page shows no badge for what nobody said)."""
+    if retry == ErrorCode.Retry.NOT_STATED:
+        return "<td></td>"
     label = RETRY_LABELS.get(retry, retry)
     return f'<td><span class="retry retry-{escape(retry)}">{escape(label)}</span></td>'
 
