@@ -6,6 +6,7 @@ service with 1,000 codes is read in as many queries as one with 10.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,14 +17,16 @@ from urllib.parse import urlencode
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
-from django.utils.html import conditional_escape
+from django.utils.html import conditional_escape, escape
 
 from errors.code_rows import CodeRow, Links, code_rows, service_rows, status_rows
 from errors.markdown import highlight_code
 from errors.models import Category, ErrorCode, Guide, Service, can_see_drafts, reason_phrase
+from errors.retry_rules import retry_advice
 from errors.search.execute import search_errors
 from errors.search.query import QueryError, parse_query
 from errors.search.results import SearchHit, SearchResults
+from errors.wire import WireBody, illustrative_body
 
 # Whoever asks for a page: staff see drafts, everyone else what is published.
 RequestUser = AbstractBaseUser | AnonymousUser
@@ -155,7 +158,7 @@ def envelope_html(service: Service) -> str:
 
 @dataclass
 class ErrorPage:
-    """One code with everything its page shows."""
+    """One code with everything its page shows, each thing once."""
 
     error: ErrorCode
     examples: list
@@ -164,17 +167,74 @@ class ErrorPage:
     same_status_total: int
     api_url: str
     admin_url: str | None
+    same_service: list[ErrorCode] = field(default_factory=list)
+    illustrative: WireBody | None = None
+
+    @property
+    def is_status_only(self) -> bool:
+        """An entry known by its HTTP status alone: its code is the status."""
+        error = self.error
+        return error.http_status is not None and error.code == str(error.http_status)
+
+    @property
+    def heading(self) -> str:
+        """The page's title: "429 Too Many Requests" for a status-only entry, else the code."""
+        if self.is_status_only:
+            return f"{self.error.http_status} {self.error.title}"
+        return self.error.code
+
+    @property
+    def subtitle(self) -> str:
+        """The entry's title when it says more than its code spelt out."""
+        error = self.error
+        if self.is_status_only or same_words(error.title, error.code):
+            return ""
+        return "" if same_words(error.title, error.summary) else error.title
+
+    @property
+    def retry_advice(self) -> str:
+        """What the page says about retrying (Markdown), or '' when no source states it."""
+        return retry_advice(self.error.retry, self.error.retry_delay_from)
+
+    @property
+    def messages_not_shown(self) -> list[str]:
+        """Typical messages no body on the page already shows."""
+        bodies = " ".join(example.body for example in self.examples)
+        shown = self.illustrative.html if self.illustrative else ""
+        return [
+            str(message)
+            for message in self.error.messages
+            if str(message) not in bodies and escape(str(message)) not in shown
+        ]
+
+
+def same_words(one: str, other: str) -> bool:
+    """Whether two names say the same words: `RATE_LIMITED` and "Rate limited"."""
+
+    def words(text: str) -> list[str]:
+        spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", text or "")
+        return re.sub(r"[^a-z0-9]+", " ", spaced.lower()).split()
+
+    return words(one) == words(other)
 
 
 def error_page(error: ErrorCode, user: RequestUser) -> ErrorPage:
-    """The examples, related codes and links of a code's page."""
+    """The examples, related codes and links of a code's page: the service's own codes
+    with the same status first, then other services' (a fixed number of queries)."""
     same_status: list[ErrorCode] = []
+    same_service: list[ErrorCode] = []
     total = 0
+    status_title = ""
     if error.http_status is not None:
+        visible = ErrorCode.objects.visible_to(user).filter(http_status=error.http_status)
+        mine = visible.filter(service_id=error.service_id).exclude(pk=error.pk)
+        for other in mine.order_by("order", "code")[:SAME_STATUS_LIMIT]:
+            other.service = error.service
+            if other.code == str(error.http_status):
+                status_title = other.title
+            same_service.append(other)
         others = (
-            ErrorCode.objects.visible_to(user)
-            .filter(http_status=error.http_status)
-            .exclude(service_id=error.service_id)
+            visible.exclude(service_id=error.service_id)
             .select_related("service")
             .order_by("service__name", "order", "code")
         )
@@ -183,14 +243,18 @@ def error_page(error: ErrorCode, user: RequestUser) -> ErrorPage:
         if total > SAME_STATUS_LIMIT:
             total = others.count()
             same_status = same_status[:SAME_STATUS_LIMIT]
+    examples = list(error.examples.all())
+    wire_examples = [example for example in examples if example.language in ("json", "http")]
     return ErrorPage(
         error=error,
-        examples=list(error.examples.all()),
+        examples=examples,
         replaces=list(error.replaces.visible_to(user).order_by("code")),
         same_status=same_status,
         same_status_total=total,
         api_url=api_url(error),
         admin_url=admin_url(error) if can_see_drafts(user) else None,
+        same_service=same_service,
+        illustrative=None if wire_examples else illustrative_body(error, status_title),
     )
 
 
