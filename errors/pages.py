@@ -6,7 +6,6 @@ service with 1,000 codes is read in as many queries as one with 10.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,7 +18,16 @@ from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 from django.utils.html import conditional_escape, escape
 
-from errors.code_rows import CodeRow, Links, code_rows, service_rows, status_rows
+from errors.code_rows import (
+    CodeRow,
+    Columns,
+    Links,
+    code_rows,
+    is_status_only,
+    service_rows,
+    status_rows,
+    words,
+)
 from errors.markdown import highlight_code
 from errors.models import Category, ErrorCode, Guide, Service, can_see_drafts, reason_phrase
 from errors.retry_rules import retry_advice
@@ -80,16 +88,6 @@ class CategoryTable:
     def name(self) -> str:
         return self.category.name if self.category else "Other errors"
 
-    @property
-    def shows_messages(self) -> bool:
-        """A column of typical messages, for codes a body names only by its message."""
-        return not self.service.code_pointer and any(e.messages for e in self.errors)
-
-    @property
-    def shows_resolutions(self) -> bool:
-        """The resolution column, left out when no code of the table has one."""
-        return any(error.resolution_html for error in self.errors)
-
 
 @dataclass
 class ServicePage:
@@ -101,6 +99,16 @@ class ServicePage:
     code_count: int
     draft_count: int
     envelope_html: str = ""
+    columns: Columns = Columns(codes=True, messages=False, resolutions=False, retry=False,
+                              code_width="m")  # fmt: skip
+
+    @property
+    def shows_overview(self) -> bool:
+        """The description, unless it only repeats the lede."""
+        service = self.service
+        return bool(service.description.strip()) and not same_words(
+            service.description, service.summary
+        )
 
     @property
     def told_apart_by(self) -> str:
@@ -108,7 +116,11 @@ class ServicePage:
         service = self.service
         if service.code_pointer:
             return "code"
-        if service.message_pointer and any(table.shows_messages for table in self.tables):
+        # Messages of status-only entries ("Assessment not found") do not name a code.
+        named = (table.errors for table in self.tables)
+        if service.message_pointer and any(
+            error.messages and not is_status_only(error) for errors in named for error in errors
+        ):
             return "message"
         return "status"
 
@@ -127,13 +139,10 @@ def service_page(service: Service, user: RequestUser) -> ServicePage:
     if by_category.get(None):
         tables.append(CategoryTable(service, None, by_category[None]))
     links = Links(service)
+    # One column plan for every table: the columns line up down the page.
+    columns = Columns.plan(errors, messages=not service.code_pointer)
     for table in tables:
-        table.rows_html = service_rows(
-            table.errors,
-            links,
-            messages=table.shows_messages,
-            resolutions=table.shows_resolutions,
-        )
+        table.rows_html = service_rows(table.errors, links, columns)
     return ServicePage(
         service=service,
         tables=tables,
@@ -141,6 +150,7 @@ def service_page(service: Service, user: RequestUser) -> ServicePage:
         code_count=len(errors),
         draft_count=sum(1 for error in errors if not error.published),
         envelope_html=envelope_html(service),
+        columns=columns,
     )
 
 
@@ -210,11 +220,6 @@ class ErrorPage:
 
 def same_words(one: str, other: str) -> bool:
     """Whether two names say the same words: `RATE_LIMITED` and "Rate limited"."""
-
-    def words(text: str) -> list[str]:
-        spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", text or "")
-        return re.sub(r"[^a-z0-9]+", " ", spaced.lower()).split()
-
     return words(one) == words(other)
 
 
@@ -271,24 +276,47 @@ def admin_url(error: ErrorCode) -> str:
 # Status
 
 
-@dataclass
-class StatusGroup:
-    """One service's codes on a status page, and the rows of its table."""
-
-    service: Service
-    errors: list[ErrorCode]
-    rows_html: str = ""
+# What a status means in general, beyond its reason phrase (RFC 9110 and RFC 6585).
+STATUS_MEANINGS = {
+    400: "The server cannot process the request because of something the client did: "
+    "malformed syntax, an invalid parameter, a body that fails validation.",
+    401: "The request lacks valid credentials for the resource: authenticate (again) "
+    "and send the request with them.",
+    402: "Reserved by HTTP for future use; APIs use it for billing: a plan, quota or "
+    "payment problem.",
+    403: "The server understood the request and the credentials but refuses it: more "
+    "permissions, another key or another account are needed.",
+    404: "The server has no resource at this address, or will not say that it has one.",
+    409: "The request conflicts with the current state of the resource: read the "
+    "current state and decide again.",
+    410: "The resource was there and is gone for good.",
+    413: "The request body is larger than the server accepts.",
+    415: "The request body's media type is one the server does not accept for this "
+    "resource.",
+    422: "The request is well-formed but its content cannot be processed.",
+    429: "The client sent too many requests in a given time: slow down, usually for as "
+    "long as a Retry-After header says.",
+    500: "The server met a condition it did not expect: a fault on its side.",
+    502: "A server acting as a gateway got an invalid answer from the server behind it.",
+    503: "The server cannot handle the request now (overload, maintenance); a "
+    "Retry-After header may say for how long.",
+    504: "A server acting as a gateway did not get an answer in time from the server "
+    "behind it.",
+}
 
 
 @dataclass
 class StatusPage:
-    """Every code with one HTTP status, grouped by service."""
+    """Every code with one HTTP status, in one table with a service column."""
 
     status: int
     phrase: str
     meaning: str
-    groups: list[StatusGroup]
+    errors: list[ErrorCode]
     code_count: int
+    service_count: int
+    rows_html: str = ""
+    shows_retry: bool = False
 
 
 def status_page(status: int, user: RequestUser) -> StatusPage | None:
@@ -302,13 +330,19 @@ def status_page(status: int, user: RequestUser) -> StatusPage | None:
     phrase = reason_phrase(status)
     if not errors and not phrase:
         return None
-    groups: dict[int, StatusGroup] = {}
-    for error in errors:
-        groups.setdefault(error.service_id, StatusGroup(error.service, [])).errors.append(error)
-    for group in groups.values():
-        group.rows_html = status_rows(group.errors, Links(group.service))
-    meaning = HTTPStatus(status).description if phrase else ""
-    return StatusPage(status, phrase, meaning, list(groups.values()), len(errors))
+    links = {error.service_id: Links(error.service) for error in errors}
+    shows_retry = any(error.retry != ErrorCode.Retry.NOT_STATED for error in errors)
+    meaning = STATUS_MEANINGS.get(status) or (HTTPStatus(status).description if phrase else "")
+    return StatusPage(
+        status,
+        phrase,
+        meaning,
+        errors,
+        len(errors),
+        len(links),
+        rows_html=status_rows(errors, links, retry=shows_retry),
+        shows_retry=shows_retry,
+    )
 
 
 # Search
