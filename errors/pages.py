@@ -99,8 +99,7 @@ class ServicePage:
     code_count: int
     draft_count: int
     envelope_html: str = ""
-    columns: Columns = Columns(codes=True, messages=False, resolutions=False, retry=False,
-                              code_width="m")  # fmt: skip
+    columns: Columns = field(default_factory=lambda: Columns(True, False, False, False, "m"))
 
     @property
     def shows_overview(self) -> bool:
@@ -291,8 +290,7 @@ STATUS_MEANINGS = {
     "current state and decide again.",
     410: "The resource was there and is gone for good.",
     413: "The request body is larger than the server accepts.",
-    415: "The request body's media type is one the server does not accept for this "
-    "resource.",
+    415: "The request body's media type is one the server does not accept for this resource.",
     422: "The request is well-formed but its content cannot be processed.",
     429: "The client sent too many requests in a given time: slow down, usually for as "
     "long as a Retry-After header says.",
@@ -300,8 +298,7 @@ STATUS_MEANINGS = {
     502: "A server acting as a gateway got an invalid answer from the server behind it.",
     503: "The server cannot handle the request now (overload, maintenance); a "
     "Retry-After header may say for how long.",
-    504: "A server acting as a gateway did not get an answer in time from the server "
-    "behind it.",
+    504: "A server acting as a gateway did not get an answer in time from the server behind it.",
 }
 
 

@@ -1,12 +1,12 @@
-"""The code-table rows built in Python print what the templates printed, byte for byte."""
+"""The code-table rows: escaped, one column plan, status-only entries said once."""
 
 from __future__ import annotations
 
-import pytest
 from django.template import engines
 
 from errors.code_rows import CodeRow, Columns, Links, service_rows, status_rows
 from errors.models import Category, ErrorCode, Service
+
 
 def render(template: str, **context) -> str:
     return engines["django"].from_string(template).render(context)
