@@ -28,6 +28,7 @@ from errors.code_rows import (
     status_rows,
     words,
 )
+from errors.changelog import ChangeBatch, recent_batches
 from errors.markdown import highlight_code
 from errors.models import Category, ErrorCode, Guide, Service, can_see_drafts, reason_phrase
 from errors.retry_rules import retry_advice
@@ -39,7 +40,7 @@ from errors.wire import WireBody, illustrative_body
 # Whoever asks for a page: staff see drafts, everyone else what is published.
 RequestUser = AbstractBaseUser | AnonymousUser
 
-RECENT_CODES = 8
+RECENT_CHANGES = 6
 SAME_STATUS_LIMIT = 30
 SEARCH_PER_PAGE = 20
 SUGGEST_LIMIT = 8
@@ -50,22 +51,20 @@ SUGGEST_LIMIT = 8
 
 @dataclass
 class HomePage:
-    """The services with their code counts, and the codes changed last."""
+    """The services with their code counts, and the latest changes, an import as one."""
 
     services: list[Service]
-    recent: list[ErrorCode]
+    recent: list[ChangeBatch]
     total_codes: int
 
 
 def home_page(user: RequestUser) -> HomePage:
-    """Every service with the number of codes `user` may see, and the latest changes."""
+    """Every service with the number of codes `user` may see, and the latest changes:
+    "SigSentry: 30 codes imported" rather than thirty lines of import."""
     services = list(Service.objects.with_code_counts(user))
-    recent = list(
-        ErrorCode.objects.visible_to(user)
-        .select_related("service")
-        .order_by("-updated_at", "service__slug", "code")[:RECENT_CODES]
+    return HomePage(
+        services, recent_batches(RECENT_CHANGES), sum(service.code_count for service in services)
     )
-    return HomePage(services, recent, sum(service.code_count for service in services))
 
 
 # Service

@@ -62,8 +62,14 @@ def test_home_lists_services_with_code_counts(client, shop):
     assert b"2 codes" in response.content  # the draft is not counted for the public
 
 
-def test_home_lists_recently_changed_codes(client, shop):
-    assert b"Recently changed codes" in client.get("/").content
+def test_home_lists_recently_changed_codes(client, not_found):
+    assert b"Recently changed" in client.get("/").content
+
+
+def test_home_says_an_import_in_one_line(client, demo):
+    html = client.get("/").content.decode()
+    assert ">30 codes imported</a>" in html  # SigSentry's, not thirty lines
+    assert html.count('class="code-link"') == 0
 
 
 def test_home_has_a_labelled_search_box_and_landmarks(client, shop):
