@@ -18,6 +18,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 from django.utils.html import conditional_escape, escape
 
+from errors.changelog import ChangeBatch, recent_batches
 from errors.code_rows import (
     CodeRow,
     Columns,
@@ -28,7 +29,6 @@ from errors.code_rows import (
     status_rows,
     words,
 )
-from errors.changelog import ChangeBatch, recent_batches
 from errors.markdown import highlight_code
 from errors.models import Category, ErrorCode, Guide, Service, can_see_drafts, reason_phrase
 from errors.retry_rules import retry_advice
