@@ -13,7 +13,6 @@ which a phone shows in front of the line when the rows stack.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from html import escape
 from typing import NamedTuple
@@ -25,7 +24,7 @@ from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.safestring import SafeString, mark_safe
 
 from errors.models import ErrorCode, Service, reason_phrase
-from errors.templatetags.catalog_text import inline_code
+from errors.templatetags.catalog_text import inline_code, says_more, words
 
 RETRY_LABELS = dict(ErrorCode.Retry.choices)
 LIFECYCLE_LABELS = dict(ErrorCode.Lifecycle.choices)
@@ -132,18 +131,6 @@ def badges(error: CodeRow | ErrorCode) -> str:
 def is_status_only(error: CodeRow | ErrorCode) -> bool:
     """An entry known by its HTTP status alone: its code is the status."""
     return error.http_status is not None and error.code == str(error.http_status)
-
-
-def says_more(title: str, code: str) -> bool:
-    """Whether a title says more than its code spelt out: "Rate limited" does not say
-    more than RATE_LIMITED."""
-    return words(title) != words(code)
-
-
-def words(text: str) -> list[str]:
-    """The words of a name, whatever its case and separators."""
-    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", text or "")
-    return re.sub(r"[^a-z0-9]+", " ", spaced.lower()).split()
 
 
 class Columns(NamedTuple):

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
-from django.utils.html import conditional_escape, escape
+from django.utils.html import escape
 
 from errors.changelog import ChangeBatch, recent_batches
 from errors.code_rows import (
@@ -30,11 +30,19 @@ from errors.code_rows import (
     words,
 )
 from errors.markdown import highlight_code
-from errors.models import Category, ErrorCode, Guide, Service, can_see_drafts, reason_phrase
+from errors.models import (
+    Category,
+    ErrorCode,
+    Guide,
+    Service,
+    can_see_drafts,
+    reason_phrase,
+)
 from errors.retry_rules import retry_advice
 from errors.search.execute import search_errors
 from errors.search.query import QueryError, parse_query
-from errors.search.results import SearchHit, SearchResults
+from errors.search.results import SearchResults
+from errors.search_rows import SearchRow, best_match, corrected_code, search_row
 from errors.wire import WireBody, illustrative_body
 
 # Whoever asks for a page: staff see drafts, everyone else what is published.
@@ -43,6 +51,7 @@ RequestUser = AbstractBaseUser | AnonymousUser
 RECENT_CHANGES = 6
 SAME_STATUS_LIMIT = 30
 SEARCH_PER_PAGE = 20
+
 SUGGEST_LIMIT = 8
 
 
@@ -356,15 +365,6 @@ class Facet:
 
 
 @dataclass
-class SearchRow:
-    """One result as the page prints it."""
-
-    error: ErrorCode
-    snippet: str
-    matched: str
-
-
-@dataclass
 class SearchPage:
     """The search form's values, the results, the facets and the paging links."""
 
@@ -379,6 +379,7 @@ class SearchPage:
     lifecycles: list[tuple[str, str]] = field(default_factory=lambda: ErrorCode.Lifecycle.choices)
     previous_url: str = ""
     next_url: str = ""
+    corrected: str = ""
 
     @property
     def redirect_to(self) -> ErrorCode | None:
@@ -419,6 +420,10 @@ def search_page(params: Mapping[str, str], user: RequestUser) -> SearchPage:
         )
     page.results = results
     page.rows = [search_row(hit) for hit in results.hits]
+    best = best_match(results)
+    if best is not None and len(page.rows) > 1:
+        page.rows[0].best = True
+    page.corrected = corrected_code(results)
     names = {service.slug: service.name for service in page.services}
     page.service_facets = [
         Facet(slug, names.get(slug, slug), count, _search_url(form, service=slug), active)
@@ -435,13 +440,6 @@ def search_page(params: Mapping[str, str], user: RequestUser) -> SearchPage:
     if results.page < results.pages:
         page.next_url = _search_url(form, page=results.page + 1)
     return page
-
-
-def search_row(hit: SearchHit) -> SearchRow:
-    """A hit with the text to show under it: the engine's highlight when it has one."""
-    highlight = getattr(hit, "highlight", "")
-    snippet = conditional_escape(highlight or hit.error.summary or hit.error.title)
-    return SearchRow(hit.error, snippet, hit.matched)
 
 
 def category_choices() -> list[tuple[str, str]]:

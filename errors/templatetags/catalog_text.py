@@ -33,3 +33,17 @@ def inline_code(text: str) -> SafeString:
 def json_path(pointer: str) -> str:
     """A JSON pointer as developers write the path in code: `/error/code` -> `error.code`."""
     return pointer_path(str(pointer or ""))
+
+
+def words(text: str) -> list[str]:
+    """The words of a name, whatever its case and separators: RATE_LIMITED, RateLimited
+    and "Rate limited" are the same words."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", text or "")
+    return re.sub(r"[^a-z0-9]+", " ", spaced.lower()).split()
+
+
+@register.filter
+def says_more(title: str, code: str) -> bool:
+    """Whether a title says more than its code spelt out ("Rate limited" does not say
+    more than RATE_LIMITED), so a page shows it."""
+    return words(title) != words(code)
