@@ -11,6 +11,10 @@ from portal import health
 from portal.access import ThrottledAdminLoginForm, ThrottledLoginForm
 
 admin.site.login_form = ThrottledAdminLoginForm
+# issue 14: the admin is branded as the portal.
+admin.site.site_header = "Error portal administration"
+admin.site.site_title = "Error portal admin"
+admin.site.index_title = "Catalog and access"
 handler500 = "portal.failures.handler500"
 
 urlpatterns = [
