@@ -36,7 +36,8 @@ class MarkdownTextarea(forms.Textarea):
 
     class Media:
         js = ["errors/admin/markdown-preview.js"]
-        css = {"all": ["errors/admin/admin.css"]}
+        # The preview reads like the public page, code highlighting too (issue 14).
+        css = {"all": ["errors/admin/admin.css", "errors/highlight.css"]}
 
 
 class ServiceForm(forms.ModelForm):
