@@ -135,3 +135,12 @@ def test_no_serious_accessibility_violations(live_portal, browser, axe_source, n
     ]
     context.close()
     assert serious == []
+
+
+def test_the_api_reference_has_the_portal_header_and_locks_only_publishing(live_portal, page):
+    page.goto(live_portal + "/api/docs/")
+    page.wait_for_selector(".opblock")
+    expect(page.locator(".portal-header").get_by_role("link", name="All services")).to_be_visible()
+    locks = page.locator(".opblock .authorization__btn")
+    expect(locks).to_have_count(1)  # PUT /services/{slug}/catalog/ alone needs a token
+    assert page.locator(".opblock").count() > 1
