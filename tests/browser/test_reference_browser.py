@@ -39,8 +39,7 @@ def test_no_page_overflows_a_390_pixel_screen(live_portal, phone):
 def test_stacked_rows_label_each_line(live_portal, phone):
     phone.goto(live_portal + "/services/aisafe/")
     label = phone.evaluate(
-        "getComputedStyle(document.querySelector('td[data-label=Resolution]'), '::before')"
-        ".content"
+        "getComputedStyle(document.querySelector('td[data-label=Resolution]'), '::before').content"
     )
     assert label == '"Resolution"'
 
@@ -50,11 +49,13 @@ def test_every_table_of_a_service_page_shares_its_columns(live_portal, page):
     boxes = page.evaluate(
         """[...document.querySelectorAll('table.codes-service')].map(table =>
              [...table.querySelectorAll('thead th')].map(th => {
-               const box = th.getBoundingClientRect(); return [Math.round(box.x), Math.round(box.width)];
+               const box = th.getBoundingClientRect();
+               return [Math.round(box.x), Math.round(box.width)];
              }))"""
     )
     assert len(boxes) == 6 and all(columns == boxes[0] for columns in boxes)
-    widths = dict(zip(["status", "code", "meaning", "resolution", "retry"], boxes[0]))
+    names = ["status", "code", "meaning", "resolution", "retry"]
+    widths = dict(zip(names, boxes[0], strict=True))
     assert widths["meaning"][1] >= 150 and widths["resolution"][1] >= 150  # prose has room
     assert widths["status"][1] < 100
 
