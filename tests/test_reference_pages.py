@@ -143,3 +143,24 @@ def test_the_status_page_is_one_table_with_a_service_column(client, demo):
     html = html_of(client, "/status/429/")
     assert html.count("<table") == 1 and '<th scope="col">Service</th>' in html
     assert "slow down" in html  # what the status means in general
+
+
+def test_a_hit_far_ahead_is_the_best_match():
+    from errors.search.query import parse_query
+    from errors.search.results import SearchHit, SearchResults
+    from errors.search_rows import best_match
+
+    def results(*scores: float) -> SearchResults:
+        hits = [SearchHit(ErrorCode(code=f"C{n}"), score) for n, score in enumerate(scores)]
+        return SearchResults(parse_query("x"), hits, len(hits), 1, 20)
+
+    assert best_match(results(9.0, 3.0, 2.0)).error.code == "C0"
+    assert best_match(results(4.0, 3.0)) is None  # close: no best match
+    assert best_match(results(-1.0, -5.0)) is None  # scores that are not positive say nothing
+
+
+def test_snippets_render_markdown_without_backticks():
+    from errors.search_rows import plain_snippet
+
+    html = plain_snippet("Send `Authorization: Bearer &lt;key&gt;` per **[the guide](/g/)**")
+    assert html == "Send <code>Authorization: Bearer &lt;key&gt;</code> per the guide"
