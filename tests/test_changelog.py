@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from unittest import mock
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from errors.catalog import history
 from errors.catalog.importer import import_catalog_text
@@ -77,7 +80,10 @@ def test_an_import_is_one_entry(client, not_found):
 
 def test_a_bulk_action_is_one_entry(client, demo):
     codes = list(ErrorCode.objects.filter(service__slug="sigsentry", http_status=401))
-    history.do_update_codes(codes, title="Renamed")
+    # Within one second, as a bulk action of a few codes is (batches are per second).
+    moment = timezone.now().replace(microsecond=0)
+    with mock.patch("django.utils.timezone.now", return_value=moment):
+        history.do_update_codes(codes, title="Renamed")
     batch = client.get(reverse("errors:changelog", args=["sigsentry"])).context["entries"][0]
     assert (batch.total, batch.headline) == (4, "4 codes changed")
 
