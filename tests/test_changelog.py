@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from unittest import mock
 
 import pytest
@@ -81,7 +82,7 @@ def test_an_import_is_one_entry(client, not_found):
 def test_a_bulk_action_is_one_entry(client, demo):
     codes = list(ErrorCode.objects.filter(service__slug="sigsentry", http_status=401))
     # Within one second, as a bulk action of a few codes is (batches are per second).
-    moment = timezone.now().replace(microsecond=0)
+    moment = (timezone.now() + timedelta(seconds=1)).replace(microsecond=0)
     with mock.patch("django.utils.timezone.now", return_value=moment):
         history.do_update_codes(codes, title="Renamed")
     batch = client.get(reverse("errors:changelog", args=["sigsentry"])).context["entries"][0]
