@@ -8,7 +8,8 @@ from datetime import datetime
 
 from django.contrib.syndication.views import Feed
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import Case, Count, F, Max, Q, QuerySet, When
+from django.db.models.functions import TruncSecond
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -19,11 +20,13 @@ from errors.models import ErrorCode, ErrorCodeRevision, Service
 
 PER_PAGE = 50
 FEED_ITEMS = 50
+# A batch this small lists its changes; a bigger one is a count ("30 codes imported").
+BATCH_DETAIL_LIMIT = 10
 # Fields whose changes readers of a changelog care about, in the order they are named.
 NOTABLE_FIELDS = (
     "code", "http_status", "title", "summary", "description", "resolution", "retry",
-    "category", "lifecycle", "replaced_by", "aliases", "messages", "details_shape",
-    "examples", "tags", "lifecycle_since", "published",
+    "retry_delay_from", "category", "lifecycle", "replaced_by", "aliases", "messages",
+    "details_shape", "examples", "tags", "lifecycle_since", "published",
 )  # fmt: skip
 
 
@@ -73,11 +76,138 @@ def public_revisions(service: Service) -> QuerySet[ErrorCodeRevision]:
     return service_changelog(service).exclude(snapshot__published=False).select_related("service")
 
 
+@dataclass(frozen=True)
+class ChangeBatch:
+    """Changes made together (an import, a bulk action in the admin) as one entry:
+    "30 codes imported" rather than thirty lines."""
+
+    service: Service
+    when: datetime
+    source: str
+    added: int
+    changed: int
+    removed: int
+    last_pk: int
+    entries: tuple[ChangelogEntry, ...] = ()  # each change, for a small batch
+
+    @property
+    def entry(self) -> ChangelogEntry | None:
+        """The one change of a batch of one."""
+        return self.entries[0] if self.total == 1 and self.entries else None
+
+    @property
+    def total(self) -> int:
+        return self.added + self.changed + self.removed
+
+    @property
+    def headline(self) -> str:
+        """ "30 codes imported", "4 codes changed" ..."""
+        noun = f"{self.total} code{'s' if self.total != 1 else ''}"
+        if self.source == ErrorCodeRevision.Source.IMPORT:
+            return f"{noun} imported"
+        if self.source == ErrorCodeRevision.Source.REVERT:
+            return f"{noun} reverted"
+        verb = (
+            "added"
+            if self.added == self.total
+            else "removed"
+            if self.removed == self.total
+            else "changed"
+        )
+        return f"{noun} {verb}"
+
+    @property
+    def detail(self) -> str:
+        """How many were added, changed and removed."""
+        parts = [(self.added, "added"), (self.changed, "changed"), (self.removed, "removed")]
+        return ", ".join(f"{count} {word}" for count, word in parts if count)
+
+
+def batch_moment() -> Case:
+    """When a revision's batch happened: an import stamps all its revisions with one time;
+    a bulk action in the admin, one time per code within the same second."""
+    return Case(
+        When(source=ErrorCodeRevision.Source.IMPORT, then=F("created_at")),
+        default=TruncSecond("created_at"),
+    )
+
+
+def change_batches(revisions: QuerySet[ErrorCodeRevision]) -> QuerySet:
+    """The revisions grouped into batches: one service, one source, one author, one
+    moment (`batch_moment`), newest first."""
+    action = ErrorCodeRevision.Action
+    return (
+        revisions.annotate(second=batch_moment())
+        .values("service_id", "source", "user_id", "second")
+        .annotate(
+            when=Max("created_at"),
+            added=Count("pk", filter=Q(action=action.ADDED)),
+            changed=Count("pk", filter=Q(action=action.CHANGED)),
+            removed=Count("pk", filter=Q(action=action.DELETED)),
+            last_pk=Max("pk"),
+        )
+        .order_by("-when", "-last_pk")
+    )
+
+
+def batches_of(rows: list[dict], services: dict[int, Service]) -> list[ChangeBatch]:
+    """ChangeBatch objects for aggregated rows, the changes of small batches read in one
+    query."""
+    small = [
+        row for row in rows if row["added"] + row["changed"] + row["removed"] <= BATCH_DETAIL_LIMIT
+    ]
+    found: dict[tuple, list[ChangelogEntry]] = {}
+    if small:
+        which = Q()
+        for row in small:
+            which |= Q(
+                service_id=row["service_id"],
+                source=row["source"],
+                user_id=row["user_id"],
+                second=row["second"],
+            )
+        revisions = (
+            ErrorCodeRevision.objects.annotate(second=batch_moment())
+            .filter(which)
+            .exclude(snapshot__published=False)
+            .select_related("service")
+            .order_by("-pk")
+        )
+        for revision in revisions:
+            key = (revision.service_id, revision.source, revision.user_id, revision.second)
+            found.setdefault(key, []).append(describe(revision))
+    return [
+        ChangeBatch(
+            service=services[row["service_id"]],
+            when=row["when"],
+            source=row["source"],
+            added=row["added"],
+            changed=row["changed"],
+            removed=row["removed"],
+            last_pk=row["last_pk"],
+            entries=tuple(
+                found.get((row["service_id"], row["source"], row["user_id"], row["second"]), [])
+            ),
+        )
+        for row in rows
+    ]
+
+
+def recent_batches(limit: int) -> list[ChangeBatch]:
+    """The latest public batches across services, for the home page."""
+    revisions = ErrorCodeRevision.objects.exclude(snapshot__published=False)
+    rows = list(change_batches(revisions)[:limit])
+    services = Service.objects.in_bulk({row["service_id"] for row in rows})
+    return batches_of(rows, services)
+
+
 def changelog_page(request: HttpRequest, slug: str) -> HttpResponse:
-    """`/services/<slug>/changes/`: the service's changelog, newest first."""
+    """`/services/<slug>/changes/`: the service's changelog, newest first, an import or
+    a bulk action as one entry."""
     service = get_object_or_404(Service, slug=slug)
-    page = Paginator(public_revisions(service), PER_PAGE).get_page(request.GET.get("page"))
-    entries = [describe(revision) for revision in page]
+    batches = change_batches(public_revisions(service))
+    page = Paginator(batches, PER_PAGE).get_page(request.GET.get("page"))
+    entries = batches_of(list(page), {service.pk: service})
     return render(
         request,
         "errors/changelog.html",
@@ -99,6 +229,7 @@ class ServiceChangesFeed(Feed):
     """`/services/<slug>/changes/feed/`: the changelog as Atom."""
 
     feed_type = Atom1Feed
+    author_name = "Error portal"
 
     def get_object(self, request: HttpRequest, slug: str) -> Service:
         return get_object_or_404(Service, slug=slug)
@@ -113,7 +244,8 @@ class ServiceChangesFeed(Feed):
         return reverse("errors:changelog", args=[service.slug])
 
     def items(self, service: Service) -> list[ChangelogEntry]:
-        return [describe(revision) for revision in public_revisions(service)[:FEED_ITEMS]]
+        revisions = public_revisions(service).select_related("user")[:FEED_ITEMS]
+        return [describe(revision) for revision in revisions]
 
     def item_title(self, entry: ChangelogEntry) -> str:
         suffix = f": {entry.summary}" if entry.summary else ""
@@ -129,7 +261,12 @@ class ServiceChangesFeed(Feed):
         return entry.url or f"{service_url}#change-{entry.revision.pk}"
 
     def item_guid(self, entry: ChangelogEntry) -> str:
-        return f"error-portal-revision-{entry.revision.pk}"
+        # Atom ids must be IRIs: a tag URI (RFC 4151) that never changes.
+        return f"tag:error-portal.internal,2024:revision-{entry.revision.pk}"
+
+    def item_author_name(self, entry: ChangelogEntry) -> str:
+        user = entry.revision.user
+        return user.get_username() if user is not None else "Error portal"
 
     item_guid_is_permalink = False
 

@@ -6,9 +6,9 @@ filters, some fifteen variable lookups): 200 ms a page, twice the budget of a co
 Here a row is one format string, the code URLs are built from one reversed prefix, and the
 rows of 1,000 codes cost a few milliseconds.
 
-The markup is that of templates/errors/_status.html, _badges.html and the row the tables
-had in service.html and status.html, byte for byte; tests/test_code_rows.py renders both
-and compares them, so the two cannot drift apart.
+Every table of a page shares one column plan (`Columns`), so the columns line up from
+table to table and a column no code fills is left out. Each cell carries a `data-label`,
+which a phone shows in front of the line when the rows stack.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.safestring import SafeString, mark_safe
 
 from errors.models import ErrorCode, Service, reason_phrase
-from errors.templatetags.catalog_text import inline_code
+from errors.templatetags.catalog_text import inline_code, says_more, words
 
 RETRY_LABELS = dict(ErrorCode.Retry.choices)
 LIFECYCLE_LABELS = dict(ErrorCode.Lifecycle.choices)
@@ -35,18 +35,16 @@ PATH_SAFE = RFC3986_SUBDELIMS + "/~:@"
 # Autoescaping in templates is html.escape (django.utils.html.escape); values are printed
 # escaped unless they are stored HTML (resolution_html) or made here.
 SERVICE_ROW = (
-    '\n      <tr id="{code}">'
-    "\n        <td>{status}\n</td>"
-    '\n        <td><a class="code-link" href="{url}"><code>{code}</code></a> {badges}\n</td>'
-    '\n        <td><strong class="title">{title}</strong>{summary}</td>'
-    "\n        {messages}"
-    "\n        {resolution}"
-    "\n        {retry}"
-    "\n      </tr>\n      "
+    '\n      <tr id="{code}" data-filter="{filter}">'
+    "{head}"
+    '\n        <td data-label="Meaning">{meaning}</td>'
+    "{messages}{resolution}{retry}"
+    "\n      </tr>"
 )
 STATUS_ROW = (
-    '\n      <tr><td><a class="code-link" href="{url}"><code>{code}</code></a> {badges}\n</td>'
-    "<td>{meaning}</td><td>{category}</td>{retry}</tr>\n    "
+    '\n      <tr><td data-label="Service"><a href="{service_url}">{service}</a></td>'
+    '<td data-label="Code"><a class="code-link" href="{url}">{name}</a> {badges}</td>'
+    '<td data-label="Meaning">{meaning}</td>{retry}</tr>'
 )
 NO_STATUS = '<span class="status status-none" title="No HTTP status">—</span>'
 
@@ -107,9 +105,15 @@ def status_badge(status: int | None) -> str:
 
 
 def retry_cell(retry: str) -> str:
-    """The retry rule's cell: its value as a class, its label as text."""
+    """The retry rule's cell: its value as a class, its label as text; empty when the
+    documentation states no rule (a page shows no badge for what nobody said)."""
+    if retry == ErrorCode.Retry.NOT_STATED:
+        return '<td data-label="Retry" class="empty-cell"></td>'
     label = RETRY_LABELS.get(retry, retry)
-    return f'<td><span class="retry retry-{escape(retry)}">{escape(label)}</span></td>'
+    return (
+        f'<td data-label="Retry"><span class="retry retry-{escape(retry)}">'
+        f"{escape(label)}</span></td>"
+    )
 
 
 RETRY_CELLS = {retry: retry_cell(retry) for retry in RETRY_LABELS}
@@ -124,27 +128,87 @@ def badges(error: CodeRow | ErrorCode) -> str:
     return html
 
 
-def service_rows(
-    errors: Iterable[CodeRow], links: Links, *, messages: bool, resolutions: bool
-) -> SafeString:
-    """The rows of a category's table on the service page, with the optional columns of
-    typical messages and resolutions."""
+def is_status_only(error: CodeRow | ErrorCode) -> bool:
+    """An entry known by its HTTP status alone: its code is the status."""
+    return error.http_status is not None and error.code == str(error.http_status)
+
+
+class Columns(NamedTuple):
+    """The columns every table of a service page shows, decided once for the page."""
+
+    codes: bool  # a Code column beside Status; False when every entry is a status
+    messages: bool
+    resolutions: bool
+    retry: bool
+    code_width: str  # s, m, l or xl: the Code column sized to the longest code
+
+    @classmethod
+    def plan(cls, errors: list[CodeRow], *, messages: bool) -> Columns:
+        named = [error.code for error in errors if not is_status_only(error)]
+        longest = max((len(code) for code in named), default=0)
+        width = "s" if longest <= 12 else "m" if longest <= 20 else "l" if longest <= 28 else "xl"
+        return cls(
+            codes=bool(named),
+            messages=messages and any(error.messages for error in errors),
+            resolutions=any(error.resolution_html for error in errors),
+            retry=any(error.retry != ErrorCode.Retry.NOT_STATED for error in errors),
+            code_width=width,
+        )
+
+    @property
+    def css(self) -> str:
+        """Classes of the tables: which columns they have and how wide the code is."""
+        names = ["codes", "codes-service", f"code-width-{self.code_width}"]
+        names += [f"has-{name}" for name in ("codes", "messages", "resolutions", "retry")
+                  if getattr(self, name)]  # fmt: skip
+        return " ".join(names)
+
+
+def service_rows(errors: Iterable[CodeRow], links: Links, columns: Columns) -> SafeString:
+    """The rows of a category's table on the service page, in the page's column plan."""
     rows = []
     for error in errors:
         code, summary, retry = escape(error.code), error.summary, error.retry
+        url = escape(links.code(error))
+        if is_status_only(error):
+            # "400 Bad Request" once: the status is the code.
+            span = ' colspan="2"' if columns.codes else ""
+            head = (
+                f'\n        <td data-label="Status"{span}><a class="code-link status-link '
+                f'status-{str(error.http_status)[:1]}xx" href="{url}">{error.http_status} '
+                f"{escape(error.title)}</a> {badges(error)}</td>"
+            )
+            title = ""
+        else:
+            head = (
+                f'\n        <td data-label="Status">{links.status_badge(error.http_status)}</td>'
+                f'\n        <td data-label="Code"><a class="code-link" href="{url}"><code>{code}'
+                f"</code></a> {badges(error)}</td>"
+            )
+            title = error.title if says_more(error.title, error.code) else ""
+        if title and words(title) == words(summary):
+            title = ""
+        meaning = f'<strong class="title">{escape(title)}</strong>' if title else ""
+        if summary:
+            meaning += ("<br>" if meaning else "") + inline_code(summary)
+        texts = [error.code, error.title, summary, str(error.http_status or "")]
+        texts += [str(message) for message in error.messages or []]
         rows.append(
             SERVICE_ROW.format(
                 code=code,
-                status=links.status_badge(error.http_status),
-                url=escape(links.code(error)),
-                badges=badges(error),
-                title=escape(error.title),
-                summary=f"<br>{inline_code(summary)}" if summary and summary != error.title else "",
-                messages=message_cell(error) if messages else "",
+                filter=escape(" ".join(texts).lower()),
+                head=head,
+                meaning=meaning,
+                messages=f"\n        {message_cell(error)}" if columns.messages else "",
                 resolution=(
-                    f'<td class="prose small">{error.resolution_html}</td>' if resolutions else ""
+                    f'\n        <td data-label="Resolution" class="prose small">'
+                    f"{error.resolution_html}</td>"
+                    if columns.resolutions
+                    else ""
                 ),
-                retry=RETRY_CELLS.get(retry) or retry_cell(retry),
+                retry=f"\n        {RETRY_CELLS.get(retry) or retry_cell(retry)}"
+                if columns.retry
+                else "",
             )
         )
     return mark_safe("".join(rows))
@@ -153,21 +217,27 @@ def service_rows(
 def message_cell(error: CodeRow) -> str:
     """The typical messages of a code, one a line."""
     quoted = (f'<q class="message">{escape(str(text))}</q>' for text in error.messages or [])
-    return f'<td class="small">{"<br>".join(quoted)}</td>'
+    return f'<td data-label="Typical message" class="small">{"<br>".join(quoted)}</td>'
 
 
-def status_rows(errors: Iterable[ErrorCode], links: Links) -> SafeString:
-    """The rows of one service's table on a status page."""
-    return mark_safe(
-        "".join(
+def status_rows(errors: Iterable[ErrorCode], links: dict[int, Links], *, retry: bool) -> SafeString:
+    """The rows of the status page's one table: service, code, meaning and retry rule."""
+    rows = []
+    for error in errors:
+        link = links[error.service_id]
+        if is_status_only(error):
+            name = f"{error.http_status} {escape(error.title)}"
+        else:
+            name = f"<code>{escape(error.code)}</code>"
+        rows.append(
             STATUS_ROW.format(
-                url=escape(links.code(error)),
-                code=escape(error.code),
+                service_url=escape(error.service.get_absolute_url()),
+                service=escape(error.service.name),
+                url=escape(link.code(error)),
+                name=name,
                 badges=badges(error),
                 meaning=inline_code(error.summary or error.title),
-                category=escape(error.category.name) if error.category else "",
-                retry=RETRY_CELLS.get(error.retry) or retry_cell(error.retry),
+                retry=(RETRY_CELLS.get(error.retry) or retry_cell(error.retry)) if retry else "",
             )
-            for error in errors
         )
-    )
+    return mark_safe("".join(rows))

@@ -7,6 +7,7 @@ import textwrap
 from errors.lookup import find_codes, nearest_codes
 from errors.markdown import pretty_json
 from errors.models import ErrorCode
+from errors.retry_rules import delay_phrase
 
 WIDTH = 88
 
@@ -53,7 +54,8 @@ def explain_one(error: ErrorCode) -> str:
     lines = [heading, "=" * len(heading), "", textwrap.fill(error.title, WIDTH)]
     if error.summary and error.summary != error.title:
         lines += ["", textwrap.fill(error.summary, WIDTH)]
-    facts = [("Retry", error.get_retry_display())]
+    # A rule the documentation does not state is not shown, as on the code's page.
+    facts = [] if error.retry == ErrorCode.Retry.NOT_STATED else [("Retry", retry_fact(error))]
     if error.category:
         facts.insert(0, ("Category", error.category.name))
     if error.lifecycle != ErrorCode.Lifecycle.ACTIVE:
@@ -84,3 +86,9 @@ def explain_one(error: ErrorCode) -> str:
         lines += ["", title, "-" * len(title), textwrap.indent(body.strip(), "    ")]
     lines += ["", f"Page: {error.get_absolute_url()}"]
     return "\n".join(lines)
+
+
+def retry_fact(error: ErrorCode) -> str:
+    """The rule's label, with where its delay comes from when the catalog says."""
+    delay = delay_phrase(error.retry_delay_from).replace("`", "")
+    return f"{error.get_retry_display()} ({delay})" if delay else error.get_retry_display()

@@ -36,7 +36,8 @@ class MarkdownTextarea(forms.Textarea):
 
     class Media:
         js = ["errors/admin/markdown-preview.js"]
-        css = {"all": ["errors/admin/admin.css"]}
+        # The preview reads like the public page, code highlighting too (issue 14).
+        css = {"all": ["errors/admin/admin.css", "errors/highlight.css"]}
 
 
 class ServiceForm(forms.ModelForm):
@@ -121,7 +122,7 @@ class ErrorCodeForm(forms.ModelForm):
         model = ErrorCode
         fields = [
             "service", "code", "http_status", "title", "summary", "category", "description",
-            "resolution", "details_shape", "retry", "published", "lifecycle",
+            "resolution", "details_shape", "retry", "retry_delay_from", "published", "lifecycle",
             "lifecycle_since", "replaced_by", "aliases", "messages", "tags",
         ]  # fmt: skip
         widgets = {"description": MarkdownTextarea, "resolution": MarkdownTextarea}

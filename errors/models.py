@@ -26,6 +26,24 @@ SLUG_VALIDATOR = RegexValidator(
     "Use lowercase letters, digits and hyphens, starting with a letter or digit.",
 )
 
+# Where a retry's delay comes from: a response header, or a field of the body by JSON pointer.
+RETRY_DELAY_PATTERN = r"^(header:[A-Za-z0-9_-]+|body:(/[^/]*)+)$"
+RETRY_DELAY_VALIDATOR = RegexValidator(
+    RETRY_DELAY_PATTERN,
+    'Write "header:Retry-After" for a response header or "body:/details/retry_after" '
+    "for a field of the body (a JSON pointer).",
+)
+
+
+def describe_retry_delay(value: str) -> tuple[str, str]:
+    """A delay source as (kind, name): ("header", "Retry-After") or ("body",
+    "details.retry_after")."""
+    kind, _, rest = value.partition(":")
+    if kind == "body":
+        tokens = [token.replace("~1", "/").replace("~0", "~") for token in rest.split("/")[1:]]
+        return "body", ".".join(tokens)
+    return kind, rest
+
 
 def validate_json_pointer(value: str) -> None:
     """An RFC 6901 JSON pointer: empty, or `/` followed by reference tokens."""
@@ -219,8 +237,8 @@ class Category(models.Model):
 # them was half of an identify call.
 ENTRY_FIELDS = (
     "service__slug", "code", "http_status", "title", "summary", "category__slug",
-    "category__name", "retry", "lifecycle", "lifecycle_since", "replaced_by__code",
-    "aliases", "tags", "order", "published",
+    "category__name", "retry", "retry_delay_from", "lifecycle", "lifecycle_since",
+    "replaced_by__code", "aliases", "tags", "order", "published",
 )  # fmt: skip
 
 
@@ -258,10 +276,12 @@ class ErrorCode(models.Model):
     """One error a service can answer with: the heart of the catalog."""
 
     class Retry(models.TextChoices):
+        # The default: a page states a rule only where the service's own docs do.
+        NOT_STATED = "not_stated", "Not stated"
         NEVER = "never", "Never retry"
         SAFE = "safe", "Safe to retry"
         BACKOFF = "backoff", "Retry with backoff"
-        RETRY_AFTER = "retry_after", "Retry after Retry-After"
+        RETRY_AFTER = "retry_after", "Retry after a delay"
 
     class Lifecycle(models.TextChoices):
         ACTIVE = "active", "Active"
@@ -291,7 +311,19 @@ class ErrorCode(models.Model):
     category = models.ForeignKey(
         Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="errors"
     )
-    retry = models.CharField(max_length=20, choices=Retry.choices, default=Retry.NEVER)
+    retry = models.CharField(
+        max_length=20,
+        choices=Retry.choices,
+        default=Retry.NOT_STATED,
+        help_text="Only a rule the service's documentation states.",
+    )
+    retry_delay_from = models.CharField(
+        max_length=120,
+        blank=True,
+        validators=[RETRY_DELAY_VALIDATOR],
+        help_text="Where the delay before a retry comes from, if the documentation says: "
+        '"header:Retry-After" or "body:/details/retry_after" (a JSON pointer).',
+    )
     details_shape = models.TextField(
         blank=True, help_text="The shape of the details the body carries for this code."
     )
@@ -373,6 +405,14 @@ class ErrorCode(models.Model):
                 errors["replaced_by"] = "A code cannot replace itself."
             elif self.service_id and replacement.service_id != self.service_id:
                 errors["replaced_by"] = "Choose a replacement from the same service."
+        if self.retry_delay_from and self.retry not in (
+            self.Retry.RETRY_AFTER,
+            self.Retry.BACKOFF,
+        ):
+            errors["retry_delay_from"] = (
+                'A delay source goes with "Retry after a delay" or "Retry with backoff": '
+                "choose one of them or clear the source."
+            )
         pattern = self.service.code_pattern if self.service_id else ""
         try:
             if pattern and self.code and not code_matches(pattern, self.code):

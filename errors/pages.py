@@ -16,21 +16,42 @@ from urllib.parse import urlencode
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
-from django.utils.html import conditional_escape
+from django.utils.html import escape
 
-from errors.code_rows import CodeRow, Links, code_rows, service_rows, status_rows
+from errors.changelog import ChangeBatch, recent_batches
+from errors.code_rows import (
+    CodeRow,
+    Columns,
+    Links,
+    code_rows,
+    is_status_only,
+    service_rows,
+    status_rows,
+    words,
+)
 from errors.markdown import highlight_code
-from errors.models import Category, ErrorCode, Guide, Service, can_see_drafts, reason_phrase
+from errors.models import (
+    Category,
+    ErrorCode,
+    Guide,
+    Service,
+    can_see_drafts,
+    reason_phrase,
+)
+from errors.retry_rules import retry_advice
 from errors.search.execute import search_errors
 from errors.search.query import QueryError, parse_query
-from errors.search.results import SearchHit, SearchResults
+from errors.search.results import SearchResults
+from errors.search_rows import SearchRow, best_match, corrected_code, search_row
+from errors.wire import WireBody, illustrative_body
 
 # Whoever asks for a page: staff see drafts, everyone else what is published.
 RequestUser = AbstractBaseUser | AnonymousUser
 
-RECENT_CODES = 8
+RECENT_CHANGES = 6
 SAME_STATUS_LIMIT = 30
 SEARCH_PER_PAGE = 20
+
 SUGGEST_LIMIT = 8
 
 
@@ -39,22 +60,20 @@ SUGGEST_LIMIT = 8
 
 @dataclass
 class HomePage:
-    """The services with their code counts, and the codes changed last."""
+    """The services with their code counts, and the latest changes, an import as one."""
 
     services: list[Service]
-    recent: list[ErrorCode]
+    recent: list[ChangeBatch]
     total_codes: int
 
 
 def home_page(user: RequestUser) -> HomePage:
-    """Every service with the number of codes `user` may see, and the latest changes."""
+    """Every service with the number of codes `user` may see, and the latest changes:
+    "SigSentry: 30 codes imported" rather than thirty lines of import."""
     services = list(Service.objects.with_code_counts(user))
-    recent = list(
-        ErrorCode.objects.visible_to(user)
-        .select_related("service")
-        .order_by("-updated_at", "service__slug", "code")[:RECENT_CODES]
+    return HomePage(
+        services, recent_batches(RECENT_CHANGES), sum(service.code_count for service in services)
     )
-    return HomePage(services, recent, sum(service.code_count for service in services))
 
 
 # Service
@@ -77,16 +96,6 @@ class CategoryTable:
     def name(self) -> str:
         return self.category.name if self.category else "Other errors"
 
-    @property
-    def shows_messages(self) -> bool:
-        """A column of typical messages, for codes a body names only by its message."""
-        return not self.service.code_pointer and any(e.messages for e in self.errors)
-
-    @property
-    def shows_resolutions(self) -> bool:
-        """The resolution column, left out when no code of the table has one."""
-        return any(error.resolution_html for error in self.errors)
-
 
 @dataclass
 class ServicePage:
@@ -98,6 +107,15 @@ class ServicePage:
     code_count: int
     draft_count: int
     envelope_html: str = ""
+    columns: Columns = field(default_factory=lambda: Columns(True, False, False, False, "m"))
+
+    @property
+    def shows_overview(self) -> bool:
+        """The description, unless it only repeats the lede."""
+        service = self.service
+        return bool(service.description.strip()) and not same_words(
+            service.description, service.summary
+        )
 
     @property
     def told_apart_by(self) -> str:
@@ -105,7 +123,11 @@ class ServicePage:
         service = self.service
         if service.code_pointer:
             return "code"
-        if service.message_pointer and any(table.shows_messages for table in self.tables):
+        # Messages of status-only entries ("Assessment not found") do not name a code.
+        named = (table.errors for table in self.tables)
+        if service.message_pointer and any(
+            error.messages and not is_status_only(error) for errors in named for error in errors
+        ):
             return "message"
         return "status"
 
@@ -124,13 +146,10 @@ def service_page(service: Service, user: RequestUser) -> ServicePage:
     if by_category.get(None):
         tables.append(CategoryTable(service, None, by_category[None]))
     links = Links(service)
+    # One column plan for every table: the columns line up down the page.
+    columns = Columns.plan(errors, messages=not service.code_pointer)
     for table in tables:
-        table.rows_html = service_rows(
-            table.errors,
-            links,
-            messages=table.shows_messages,
-            resolutions=table.shows_resolutions,
-        )
+        table.rows_html = service_rows(table.errors, links, columns)
     return ServicePage(
         service=service,
         tables=tables,
@@ -138,6 +157,7 @@ def service_page(service: Service, user: RequestUser) -> ServicePage:
         code_count=len(errors),
         draft_count=sum(1 for error in errors if not error.published),
         envelope_html=envelope_html(service),
+        columns=columns,
     )
 
 
@@ -155,7 +175,7 @@ def envelope_html(service: Service) -> str:
 
 @dataclass
 class ErrorPage:
-    """One code with everything its page shows."""
+    """One code with everything its page shows, each thing once."""
 
     error: ErrorCode
     examples: list
@@ -164,17 +184,69 @@ class ErrorPage:
     same_status_total: int
     api_url: str
     admin_url: str | None
+    same_service: list[ErrorCode] = field(default_factory=list)
+    illustrative: WireBody | None = None
+
+    @property
+    def is_status_only(self) -> bool:
+        """An entry known by its HTTP status alone: its code is the status."""
+        error = self.error
+        return error.http_status is not None and error.code == str(error.http_status)
+
+    @property
+    def heading(self) -> str:
+        """The page's title: "429 Too Many Requests" for a status-only entry, else the code."""
+        if self.is_status_only:
+            return f"{self.error.http_status} {self.error.title}"
+        return self.error.code
+
+    @property
+    def subtitle(self) -> str:
+        """The entry's title when it says more than its code spelt out."""
+        error = self.error
+        if self.is_status_only or same_words(error.title, error.code):
+            return ""
+        return "" if same_words(error.title, error.summary) else error.title
+
+    @property
+    def retry_advice(self) -> str:
+        """What the page says about retrying (Markdown), or '' when no source states it."""
+        return retry_advice(self.error.retry, self.error.retry_delay_from)
+
+    @property
+    def messages_not_shown(self) -> list[str]:
+        """Typical messages no body on the page already shows."""
+        bodies = " ".join(example.body for example in self.examples)
+        shown = self.illustrative.html if self.illustrative else ""
+        return [
+            str(message)
+            for message in self.error.messages
+            if str(message) not in bodies and escape(str(message)) not in shown
+        ]
+
+
+def same_words(one: str, other: str) -> bool:
+    """Whether two names say the same words: `RATE_LIMITED` and "Rate limited"."""
+    return words(one) == words(other)
 
 
 def error_page(error: ErrorCode, user: RequestUser) -> ErrorPage:
-    """The examples, related codes and links of a code's page."""
+    """The examples, related codes and links of a code's page: the service's own codes
+    with the same status first, then other services' (a fixed number of queries)."""
     same_status: list[ErrorCode] = []
+    same_service: list[ErrorCode] = []
     total = 0
+    status_title = ""
     if error.http_status is not None:
+        visible = ErrorCode.objects.visible_to(user).filter(http_status=error.http_status)
+        mine = visible.filter(service_id=error.service_id).exclude(pk=error.pk)
+        for other in mine.order_by("order", "code")[:SAME_STATUS_LIMIT]:
+            other.service = error.service
+            if other.code == str(error.http_status):
+                status_title = other.title
+            same_service.append(other)
         others = (
-            ErrorCode.objects.visible_to(user)
-            .filter(http_status=error.http_status)
-            .exclude(service_id=error.service_id)
+            visible.exclude(service_id=error.service_id)
             .select_related("service")
             .order_by("service__name", "order", "code")
         )
@@ -183,14 +255,18 @@ def error_page(error: ErrorCode, user: RequestUser) -> ErrorPage:
         if total > SAME_STATUS_LIMIT:
             total = others.count()
             same_status = same_status[:SAME_STATUS_LIMIT]
+    examples = list(error.examples.all())
+    wire_examples = [example for example in examples if example.language in ("json", "http")]
     return ErrorPage(
         error=error,
-        examples=list(error.examples.all()),
+        examples=examples,
         replaces=list(error.replaces.visible_to(user).order_by("code")),
         same_status=same_status,
         same_status_total=total,
         api_url=api_url(error),
         admin_url=admin_url(error) if can_see_drafts(user) else None,
+        same_service=same_service,
+        illustrative=None if wire_examples else illustrative_body(error, status_title),
     )
 
 
@@ -207,24 +283,45 @@ def admin_url(error: ErrorCode) -> str:
 # Status
 
 
-@dataclass
-class StatusGroup:
-    """One service's codes on a status page, and the rows of its table."""
-
-    service: Service
-    errors: list[ErrorCode]
-    rows_html: str = ""
+# What a status means in general, beyond its reason phrase (RFC 9110 and RFC 6585).
+STATUS_MEANINGS = {
+    400: "The server cannot process the request because of something the client did: "
+    "malformed syntax, an invalid parameter, a body that fails validation.",
+    401: "The request lacks valid credentials for the resource: authenticate (again) "
+    "and send the request with them.",
+    402: "Reserved by HTTP for future use; APIs use it for billing: a plan, quota or "
+    "payment problem.",
+    403: "The server understood the request and the credentials but refuses it: more "
+    "permissions, another key or another account are needed.",
+    404: "The server has no resource at this address, or will not say that it has one.",
+    409: "The request conflicts with the current state of the resource: read the "
+    "current state and decide again.",
+    410: "The resource was there and is gone for good.",
+    413: "The request body is larger than the server accepts.",
+    415: "The request body's media type is one the server does not accept for this resource.",
+    422: "The request is well-formed but its content cannot be processed.",
+    429: "The client sent too many requests in a given time: slow down, usually for as "
+    "long as a Retry-After header says.",
+    500: "The server met a condition it did not expect: a fault on its side.",
+    502: "A server acting as a gateway got an invalid answer from the server behind it.",
+    503: "The server cannot handle the request now (overload, maintenance); a "
+    "Retry-After header may say for how long.",
+    504: "A server acting as a gateway did not get an answer in time from the server behind it.",
+}
 
 
 @dataclass
 class StatusPage:
-    """Every code with one HTTP status, grouped by service."""
+    """Every code with one HTTP status, in one table with a service column."""
 
     status: int
     phrase: str
     meaning: str
-    groups: list[StatusGroup]
+    errors: list[ErrorCode]
     code_count: int
+    service_count: int
+    rows_html: str = ""
+    shows_retry: bool = False
 
 
 def status_page(status: int, user: RequestUser) -> StatusPage | None:
@@ -238,13 +335,19 @@ def status_page(status: int, user: RequestUser) -> StatusPage | None:
     phrase = reason_phrase(status)
     if not errors and not phrase:
         return None
-    groups: dict[int, StatusGroup] = {}
-    for error in errors:
-        groups.setdefault(error.service_id, StatusGroup(error.service, [])).errors.append(error)
-    for group in groups.values():
-        group.rows_html = status_rows(group.errors, Links(group.service))
-    meaning = HTTPStatus(status).description if phrase else ""
-    return StatusPage(status, phrase, meaning, list(groups.values()), len(errors))
+    links = {error.service_id: Links(error.service) for error in errors}
+    shows_retry = any(error.retry != ErrorCode.Retry.NOT_STATED for error in errors)
+    meaning = STATUS_MEANINGS.get(status) or (HTTPStatus(status).description if phrase else "")
+    return StatusPage(
+        status,
+        phrase,
+        meaning,
+        errors,
+        len(errors),
+        len(links),
+        rows_html=status_rows(errors, links, retry=shows_retry),
+        shows_retry=shows_retry,
+    )
 
 
 # Search
@@ -262,15 +365,6 @@ class Facet:
 
 
 @dataclass
-class SearchRow:
-    """One result as the page prints it."""
-
-    error: ErrorCode
-    snippet: str
-    matched: str
-
-
-@dataclass
 class SearchPage:
     """The search form's values, the results, the facets and the paging links."""
 
@@ -285,6 +379,7 @@ class SearchPage:
     lifecycles: list[tuple[str, str]] = field(default_factory=lambda: ErrorCode.Lifecycle.choices)
     previous_url: str = ""
     next_url: str = ""
+    corrected: str = ""
 
     @property
     def redirect_to(self) -> ErrorCode | None:
@@ -325,6 +420,10 @@ def search_page(params: Mapping[str, str], user: RequestUser) -> SearchPage:
         )
     page.results = results
     page.rows = [search_row(hit) for hit in results.hits]
+    best = best_match(results)
+    if best is not None and len(page.rows) > 1:
+        page.rows[0].best = True
+    page.corrected = corrected_code(results)
     names = {service.slug: service.name for service in page.services}
     page.service_facets = [
         Facet(slug, names.get(slug, slug), count, _search_url(form, service=slug), active)
@@ -341,13 +440,6 @@ def search_page(params: Mapping[str, str], user: RequestUser) -> SearchPage:
     if results.page < results.pages:
         page.next_url = _search_url(form, page=results.page + 1)
     return page
-
-
-def search_row(hit: SearchHit) -> SearchRow:
-    """A hit with the text to show under it: the engine's highlight when it has one."""
-    highlight = getattr(hit, "highlight", "")
-    snippet = conditional_escape(highlight or hit.error.summary or hit.error.title)
-    return SearchRow(hit.error, snippet, hit.matched)
 
 
 def category_choices() -> list[tuple[str, str]]:

@@ -70,3 +70,15 @@ def test_curl_examples_answer_json_results(live_portal):
         assert result.returncode == 0, result.stderr
         assert '"results":[{' in result.stdout, result.stdout
         assert "problem" not in result.stdout
+
+
+def test_the_reference_carries_the_portal_header_and_a_way_back(client, db):
+    html = client.get("/api/docs/").content.decode()
+    assert 'class="portal-header"' in html and 'href="/"' in html
+
+
+def test_the_reference_shows_public_reads_without_a_lock(client, db):
+    url = "/api/v1/schema/?for=docs"
+    schema = client.get(url, HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    assert "security" not in schema["paths"]["/api/v1/lookup/"]["get"]
+    assert schema["paths"]["/api/v1/services/{slug}/catalog/"]["put"]["security"]

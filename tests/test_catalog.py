@@ -170,7 +170,7 @@ def test_failed_reimport_leaves_existing_rows_alone(minimal_catalog):
         ),
         (
             "service: {slug: a, name: A}\nerrors: [{code: X, retry: sometimes}]\n",
-            "'sometimes' is not allowed: use one of never, safe, backoff, retry_after",
+            "'sometimes' is not allowed: use one of not_stated, never, safe, backoff, retry_after",
         ),
         (
             "service: {slug: a, name: A}\nerrors: [{code: X, lifecycle: gone}]\n",

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from unittest import mock
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from errors.catalog import history
 from errors.catalog.importer import import_catalog_text
+from errors.models import ErrorCode
 from tests.factories import MINIMAL_WITHOUT_OLD_NAME
 
 
@@ -22,28 +27,35 @@ def not_found(not_found):
     return not_found
 
 
+def changes(response):
+    """Every change the page lists, batch by batch."""
+    return [(e.code, e.kind) for batch in response.context["entries"] for e in batch.entries]
+
+
 def test_changelog_lists_added_deprecated_and_removed_newest_first(client, not_found):
     response = client.get(reverse("errors:changelog", args=["shop"]))
-    kinds = [(entry.code, entry.kind) for entry in response.context["entries"]]
+    kinds = changes(response)
     assert kinds == [("OLD_NAME", "removed"), ("NOT_FOUND", "deprecated"),
                      ("OLD_NAME", "added"), ("NOT_FOUND", "added")]  # fmt: skip
 
 
 def test_changelog_query_count(client, not_found, django_assert_num_queries):
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):  # service, batch count, batches, small batches' changes
         client.get(reverse("errors:changelog", args=["shop"]))
 
 
 def test_drafts_stay_out_of_the_public_changelog(client, not_found):
     history.do_update_codes([not_found], published=False)
     response = client.get(reverse("errors:changelog", args=["shop"]))
-    assert ("NOT_FOUND", "changed") not in [(e.code, e.kind) for e in response.context["entries"]]
+    assert ("NOT_FOUND", "changed") not in changes(response)
 
 
 def test_changed_entry_names_the_fields(client, not_found):
     history.do_update_codes([not_found], title="Missing", summary="Gone")
-    entry = client.get(reverse("errors:changelog", args=["shop"])).context["entries"][0]
-    assert (entry.kind, entry.summary) == ("changed", "title, summary")
+    batches = client.get(reverse("errors:changelog", args=["shop"])).context["entries"]
+    assert ("changed", "title, summary") in [
+        (e.kind, e.summary) for b in batches for e in b.entries
+    ]
 
 
 def test_feed_is_atom(client, not_found):
@@ -68,3 +80,34 @@ def test_a_control_character_in_a_title_does_not_break_the_feed(client, db):
     assert response.status_code == 200
     ElementTree.fromstring(response.content)  # well-formed
     assert b"Notfound" in response.content
+
+
+def test_an_import_is_one_entry(client, not_found):
+    (first_import,) = [
+        b
+        for b in client.get(reverse("errors:changelog", args=["shop"])).context["entries"]
+        if b.added == 2
+    ]
+    assert first_import.headline == "2 codes imported"
+    assert first_import.detail == "2 added"
+
+
+def test_a_bulk_action_is_one_entry(client, demo):
+    codes = list(ErrorCode.objects.filter(service__slug="sigsentry", http_status=401))
+    # Within one second, as a bulk action of a few codes is (batches are per second).
+    moment = (timezone.now() + timedelta(seconds=1)).replace(microsecond=0)
+    with mock.patch("django.utils.timezone.now", return_value=moment):
+        history.do_update_codes(codes, title="Renamed")
+    batch = client.get(reverse("errors:changelog", args=["sigsentry"])).context["entries"][0]
+    assert (batch.total, batch.headline) == (4, "4 codes changed")
+
+
+def test_feed_has_an_author_and_iri_ids(client, not_found):
+    content = client.get(reverse("errors:changelog-feed", args=["shop"])).content.decode()
+    assert "<author><name>Error portal</name></author>" in content
+    assert "<id>tag:error-portal.internal,2024:revision-" in content
+
+
+def test_changelog_title_names_the_portal_once(client, not_found):
+    html = client.get(reverse("errors:changelog", args=["shop"])).content.decode()
+    assert html.count("· Error portal</title>") == 1 and "Error portal · Error portal" not in html

@@ -62,8 +62,14 @@ def test_home_lists_services_with_code_counts(client, shop):
     assert b"2 codes" in response.content  # the draft is not counted for the public
 
 
-def test_home_lists_recently_changed_codes(client, shop):
-    assert b"Recently changed codes" in client.get("/").content
+def test_home_lists_recently_changed_codes(client, not_found):
+    assert b"Recently changed" in client.get("/").content
+
+
+def test_home_says_an_import_in_one_line(client, demo):
+    html = client.get("/").content.decode()
+    assert ">30 codes imported</a>" in html  # SigSentry's, not thirty lines
+    assert html.count('class="code-link"') == 0
 
 
 def test_home_has_a_labelled_search_box_and_landmarks(client, shop):
@@ -187,7 +193,7 @@ def test_unknown_guide_is_404(client, shop):
 
 def test_status_page_lists_codes_under_the_standard_meaning(client, shop):
     html = client.get("/status/404/").content.decode()
-    assert "404 Not Found" in html and "Nothing matches the given URI" in html
+    assert "404 Not Found" in html and "will not say that it has one" in html
     assert "NOT_FOUND" in html and "SECRET_DRAFT" not in html
 
 
@@ -307,7 +313,8 @@ def test_status_page_queries_do_not_grow_with_codes(client, db, django_assert_nu
 @pytest.mark.parametrize("count", [10, 1000])
 def test_code_page_queries_do_not_grow_with_codes(client, db, django_assert_num_queries, count):
     make_codes(Service.objects.create(slug="big", name="Big"), count)
-    with django_assert_num_queries(6):  # version, service, code, examples, same status, replaces
+    # version, service, code, examples, the service's same status, other services', replaces
+    with django_assert_num_queries(7):
         client.get("/services/big/errors/CODE_4/")
 
 

@@ -119,3 +119,17 @@ class ApiSchema(AutoSchema):
         if anonymous_ok and not getattr(settings, "PORTAL_REQUIRE_LOGIN", False):
             auths.append({})
         return auths
+
+
+def public_reads_without_lock(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """For the interactive reference (`?for=docs`), operations anyone may call carry no
+    security, so Swagger UI shows no lock on them; publishing keeps its token. The schema
+    tools read keeps the optional credentials (`{}` among the requirements). (issue 14)"""
+    request = kwargs.get("request")
+    if request is None or request.GET.get("for") != "docs":
+        return result
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if isinstance(operation, dict) and {} in operation.get("security", []):
+                del operation["security"]
+    return result

@@ -56,7 +56,14 @@ class ErrorEntrySerializer(serializers.Serializer):
     title = serializers.CharField()
     summary = serializers.CharField()
     category = CategoryRefSerializer(allow_null=True)
-    retry = serializers.ChoiceField(choices=ErrorCode.Retry.choices)
+    retry = serializers.ChoiceField(
+        choices=ErrorCode.Retry.choices,
+        help_text='"not_stated" when the service\'s documentation gives no retry rule.',
+    )
+    retry_delay_from = serializers.CharField(
+        help_text='Where a retry\'s delay comes from: "header:Retry-After", '
+        '"body:/details/retry_after" (a JSON pointer), or "".'
+    )
     lifecycle = serializers.ChoiceField(choices=ErrorCode.Lifecycle.choices)
     lifecycle_since = serializers.CharField()
     replaced_by = serializers.CharField(

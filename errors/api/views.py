@@ -13,7 +13,8 @@ from typing import Any
 from csp.decorators import csp_update
 from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, resolve, reverse_lazy
+from django.utils.text import format_lazy
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from drf_spectacular.views import SpectacularSwaggerSplitView
@@ -481,5 +482,6 @@ def unknown_address(request: HttpRequest, rest: str = "") -> HttpResponse:
 # of its own, so the page runs under the portal's CSP with no inline script; Swagger UI
 # sets inline styles, which its page alone allows.
 api_docs = csp_update({"style-src": ["'self'", "'unsafe-inline'"]})(
-    SpectacularSwaggerSplitView.as_view(url_name="api:schema")
+    # `?for=docs`: the schema as the reference shows it, public reads without a lock.
+    SpectacularSwaggerSplitView.as_view(url=format_lazy("{}?for=docs", reverse_lazy("api:schema")))
 )

@@ -22,6 +22,10 @@ from errors.code_patterns import PatternTooSlow, code_matches, pattern_error
 SCHEMA_PATH = Path(__file__).with_name("schema.json")
 
 
+# The retry rules whose delay can come from a header or a body field.
+DELAYED_RETRIES = ("retry_after", "backoff")
+
+
 @cache
 def catalog_schema() -> dict[str, Any]:
     """The JSON Schema of catalog files (schema.json beside this module)."""
@@ -163,6 +167,14 @@ def semantic_problems(catalog: CatalogFile) -> list[Problem]:
                     ("errors", index, "category"),
                     f"unknown category {category!r}: add it under categories or use one of "
                     f"{', '.join(category_slugs) or '(none defined)'}.{hint}",
+                )
+            )
+        if entry.get("retry_delay_from") and entry.get("retry") not in DELAYED_RETRIES:
+            problems.append(
+                catalog.problem(
+                    ("errors", index, "retry_delay_from"),
+                    f"a delay source goes with retry: retry_after or backoff, not "
+                    f"{entry.get('retry', 'not_stated')!r}: set the rule or drop the source.",
                 )
             )
         problems += _example_problems(catalog, index, entry)

@@ -284,7 +284,37 @@
     }
   };
 
+  // issue 14: the filter box over a service's codes, without reloading the page. Every
+  // row carries its code, words, status and messages in data-filter; a table whose rows
+  // all hide hides with them.
+  function CodeFilter(box) {
+    var input = box.querySelector("input");
+    var count = box.querySelector("[aria-live]");
+    var rows = Array.prototype.slice.call(document.querySelectorAll("tr[data-filter]"));
+    var sections = Array.prototype.slice.call(document.querySelectorAll("[data-filter-section]"));
+    var empty = document.querySelector("[data-filter-empty]");
+    box.hidden = false;
+    function apply() {
+      var terms = input.value.toLowerCase().split(/\s+/).filter(Boolean);
+      var shown = 0;
+      rows.forEach(function (row) {
+        var text = row.getAttribute("data-filter");
+        var match = terms.every(function (term) { return text.indexOf(term) !== -1; });
+        row.hidden = !match;
+        if (match) shown += 1;
+      });
+      sections.forEach(function (section) {
+        section.hidden = !section.querySelector("tr[data-filter]:not([hidden])");
+      });
+      if (empty) empty.hidden = shown !== 0;
+      count.textContent = terms.length ? shown + " of " + rows.length + " codes match." : "";
+    }
+    input.addEventListener("input", apply);
+    if (input.value) apply();
+  }
+
   function start() {
+    document.querySelectorAll("[data-code-filter]").forEach(function (box) { new CodeFilter(box); });
     document.querySelectorAll(".highlight pre, pre.details-shape").forEach(addCopyButton);
     document.querySelectorAll("form[data-suggest-url]").forEach(function (form) {
       var input = form.querySelector("input[name=q]");

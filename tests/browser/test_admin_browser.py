@@ -49,3 +49,14 @@ def test_edit_with_preview_save_see_on_site_and_revert(admin_page, live_server):
 
     page.get_by_role("link", name="View on site").click()
     expect(page.locator("main")).not_to_contain_text("Slow down, then retry.")
+
+
+def test_the_admin_is_branded_and_its_code_list_fits_1280_pixels(admin_page, live_server):
+    # issue 14: every column of the code list shows without scrolling at 1280 px.
+    page = admin_page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{live_server.url}/admin/errors/errorcode/")
+    assert "Error portal administration" in page.locator("#site-name").inner_text()
+    results = page.locator(".results")
+    assert results.evaluate("el => el.scrollWidth <= el.clientWidth")
+    assert page.locator("#result_list th.column-problems").is_visible()

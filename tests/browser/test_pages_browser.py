@@ -34,7 +34,7 @@ def test_every_page_loads_without_script_errors(live_portal, page):
 
 def test_follow_a_code_from_home_to_its_page(live_portal, page):
     page.goto(live_portal + "/")
-    page.get_by_role("link", name="SigSentry").click()
+    page.locator(".service-cards").get_by_role("link", name="SigSentry").click()
     page.locator("a.code-link", has_text="RATE_LIMITED").first.click()
     assert page.url.endswith("/services/sigsentry/errors/RATE_LIMITED/")
     assert "RATE_LIMITED" in page.locator("h1").inner_text()

@@ -1,0 +1,76 @@
+"""The search page's rows: the meaning or a snippet of the prose a hit matched (never the
+code's name again, Markdown shown as it reads), the best match, a corrected spelling."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
+
+from errors.models import ErrorCode, code_key
+from errors.search.results import SearchHit, SearchResults
+from errors.templatetags.catalog_text import inline_code
+
+# How far ahead of the second the first hit must score to be called the best match.
+BEST_MATCH_LEAD = 2.0
+
+
+@dataclass
+class SearchRow:
+    """One result as the page prints it."""
+
+    error: ErrorCode
+    snippet: str
+    matched: str
+    best: bool = False
+
+
+# Fields a hit's line already shows: a snippet of them would say the name again.
+NAME_FIELDS = ("code", "aliases", "title", "")
+MARKDOWN_MARKS = re.compile(r"\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)|^#+\s|^>\s", re.M)
+MARKDOWN_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+
+
+def plain_snippet(html: str) -> SafeString:
+    """A snippet's escaped HTML with Markdown shown as it reads: `code` as code, links as
+    their text, emphasis marks dropped. No raw backticks reach the page."""
+    text = MARKDOWN_LINK.sub(r"\1", str(html))
+    text = MARKDOWN_MARKS.sub("", text)
+    text = re.sub(r"`([^`]+)`", r"<code>\1</code>", text)
+    return mark_safe(text.replace("`", ""))
+
+
+def search_row(hit: SearchHit) -> SearchRow:
+    """A hit with the text to show under it: the meaning, or the engine's snippet of the
+    prose it matched; never the code's name again."""
+    highlight = getattr(hit, "highlight", "")
+    if hit.matched in NAME_FIELDS or not highlight:
+        snippet = inline_code(hit.error.summary or hit.error.title)
+    else:
+        snippet = plain_snippet(conditional_escape(highlight))
+    return SearchRow(hit.error, snippet, hit.matched)
+
+
+def best_match(results: SearchResults) -> SearchHit | None:
+    """The first hit, when it is far ahead of the second (or alone)."""
+    hits = results.hits
+    if results.page != 1 or not hits:
+        return None
+    if len(hits) == 1:
+        return hits[0]
+    first, second = hits[0].score, hits[1].score
+    return hits[0] if second > 0 and first >= BEST_MATCH_LEAD * second else None
+
+
+def corrected_code(results: SearchResults) -> str:
+    """The code a misspelt query was taken for ("Showing results for RATE_LIMITED"), or ''."""
+    hits, key = results.hits, code_key(results.query.text)
+    if not hits or not key or " " in results.query.text.strip():
+        return ""
+    first = hits[0]
+    misspelt = first.matched == "code" and not first.error.code_key.startswith(key)
+    if misspelt and not any(hit.error.code_key.startswith(key) for hit in hits):
+        return first.error.code
+    return ""
