@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from errors import lookup, pages
+from errors.clients import LANGUAGES
 from errors.models import Guide
 from errors.page_cache import cached_page
 from errors.search.query import QueryError
@@ -66,7 +67,9 @@ def service_page(request: HttpRequest, slug: str) -> HttpResponse:
     if service.slug != slug:
         return HttpResponsePermanentRedirect(service.get_absolute_url())
     page = pages.service_page(service, request.user)
-    return render(request, "errors/service.html", {"page": page, "service": service})
+    languages = [(language.slug, language.name) for language in LANGUAGES.values()]
+    context = {"page": page, "service": service, "client_languages": languages}
+    return render(request, "errors/service.html", context)
 
 
 @require_safe
