@@ -6,41 +6,21 @@ and problems stay JSON. It carries the ETag of the catalog version like every re
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.parsers import BaseParser
-from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 
 from errors.api.exceptions import Problem
 from errors.api.params import service_or_404
+from errors.api.renderers import AnyAcceptNegotiation
 from errors.api.schema import COMMON_PROBLEMS, problems
 from errors.api.views import CachedReadView
 from errors.clients import LANGUAGES, UnknownLanguage, generate_client
 
 
-class SourceNegotiation(BaseContentNegotiation):
-    """Source is answered as text to any Accept; only problems are rendered, as JSON."""
-
-    def select_parser(self, request: Request, parsers: Iterable[BaseParser]) -> BaseParser | None:
-        return next(iter(parsers), None)
-
-    def select_renderer(
-        self,
-        request: Request,
-        renderers: Iterable[BaseRenderer],
-        format_suffix: str | None = None,
-    ) -> tuple[BaseRenderer, str]:
-        renderer = next(iter(renderers))
-        return renderer, renderer.media_type
-
-
 class ClientSourceView(CachedReadView):
-    content_negotiation_class = SourceNegotiation
+    content_negotiation_class = AnyAcceptNegotiation
 
     @extend_schema(
         operation_id="clients_retrieve",
