@@ -20,7 +20,13 @@ class Portal:
     """A portal at `url` (e.g. https://errors.example.com), with an optional API token."""
 
     def __init__(self, url: str, token: str = "") -> None:
-        if not url.startswith(("http://", "https://")):
+        parts = urllib.parse.urlsplit(url)
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.netloc
+            or parts.query
+            or parts.fragment
+        ):
             raise PortalError(
                 f"PORTAL_URL must be the portal's address, like https://errors.example.com, "
                 f"not {url!r}."
@@ -41,7 +47,7 @@ class Portal:
             with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
                 return self._json(response.status, response.headers, response.read())
         except urllib.error.HTTPError as exc:
-            answer = self._json(exc.code, exc.headers, exc.read(), failed=True)
+            answer = self._json(exc.code, exc.headers, exc.read())
             detail = answer.get("detail") or answer.get("title") if isinstance(answer, dict) else ""
             hint = ""
             if exc.code in (401, 403) and not self.token:
@@ -56,11 +62,9 @@ class Portal:
                 "Set PORTAL_URL to its address."
             ) from None
 
-    def _json(self, status: int, headers: Any, raw: bytes, failed: bool = False) -> Any:
+    def _json(self, status: int, headers: Any, raw: bytes) -> Any:
         kind = headers.get("Content-Type", "") if headers else ""
         if "json" not in kind:
-            if failed:
-                return {}
             raise PortalError(
                 f"{self.url} answered {status} with {kind or 'no content type'}, not JSON: "
                 "is PORTAL_URL the portal's address?"
@@ -72,10 +76,18 @@ class Portal:
                 f"{self.url} answered {status} with JSON that does not parse."
             ) from None
 
+    def _results(self, answer: Any) -> list[dict]:
+        if not isinstance(answer, dict) or not isinstance(answer.get("results"), list):
+            raise PortalError(
+                f"{self.url} answered JSON that is not the portal's API: is PORTAL_URL the "
+                "portal's address?"
+            )
+        return answer["results"]
+
     def lookup(self, code: str, service: str = "") -> list[dict]:
         """Every entry with this code or alias (in one service, or all)."""
         params = {"code": code, **({"service": service} if service else {})}
-        return self._request("/api/v1/lookup/?" + urllib.parse.urlencode(params))["results"]
+        return self._results(self._request("/api/v1/lookup/?" + urllib.parse.urlencode(params)))
 
     def entry(self, service: str, code: str) -> dict:
         """One entry with everything its page shows."""
@@ -85,8 +97,8 @@ class Portal:
     def search(self, query: str, service: str = "", limit: int = 10) -> list[dict]:
         """The best entries for a query."""
         params = {"q": query, "per_page": str(limit), **({"service": service} if service else {})}
-        return self._request("/api/v1/errors/?" + urllib.parse.urlencode(params))["results"]
+        return self._results(self._request("/api/v1/errors/?" + urllib.parse.urlencode(params)))
 
     def identify(self, response: dict) -> list[dict]:
         """The entries a raw error response most likely is, best first."""
-        return self._request("/api/v1/identify/", response)["results"]
+        return self._results(self._request("/api/v1/identify/", response))

@@ -6,6 +6,7 @@ import contextlib
 import json
 import shutil
 import textwrap
+from http import HTTPStatus
 from typing import Any
 
 RETRY = {
@@ -32,9 +33,17 @@ def _paragraphs(text: str, columns: int) -> str:
     return "\n\n".join(blocks)
 
 
-def status_text(entry: dict[str, Any]) -> str:
-    """`HTTP 429` or '' for an entry without a status."""
-    return f"HTTP {entry['http_status']}" if entry.get("http_status") else ""
+def status_text(entry: dict[str, Any], phrase: bool = False) -> str:
+    """`HTTP 429` (`HTTP 429 Too Many Requests` with the phrase), or '' for an entry
+    without a status."""
+    status = entry.get("http_status")
+    if not status:
+        return ""
+    try:
+        reason = HTTPStatus(status).phrase if phrase else ""
+    except ValueError:
+        reason = ""
+    return f"HTTP {status} {reason}".strip()
 
 
 def headline(entry: dict[str, Any]) -> str:
@@ -50,7 +59,7 @@ def headline(entry: dict[str, Any]) -> str:
 def explain(entry: dict[str, Any]) -> str:
     """One entry in full (the API's entry with its texts and examples)."""
     columns = width()
-    status = status_text(entry)
+    status = status_text(entry, phrase=True)
     heading = f"{entry['code']}  [{entry['service']}]" + (f"  {status}" if status else "")
     lines = [heading, "=" * len(heading), "", textwrap.fill(entry.get("title", ""), columns)]
     summary = entry.get("summary") or ""
