@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -137,9 +138,10 @@ def test_an_address_that_is_not_a_portal(live_portal):
 
 def test_it_installs_with_pip_and_runs_as_a_command(live_portal, tmp_path):
     target = tmp_path / "site"
+    source = shutil.copytree(CLIENT, tmp_path / "client")  # the build leaves files beside it
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target",
-         str(target), str(CLIENT)],
+         str(target), str(source)],
         check=True, capture_output=True, timeout=120,
     )  # fmt: skip
     command = Path(target / "bin/portal-explain")
