@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from rest_framework.authtoken.models import Token
+
 from errors.models import ErrorCode
 from tests.client_catalogs import NOT_STATED_CODE, import_odd
+from tests.factories import make_user
 
 PAGE = "/services/sigsentry/errors/RATE_LIMITED/"
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
@@ -117,3 +120,19 @@ def test_llms_txt_lists_services_and_how_to_read_them(client, demo, django_asser
 def test_llms_txt_counts_only_published_codes(client, demo):
     ErrorCode.objects.filter(service__slug="aisafe", code="404").update(published=False)
     assert "(`aisafe`, 8 codes)" in client.get("/llms.txt").content.decode()
+
+
+def test_code_page_keeps_the_login_rules_of_page_and_api(client, demo, settings):
+    settings.PORTAL_REQUIRE_LOGIN = True
+    page = client.get(PAGE)
+    assert page.status_code == 302
+    assert page["Location"].startswith("/accounts/login/")
+    refused = client.get(PAGE, HTTP_ACCEPT="application/json")
+    assert refused.status_code == 401
+    assert refused["Content-Type"] == "application/problem+json"
+    token = Token.objects.create(user=make_user("reader", staff=False))
+    answered = client.get(
+        PAGE, HTTP_ACCEPT="application/json", HTTP_AUTHORIZATION=f"Token {token.key}"
+    )
+    assert answered.status_code == 200
+    assert answered.json()["code"] == "RATE_LIMITED"

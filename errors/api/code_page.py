@@ -7,6 +7,9 @@ tool holding one can read the entry without knowing the API's addresses.
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
@@ -27,11 +30,15 @@ def wants_json(request: HttpRequest) -> bool:
     return request.get_preferred_type(PAGE_TYPES) == "application/json"
 
 
+# The JSON answer follows the API's login rules (tokens count), the page the site's.
+@login_not_required
 @require_safe
 def code_page(request: HttpRequest, slug: str, code: str) -> HttpResponse:
     """The code's page, or its API entry when the caller asks for JSON."""
     if wants_json(request):
         response: HttpResponse = _entry(request, slug=slug, code=code)
+    elif settings.PORTAL_REQUIRE_LOGIN and not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
     else:
         response = views.error_page(request, slug, code)
     patch_vary_headers(response, ["Accept"])
