@@ -138,7 +138,7 @@ def test_api_source_leaves_drafts_out(api, db):
     import_odd()
     text = api.get("/api/v1/services/3d-print/clients/typescript/").content.decode()
     assert "DRAFT_ONE" not in text
-    assert "@deprecated OldThing is deprecated: use rate-limited instead." in text
+    assert "@deprecated OldThing is deprecated: use RATE_LIMITED (rate-limited) instead." in text
 
 
 # --------------------------------------------------------------------------- the command

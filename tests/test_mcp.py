@@ -9,6 +9,7 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 
 import anyio
 import httpx2
@@ -49,6 +50,13 @@ def login_portal(portal_env):
     server = AppServer({**portal_env, "PORTAL_REQUIRE_LOGIN": "1"})
     yield server
     server.stop()
+
+
+def run(main) -> None:
+    """Run an async test body in a thread of its own: a session fixture (Playwright's)
+    may keep an event loop running in the main thread."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(anyio.run, main).result()
 
 
 def text_of(result) -> str:
@@ -131,7 +139,7 @@ def test_stdio(portal_env):
         async with Client(params) as client:
             await exercise(client, STDIO_BASE_URL)
 
-    anyio.run(main)
+    run(main)
 
 
 def test_streamable_http_with_a_token(login_portal, portal_env):
@@ -145,7 +153,7 @@ def test_streamable_http_with_a_token(login_portal, portal_env):
         ):
             await exercise(client, login_portal.url)
 
-    anyio.run(main)
+    run(main)
 
 
 def test_streamable_http_refuses_a_caller_without_login(login_portal):

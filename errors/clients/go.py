@@ -134,7 +134,7 @@ def generate(catalog: ClientCatalog) -> str:
         status = f"HTTP {entry.http_status}" if entry.http_status else "no HTTP status"
         out.append(f"\t// {name} is {one_line(entry.code)} ({status}): {one_line(entry.title)}")
         if entry.is_deprecated:
-            out += ["\t//", f"\t// Deprecated: {one_line(entry.deprecation())}"]
+            out += ["\t//", f"\t// Deprecated: {one_line(entry.deprecation(names))}"]
         out.append(f"\t{name} = {_entry(entry)}")
     for entry in catalog.entries:
         for alias in entry.aliases:

@@ -134,8 +134,11 @@ def generate(catalog: ClientCatalog) -> str:
         name = names[entry.code]
         comment = f"#: HTTP {entry.http_status or '-'}: {one_line(entry.title)}"
         if entry.is_deprecated:
-            deprecated.append((name, f"_{name}", entry.deprecation()))
-            out += [f"# Deprecated: {entry.deprecation()}", f"_{name}: Final = {_entry(entry)}"]
+            deprecated.append((name, f"_{name}", entry.deprecation(names)))
+            out += [
+                f"# Deprecated: {entry.deprecation(names)}",
+                f"_{name}: Final = {_entry(entry)}",
+            ]
         else:
             out += [comment, f"{name}: Final = {_entry(entry)}"]
     for alias_name, entry in alias_names:

@@ -41,10 +41,19 @@ class ClientEntry:
         """Deprecated and removed codes carry their language's deprecation marker."""
         return self.lifecycle != ErrorCode.Lifecycle.ACTIVE
 
-    def deprecation(self) -> str:
-        """Why the code is deprecated and what to use instead, as one sentence."""
+    def deprecation(self, names: dict[str, str] | None = None) -> str:
+        """Why the code is deprecated and what to use instead, as one sentence; `names`
+        gives the replacement's identifier in the generated language."""
         text = f"{self.code} is {self.lifecycle}"
-        return text + (f": use {self.replaced_by} instead." if self.replaced_by else ".")
+        if not self.replaced_by:
+            return text + "."
+        name = (names or {}).get(self.replaced_by)
+        instead = (
+            f"{name} ({self.replaced_by})"
+            if name and name != self.replaced_by
+            else self.replaced_by
+        )
+        return text + f": use {instead} instead."
 
 
 @dataclass(frozen=True)

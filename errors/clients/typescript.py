@@ -89,7 +89,7 @@ def generate(catalog: ClientCatalog) -> str:
         status = f"HTTP {entry.http_status}" if entry.http_status else "No HTTP status"
         doc = f"{status}: {block_comment_text(entry.title)}"
         if entry.is_deprecated:
-            doc += f" @deprecated {block_comment_text(entry.deprecation())}"
+            doc += f" @deprecated {block_comment_text(entry.deprecation(names))}"
         out += [
             f"/** {doc} */",
             f"export const {names[entry.code]}: ErrorCode = {_entry(entry)};",
