@@ -47,8 +47,9 @@ def _paragraphs(text: str) -> str:
     return "\n\n".join(blocks)
 
 
-def explain_one(error: ErrorCode) -> str:
-    """One code: heading, facts, then the Markdown sections as written."""
+def explain_one(error: ErrorCode, base_url: str = "") -> str:
+    """One code: heading, facts, then the Markdown sections as written; the page's link
+    is absolute under `base_url` when given."""
     status = f"HTTP {error.http_status} {error.reason_phrase}".strip() if error.http_status else ""
     heading = f"{error.code}  [{error.service.name}]" + (f"  {status}" if status else "")
     lines = [heading, "=" * len(heading), "", textwrap.fill(error.title, WIDTH)]
@@ -84,7 +85,7 @@ def explain_one(error: ErrorCode) -> str:
             title += f": {example.title}"
         body = pretty_json(example.body) if example.language == "json" else example.body
         lines += ["", title, "-" * len(title), textwrap.indent(body.strip(), "    ")]
-    lines += ["", f"Page: {error.get_absolute_url()}"]
+    lines += ["", f"Page: {base_url.rstrip('/')}{error.get_absolute_url()}"]
     return "\n".join(lines)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import path
 
 from errors import changelog, views
+from errors.api.code_page import code_page
 
 app_name = "errors"
 
@@ -14,7 +15,7 @@ urlpatterns = [
     path("search/suggest/", views.suggest, name="suggest"),
     path("status/<int:status>/", views.status_page, name="status"),
     path("services/<slug:slug>/", views.service_page, name="service"),
-    path("services/<slug:slug>/errors/<str:code>/", views.error_page, name="error"),
+    path("services/<slug:slug>/errors/<str:code>/", code_page, name="error"),
     path("services/<slug:slug>/guides/<slug:guide>/", views.guide_page, name="guide"),
     # A service's public changelog, built from the history, and its Atom feed.
     path("services/<slug:slug>/changes/", changelog.changelog_page, name="changelog"),
@@ -22,5 +23,14 @@ urlpatterns = [
         "services/<slug:slug>/changes/feed/",
         changelog.ServiceChangesFeed(),
         name="changelog-feed",
+    ),
+    # Issue 18: the catalog for tools and language models.
+    path("llms.txt", views.llms, name="llms"),
+    path("e/<slug:slug>/<str:code>", views.short_link, name="short-link"),
+    path("e/<slug:slug>/<str:code>/", views.short_link),
+    path(
+        "services/<slug:slug>/errors/<str:code>.md",
+        views.error_markdown,
+        name="error-markdown",
     ),
 ]

@@ -14,9 +14,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from errors import lookup, pages
-from errors.models import Guide
+from errors.clients import LANGUAGES
+from errors.models import Guide, Service
 from errors.page_cache import cached_page
 from errors.search.query import QueryError
+from errors.text_pages import code_markdown, llms_txt
 
 
 @require_safe
@@ -66,7 +68,9 @@ def service_page(request: HttpRequest, slug: str) -> HttpResponse:
     if service.slug != slug:
         return HttpResponsePermanentRedirect(service.get_absolute_url())
     page = pages.service_page(service, request.user)
-    return render(request, "errors/service.html", {"page": page, "service": service})
+    languages = [(language.slug, language.name) for language in LANGUAGES.values()]
+    context = {"page": page, "service": service, "client_languages": languages}
+    return render(request, "errors/service.html", context)
 
 
 @require_safe
@@ -105,3 +109,55 @@ def service_not_found(request: HttpRequest, slug: str) -> HttpResponse:
         "search_url": reverse("errors:search"),
     }
     return render(request, "errors/service_not_found.html", context, status=404)
+
+
+# --------------------------------------------------------------------------- issue 18
+# The catalog for tools: short links, each code as Markdown, and /llms.txt.
+
+MARKDOWN = "text/markdown; charset=utf-8"
+PLAIN_TEXT = "text/plain; charset=utf-8"
+
+
+@require_safe
+def short_link(request: HttpRequest, slug: str, code: str) -> HttpResponse:
+    """`/e/<service>/<code>`: any spelling or old name redirects to the code's page, so a
+    service can put a short doc_url in its error bodies; unknown codes get the 404 page."""
+    service = lookup.find_service(slug)
+    if service is None:
+        return service_not_found(request, slug)
+    match = lookup.find_code(service.slug, code, user=request.user)
+    if match is None:
+        return error_page(request, service.slug, code)
+    return redirect(match.error.get_absolute_url())
+
+
+@require_safe
+@cached_page
+def error_markdown(request: HttpRequest, slug: str, code: str) -> HttpResponse:
+    """A code's page as Markdown; other spellings redirect to the code's own `.md`."""
+    service = lookup.find_service(slug)
+    if service is None:
+        text = f"No service {slug!r} in the catalog: {request.build_absolute_uri('/llms.txt')}"
+        return HttpResponse(text + " lists them.\n", content_type=PLAIN_TEXT, status=404)
+    match = lookup.find_code(service.slug, code, user=request.user)
+    if match is None:
+        near = lookup.nearest_codes(code, service=service.slug, user=request.user)
+        hint = f" Did you mean: {', '.join(error.code for error in near)}?" if near else ""
+        text = f"{service.name} has no error code {code!r}.{hint}\n"
+        return HttpResponse(text, content_type=PLAIN_TEXT, status=404)
+    if service.slug != slug or not match.spelt_as(code):
+        return HttpResponsePermanentRedirect(
+            reverse("errors:error-markdown", args=[service.slug, match.error.code])
+        )
+    text = code_markdown(match.error, request.build_absolute_uri("/"))
+    return HttpResponse(text, content_type=MARKDOWN)
+
+
+@require_safe
+@cached_page
+def llms(request: HttpRequest) -> HttpResponse:
+    """`/llms.txt`: the services, and how to read the catalog as text."""
+    services = Service.objects.with_code_counts(request.user).order_by("name")
+    return HttpResponse(
+        llms_txt(services, request.build_absolute_uri("/")), content_type=PLAIN_TEXT
+    )

@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
 
+from errors.api.mcp import McpView
 from errors.api.views import api_docs, unknown_address
 from portal import health
 from portal.access import ThrottledAdminLoginForm, ThrottledLoginForm
@@ -33,5 +35,7 @@ urlpatterns = [
     path("api/v1/", include("errors.api.urls")),
     path("api/docs/", api_docs, name="api-docs"),
     re_path(r"^api/", unknown_address),
+    # Issue 18: the MCP server over streamable HTTP, with the API's login rules.
+    path("mcp/", csrf_exempt(McpView.as_view()), name="mcp"),
     path("", include("errors.urls")),
 ]

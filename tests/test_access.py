@@ -47,7 +47,7 @@ def test_every_route_is_closed_to_anonymous_users(demo):
         response = client.get(url)
         if url in OPEN_PATHS:
             assert response.status_code == 200, url
-        elif url.startswith("/api/"):
+        elif url.startswith(("/api/", "/mcp/")):  # /mcp/ keeps the API's rules (issue 18)
             assert response.status_code == 401, url
             assert response["Content-Type"] == "application/problem+json"
         else:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from rest_framework.renderers import JSONRenderer
+from collections.abc import Iterable
+
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import BaseParser
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
 
 
 class ApiJsonRenderer(JSONRenderer):
@@ -17,3 +22,20 @@ class YamlRenderer(ApiJsonRenderer):
 
     media_type = "application/yaml"
     format = "yaml"
+
+
+class AnyAcceptNegotiation(BaseContentNegotiation):
+    """For answers that are not rendered by DRF (generated source, MCP's JSON-RPC): any
+    Accept gets through, and problems are rendered as JSON."""
+
+    def select_parser(self, request: Request, parsers: Iterable[BaseParser]) -> BaseParser | None:
+        return next(iter(parsers), None)
+
+    def select_renderer(
+        self,
+        request: Request,
+        renderers: Iterable[BaseRenderer],
+        format_suffix: str | None = None,
+    ) -> tuple[BaseRenderer, str]:
+        renderer = next(iter(renderers))
+        return renderer, renderer.media_type

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
-from errors.api import views
+from errors.api import clients, views
 
 app_name = "api"
 
@@ -22,4 +22,10 @@ urlpatterns = [
     path("lookup/", views.LookupView.as_view(), name="lookup"),
     path("identify/", views.IdentifyView.as_view(), name="identify"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    # Issue 18: a service's codes as source in each language.
+    path(
+        "services/<slug:slug>/clients/<str:language>/",
+        clients.ClientSourceView.as_view(),
+        name="client-source",
+    ),
 ]
