@@ -20,6 +20,7 @@ ODD = catalog_text(
       - code: "404"
         http_status: 404
         title: 'Not found */ with \u0041 and "quotes" \ backslash'
+        retry: never
       - code: rate-limited
         http_status: 429
         retry: retry_after
