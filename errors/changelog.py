@@ -22,7 +22,7 @@ FEED_ITEMS = 50
 NOTABLE_FIELDS = (
     "code", "http_status", "title", "summary", "description", "resolution", "retry",
     "category", "lifecycle", "replaced_by", "aliases", "messages", "details_shape",
-    "examples", "tags", "lifecycle_since", "published",
+    "examples", "tags", "lifecycle_since", "published", "operations",
 )  # fmt: skip
 
 
