@@ -1,0 +1,293 @@
+"""A spec -> a catalog in the portal's catalog format: the service from `info`, the
+envelope, one entry per code (or, with no codes at all, per documented error status)."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from errors.catalog.bodies import resolve_pointer
+from errors.identify import body_shape
+from errors.models import ErrorCode, reason_phrase
+from errors.openapi.codes import CodeReader, Found, Occurrence, main_status
+from errors.openapi.document import Spec, spec_problem
+from errors.openapi.envelope import Envelope, find_envelope
+from errors.openapi.operations import ErrorResponse, SpecExample, error_responses
+
+MAX_MESSAGES = 10
+MAX_EXAMPLES = 5
+MAX_SHAPED_EXAMPLES = 20
+RETRY_VALUES = {value for value, _ in ErrorCode.Retry.choices}
+
+
+@dataclass
+class SpecCatalog:
+    """What a spec says of its errors, as a catalog, with notes on what was left out."""
+
+    data: dict[str, Any]
+    envelope: Envelope
+    status_only: bool
+    warnings: list[str] = field(default_factory=list)
+    # The codes (lower case) whose title / retry rule the spec states, not the importer.
+    stated: dict[str, set[str]] = field(default_factory=lambda: {"title": set(), "retry": set()})
+
+    @property
+    def codes(self) -> list[str]:
+        """The entries' codes, in catalog order."""
+        return [entry["code"] for entry in self.data["errors"]]
+
+
+def spec_to_catalog(spec: Spec, slug: str) -> SpecCatalog:
+    """The catalog of `spec`'s errors for the service `slug`; a spec documenting no error
+    response at all is a problem (importing it would import nothing)."""
+    responses = error_responses(spec)
+    if not responses:
+        raise spec_problem(
+            spec.name,
+            "paths",
+            "the spec documents no error responses (no 4xx, 5xx or error `default` response "
+            "on any operation, nor in components/responses): nothing to import. Document "
+            "the errors in the spec first.",
+        )
+    envelope = find_envelope(spec, responses)
+    reader = CodeReader(spec, envelope)
+    found = reader.read(responses)
+    stated: dict[str, set[str]] = {"title": set(), "retry": set()}
+    entries = [_entry(item, envelope, stated) for item in found.values()]
+    # Examples that carry no code (Kong's 400s, odd bodies): an entry for their status.
+    status_only = not entries
+    entries += _status_entries(responses, envelope, reader.codeless, all_statuses=status_only)
+    if status_only:
+        envelope.code_pointer = ""
+    _drop_disagreeing_examples(entries, envelope)
+    _drop_shared_messages(entries)
+    data = {
+        "service": _service(spec, slug, envelope),
+        "categories": [],
+        "errors": entries,
+        "guides": [],
+    }
+    return SpecCatalog(
+        data=data,
+        envelope=envelope,
+        status_only=status_only,
+        warnings=reader.warnings,
+        stated=stated,
+    )
+
+
+def _service(spec: Spec, slug: str, envelope: Envelope) -> dict[str, Any]:
+    info = spec.data.get("info") or {}
+    description = str(info.get("description") or "").strip()
+    summary = str(info.get("summary") or "") or _first_sentence(description)
+    contact = info.get("contact") if isinstance(info.get("contact"), dict) else {}
+    servers = spec.data.get("servers") or []
+    base_url = servers[0].get("url", "") if servers and isinstance(servers[0], dict) else ""
+    return {
+        "slug": slug,
+        "name": _clip(str(info.get("title") or slug), 120),
+        "summary": _clip(summary, 300),
+        "description": description if len(description) <= 4000 else "",
+        "owner_team": "",
+        "contact": _clip(str(contact.get("email") or contact.get("url") or ""), 200),
+        "base_url": _clip(str(base_url), 300),
+        "code_pattern": "",
+        "envelope": envelope.as_catalog(),
+        "stability": "",
+    }
+
+
+def _entry(item: Found, envelope: Envelope, stated: dict[str, set[str]]) -> dict[str, Any]:
+    status = main_status(item)
+    occurrences = item.occurrences
+    explanation = next((o.explanation for o in occurrences if o.explanation), "")
+    examples = _examples(occurrences, envelope)
+    title = next((o.title for o in occurrences if o.title), "") or _problem_title(
+        examples, envelope
+    )
+    retry = next((o.retry for o in occurrences if o.retry in RETRY_VALUES), "")
+    entry = _blank(item.code, status)
+    entry.update(
+        title=_clip(title or humanise(item.code), 200),
+        summary=_clip(_first_sentence(explanation), 500),
+        description=explanation if len(explanation) > len(_first_sentence(explanation)) else "",
+        messages=_messages(examples, envelope),
+        operations=_operations(occurrences),
+        examples=[_example(e) for e in examples],
+    )
+    if retry:
+        entry["retry"] = retry
+        stated["retry"].add(item.code.lower())
+    if title:
+        stated["title"].add(item.code.lower())
+    return entry
+
+
+def _blank(code: str, status: int | None) -> dict[str, Any]:
+    """An entry with the defaults of the catalog format (errors.catalog.canonical)."""
+    return {
+        "code": code, "http_status": status, "category": "", "title": code, "summary": "",
+        "description": "", "resolution": "", "retry": ErrorCode._meta.get_field("retry").default,
+        "details_shape": "", "lifecycle": "active", "lifecycle_since": "", "replaced_by": "",
+        "aliases": [], "messages": [], "tags": [], "operations": [], "published": True,
+        "examples": [],
+    }  # fmt: skip
+
+
+def _status_entries(
+    responses: list[ErrorResponse],
+    envelope: Envelope,
+    codeless: dict[int | None, list[tuple[ErrorResponse, SpecExample]]],
+    *,
+    all_statuses: bool,
+) -> list[dict[str, Any]]:
+    """One entry per documented error status: every status when the spec has no codes,
+    else the statuses with examples that carry no code."""
+    by_status: dict[int, list[ErrorResponse]] = {}
+    for response in responses:
+        if response.status is not None:
+            by_status.setdefault(response.status, []).append(response)
+    for status, pairs in codeless.items():
+        if status is not None:
+            by_status.setdefault(status, []).extend(response for response, _ in pairs)
+    entries = []
+    for status in sorted(by_status):
+        if not (all_statuses or status in codeless):
+            continue
+        group = list({id(r): r for r in by_status[status]}.values())
+        meanings = [r.description.strip() for r in group if r.description.strip()]
+        distinct = list(dict.fromkeys(m for m in meanings if m.lower() != reason_phrase(status).lower()))
+        examples = _unique_examples([example for _, example in codeless.get(status, [])])
+        entry = _blank(str(status), status)
+        entry.update(
+            title=_problem_title(examples, envelope) or reason_phrase(status) or str(status),
+            summary=_clip(_first_sentence(distinct[0]) if distinct else "", 500),
+            description="\n\n".join(f"- {m}" for m in distinct[:20]) if len(distinct) > 1 else "",
+            messages=_messages(examples, envelope),
+            operations=_operations(
+                [Occurrence(str(status), status, r.operation) for r in group]
+            ),
+            examples=[_example(e) for e in examples],
+        )
+        entries.append(entry)
+    return entries
+
+
+def _unique_examples(examples: list[SpecExample]) -> list[SpecExample]:
+    """The distinct bodies: the first few, then one of each further shape (identify
+    recognises a body by the shape of a documented example)."""
+    seen: dict[str, SpecExample] = {}
+    for example in examples:
+        seen.setdefault(example.text, example)
+    chosen = list(seen.values())[:MAX_EXAMPLES]
+    shapes = {body_shape(example.value) for example in chosen}
+    for example in list(seen.values())[MAX_EXAMPLES:]:
+        shape = body_shape(example.value)
+        if shape not in shapes and len(chosen) < MAX_SHAPED_EXAMPLES:
+            shapes.add(shape)
+            chosen.append(example)
+    return chosen
+
+
+def _examples(occurrences: list[Occurrence], envelope: Envelope) -> list[SpecExample]:
+    return _unique_examples([o.example for o in occurrences if o.example is not None])
+
+
+def _example(example: SpecExample) -> dict[str, Any]:
+    title = example.summary or ("" if example.name == "example" else example.name)
+    return {
+        "title": _clip(title, 200),
+        "language": "json" if not isinstance(example.value, str) else "text",
+        "body": example.text,
+        "description": example.description,
+    }
+
+
+def _messages(examples: list[SpecExample], envelope: Envelope) -> list[str]:
+    if not envelope.message_pointer:
+        return []
+    found = []
+    for example in examples:
+        if isinstance(example.value, dict):
+            message = resolve_pointer(example.value, envelope.message_pointer)
+            if isinstance(message, str) and message.strip():
+                found.append(message.strip())
+    return list(dict.fromkeys(found))[:MAX_MESSAGES]
+
+
+def _problem_title(examples: list[SpecExample], envelope: Envelope) -> str:
+    """A problem's `title` is the same for every occurrence of its type: the entry's."""
+    if not envelope.problem:
+        return ""
+    titles = Counter(
+        e.value["title"]
+        for e in examples
+        if isinstance(e.value, dict) and isinstance(e.value.get("title"), str)
+    )
+    return titles.most_common(1)[0][0] if titles else ""
+
+
+def _operations(occurrences: list[Occurrence]) -> list[dict[str, str]]:
+    seen = {
+        (o.operation["path"], o.operation["method"]): o.operation
+        for o in occurrences
+        if o.operation is not None
+    }
+    return [seen[key] for key in sorted(seen)]
+
+
+def _drop_disagreeing_examples(entries: list[dict[str, Any]], envelope: Envelope) -> None:
+    """An example whose body states another status than its entry's main status stays in
+    the spec only: the catalog refuses an example that contradicts its entry."""
+    if not envelope.status_pointer:
+        return
+    for entry in entries:
+        kept = []
+        for example in entry["examples"]:
+            value = _json(example["body"])
+            seen = resolve_pointer(value, envelope.status_pointer) if isinstance(value, dict) else None
+            if isinstance(seen, str) and seen.isdigit():
+                seen = int(seen)
+            if isinstance(seen, int) and not isinstance(seen, bool) and entry["http_status"] not in (None, seen):
+                continue
+            kept.append(example)
+        entry["examples"] = kept
+
+
+def _drop_shared_messages(entries: list[dict[str, Any]]) -> None:
+    """A message the spec shows under several codes tells none of them apart: it would
+    only lead identify astray, so it is no entry's typical message."""
+    counts = Counter(m.lower() for entry in entries for m in entry["messages"])
+    for entry in entries:
+        entry["messages"] = [m for m in entry["messages"] if counts[m.lower()] == 1]
+
+
+def _json(text: str) -> Any:
+    import json
+
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def humanise(code: str) -> str:
+    """`rate_limit_exceeded`, `RateLimitExceeded` -> `Rate limit exceeded`; a URI by its
+    last segment."""
+    text = code.rstrip("/").rsplit("/", 1)[-1] if "://" in code else code
+    text = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", text)
+    text = re.sub(r"[_\-.:]+", " ", text).strip()
+    if not text:
+        return code
+    return text[0].upper() + text[1:].lower() if not text.isupper() else text.capitalize()
+
+
+def _first_sentence(text: str) -> str:
+    text = " ".join(text.split())
+    return re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0] if text else ""
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
