@@ -194,11 +194,18 @@ class CodeReader:
                 if isinstance(seen, int) and 100 <= seen <= 599 and response.status_key[1:] in ("XX", "xx", "efault"):
                     status = seen  # a `default` or `4XX` response: the body says which
             if code is None:
-                code = self._only_code_of(response)
+                code = self._named_code(example) or self._only_code_of(response)
             if code is None:  # a code-less example: the status entry takes it
                 self.codeless.setdefault(status, []).append((response, example))
                 continue
             self.add(Occurrence(code, status, response.operation, example=example))
+
+    def _named_code(self, example: SpecExample) -> str | None:
+        """A body without a code in an example named after a known code (`NOT_FOUND`,
+        `NOT_FOUND.2`): a status-only service's export names its examples so."""
+        name = re.sub(r"\.\d+$", "", example.name).lower()
+        found = self.found.get(name)
+        return found.code if found is not None else None
 
     def _only_code_of(self, response: ErrorResponse) -> str | None:
         """The code of a response documenting exactly one (a per-status problem type)."""

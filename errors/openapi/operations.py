@@ -88,22 +88,24 @@ def error_responses(spec: Spec) -> list[ErrorResponse]:
         has_success = any(str(key).startswith(("1", "2", "3")) for key in responses)
         for key, response in responses.items():
             key = str(key)
-            # `default` is the error answer when the operation documents its success apart.
-            if not (is_error_key(key) or (key == "default" and has_success)):
+            if not (is_error_key(key) or key == "default"):
                 continue
             if isinstance(response, dict) and isinstance(response.get("$ref"), str):
                 referenced.add(response["$ref"])
             response_place = place_of(place, "responses", key)
-            found.append(
-                _read_response(spec, response, response_place, key, status_of_key(key), method, path)
-            )
+            read = _read_response(spec, response, response_place, key, status_of_key(key), method, path)
+            # `default` is the error answer when the operation documents its success
+            # apart, or when it says it is one.
+            if key == "default" and not (has_success or "error" in read.description.lower()):
+                continue
+            found.append(read)
     components = (spec.data.get("components") or {}).get("responses") or {}
     for name, response in components.items() if isinstance(components, dict) else ():
         ref = "#/components/responses/" + str(name).replace("~", "~0").replace("/", "~1")
         match = STATUS_IN_NAME.search(str(name))
-        if ref in referenced or match is None:
+        if ref in referenced or (match is None and "error" not in str(name).lower()):
             continue
-        key = match.group(1).upper()
+        key = match.group(1).upper() if match else "default"
         response_place = place_of("components", "responses", name)
         found.append(_read_response(spec, response, response_place, key, status_of_key(key)))
     return found
@@ -168,6 +170,8 @@ def _examples(spec: Spec, media: dict, place: str, schema_node: Any) -> list[Spe
             example, _ = spec.resolve(node, example_place)
             if not isinstance(example, dict) or "value" not in example:
                 continue  # externalValue: outside the file
+            if example.get("x-generated") is True:
+                continue  # built by an export from the envelope, not documented
             examples.append(
                 SpecExample(
                     name=str(name),

@@ -56,6 +56,7 @@ def spec_to_catalog(spec: Spec, slug: str) -> SpecCatalog:
     found = reader.read(responses)
     stated: dict[str, set[str]] = {"title": set(), "retry": set()}
     entries = [_entry(item, envelope, stated) for item in found.values()]
+    _spell_out_clashes(entries)
     # Examples that carry no code (Kong's 400s, odd bodies): an entry for their status.
     status_only = not entries
     entries += _status_entries(responses, envelope, reader.codeless, all_statuses=status_only)
@@ -108,20 +109,22 @@ def _entry(item: Found, envelope: Envelope, stated: dict[str, set[str]]) -> dict
         examples, envelope
     )
     retry = next((o.retry for o in occurrences if o.retry in RETRY_VALUES), "")
-    entry = _blank(item.code, status)
+    code, aliases = url_safe_code(item.code)
+    entry = _blank(code, status)
+    entry["aliases"] = aliases
     entry.update(
         title=_clip(title or humanise(item.code), 200),
         summary=_clip(_first_sentence(explanation), 500),
         description=explanation if len(explanation) > len(_first_sentence(explanation)) else "",
-        messages=_messages(examples, envelope),
+        messages=_messages([o.example for o in occurrences if o.example], envelope),
         operations=_operations(occurrences),
         examples=[_example(e) for e in examples],
     )
     if retry:
         entry["retry"] = retry
-        stated["retry"].add(item.code.lower())
+        stated["retry"].add(code.lower())
     if title:
-        stated["title"].add(item.code.lower())
+        stated["title"].add(code.lower())
     return entry
 
 
@@ -165,7 +168,7 @@ def _status_entries(
             title=_problem_title(examples, envelope) or reason_phrase(status) or str(status),
             summary=_clip(_first_sentence(distinct[0]) if distinct else "", 500),
             description="\n\n".join(f"- {m}" for m in distinct[:20]) if len(distinct) > 1 else "",
-            messages=_messages(examples, envelope),
+            messages=_messages([example for _, example in codeless.get(status, [])], envelope),
             operations=_operations(
                 [Occurrence(str(status), status, r.operation) for r in group]
             ),
@@ -214,7 +217,7 @@ def _messages(examples: list[SpecExample], envelope: Envelope) -> list[str]:
             message = resolve_pointer(example.value, envelope.message_pointer)
             if isinstance(message, str) and message.strip():
                 found.append(message.strip())
-    return list(dict.fromkeys(found))[:MAX_MESSAGES]
+    return list(dict.fromkeys(found))
 
 
 def _problem_title(examples: list[SpecExample], envelope: Envelope) -> str:
@@ -261,7 +264,7 @@ def _drop_shared_messages(entries: list[dict[str, Any]]) -> None:
     only lead identify astray, so it is no entry's typical message."""
     counts = Counter(m.lower() for entry in entries for m in entry["messages"])
     for entry in entries:
-        entry["messages"] = [m for m in entry["messages"] if counts[m.lower()] == 1]
+        entry["messages"] = [m for m in entry["messages"] if counts[m.lower()] == 1][:MAX_MESSAGES]
 
 
 def _json(text: str) -> Any:
@@ -271,6 +274,27 @@ def _json(text: str) -> Any:
         return json.loads(text)
     except ValueError:
         return None
+
+
+def url_safe_code(value: str) -> tuple[str, list[str]]:
+    """A code the portal can give a page (no `/`) and the aliases that keep the value as
+    the API sends it: a problem type URI `https://example.com/probs/out-of-credit` is
+    the entry `out-of-credit`, its alias the URI (identify reads it at the code pointer)."""
+    if "/" not in value:
+        return value, []
+    tail = value.split("#", 1)[1] if "#" in value else value.split("?")[0].rstrip("/")
+    segment = tail.rsplit("/", 1)[-1] or value.replace("/", "-")
+    return segment, [value]
+
+
+def _spell_out_clashes(entries: list[dict[str, Any]]) -> None:
+    """Two type URIs ending alike (`.../a/invalid`, `.../b/invalid`) keep their whole
+    path as the code instead."""
+    counts = Counter(entry["code"].lower() for entry in entries)
+    for entry in entries:
+        if counts[entry["code"].lower()] > 1 and entry["aliases"]:
+            path = entry["aliases"][0].split("://", 1)[-1].split("/", 1)[-1]
+            entry["code"] = re.sub(r"[^\w.\-]+", "-", path).strip("-")[:100]
 
 
 def humanise(code: str) -> str:
