@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
-from errors.api import views
+from errors.api import openapi_views, views
 
 app_name = "api"
 
@@ -22,4 +22,8 @@ urlpatterns = [
     path("lookup/", views.LookupView.as_view(), name="lookup"),
     path("identify/", views.IdentifyView.as_view(), name="identify"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    # issue 17: OpenAPI in and out
+    path(
+        "services/<slug:slug>/openapi/", openapi_views.OpenApiView.as_view(), name="openapi"
+    ),
 ]

@@ -94,7 +94,10 @@ def sentence_with(text: str, token: str) -> str:
             continue
         for sentence in re.split(r"(?<=[.!?])\s+", line):
             if f"`{token}`" in sentence:
-                return " ".join(sentence.strip(" -*|").split())
+                sentence = " ".join(sentence.strip(" -*|").split())
+                # `- \`closed_period\`: the period is closed.` -> `The period is closed.`
+                rest = re.sub(rf"^`{re.escape(token)}`\s*[-:–—]\s*", "", sentence)
+                return rest[:1].upper() + rest[1:] if rest != sentence else sentence
     return ""
 
 
@@ -114,6 +117,9 @@ class CodeReader:
         self._enum_statuses: dict[str, set[int | None]] = defaultdict(set)
         self._enum_values: dict[str, list[str]] = {}
         self._enum_ops: dict[str, list[dict[str, str] | None]] = defaultdict(list)
+        self._enum_uses: dict[str, list[tuple[int | None, dict[str, str] | None]]] = defaultdict(
+            list
+        )
         self._schema_statuses: dict[str, set[int | None]] = defaultdict(set)
 
     def add(self, occurrence: Occurrence) -> None:
@@ -140,6 +146,7 @@ class CodeReader:
                 for operation in operations:
                     self.add(Occurrence(value, only, operation))
         self._read_tables()
+        self._operations_by_stated_status()
         for response in responses:
             for body in response.bodies:
                 self._read_examples(response, body)
@@ -170,9 +177,25 @@ class CodeReader:
             self._enum_values[key] = values
             self._enum_statuses[key].add(response.status)
             self._enum_ops[key].append(response.operation)
+            self._enum_uses[key].append((response.status, response.operation))
             self.enum_codes.update(values)
             description = str(schema.get("description") or "")
             self.table.update(status_table(description, set(values)))
+
+    def _operations_by_stated_status(self) -> None:
+        """A shared enum's code whose status a table states belongs to the operations
+        whose responses of that status use the enum."""
+        for key, values in self._enum_values.items():
+            uses = self._enum_uses[key]
+            if len(uses) < 2:
+                continue
+            for value in values:
+                stated = self.table.get(value)
+                if stated is None:
+                    continue
+                for status, operation in uses:
+                    if operation is not None and status == stated[0]:
+                        self.add(Occurrence(value, status, operation))
 
     def _read_tables(self) -> None:
         for code, (status, explanation) in self.table.items():
@@ -186,19 +209,24 @@ class CodeReader:
             code = None
             if self.envelope.code_pointer and isinstance(value, dict):
                 code = code_text(resolve_pointer(value, self.envelope.code_pointer))
-            status = response.status
+            # A shared schema's own example is shown under every response using it: it
+            # tells its code, not a status or an operation.
+            shared = bool(body.schema_key) and len(self._schema_statuses[body.schema_key]) > 1
+            status = None if example.from_schema and shared else response.status
+            operation = None if example.from_schema and shared else response.operation
             if self.envelope.status_pointer and isinstance(value, dict):
                 seen = resolve_pointer(value, self.envelope.status_pointer)
                 if isinstance(seen, str) and seen.isdigit():
                     seen = int(seen)
-                if isinstance(seen, int) and 100 <= seen <= 599 and response.status_key[1:] in ("XX", "xx", "efault"):
+                ranged = response.status_key[1:].upper() in ("XX", "EFAULT")
+                if isinstance(seen, int) and 100 <= seen <= 599 and (ranged or status is None):
                     status = seen  # a `default` or `4XX` response: the body says which
             if code is None:
                 code = self._named_code(example) or self._only_code_of(response)
             if code is None:  # a code-less example: the status entry takes it
                 self.codeless.setdefault(status, []).append((response, example))
                 continue
-            self.add(Occurrence(code, status, response.operation, example=example))
+            self.add(Occurrence(code, status, operation, example=example))
 
     def _named_code(self, example: SpecExample) -> str | None:
         """A body without a code in an example named after a known code (`NOT_FOUND`,

@@ -20,6 +20,8 @@ MAX_REF_DEPTH = 64
 class SpecInvalid(CatalogInvalid):
     """A spec the importer cannot read; each problem names its place in the spec."""
 
+    what = "spec"
+
 
 def spec_problem(name: str, place: str, message: str) -> SpecInvalid:
     """One problem at `place` (dotted, like `paths./v1/x.post.responses.400`)."""
@@ -106,7 +108,11 @@ class Spec:
             node = self.target(ref, place)
             place = str(ref)[2:].replace("/", ".") if str(ref).startswith("#/") else place
         if siblings and isinstance(node, dict):
+            own = node.get("description")
             node = {**node, **siblings}
+            if own and siblings.get("description") and own != siblings["description"]:
+                # Both say something (a code table may be in the target's): keep both.
+                node["description"] = f"{siblings['description']}\n\n{own}"
         return node, place
 
     def deref(self, node: Any, place: str) -> Any:

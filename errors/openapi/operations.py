@@ -24,6 +24,7 @@ class SpecExample:
     place: str
     summary: str = ""
     description: str = ""
+    from_schema: bool = False  # the schema's own example: it belongs to no one response
 
     @property
     def text(self) -> str:
@@ -189,12 +190,22 @@ def _examples(spec: Spec, media: dict, place: str, schema_node: Any) -> list[Spe
     if isinstance(schema, dict):
         if "example" in schema and isinstance(schema["example"], dict):
             examples.append(
-                SpecExample(name="example", value=schema["example"], place=f"{place}.schema.example")
+                SpecExample(
+                    name="example",
+                    value=schema["example"],
+                    place=f"{place}.schema.example",
+                    from_schema=True,
+                )
             )
         listed = schema.get("examples")
         if isinstance(listed, list):  # JSON Schema 2020-12 (OpenAPI 3.1): a list of values
             examples += [
-                SpecExample(name=f"example {n + 1}", value=v, place=f"{place}.schema.examples.{n}")
+                SpecExample(
+                    name=f"example {n + 1}",
+                    value=v,
+                    place=f"{place}.schema.examples.{n}",
+                    from_schema=True,
+                )
                 for n, v in enumerate(listed)
                 if isinstance(v, dict)
             ]

@@ -310,7 +310,8 @@ def humanise(code: str) -> str:
 
 def _first_sentence(text: str) -> str:
     text = " ".join(text.split())
-    return re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0] if text else ""
+    first = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0] if text else ""
+    return first[:1].upper() + first[1:]
 
 
 def _clip(text: str, limit: int) -> str:
