@@ -69,8 +69,8 @@ def sub_schema(spec: Spec, schema_node: Any, pointer: str, place: str) -> dict[s
 
 
 def status_table(text: str, known: set[str]) -> dict[str, tuple[int, str]]:
-    """`* \\`not_found\\` - 404: the resource...` lines and `| not_found | 404 | ... |`
-    table rows -> {code: (status, explanation)}."""
+    """Lines like "* `not_found` - 404: the resource..." and table rows like
+    "| not_found | 404 | ... |" -> {code: (status, explanation)}."""
     found: dict[str, tuple[int, str]] = {}
     for line in text.splitlines():
         cells = [c.strip(" `*") for c in line.strip().strip("|").split("|")] if "|" in line else []
@@ -95,7 +95,7 @@ def sentence_with(text: str, token: str) -> str:
         for sentence in re.split(r"(?<=[.!?])\s+", line):
             if f"`{token}`" in sentence:
                 sentence = " ".join(sentence.strip(" -*|").split())
-                # `- \`closed_period\`: the period is closed.` -> `The period is closed.`
+                # A list item "`closed_period`: the period is closed." -> its explanation.
                 rest = re.sub(rf"^`{re.escape(token)}`\s*[-:–—]\s*", "", sentence)
                 return rest[:1].upper() + rest[1:] if rest != sentence else sentence
     return ""
@@ -295,7 +295,8 @@ class CodeReader:
 
 def _defines(text: str, token: str) -> bool:
     """Prose that states a code: a list item or line that starts with it and explains it
-    (`- \`card_declined\`: the card...`), or a sentence that calls it a code."""
+    (a list item starting with the code in backticks, then a colon or a dash), or a
+    sentence that calls it a code."""
     for line in text.splitlines():
         if re.match(rf"\s*(?:[-*+]|\d+\.)?\s*`{re.escape(token)}`\s*(?:[-:–—(]|$)", line):
             return True
@@ -330,7 +331,13 @@ def main_status(found: Found) -> int | None:
     sure = [o.status for o in found.occurrences if o.sure_status and o.status is not None]
     if sure:
         return sure[0]
-    counts = Counter(o.status for o in found.occurrences if o.status is not None)
+    # One shared component example referenced by fifty operations is one statement.
+    places = {
+        (o.status, o.example.place if o.example else repr(o.operation))
+        for o in found.occurrences
+        if o.status is not None
+    }
+    counts = Counter(status for status, _ in places)
     if not counts:
         return None
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[0][0]

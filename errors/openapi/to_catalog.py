@@ -132,7 +132,7 @@ def _blank(code: str, status: int | None) -> dict[str, Any]:
     """An entry with the defaults of the catalog format (errors.catalog.canonical)."""
     return {
         "code": code, "http_status": status, "category": "", "title": code, "summary": "",
-        "description": "", "resolution": "", "retry": ErrorCode._meta.get_field("retry").default,
+        "description": "", "resolution": "", "retry": str(ErrorCode._meta.get_field("retry").get_default()),
         "details_shape": "", "lifecycle": "active", "lifecycle_since": "", "replaced_by": "",
         "aliases": [], "messages": [], "tags": [], "operations": [], "published": True,
         "examples": [],
