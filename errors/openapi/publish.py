@@ -42,9 +42,11 @@ def merge_into_spec(spec: Spec, service: Service, *, site_url: str = "") -> dict
     by_status: dict[int | None, list[ErrorCode]] = defaultdict(list)
     for error in errors:
         by_status[error.http_status].append(error)
-    done: set[int] = set()
+    # A response shared through a $ref is documented once, with the codes of every
+    # status and operation it answers for.
+    targets: dict[int, tuple[dict[str, Any], list[ErrorCode]]] = {}
     merged_spec = Spec(name=spec.name, data=document)
-    for method, path, operation, _place in merged_spec.operations():
+    for method, path, operation, place in merged_spec.operations():
         responses = operation.get("responses")
         if not isinstance(responses, dict):
             continue
@@ -53,28 +55,45 @@ def merge_into_spec(spec: Spec, service: Service, *, site_url: str = "") -> dict
             key = str(key)
             if not (is_error_key(key) or key == "default"):
                 continue
-            response = merged_spec.deref(node, f"paths.{path}.{method.lower()}.responses.{key}")
-            if not isinstance(response, dict) or id(response) in done:
+            response = merged_spec.deref(node, f"{place}.responses.{key}")
+            if not isinstance(response, dict):
                 continue
-            done.add(id(response))
-            status = status_of_key(key)
-            if key == "default":
-                codes = [e for s, group in by_status.items() if s not in documented for e in group]
-            elif key[1:].upper() == "XX":
-                codes = [e for e in errors if e.http_status and e.http_status // 100 == status // 100 and e.http_status not in documented]  # type: ignore[operator]
-            else:
-                codes = list(by_status.get(status, []))
-            shared = isinstance(node, dict) and "$ref" in node
-            if not shared:
+            codes = _codes_for(key, errors, by_status, documented)
+            if not (isinstance(node, dict) and "$ref" in node):
                 mine = {"method": method, "path": path}
                 codes = [e for e in codes if not e.operations or mine in e.operations]
-            if codes:
-                _document(response, codes, service, site_url)
+            chosen = targets.setdefault(id(response), (response, []))[1]
+            chosen += [e for e in codes if e not in chosen]
+    for response, codes in targets.values():
+        if codes:
+            _document(response, codes, service, site_url)
     document[EXTENSION] = {
         status_key(status): [code_listing(e, site_url) for e in group]
         for status, group in sorted(by_status.items(), key=lambda s: (s[0] is None, s[0] or 0))
     }
     return document
+
+
+def _codes_for(
+    key: str,
+    errors: list[ErrorCode],
+    by_status: dict[int | None, list[ErrorCode]],
+    documented: set[int | None],
+) -> list[ErrorCode]:
+    """The codes a response of status `key` answers with: its status's, a range's codes
+    that no other response of the operation documents, or for `default` the rest."""
+    status = status_of_key(key)
+    if key == "default":
+        return [e for s, group in by_status.items() if s not in documented for e in group]
+    if key[1:].upper() == "XX" and status is not None:
+        return [
+            e
+            for e in errors
+            if e.http_status is not None
+            and e.http_status // 100 == status // 100
+            and e.http_status not in documented
+        ]
+    return list(by_status.get(status, []))
 
 
 def _document(
