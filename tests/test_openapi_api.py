@@ -24,10 +24,16 @@ def editor_token(db) -> str:
     return "Token " + Token.objects.create(user=user).key
 
 
-def post(api, slug: str, body: str, token: str | None, query: str = "", content_type="application/yaml"):
+def post(
+    api, slug: str, body: str, token: str | None, query: str = "", content_type="application/yaml"
+):
     headers = {"HTTP_AUTHORIZATION": token} if token else {}
     return api.generic(
-        "POST", f"/api/v1/services/{slug}/openapi/{query}", body, content_type=content_type, **headers
+        "POST",
+        f"/api/v1/services/{slug}/openapi/{query}",
+        body,
+        content_type=content_type,
+        **headers,
     )
 
 
@@ -57,7 +63,10 @@ def test_import_needs_a_token(api, db):
 
 
 def test_a_bad_spec_is_422_naming_the_place(api, editor_token):
-    text = "openapi: 3.0.3\ninfo: {title: X, version: '1'}\npaths:\n  /v1/x:\n    post:\n      responses:\n        '400': {$ref: 'other.yaml#/Bad'}\n"
+    text = (
+        "openapi: 3.0.3\ninfo: {title: X, version: '1'}\npaths:\n  /v1/x:\n    post:\n"
+        "      responses:\n        '400': {$ref: 'other.yaml#/Bad'}\n"
+    )
     response = post(api, "x", text, editor_token)
     assert response.status_code == 422 and response["Content-Type"] == PROBLEM
     problem = response.json()
@@ -100,7 +109,9 @@ def test_merge_answers_the_spec_sent_with_the_portals_codes(api, editor_token):
     merged = yaml.safe_load(response.content)
     validate(merged)
     listed = merged["components"]["responses"]["Problem"]["x-error-codes"]
-    assert {"SAILING_FULL": "The sailing is full"}.items() <= {i["code"]: i["title"] for i in listed}.items()
+    assert {"SAILING_FULL": "The sailing is full"}.items() <= {
+        i["code"]: i["title"] for i in listed
+    }.items()
 
 
 def test_merge_without_a_body_says_what_to_send(api, demo):
@@ -110,7 +121,13 @@ def test_merge_without_a_body_says_what_to_send(api, demo):
 
 
 def test_the_code_page_and_api_show_the_operations(api, client, editor_token):
-    post(api, "quill", spec_text("quill-named-examples.json"), editor_token, content_type="application/json")
+    post(
+        api,
+        "quill",
+        spec_text("quill-named-examples.json"),
+        editor_token,
+        content_type="application/json",
+    )
     entry = api.get("/api/v1/services/quill/errors/document.locked/").json()
     assert entry["operations"] == [{"method": "DELETE", "path": "/documents/{id}"}]
     page = client.get("/services/quill/errors/document.locked/")

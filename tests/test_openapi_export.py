@@ -55,7 +55,9 @@ def test_export_lists_every_code_in_the_enum_responses_and_extension(demo):
     service = Service.objects.get(slug="sigsentry")
     document = export_openapi(service, site_url="https://errors.example")
     codes = list(service.errors.published().order_by("order").values_list("code", flat=True))
-    code_schema = document["components"]["schemas"]["Error"]["properties"]["error"]["properties"]["code"]
+    code_schema = document["components"]["schemas"]["Error"]["properties"]["error"]["properties"][
+        "code"
+    ]
     assert code_schema["enum"] == codes
     error = service.errors.get(code=codes[0])
     assert code_schema["x-enumDescriptions"][error.code] == error.title

@@ -37,9 +37,13 @@ def test_enum_with_a_status_table_in_a_31_ref_sibling():
         "AUTH_MISSING": 401, "AUTH_EXPIRED": 401, "SAILING_FULL": 409,
         "BOOKING_NOT_FOUND": 404, "INVALID_PASSENGERS": 400, "TOO_MANY_REQUESTS": 429,
     }  # fmt: skip
-    assert found["AUTH_EXPIRED"].summary == "The API key has expired; create a new one in the console."
+    assert (
+        found["AUTH_EXPIRED"].summary == "The API key has expired; create a new one in the console."
+    )
     # a 3.1 schema `examples` list gives the code its example
-    assert json.loads(found["SAILING_FULL"].examples.all()[0].body)["error"]["code"] == "SAILING_FULL"
+    assert (
+        json.loads(found["SAILING_FULL"].examples.all()[0].body)["error"]["code"] == "SAILING_FULL"
+    )
     assert found["SAILING_FULL"].operations == [{"method": "POST", "path": "/bookings"}]
 
 
@@ -90,7 +94,12 @@ def test_codes_in_backticks_in_descriptions_each_with_its_sentence():
     import_openapi(spec("ledger-prose.yaml"), "ledger")
     found = codes("ledger")
     # `code` and `amount` name fields, not codes: only stated codes are taken
-    assert sorted(found) == ["closed_period", "read_only_key", "unbalanced_entry", "unknown_account"]
+    assert sorted(found) == [
+        "closed_period",
+        "read_only_key",
+        "unbalanced_entry",
+        "unknown_account",
+    ]
     assert found["unbalanced_entry"].summary == "Debits and credits do not add up to zero."
     assert found["read_only_key"].http_status == 403
 
@@ -150,7 +159,10 @@ def test_a_broken_ref_names_its_place():
 
 
 def test_no_error_responses_imports_nothing_and_says_so():
-    text = "openapi: 3.1.0\ninfo: {title: X, version: '1'}\npaths:\n  /x:\n    get:\n      responses:\n        '200': {description: OK}\n"
+    text = (
+        "openapi: 3.1.0\ninfo: {title: X, version: '1'}\npaths:\n  /x:\n    get:\n"
+        "      responses:\n        '200': {description: OK}\n"
+    )
     assert "no error responses" in problem_of(text)
 
 
@@ -171,7 +183,9 @@ def test_second_import_keeps_editors_additions_unless_the_spec_now_says_otherwis
     error.title = "Malformed tracking number"
     error.save()
     ErrorCode.objects.filter(code="E5001").update(resolution="Wait.")
-    ErrorCode.objects.create(service=error.service, code="E9999", title="Editor's own", http_status=500)
+    ErrorCode.objects.create(
+        service=error.service, code="E9999", title="Editor's own", http_status=500
+    )
     newer = spec("parcel-x-codes.yaml")
     responses = newer.data["paths"]["/parcels/{trackingNumber}"]["get"]["responses"]
     responses["400"]["x-error-codes"][1]["description"] = "Only DHL and UPS are tracked."
@@ -203,7 +217,9 @@ def test_dry_run_writes_nothing():
 
 def test_import_command_and_catalog_output(tmp_path, capsys):
     out = tmp_path / "parcel.yaml"
-    call_command("import_openapi", str(SPECS / "parcel-x-codes.yaml"), "--service", "parcel", "-o", str(out))
+    call_command(
+        "import_openapi", str(SPECS / "parcel-x-codes.yaml"), "--service", "parcel", "-o", str(out)
+    )
     assert "code: E1001" in out.read_text() and not Service.objects.exists()
     call_command("import_openapi", str(SPECS / "parcel-x-codes.yaml"), "--service", "parcel")
     assert Service.objects.get(slug="parcel").errors.count() == 4

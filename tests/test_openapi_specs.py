@@ -130,7 +130,11 @@ def test_identify_recognises_every_example_body_as_its_own_code(slug):
         for body in response.bodies:
             for example in body.examples:
                 value = example.value
-                code = resolve_pointer(value, service.code_pointer) if isinstance(value, dict) else None
+                code = (
+                    resolve_pointer(value, service.code_pointer)
+                    if isinstance(value, dict)
+                    else None
+                )
                 found = identify(value, status=response.status, service=slug)
                 assert found, f"{example.place}: identify found nothing"
                 top = found[0].error

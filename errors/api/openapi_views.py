@@ -101,8 +101,8 @@ class OpenApiView(ApiView):
         if size > SPEC_MAX_BYTES:
             raise Problem(
                 "body_too_large",
-                f"The spec is {size} bytes: the API reads at most {SPEC_MAX_BYTES}; import a larger "
-                "spec with manage.py import_openapi.",
+                f"The spec is {size} bytes: the API reads at most {SPEC_MAX_BYTES}; import "
+                "a larger spec with manage.py import_openapi.",
             )
         text: Any = request.data if request.method == "POST" else _raw_text(request)
         if not isinstance(text, str) or not text.strip():
@@ -116,7 +116,7 @@ def _raw_text(request: Request) -> str:
     """A GET's body (`?merge=1`): DRF parses bodies of any method, by Content-Type."""
     try:
         data = request.data
-    except Exception:  # noqa: BLE001 - an unparsable body is said below
+    except Exception:
         data = None
     if isinstance(data, str):
         return data

@@ -23,7 +23,5 @@ urlpatterns = [
     path("identify/", views.IdentifyView.as_view(), name="identify"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # issue 17: OpenAPI in and out
-    path(
-        "services/<slug:slug>/openapi/", openapi_views.OpenApiView.as_view(), name="openapi"
-    ),
+    path("services/<slug:slug>/openapi/", openapi_views.OpenApiView.as_view(), name="openapi"),
 ]

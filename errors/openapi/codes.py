@@ -82,7 +82,9 @@ def status_table(text: str, known: set[str]) -> dict[str, tuple[int, str]]:
         number = STATUS_NUMBER.search(rest)
         if number is None:
             continue
-        explanation = rest[number.end() :].lstrip(" /0123456789").lstrip(":-–—|) ").strip(" |")
+        explanation = (
+            rest[number.end() :].lstrip(" /0123456789").lstrip(":-\u2013\u2014|) ").strip(" |")
+        )
         found.setdefault(code, (int(number.group(1)), " ".join(explanation.split())))
     return found
 
@@ -96,7 +98,7 @@ def sentence_with(text: str, token: str) -> str:
             if f"`{token}`" in sentence:
                 sentence = " ".join(sentence.strip(" -*|").split())
                 # A list item "`closed_period`: the period is closed." -> its explanation.
-                rest = re.sub(rf"^`{re.escape(token)}`\s*[-:–—]\s*", "", sentence)
+                rest = re.sub(rf"^`{re.escape(token)}`\s*[-:\u2013\u2014]\s*", "", sentence)
                 return rest[:1].upper() + rest[1:] if rest != sentence else sentence
     return ""
 
@@ -162,8 +164,7 @@ class CodeReader:
         schema = sub_schema(self.spec, body.schema, pointer, body.schema_place)
         self._read_extensions(schema, response)
         constant = schema.get("const", schema.get("default"))
-        values = [code_text(v) for v in schema.get("enum") or []]
-        values = [v for v in values if v is not None]
+        values = [text for v in schema.get("enum") or [] if (text := code_text(v)) is not None]
         if len(values) == 1 and constant is None:
             constant = values[0]
         per_status = not body.schema_key or len(self._schema_statuses[body.schema_key]) == 1
@@ -241,7 +242,9 @@ class CodeReader:
             o.code
             for found in self.found.values()
             for o in found.occurrences
-            if o.operation == response.operation and o.status == response.status and o.example is None
+            if o.operation == response.operation
+            and o.status == response.status
+            and o.example is None
         }
         return next(iter(codes)) if len(codes) == 1 and response.operation else None
 
@@ -298,7 +301,7 @@ def _defines(text: str, token: str) -> bool:
     (a list item starting with the code in backticks, then a colon or a dash), or a
     sentence that calls it a code."""
     for line in text.splitlines():
-        if re.match(rf"\s*(?:[-*+]|\d+\.)?\s*`{re.escape(token)}`\s*(?:[-:–—(]|$)", line):
+        if re.match(rf"\s*(?:[-*+]|\d+\.)?\s*`{re.escape(token)}`\s*(?:[-:\u2013\u2014(]|$)", line):
             return True
     sentence = sentence_with(text, token).lower()
     return bool(re.search(r"\b(error )?codes?\b", sentence))

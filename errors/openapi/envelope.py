@@ -213,12 +213,16 @@ def find_envelope(spec: Spec, responses: list[ErrorResponse]) -> Envelope:
     envelope.status_pointer = next(
         (p.pointer for p in sorted(props, key=_depth) if _is_status_like(p) and p is not code), ""
     )
-    taken = (envelope.code_pointer, envelope.status_pointer)
+    taken: tuple[str, ...] = (envelope.code_pointer, envelope.status_pointer)
     envelope.message_pointer = _pick(
         props, ("detail", *MESSAGE_NAMES) if problem else MESSAGE_NAMES, near, taken
     )
     taken += (envelope.message_pointer,)
-    details = [p for p in props if p.pointer not in taken and not envelope.code_pointer.startswith(p.pointer + "/")]
+    details = [
+        p
+        for p in props
+        if p.pointer not in taken and not envelope.code_pointer.startswith(p.pointer + "/")
+    ]
     envelope.details_pointer = _pick(details, DETAILS_NAMES, near, taken)
     envelope.request_id_pointer = _pick(props, REQUEST_ID_NAMES, near, taken)
     envelope.fields = [_field(prop) for prop in props if prop.pointer.count("/") <= 3][:40]

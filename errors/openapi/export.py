@@ -270,9 +270,7 @@ def _response(
     }
 
 
-def _paths(
-    errors: list[ErrorCode], names: dict[str, list[str]], site_url: str
-) -> dict[str, Any]:
+def _paths(errors: list[ErrorCode], names: dict[str, list[str]], site_url: str) -> dict[str, Any]:
     """The operations the codes are documented on, each with its own codes per status."""
     per_operation: dict[tuple[str, str], dict[int | None, list[ErrorCode]]] = defaultdict(
         lambda: defaultdict(list)
@@ -287,12 +285,12 @@ def _paths(
             status_key(status): _response(status, codes, names, site_url)
             for status, codes in sorted(statuses.items(), key=lambda s: (s[0] is None, s[0] or 0))
         }
-        operation: dict[str, Any] = {"responses": responses}
+        item: dict[str, Any] = {"responses": responses}
         parameters = [
             {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
             for name in re.findall(r"{([^}]+)}", path)
         ]
         if parameters:
-            operation["parameters"] = parameters
-        paths.setdefault(path, {})[method] = operation
+            item["parameters"] = parameters
+        paths.setdefault(path, {})[method] = item
     return paths

@@ -64,7 +64,9 @@ def catalog_from_spec(spec: Spec, slug: str) -> tuple[dict[str, Any], SpecCatalo
         SLUG_VALIDATOR(slug)
     except Exception as exc:
         raise spec_problem(
-            spec.name, "--service", f"{slug!r} is not a slug: use lowercase letters, digits, hyphens."
+            spec.name,
+            "--service",
+            f"{slug!r} is not a slug: use lowercase letters, digits, hyphens.",
         ) from exc
     spec_catalog = spec_to_catalog(spec, slug)
     service = Service.objects.filter(slug=slug).first()

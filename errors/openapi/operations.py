@@ -94,7 +94,9 @@ def error_responses(spec: Spec) -> list[ErrorResponse]:
             if isinstance(response, dict) and isinstance(response.get("$ref"), str):
                 referenced.add(response["$ref"])
             response_place = place_of(place, "responses", key)
-            read = _read_response(spec, response, response_place, key, status_of_key(key), method, path)
+            read = _read_response(
+                spec, response, response_place, key, status_of_key(key), method, path
+            )
             # `default` is the error answer when the operation documents its success
             # apart, or when it says it is one.
             if key == "default" and not (has_success or "error" in read.description.lower()):
@@ -133,7 +135,9 @@ def _read_response(
         path=path,
         extensions={k: v for k, v in response.items() if str(k).startswith("x-")},
     )
-    content, content_place = spec.resolve(response.get("content") or {}, f"{response_place}.content")
+    content, content_place = spec.resolve(
+        response.get("content") or {}, f"{response_place}.content"
+    )
     if not isinstance(content, dict):
         return result
     for media_type, media in content.items():
@@ -183,7 +187,9 @@ def _examples(spec: Spec, media: dict, place: str, schema_node: Any) -> list[Spe
                 )
             )
     if "example" in media:
-        examples.append(SpecExample(name="example", value=media["example"], place=f"{place}.example"))
+        examples.append(
+            SpecExample(name="example", value=media["example"], place=f"{place}.example")
+        )
     if examples or schema_node is None:
         return examples
     schema = spec.deref(schema_node, f"{place}.schema")

@@ -114,12 +114,19 @@ def _document(
             examples.setdefault("example", {"value": media.pop("example")})
         for error in codes:
             body = next(
-                (json.loads(e.body) for e in error.examples.all() if e.language == "json" and _parses(e.body)),
+                (
+                    json.loads(e.body)
+                    for e in error.examples.all()
+                    if e.language == "json" and _parses(e.body)
+                ),
                 None,
             )
             examples.setdefault(
                 error.code,
-                {"summary": error.title, "value": body if body is not None else built_body(service, error)},
+                {
+                    "summary": error.title,
+                    "value": body if body is not None else built_body(service, error),
+                },
             )
 
 

@@ -20,6 +20,9 @@ MAX_MESSAGES = 10
 MAX_EXAMPLES = 5
 MAX_SHAPED_EXAMPLES = 20
 RETRY_VALUES = {value for value, _ in ErrorCode.Retry.choices}
+# The model's default ("not_stated" once issue 14 lands): a spec that says nothing of
+# retrying states no rule.
+DEFAULT_RETRY = str(ErrorCode._meta.get_field("retry").get_default())
 
 
 @dataclass
@@ -83,7 +86,7 @@ def _service(spec: Spec, slug: str, envelope: Envelope) -> dict[str, Any]:
     info = spec.data.get("info") or {}
     description = str(info.get("description") or "").strip()
     summary = str(info.get("summary") or "") or _first_sentence(description)
-    contact = info.get("contact") if isinstance(info.get("contact"), dict) else {}
+    contact = info["contact"] if isinstance(info.get("contact"), dict) else {}
     servers = spec.data.get("servers") or []
     base_url = servers[0].get("url", "") if servers and isinstance(servers[0], dict) else ""
     return {
@@ -132,7 +135,7 @@ def _blank(code: str, status: int | None) -> dict[str, Any]:
     """An entry with the defaults of the catalog format (errors.catalog.canonical)."""
     return {
         "code": code, "http_status": status, "category": "", "title": code, "summary": "",
-        "description": "", "resolution": "", "retry": str(ErrorCode._meta.get_field("retry").get_default()),
+        "description": "", "resolution": "", "retry": DEFAULT_RETRY,
         "details_shape": "", "lifecycle": "active", "lifecycle_since": "", "replaced_by": "",
         "aliases": [], "messages": [], "tags": [], "operations": [], "published": True,
         "examples": [],
@@ -161,7 +164,9 @@ def _status_entries(
             continue
         group = list({id(r): r for r in by_status[status]}.values())
         meanings = [r.description.strip() for r in group if r.description.strip()]
-        distinct = list(dict.fromkeys(m for m in meanings if m.lower() != reason_phrase(status).lower()))
+        distinct = list(
+            dict.fromkeys(m for m in meanings if m.lower() != reason_phrase(status).lower())
+        )
         examples = _unique_examples([example for _, example in codeless.get(status, [])])
         entry = _blank(str(status), status)
         entry.update(
@@ -169,9 +174,7 @@ def _status_entries(
             summary=_clip(_first_sentence(distinct[0]) if distinct else "", 500),
             description="\n\n".join(f"- {m}" for m in distinct[:20]) if len(distinct) > 1 else "",
             messages=_messages([example for _, example in codeless.get(status, [])], envelope),
-            operations=_operations(
-                [Occurrence(str(status), status, r.operation) for r in group]
-            ),
+            operations=_operations([Occurrence(str(status), status, r.operation) for r in group]),
             examples=[_example(e) for e in examples],
         )
         entries.append(entry)
@@ -250,10 +253,16 @@ def _drop_disagreeing_examples(entries: list[dict[str, Any]], envelope: Envelope
         kept = []
         for example in entry["examples"]:
             value = _json(example["body"])
-            seen = resolve_pointer(value, envelope.status_pointer) if isinstance(value, dict) else None
+            seen = (
+                resolve_pointer(value, envelope.status_pointer) if isinstance(value, dict) else None
+            )
             if isinstance(seen, str) and seen.isdigit():
                 seen = int(seen)
-            if isinstance(seen, int) and not isinstance(seen, bool) and entry["http_status"] not in (None, seen):
+            if (
+                isinstance(seen, int)
+                and not isinstance(seen, bool)
+                and entry["http_status"] not in (None, seen)
+            ):
                 continue
             kept.append(example)
         entry["examples"] = kept
