@@ -249,3 +249,14 @@ def test_check_command_lists_disagreements_and_fails(tmp_path, capsys):
 
 def test_spec_text_helper_reads_the_fixtures():
     assert spec_text("ledger-prose.yaml").startswith("openapi: 3.0.0")
+
+
+def test_the_benchmarks_generated_spec_imports_every_code():
+    from errors.openapi.synthetic import synthetic_spec
+
+    text = synthetic_spec(size=60_000, codes=40)
+    result = import_openapi(parse_spec(text, "synthetic.yaml"), "synthetic")
+    assert len(result.changes.added) == 40
+    error = ErrorCode.objects.get(code="ERR_0003")
+    assert error.http_status == 404 and error.summary == "Error number 0003 happened."
+    assert error.examples.exists() and error.operations

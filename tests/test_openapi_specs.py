@@ -31,7 +31,7 @@ SPECS = {
     ),
     "meilisearch": (
         "meilisearch.json",
-        ("/code", "/message", "", "", "/status"),
+        ("/code", "/message", "", "", ""),
         290,  # the Code enum's 289, and a 500 whose example carries no code
     ),
     "kong": (

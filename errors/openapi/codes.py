@@ -20,6 +20,9 @@ MAX_CODE = 100
 BACKTICKED = re.compile(r"`([^`\s]{2,100})`")
 # A code written in prose: a separator (not_found, invalid-token) or upper case (RATE_LIMITED).
 CODE_LIKE = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:[_\-:][A-Za-z0-9]+)+$|^[A-Z][A-Z0-9]{3,}$")
+# A shared code enum whose statuses a table states gives each code the operations whose
+# responses of its status use the enum, unless the enum is everywhere (more responses).
+MAX_INFERRED_USES = 50
 STATUS_NUMBER = re.compile(r"(?<![\d.])([1-5]\d\d)(?![\d.])")
 
 
@@ -123,6 +126,7 @@ class CodeReader:
             list
         )
         self._schema_statuses: dict[str, set[int | None]] = defaultdict(set)
+        self._schema_cache: dict[str, tuple[dict[str, Any], list[str], str]] = {}
 
     def add(self, occurrence: Occurrence) -> None:
         """Record one place a code is documented (codes compare ignoring case)."""
@@ -161,10 +165,18 @@ class CodeReader:
         pointer = self.envelope.code_pointer
         if not pointer or body.schema is None:
             return
-        schema = sub_schema(self.spec, body.schema, pointer, body.schema_place)
+        # A spec references one error schema from thousands of responses: read it once.
+        cache_key = body.schema_key or str(id(body.schema))
+        if cache_key not in self._schema_cache:
+            schema = sub_schema(self.spec, body.schema, pointer, body.schema_place)
+            values = [t for v in schema.get("enum") or [] if (t := code_text(v)) is not None]
+            self._schema_cache[cache_key] = (schema, values, str(sorted(values)))
+            if len(values) > 1:
+                description = str(schema.get("description") or "")
+                self.table.update(status_table(description, set(values)))
+        schema, values, key = self._schema_cache[cache_key]
         self._read_extensions(schema, response)
         constant = schema.get("const", schema.get("default"))
-        values = [text for v in schema.get("enum") or [] if (text := code_text(v)) is not None]
         if len(values) == 1 and constant is None:
             constant = values[0]
         per_status = not body.schema_key or len(self._schema_statuses[body.schema_key]) == 1
@@ -174,29 +186,27 @@ class CodeReader:
             self.add(Occurrence(str(code_text(constant)), response.status, response.operation))
             return
         if values:
-            key = str(sorted(values))
             self._enum_values[key] = values
             self._enum_statuses[key].add(response.status)
             self._enum_ops[key].append(response.operation)
             self._enum_uses[key].append((response.status, response.operation))
             self.enum_codes.update(values)
-            description = str(schema.get("description") or "")
-            self.table.update(status_table(description, set(values)))
 
     def _operations_by_stated_status(self) -> None:
         """A shared enum's code whose status a table states belongs to the operations
         whose responses of that status use the enum."""
         for key, values in self._enum_values.items():
             uses = self._enum_uses[key]
-            if len(uses) < 2:
-                continue
+            if not 2 <= len(uses) <= MAX_INFERRED_USES:
+                continue  # an enum every response of the API shares tells no operation
+            by_status: dict[int | None, list[dict[str, str]]] = defaultdict(list)
+            for status, operation in uses:
+                if operation is not None:
+                    by_status[status].append(operation)
             for value in values:
                 stated = self.table.get(value)
-                if stated is None:
-                    continue
-                for status, operation in uses:
-                    if operation is not None and status == stated[0]:
-                        self.add(Occurrence(value, status, operation))
+                for operation in by_status.get(stated[0], []) if stated else []:
+                    self.add(Occurrence(value, stated[0] if stated else None, operation))
 
     def _read_tables(self) -> None:
         for code, (status, explanation) in self.table.items():

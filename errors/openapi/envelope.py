@@ -14,6 +14,7 @@ from errors.openapi.document import Spec, encode_token
 from errors.openapi.operations import ErrorResponse
 
 MAX_DEPTH = 4
+MAX_BODIES_READ = 200  # example bodies read for fields the schema does not name
 
 # Property names, normalised (lower case, no `_` or `-`), in order of preference.
 CODE_NAMES = ("code", "errorcode", "errcode", "errorkey", "reason", "errortype", "name")
@@ -200,7 +201,7 @@ def find_envelope(spec: Spec, responses: list[ErrorResponse]) -> Envelope:
     else:
         props = properties(spec, *schemas[counts.most_common(1)[0][0]]) if counts else []
     code = _code_prop(props, is_problem(props, media_types))
-    for value in bodies:
+    for value in bodies[:MAX_BODIES_READ]:
         if isinstance(value, dict):
             known = {prop.pointer for prop in props}
             props += [p for p in example_properties(value) if p.pointer not in known]

@@ -4,6 +4,7 @@ JSON bodies' schemas and examples, `$ref`s followed."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ class SpecExample:
     description: str = ""
     from_schema: bool = False  # the schema's own example: it belongs to no one response
 
-    @property
+    @functools.cached_property
     def text(self) -> str:
         """The body as the catalog stores it: indented JSON (or the text itself)."""
         if isinstance(self.value, str):
