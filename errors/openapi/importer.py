@@ -8,13 +8,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
+from django.utils.text import slugify
+
 from errors.catalog.canonical import canonical_from_db
-from errors.catalog.export import compact
-from errors.catalog.files import CatalogFile
+from errors.catalog.export import compact, dump_catalog
+from errors.catalog.files import YAML_LOADER, CatalogFile
 from errors.catalog.importer import ServiceChanges, import_catalogs
 from errors.catalog.validation import validate_catalog
 from errors.models import SLUG_VALIDATOR, Service
-from errors.openapi.document import Spec, parse_spec, spec_problem
+from errors.openapi.document import Spec, check_spec, parse_spec, spec_problem
 from errors.openapi.merge import merge_catalogs
 from errors.openapi.to_catalog import SpecCatalog, spec_to_catalog
 
@@ -88,6 +91,22 @@ def import_openapi(
     catalog = CatalogFile(name=spec.name, data=data)
     changes = import_catalogs([catalog], acting_user=acting_user, dry_run=dry_run)[0]
     return OpenApiImport(changes=changes, catalog=data, spec_catalog=spec_catalog)
+
+
+def catalog_text_for_upload(text: str, name: str, slug: str = "") -> tuple[str, str] | None:
+    """For the admin's catalog upload: an OpenAPI spec as the catalog text (and its file
+    name) that importing it would apply, or None when `text` is not a spec. The service
+    is `slug`, or the slug of the spec's `info.title`."""
+    try:
+        data = yaml.load(text, Loader=YAML_LOADER)  # noqa: S506 (a safe loader)
+    except (yaml.YAMLError, RecursionError):
+        return None  # the catalog reader says what is wrong with it
+    if not (isinstance(data, dict) and ("openapi" in data or "swagger" in data)):
+        return None
+    spec = check_spec(data, name)
+    slug = slug or slugify(str(spec.data["info"].get("title") or ""))[:60] or "service"
+    catalog, _ = catalog_from_spec(spec, slug)
+    return dump_catalog(catalog), f"{slug}.yaml"
 
 
 def write_catalog(spec: Spec, slug: str) -> OpenApiImport:
