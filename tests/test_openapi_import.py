@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import yaml
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -156,6 +157,20 @@ def test_a_ref_to_another_file_names_its_place():
 def test_a_broken_ref_names_its_place():
     message = problem_of(BAD_REF % "#/components/responses/Missing")
     assert "paths./v1/x.post.responses.400" in message and "points at nothing" in message
+
+
+def test_a_ref_loop_and_an_unsupported_version():
+    loop = BAD_REF % "#/components/responses/A" + (
+        "components:\n  responses:\n    A: {$ref: '#/components/responses/B'}\n"
+        "    B: {$ref: '#/components/responses/A'}\n"
+    )
+    assert "refers back to itself" in problem_of(loop)
+    assert "OpenAPI 4.0 is not supported" in problem_of("openapi: '4.0'\ninfo: {title: X}\n")
+
+
+def test_json_and_yaml_read_alike():
+    text = spec_text("quill-named-examples.json")
+    assert parse_spec(text, "a.json").data == yaml.safe_load(text)
 
 
 def test_no_error_responses_imports_nothing_and_says_so():
