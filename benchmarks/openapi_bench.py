@@ -1,8 +1,9 @@
 """The OpenAPI import at size (issue 17): a generated spec of about 2 MB, imported into a
 new service, then imported again unchanged.
 
-    python benchmarks/openapi_bench.py                      # SQLite: benchmarks/.bench-openapi.sqlite3
-    python benchmarks/openapi_bench.py --database-url postgres://postgres@127.0.0.1:5432/portal_bench_openapi
+    python benchmarks/openapi_bench.py      # SQLite: benchmarks/.bench-openapi.sqlite3
+    python benchmarks/openapi_bench.py \
+        --database-url postgres://postgres@127.0.0.1:5432/portal_bench_openapi
 
 It writes only to its own benchmark database (created afresh), never the development one.
 """
@@ -40,9 +41,9 @@ def main() -> None:
     from errors.openapi.importer import import_openapi
     from errors.openapi.synthetic import synthetic_spec
 
-    if not options.database_url.startswith("sqlite"):
-        call_command("flush", interactive=False, verbosity=0) if _migrated() else None
     call_command("migrate", verbosity=0)
+    if not options.database_url.startswith("sqlite"):
+        call_command("flush", interactive=False, verbosity=0)
     text = synthetic_spec(size=options.bytes, codes=options.codes)
     print(f"spec: {len(text.encode()):,} bytes, {options.codes} codes")
     for label in ("first import (new service)", "second import (unchanged)"):
@@ -58,12 +59,6 @@ def main() -> None:
             f"import {done - parsed:.2f} s); {len(changes.added)} added, "
             f"{len(changes.changed)} changed, {changes.unchanged} unchanged"
         )
-
-
-def _migrated() -> bool:
-    from django.db import connection
-
-    return "errors_errorcode" in connection.introspection.table_names()
 
 
 if __name__ == "__main__":
