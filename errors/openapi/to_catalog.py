@@ -3,6 +3,7 @@ envelope, one entry per code (or, with no codes at all, per documented error sta
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -62,11 +63,30 @@ def spec_to_catalog(spec: Spec, slug: str) -> SpecCatalog:
     _spell_out_clashes(entries)
     # Examples that carry no code (Kong's 400s, odd bodies): an entry for their status.
     status_only = not entries
-    entries += _status_entries(responses, envelope, reader.codeless, all_statuses=status_only)
+    by_code = {entry["code"].lower(): entry for entry in entries}
+    for entry in _status_entries(responses, envelope, reader.codeless, all_statuses=status_only):
+        same = by_code.get(entry["code"].lower())
+        if same is None:  # a code "404" already (a problem type .../404): it takes them
+            entries.append(entry)
+        elif same["http_status"] == entry["http_status"]:
+            known = {example["body"] for example in same["examples"]}
+            same["examples"] += [e for e in entry["examples"] if e["body"] not in known]
     if status_only:
         envelope.code_pointer = ""
-    _drop_disagreeing_examples(entries, envelope)
+    dropped = _drop_disagreeing_examples(entries, envelope)
     _drop_shared_messages(entries)
+    warnings = list(reader.warnings)
+    if dropped:
+        warnings.append(
+            f"{dropped} example(s) state another status than their code's main status: "
+            "they stay in the spec, not in the catalog."
+        )
+    unknown = sum(1 for entry in entries if entry["http_status"] is None)
+    if unknown:
+        warnings.append(
+            f"{unknown} code(s) have no status in the spec (an enum every error response "
+            "shares, with no status table): their http_status is left empty."
+        )
     data = {
         "service": _service(spec, slug, envelope),
         "categories": [],
@@ -77,7 +97,7 @@ def spec_to_catalog(spec: Spec, slug: str) -> SpecCatalog:
         data=data,
         envelope=envelope,
         status_only=status_only,
-        warnings=reader.warnings,
+        warnings=warnings,
         stated=stated,
     )
 
@@ -107,7 +127,7 @@ def _entry(item: Found, envelope: Envelope, stated: dict[str, set[str]]) -> dict
     status = main_status(item)
     occurrences = item.occurrences
     explanation = next((o.explanation for o in occurrences if o.explanation), "")
-    examples = _examples(occurrences, envelope)
+    examples = _unique_examples([o.example for o in occurrences if o.example is not None])
     title = next((o.title for o in occurrences if o.title), "") or _problem_title(
         examples, envelope
     )
@@ -197,10 +217,6 @@ def _unique_examples(examples: list[SpecExample]) -> list[SpecExample]:
     return chosen
 
 
-def _examples(occurrences: list[Occurrence], envelope: Envelope) -> list[SpecExample]:
-    return _unique_examples([o.example for o in occurrences if o.example is not None])
-
-
 def _example(example: SpecExample) -> dict[str, Any]:
     title = example.summary or ("" if example.name == "example" else example.name)
     return {
@@ -244,11 +260,12 @@ def _operations(occurrences: list[Occurrence]) -> list[dict[str, str]]:
     return [seen[key] for key in sorted(seen)]
 
 
-def _drop_disagreeing_examples(entries: list[dict[str, Any]], envelope: Envelope) -> None:
+def _drop_disagreeing_examples(entries: list[dict[str, Any]], envelope: Envelope) -> int:
     """An example whose body states another status than its entry's main status stays in
     the spec only: the catalog refuses an example that contradicts its entry."""
     if not envelope.status_pointer:
-        return
+        return 0
+    dropped = 0
     for entry in entries:
         kept = []
         for example in entry["examples"]:
@@ -263,9 +280,11 @@ def _drop_disagreeing_examples(entries: list[dict[str, Any]], envelope: Envelope
                 and not isinstance(seen, bool)
                 and entry["http_status"] not in (None, seen)
             ):
+                dropped += 1
                 continue
             kept.append(example)
         entry["examples"] = kept
+    return dropped
 
 
 def _drop_shared_messages(entries: list[dict[str, Any]]) -> None:
@@ -277,8 +296,6 @@ def _drop_shared_messages(entries: list[dict[str, Any]]) -> None:
 
 
 def _json(text: str) -> Any:
-    import json
-
     try:
         return json.loads(text)
     except ValueError:
