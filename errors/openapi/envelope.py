@@ -14,6 +14,11 @@ from errors.openapi.document import Spec, encode_token
 from errors.openapi.operations import ErrorResponse
 
 MAX_DEPTH = 4
+# A top-level extension stating the envelope's pointers outright: {code_pointer: ..., ...}
+ENVELOPE_EXTENSION = "x-error-envelope"
+POINTER_NAMES = (
+    "code_pointer", "message_pointer", "details_pointer", "request_id_pointer", "status_pointer",
+)  # fmt: skip
 MAX_BODIES_READ = 200  # example bodies read for fields the schema does not name
 
 # Property names, normalised (lower case, no `_` or `-`), in order of preference.
@@ -208,6 +213,16 @@ def find_envelope(spec: Spec, responses: list[ErrorResponse]) -> Envelope:
     problem = is_problem(props, media_types)
     if code is None:  # no schema names it: the examples' bodies may
         code = _code_prop([p for p in props if p.schema.get("type") == "string"], problem)
+    stated = spec.data.get(ENVELOPE_EXTENSION)
+    if isinstance(stated, dict):  # the spec states its pointers (the portal's export does)
+        envelope = Envelope(problem=problem)
+        for name in POINTER_NAMES:
+            value = stated.get(name)
+            setattr(envelope, name, value if isinstance(value, str) else "")
+        envelope.fields = [_field(prop) for prop in props if prop.pointer.count("/") <= 3][:40]
+        example = next((value for value in bodies if isinstance(value, dict)), None)
+        envelope.example = json.dumps(example, indent=2, ensure_ascii=False) if example else ""
+        return envelope
     envelope = Envelope(problem=problem)
     envelope.code_pointer = code.pointer if code else ""
     near = code.parent if code else ""

@@ -14,6 +14,7 @@ from django.db.models import Prefetch
 
 from errors.models import ErrorCode, Example, Service, reason_phrase
 from errors.openapi.document import decode_pointer, encode_token
+from errors.openapi.envelope import ENVELOPE_EXTENSION, POINTER_NAMES
 
 EXTENSION = "x-error-codes"
 SCHEMA_NAME = "Error"
@@ -45,14 +46,18 @@ def published_codes(service: Service) -> list[ErrorCode]:
 
 
 def code_listing(error: ErrorCode, site_url: str) -> dict[str, Any]:
-    """One code as the `x-error-codes` extension lists it."""
-    return {
+    """One code as the `x-error-codes` extension lists it (with its summary, when it has
+    one, so that importing the export keeps it)."""
+    listing = {
         "code": error.code,
         "status": error.http_status,
         "title": error.title,
         "retry": error.retry,
         "html_url": site_url.rstrip("/") + reverse_code(error),
     }
+    if error.summary:
+        listing["summary"] = error.summary
+    return listing
 
 
 def reverse_code(error: ErrorCode) -> str:
@@ -81,7 +86,7 @@ def export_openapi(service: Service, *, site_url: str = "") -> dict[str, Any]:
         "info": {
             "title": service.name,
             "version": service.updated_at.strftime("%Y-%m-%d") if service.updated_at else "1",
-            "description": _info_description(service),
+            "description": service.description or f"The errors of {service.name}.",
         },
         "paths": _paths(errors, names, site_url),
         "components": {
@@ -93,18 +98,16 @@ def export_openapi(service: Service, *, site_url: str = "") -> dict[str, Any]:
             status_key(status): [code_listing(e, site_url) for e in by_status[status]]
             for status in statuses
         },
+        ENVELOPE_EXTENSION: {name: getattr(service, name) for name in POINTER_NAMES},
     }
+    if service.summary:
+        document["info"]["summary"] = service.summary
     if service.base_url:
         document["servers"] = [{"url": service.base_url}]
     if service.contact:
         contact = service.contact
         document["info"]["contact"] = {"email": contact} if "@" in contact else {"url": contact}
     return document
-
-
-def _info_description(service: Service) -> str:
-    parts = [service.summary, service.description, service.stability]
-    return "\n\n".join(part for part in parts if part) or f"The errors of {service.name}."
 
 
 def envelope_schema(service: Service, errors: list[ErrorCode]) -> dict[str, Any]:

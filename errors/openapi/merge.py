@@ -5,6 +5,7 @@ the spec now says otherwise."""
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 from errors.catalog.canonical import ENVELOPE_POINTERS, default_title
@@ -46,18 +47,19 @@ def merge_catalogs(
 
 
 def _merge_service(service: dict[str, Any], wanted: dict[str, Any]) -> None:
+    # The service's texts are the editors' once written (the spec's `info` describes the
+    # API, the portal's its errors): the spec only fills in what is empty.
     for name in SERVICE_FIELDS:
-        if wanted[name] and name not in ("name",):
+        if wanted[name] and not service[name]:
             service[name] = wanted[name]
     envelope, new = service["envelope"], wanted["envelope"]
-    # The envelope is one unit: a spec that finds a code pointer states the shape.
+    # The pointers are one unit, the spec's: a spec that finds a code pointer states them.
     if new["code_pointer"] or not envelope["code_pointer"]:
         for name in ENVELOPE_POINTERS:
             envelope[name] = new[name] or envelope[name]
-    if new["fields"]:
-        envelope["fields"] = new["fields"]
-    if new["example"]:
-        envelope["example"] = new["example"]
+    for name in ("fields", "example"):
+        if new[name] and not envelope[name]:
+            envelope[name] = new[name]
 
 
 def merge_entry(
@@ -79,11 +81,30 @@ def merge_entry(
     entry["messages"] = list(dict.fromkeys([*wanted["messages"], *entry["messages"]]))
     if wanted["operations"]:
         entry["operations"] = wanted["operations"]
-    titles = {example["title"] for example in wanted["examples"]}
-    bodies = {example["body"] for example in wanted["examples"]}
-    kept = [
-        example
-        for example in entry["examples"]
-        if example["title"] not in titles and example["body"] not in bodies
-    ]
-    entry["examples"] = [*wanted["examples"], *kept]
+    entry["examples"] = merge_examples(entry["examples"], wanted["examples"])
+
+
+def merge_examples(current: list[dict[str, Any]], spec: list[dict[str, Any]]) -> list[dict]:
+    """The entry's examples, in their order and words, with the spec's added: one with
+    the same JSON body is already there; one with the same title is that example
+    updated; any other is new."""
+    merged = [dict(example) for example in current]
+    for example in spec:
+        body = _parsed(example["body"])
+        if any(_parsed(e["body"]) == body for e in merged if body is not None):
+            continue
+        same_title = next(
+            (e for e in merged if e["title"] and e["title"] == example["title"]), None
+        )
+        if same_title is not None and same_title["language"] == example["language"]:
+            same_title["body"] = example["body"]
+        else:
+            merged.append(example)
+    return merged
+
+
+def _parsed(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None

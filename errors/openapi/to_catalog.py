@@ -18,6 +18,7 @@ from errors.openapi.envelope import Envelope, find_envelope
 from errors.openapi.operations import ErrorResponse, SpecExample, error_responses
 
 MAX_MESSAGES = 10
+PLACEHOLDER_MESSAGES = {"string", "message", "error message", "lorem ipsum"}
 MAX_EXAMPLES = 5
 MAX_SHAPED_EXAMPLES = 20
 RETRY_VALUES = {value for value, _ in ErrorCode.Retry.choices}
@@ -126,7 +127,12 @@ def _service(spec: Spec, slug: str, envelope: Envelope) -> dict[str, Any]:
 def _entry(item: Found, envelope: Envelope, stated: dict[str, set[str]]) -> dict[str, Any]:
     status = main_status(item)
     occurrences = item.occurrences
-    explanation = next((o.explanation for o in occurrences if o.explanation), "")
+    stated_title = next((o.title for o in occurrences if o.title), "")
+    # The export's own enum list repeats each title as its "explanation": not a summary.
+    explanation = next(
+        (o.explanation for o in occurrences if o.explanation and o.explanation != stated_title),
+        "",
+    )
     examples = _unique_examples([o.example for o in occurrences if o.example is not None])
     title = next((o.title for o in occurrences if o.title), "") or _problem_title(
         examples, envelope
@@ -137,8 +143,8 @@ def _entry(item: Found, envelope: Envelope, stated: dict[str, set[str]]) -> dict
     entry["aliases"] = aliases
     entry.update(
         title=_clip(title or humanise(item.code), 200),
-        summary=_clip(_first_sentence(explanation), 500),
-        description=explanation if len(explanation) > len(_first_sentence(explanation)) else "",
+        summary=_clip(_summary_of(explanation), 500),
+        description=explanation if len(explanation) > len(_summary_of(explanation)) else "",
         messages=_messages([o.example for o in occurrences if o.example], envelope),
         operations=_operations(occurrences),
         examples=[_example(e) for e in examples],
@@ -234,7 +240,12 @@ def _messages(examples: list[SpecExample], envelope: Envelope) -> list[str]:
     for example in examples:
         if isinstance(example.value, dict):
             message = resolve_pointer(example.value, envelope.message_pointer)
-            if isinstance(message, str) and message.strip():
+            # "..." or "string" are a writer's placeholders, not messages an API sends
+            if (
+                isinstance(message, str)
+                and len(re.findall(r"[^\W\d_]", message)) >= 3
+                and message.strip().lower() not in PLACEHOLDER_MESSAGES
+            ):
                 found.append(message.strip())
     return list(dict.fromkeys(found))
 
@@ -334,10 +345,25 @@ def humanise(code: str) -> str:
     return text[0].upper() + text[1:].lower() if not text.isupper() else text.capitalize()
 
 
+def _summary_of(text: str) -> str:
+    """A one-line text as it is (`(e.g. POST /x)` is no sentence end); else its first
+    sentence."""
+    one_line = " ".join(text.split())
+    if "\n" not in text.strip() and len(one_line) <= 300:
+        return _capitalised(one_line)
+    return _first_sentence(text)
+
+
+def _capitalised(text: str) -> str:
+    """`an invalid request` -> `An invalid request`; `ss_org_* key`, `timeEnd` stay."""
+    first = text.split(" ", 1)[0]
+    return text[:1].upper() + text[1:] if first.isalpha() and first.islower() else text
+
+
 def _first_sentence(text: str) -> str:
     text = " ".join(text.split())
     first = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0] if text else ""
-    return first[:1].upper() + first[1:]
+    return _capitalised(first)
 
 
 def _clip(text: str, limit: int) -> str:
