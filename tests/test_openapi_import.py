@@ -275,3 +275,13 @@ def test_the_benchmarks_generated_spec_imports_every_code():
     error = ErrorCode.objects.get(code="ERR_0003")
     assert error.http_status == 404 and error.summary == "Error number 0003 happened."
     assert error.examples.exists() and error.operations
+
+
+def test_a_status_list_without_backticks():
+    from errors.openapi.codes import status_table
+
+    text = "Codes:\n\n- not_found (404): no such thing.\n1. **rate_limited** - 429 - slow down\n"
+    assert status_table(text, {"not_found", "rate_limited"}) == {
+        "not_found": (404, "no such thing."),
+        "rate_limited": (429, "slow down"),
+    }

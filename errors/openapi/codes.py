@@ -77,7 +77,9 @@ def status_table(text: str, known: set[str]) -> dict[str, tuple[int, str]]:
     found: dict[str, tuple[int, str]] = {}
     for line in text.splitlines():
         cells = [c.strip(" `*") for c in line.strip().strip("|").split("|")] if "|" in line else []
+        item = re.match(r"\s*(?:[-*+]|\d+\.)\s+\**([\w.\-]+)", line)  # "- not_found (404): ..."
         words = [m.group(1) for m in BACKTICKED.finditer(line)] + cells[:1]
+        words += [item.group(1)] if item else []
         code = next((w for w in words if w in known), None)
         if code is None:
             continue
