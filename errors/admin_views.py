@@ -37,6 +37,7 @@ from errors.catalog.problems import CatalogInvalid
 from errors.forms import CatalogApplyForm, CatalogUploadForm, DeprecateForm, catalog_signature
 from errors.markdown import render_markdown
 from errors.models import ErrorCode, ErrorCodeRevision, Example, Service
+from errors.openapi.importer import catalog_text_for_upload
 
 MAX_PREVIEW_CHARS = 100_000
 PENDING_IMPORT = "errors_pending_catalog_import"
@@ -123,6 +124,10 @@ def import_catalog(model_admin: ModelAdmin[Service], request: HttpRequest) -> Ht
         text: str = form.cleaned_data["file"]
         name = form.file_name
         try:
+            # An OpenAPI spec goes through the same dry run and apply as its catalog.
+            converted = catalog_text_for_upload(text, name, form.cleaned_data["service"])
+            if converted is not None:
+                text, name = converted
             changes = import_catalog_text(text, name, dry_run=True)
         except CatalogInvalid as exc:
             context["problems"] = exc.problems

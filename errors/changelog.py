@@ -26,7 +26,7 @@ BATCH_DETAIL_LIMIT = 10
 NOTABLE_FIELDS = (
     "code", "http_status", "title", "summary", "description", "resolution", "retry",
     "retry_delay_from", "category", "lifecycle", "replaced_by", "aliases", "messages",
-    "details_shape", "examples", "tags", "lifecycle_since", "published",
+    "details_shape", "examples", "tags", "lifecycle_since", "published", "operations",
 )  # fmt: skip
 
 

@@ -242,7 +242,16 @@ class DeprecateForm(forms.Form):
 class CatalogUploadForm(forms.Form):
     """A catalog file to import into the database after a dry run."""
 
-    file = forms.FileField(help_text="A catalog file, YAML or JSON (docs/catalog-format.md).")
+    file = forms.FileField(
+        help_text="A catalog file, YAML or JSON (docs/catalog-format.md), or an OpenAPI 3 "
+        "spec whose errors become the service's catalog (docs/openapi.md)."
+    )
+    # issue 17: an OpenAPI spec names no slug; a catalog file carries its own.
+    service = forms.SlugField(
+        required=False,
+        max_length=60,
+        help_text="For an OpenAPI spec: the service's slug (by default from its info.title).",
+    )
 
     file_name = ""
 

@@ -346,6 +346,12 @@ class ErrorCode(models.Model):
         help_text="Typical message texts a body carries; they recognise a body without a code.",
     )
     tags = models.JSONField(default=list, blank=True)
+    operations = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='The operations documented to answer this code: a list of {"method": "POST", '
+        '"path": "/v1/orders"}.',
+    )
     published = models.BooleanField(default=False, help_text="Drafts are visible to staff only.")
     order = models.PositiveIntegerField(
         default=0, help_text="Position in the service's catalog file and tables."

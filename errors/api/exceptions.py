@@ -56,7 +56,7 @@ def _problem_for(exc: Exception, allowed: str = "") -> tuple[str, str, dict[str,
             for p in exc.problems
         ]
         count = len(listed)
-        detail = f"The catalog has {count} problem{'s' if count != 1 else ''}: " + "; ".join(
+        detail = f"The {exc.what} has {count} problem{'s' if count != 1 else ''}: " + "; ".join(
             str(problem) for problem in exc.problems[:3]
         )
         return "catalog_invalid", detail, {"errors": listed}

@@ -83,6 +83,13 @@ class ExampleSerializer(serializers.Serializer):
     body = serializers.CharField()
 
 
+class OperationSerializer(serializers.Serializer):
+    """An operation documented to answer a code, as its OpenAPI spec names it."""
+
+    method = serializers.CharField(help_text="Upper case: GET, POST, ...")
+    path = serializers.CharField(help_text="The path template, e.g. /v1/orders/{id}.")
+
+
 class ErrorDetailSerializer(ErrorEntrySerializer):
     """One entry with everything its page shows."""
 
@@ -93,6 +100,7 @@ class ErrorDetailSerializer(ErrorEntrySerializer):
     details_shape = serializers.CharField()
     messages = serializers.ListField(child=serializers.CharField())
     examples = ExampleSerializer(many=True)
+    operations = OperationSerializer(many=True)
     published = serializers.BooleanField()
     updated_at = serializers.DateTimeField()
 

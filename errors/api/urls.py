@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
-from errors.api import clients, views
+from errors.api import clients, openapi_views, views
 
 app_name = "api"
 
@@ -28,4 +28,6 @@ urlpatterns = [
         clients.ClientSourceView.as_view(),
         name="client-source",
     ),
+    # issue 17: OpenAPI in and out
+    path("services/<slug:slug>/openapi/", openapi_views.OpenApiView.as_view(), name="openapi"),
 ]

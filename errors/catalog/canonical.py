@@ -34,7 +34,7 @@ ERROR_TEXT_FIELDS = (
     "lifecycle",
     "lifecycle_since",
 )
-ERROR_LIST_FIELDS = ("aliases", "messages", "tags")
+ERROR_LIST_FIELDS = ("aliases", "messages", "tags", "operations")
 
 
 def canonical_from_file(data: dict) -> dict:
@@ -108,6 +108,7 @@ def _canonical_error(item: dict) -> dict:
         "aliases": list(item.get("aliases", [])),
         "messages": list(item.get("messages", [])),
         "tags": list(item.get("tags", [])),
+        "operations": [canonical_operation(op) for op in item.get("operations", [])],
         "published": item.get("published", True),
         "examples": [
             {
@@ -119,6 +120,11 @@ def _canonical_error(item: dict) -> dict:
             for example in item.get("examples", [])
         ],
     }
+
+
+def canonical_operation(item: dict) -> dict:
+    """An operation as `{"method": "POST", "path": "/v1/orders"}`: the method upper case."""
+    return {"method": str(item["method"]).upper(), "path": str(item["path"])}
 
 
 def canonical_service(service: Service) -> dict:
@@ -154,6 +160,7 @@ def canonical_error(error: ErrorCode) -> dict:
         "aliases": list(error.aliases),
         "messages": list(error.messages),
         "tags": list(error.tags),
+        "operations": [canonical_operation(op) for op in error.operations],
         "published": error.published,
         "examples": [
             {

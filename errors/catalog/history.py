@@ -249,7 +249,8 @@ def apply_snapshot(error: ErrorCode, state: Snapshot) -> None:
         else None
     )
     for name in (*ERROR_TEXT_FIELDS, *ERROR_LIST_FIELDS, "published"):
-        setattr(error, name, state[name])
+        # Revisions recorded before a list field existed (operations) restore it empty.
+        setattr(error, name, state.get(name, []) if name in ERROR_LIST_FIELDS else state[name])
     error.save()
     error.examples.all().delete()
     for order, item in enumerate(state["examples"]):

@@ -25,6 +25,8 @@ class Problem:
 class CatalogInvalid(Exception):
     """Raised with every problem found; nothing has been written."""
 
+    what = "catalog"  # what the problems are in, for messages: a subclass may say "spec"
+
     def __init__(self, problems: Sequence[Problem]):
         self.problems = list(problems)
         super().__init__("\n".join(str(problem) for problem in self.problems))
