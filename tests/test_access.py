@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client, override_settings
@@ -148,7 +150,7 @@ def test_an_address_that_names_no_page_sends_anonymous_users_to_sign_in(db):
 # --------------------------------------------------------------------------- issue 13
 
 
-def fail_login(client: Client, name: str = "admin", **headers: str):
+def fail_login(client: Client, name: str = "admin", **headers: Any):
     return client.post("/accounts/login/", {"username": name, "password": "wrong"}, **headers)
 
 

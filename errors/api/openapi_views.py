@@ -23,7 +23,8 @@ from errors.api.parsers import (
 from errors.api.permissions import CanPublishCatalog
 from errors.api.renderers import ApiJsonRenderer, YamlRenderer
 from errors.api.schema import COMMON_PROBLEMS, problems
-from errors.api.views import ApiView
+from errors.api.views import ApiView, list_first_publisher
+from errors.catalog.importer import ImportBusy
 from errors.openapi.document import parse_spec
 from errors.openapi.export import export_openapi
 from errors.openapi.importer import import_openapi
@@ -83,7 +84,11 @@ class OpenApiView(ApiView):
         "The service is created, named from info.title, when it does not exist yet.",
         parameters=[OpenApiParameter("dry_run", str, enum=["1", "0"], required=False)],
         request={"application/yaml": SPEC_BODY, "application/json": SPEC_BODY},
-        responses={200: dict, 201: dict, **problems(400, 404, 413, 415, 422, *COMMON_PROBLEMS)},
+        responses={
+            200: dict,
+            201: dict,
+            **problems(400, 404, 409, 413, 415, 422, *COMMON_PROBLEMS),
+        },
     )
     def post(self, request: Request, slug: str) -> Response:
         dry_run = dry_run_param(request)
@@ -92,7 +97,10 @@ class OpenApiView(ApiView):
             result = import_openapi(spec, slug, acting_user=request.user, dry_run=dry_run)
         except RecursionError as exc:
             raise Problem("catalog_invalid", "The spec is nested too deeply to read.") from exc
+        except ImportBusy as exc:
+            raise Problem("publish_busy", exc.detail) from exc
         created = bool(result.changes and result.changes.created)
+        list_first_publisher(request, slug, created=created, dry_run=dry_run)
         status = 201 if created and not dry_run else 200
         return Response({**result.as_dict(), "dry_run": dry_run}, status=status)
 

@@ -456,11 +456,16 @@ class CatalogView(CachedReadView):
             ) from exc
         except ImportBusy as exc:
             raise Problem("publish_busy", exc.detail) from exc
-        if changes.created and not dry_run and request.user.pk is not None:
-            # The service's first publisher is listed as one (errors.api.permissions).
-            Service.objects.get(slug=slug).publishers.add(request.user.pk)
+        list_first_publisher(request, slug, created=changes.created, dry_run=dry_run)
         status = 201 if changes.created and not dry_run else 200
         return Response({**changes.as_dict(), "dry_run": dry_run}, status=status)
+
+
+def list_first_publisher(request: Request, slug: str, *, created: bool, dry_run: bool) -> None:
+    """A service that a publish created lists its publisher as its first one
+    (errors.api.permissions), who may then publish it again."""
+    if created and not dry_run and request.user.pk is not None:
+        Service.objects.get(slug=slug).publishers.add(request.user.pk)
 
 
 @csrf_exempt  # it changes nothing; a CSRF page would hide the problem it answers

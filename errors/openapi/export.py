@@ -86,7 +86,6 @@ def export_openapi(service: Service, *, site_url: str = "") -> dict[str, Any]:
         "info": {
             "title": service.name,
             "version": service.updated_at.strftime("%Y-%m-%d") if service.updated_at else "1",
-            "description": service.description or f"The errors of {service.name}.",
         },
         "paths": _paths(errors, names, site_url),
         "components": {
@@ -102,6 +101,8 @@ def export_openapi(service: Service, *, site_url: str = "") -> dict[str, Any]:
     }
     if service.summary:
         document["info"]["summary"] = service.summary
+    if service.description:  # none is made up: a re-import would take it for the service's
+        document["info"]["description"] = service.description
     if service.base_url:
         document["servers"] = [{"url": service.base_url}]
     if service.contact:
