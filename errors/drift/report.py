@@ -1,0 +1,260 @@
+"""Where a service's catalog and its traffic disagree, over a window of days.
+
+One function builds the report for the API, the page and `drift_report`: the same keys
+everywhere. Counts are per day (UTC), so a window of `7d` is today and the six days
+before it. A few queries whatever the traffic: the groups seen, their fingerprints, the
+service's entries.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from django.db.models import Max, Min, Q, Sum
+from django.utils import timezone
+from django.utils.timesince import timesince
+
+from errors.drift.models import ObservationDay, ObservedFingerprint
+from errors.drift.redact import text_skeleton
+from errors.models import ErrorCode, Service, code_key
+
+KINDS = ("undocumented", "never_seen", "status_mismatch", "retired_in_use", "message_drift")
+MAX_WINDOW_DAYS = 366
+DEFAULT_WINDOW = "7d"
+MAX_UNDOCUMENTED = 500
+RETIRED = (ErrorCode.Lifecycle.DEPRECATED, ErrorCode.Lifecycle.REMOVED)
+WINDOW = re.compile(r"\s*(\d{1,4})\s*([dwh])\s*", re.I)
+
+
+class InvalidWindow(ValueError):
+    """A `since` that is not a number of days, weeks or hours."""
+
+
+def window_days(since: str) -> int:
+    """`7d`, `2w` or `48h` -> whole days (hours round up): counts are kept per day."""
+    match = WINDOW.fullmatch(since or "")
+    if not match:
+        raise InvalidWindow(
+            f"since={since!r} is not a window: write a number of days, weeks or hours, "
+            "like 7d, 2w or 48h."
+        )
+    number, unit = int(match.group(1)), match.group(2).lower()
+    days = {"d": number, "w": number * 7, "h": -(-number // 24)}[unit]
+    if not 1 <= days <= MAX_WINDOW_DAYS:
+        raise InvalidWindow(f"since={since!r}: the window is 1 to {MAX_WINDOW_DAYS} days.")
+    return days
+
+
+@dataclass(frozen=True)
+class Window:
+    """The days a report covers, today included."""
+
+    first: date
+    now: datetime
+
+    @classmethod
+    def of(cls, days: int, now: datetime | None = None) -> Window:
+        """The last `days` days up to `now`."""
+        now = (now or timezone.now()).astimezone(UTC)
+        return cls(now.date() - timedelta(days=days - 1), now)
+
+    def as_dict(self) -> dict[str, str]:
+        start = datetime.combine(self.first, datetime.min.time(), tzinfo=UTC)
+        return {"from": _iso(start), "to": _iso(self.now)}
+
+
+def _iso(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _typical(error: ErrorCode) -> set[str]:
+    return {text_skeleton(str(message)) for message in error.messages or []}
+
+
+def drift_report(
+    service: Service, days: int, *, url: Callable[[str], str] = str, now: datetime | None = None
+) -> dict[str, Any]:
+    """The drift of `service` over the last `days` days, as the API answers it.
+
+    `url` makes the entries' page addresses absolute (the API passes the request's).
+    """
+    window = Window.of(days, now)
+    groups = list(
+        ObservationDay.objects.filter(service=service, day__gte=window.first)
+        .values("error_id", "fingerprint_id", "status")
+        .annotate(count=Sum("count"), first=Min("first_seen"), last=Max("last_seen"))
+        .order_by()
+    )
+    prints = ObservedFingerprint.objects.in_bulk(
+        {group["fingerprint_id"] for group in groups}, field_name="fingerprint"
+    )
+    entries = {
+        error.pk: error
+        for error in ErrorCode.objects.filter(service=service, published=True).order_by(
+            "order", "code"
+        )
+    }
+    documented_keys = {code_key(error.code) for error in entries.values()} | {
+        code_key(str(alias)) for error in entries.values() for alias in error.aliases or []
+    }
+    undocumented: dict[str, dict[str, Any]] = {}
+    seen: set[int] = set()
+    mismatch: dict[tuple[str, int], dict[str, Any]] = {}
+    retired: dict[str, dict[str, Any]] = {}
+    drift: dict[tuple[str, str], dict[str, Any]] = {}
+    for group in groups:
+        found = prints[group["fingerprint_id"]]
+        error = entries.get(group["error_id"]) if group["error_id"] else None
+        if error is None:
+            # Documented since it was seen: its code names an entry now, or an editor
+            # made (and published) an entry from it.
+            if found.code and code_key(found.code) in documented_keys:
+                continue
+            if found.draft_id is not None and found.draft_id in entries:
+                continue
+            row = undocumented.setdefault(
+                found.fingerprint,
+                {
+                    "fingerprint": found.fingerprint,
+                    "status": found.status,
+                    "code": found.code,
+                    "message": found.message,
+                    "count": 0,
+                    "first_seen": group["first"],
+                    "last_seen": group["last"],
+                    "sample": found.sample,
+                },
+            )
+            _widen(row, group)
+            continue
+        seen.add(error.pk)
+        if error.http_status is not None and group["status"] != error.http_status:
+            item = mismatch.setdefault(
+                (error.code, group["status"]),
+                {
+                    "code": error.code,
+                    "documented_status": error.http_status,
+                    "observed_status": group["status"],
+                    "count": 0,
+                },
+            )
+            item["count"] += group["count"]
+        if error.lifecycle in RETIRED:
+            item = retired.setdefault(
+                error.code,
+                {"code": error.code, "lifecycle": error.lifecycle, "count": 0, "last_seen": None},
+            )
+            item["count"] += group["count"]
+            item["last_seen"] = max(filter(None, (item["last_seen"], group["last"])))
+        if found.message and error.messages and found.message not in _typical(error):
+            item = drift.setdefault(
+                (error.code, found.message),
+                {"code": error.code, "message": found.message, "count": 0},
+            )
+            item["count"] += group["count"]
+    never_seen = [
+        {
+            "code": error.code,
+            "http_status": error.http_status,
+            "html_url": url(error.get_absolute_url()),
+        }
+        for error in entries.values()
+        if error.pk not in seen and error.lifecycle != ErrorCode.Lifecycle.REMOVED
+    ]
+    by_count: Callable[[dict[str, Any]], Any] = lambda row: (-row["count"], row["code"])  # noqa: E731
+    listed = sorted(undocumented.values(), key=lambda row: (-row["count"], row["fingerprint"]))
+    return {
+        "service": service.slug,
+        "window": window.as_dict(),
+        "observed": sum(group["count"] for group in groups),
+        "undocumented": [_times(row) for row in listed[:MAX_UNDOCUMENTED]],
+        "never_seen": never_seen,
+        "status_mismatch": sorted(mismatch.values(), key=by_count),
+        "retired_in_use": [_times(row) for row in sorted(retired.values(), key=by_count)],
+        "message_drift": sorted(drift.values(), key=by_count),
+    }
+
+
+def _widen(row: dict[str, Any], group: dict[str, Any]) -> None:
+    row["count"] += group["count"]
+    row["first_seen"] = min(row["first_seen"], group["first"])
+    row["last_seen"] = max(row["last_seen"], group["last"])
+
+
+def _times(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: _iso(value) if isinstance(value, datetime) else value for key, value in row.items()
+    }
+
+
+def failing_kinds(report: dict[str, Any], kinds: list[str]) -> list[str]:
+    """The kinds among `kinds` that the report has rows of."""
+    return [kind for kind in kinds if report.get(kind)]
+
+
+def observations_per_day(service: Service, window: Window) -> dict[date, int]:
+    """The service's observations per day in the window."""
+    rows = (
+        ObservationDay.objects.filter(service=service, day__gte=window.first)
+        .values("day")
+        .annotate(total=Sum("count"))
+        .order_by()
+    )
+    return {row["day"]: row["total"] for row in rows}
+
+
+@dataclass
+class CodeActivity:
+    """How often one entry was seen lately, for its page."""
+
+    days: int
+    count: int
+    last_seen: datetime | None
+    statuses: dict[int, int]
+    per_day: dict[date, int]
+    window: Window
+
+    @property
+    def sentence(self) -> str:
+        """`seen 1,240 times in the last 30 days, last 2 hours ago, always 429`."""
+        if not self.count:
+            return f"never seen in {self.days} days"
+        times = "once" if self.count == 1 else f"{self.count:,} times"
+        ago = timesince(self.last_seen, self.window.now, depth=1) if self.last_seen else ""
+        parts = [f"seen {times} in the last {self.days} days", f"last {ago} ago"]
+        if len(self.statuses) == 1:
+            parts.append(f"always {next(iter(self.statuses))}")
+        else:
+            ordered = sorted(self.statuses.items(), key=lambda item: -item[1])
+            parts.append("as " + ", ".join(f"{status} ({n:,})" for status, n in ordered))
+        return ", ".join(parts)
+
+
+def code_activity(error: ErrorCode, days: int = 30) -> CodeActivity | None:
+    """An entry's observations over `days` days; None when its service reports none at
+    all (then "never seen" would say nothing). One query, grouped by day and status."""
+    window = Window.of(days)
+    mine = Q(error_id=error.pk)
+    rows = list(
+        ObservationDay.objects.filter(service_id=error.service_id, day__gte=window.first)
+        .values("day", "status")
+        .annotate(total=Sum("count", filter=mine), last=Max("last_seen", filter=mine))
+        .order_by()
+    )
+    if not rows:
+        return None
+    statuses: dict[int, int] = defaultdict(int)
+    per_day: dict[date, int] = defaultdict(int)
+    last: datetime | None = None
+    for row in rows:
+        if not row["total"]:
+            continue
+        statuses[row["status"]] += row["total"]
+        per_day[row["day"]] += row["total"]
+        last = max(filter(None, (last, row["last"])))
+    return CodeActivity(days, sum(statuses.values()), last, dict(statuses), dict(per_day), window)
