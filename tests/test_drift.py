@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
-from django.utils import timezone
 
-from errors.drift.ingest import InvalidBatch, ingest_batch, ingest_lines
-from errors.drift.models import ObservationDay, ObservedFingerprint
-from errors.drift.report import InvalidWindow, drift_report, window_days
+from errors.drift.ingest import ingest_batch
+from errors.drift.models import ObservationDay
+from errors.drift.report import drift_report
 from errors.models import ErrorCode, Service
 
 
@@ -97,3 +94,121 @@ def test_mixed_batch_reports_every_kind(retired, db):
         {"code": "UNAUTHORIZED", "message": "your badge was eaten by a goat", "count": 1}
     ]
     assert synthesis["undocumented"] == []
+
+
+# --------------------------------------------------------------------------- the API
+
+from django.contrib.auth.models import Permission  # noqa: E402
+from rest_framework.authtoken.models import Token  # noqa: E402
+
+from tests.factories import make_user  # noqa: E402
+
+
+@pytest.fixture
+def reporter(db):
+    user = make_user("gateway", staff=False)
+    user.user_permissions.add(Permission.objects.get(codename="report_observations"))
+    return user
+
+
+@pytest.fixture
+def sender(api, reporter):
+    token = Token.objects.create(user=reporter)
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return api
+
+
+def post(client, payload, **extra):
+    return client.post("/api/v1/observations/", payload, format="json", **extra)
+
+
+def test_api_accepts_a_batch_and_answers_202(sender, demo):
+    response = post(sender, {"observations": MIXED})
+    assert response.status_code == 202
+    assert response.json() == {"accepted": 9, "matched": 7, "unmatched": 2, "rejected": []}
+
+
+def test_api_needs_the_permission(api, demo):
+    user = make_user("nobody", staff=False)
+    api.force_authenticate(user)
+    response = post(api, {"observations": MIXED})
+    assert response.status_code == 403
+    assert "report_observations" in response.json()["detail"]
+    assert not ObservationDay.objects.exists()
+
+
+def test_api_needs_a_token(api, demo):
+    assert post(api, {"observations": MIXED}).status_code == 401
+
+
+def test_bad_items_are_rejected_by_index_and_the_rest_kept(sender, demo):
+    good = MIXED[0]
+    batch = [
+        good,
+        {"service": "sigsentry", "body": sigsentry("RATE_LIMITED")},
+        {**good, "status": 700},
+        {**good, "body": "x" * (1024 * 1024)},
+        {**good, "service": "no-such-service"},
+        "not an object",
+        {**good, "stauts": 429},
+        {**good, "count": 0},
+        {**good, "seen_at": "yesterday"},
+        good,
+    ]
+    response = post(sender, {"observations": batch})
+    assert response.status_code == 202
+    answer = response.json()
+    assert answer["accepted"] == 2
+    rejected = {item["index"]: item["detail"] for item in answer["rejected"]}
+    assert sorted(rejected) == [1, 2, 3, 4, 5, 6, 7, 8]
+    assert "status is missing" in rejected[1]
+    assert "700 is not an HTTP status" in rejected[2]
+    assert "64 KiB" in rejected[3]
+    assert "no-such-service" in rejected[4] and "/api/v1/services/" in rejected[4]
+    assert "'stauts'" in rejected[6]
+    assert "ISO 8601" in rejected[8]
+    assert ObservationDay.objects.get().count == 6
+
+
+def test_not_json_is_a_problem(sender, demo):
+    response = sender.post(
+        "/api/v1/observations/", data="{not json", content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_json"
+
+
+@pytest.mark.parametrize("payload", [{"observations": {"status": 429}}, [MIXED[0]], {"x": 1}])
+def test_not_a_list_is_a_problem(sender, demo, payload):
+    response = post(sender, payload)
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_parameter"
+    assert "observations" in response.json()["detail"]
+
+
+def test_more_than_a_thousand_is_refused_whole(sender, demo):
+    response = post(sender, {"observations": [MIXED[0]] * 1001})
+    assert response.status_code == 400
+    assert "1,001 observations" in response.json()["detail"]
+    assert "at most 1,000" in response.json()["detail"]
+    assert not ObservationDay.objects.exists()
+
+
+def test_drift_endpoint_answers_the_report(sender, api, demo):
+    post(sender, {"observations": MIXED})
+    response = api.get("/api/v1/services/sigsentry/drift/?since=30d")
+    assert response.status_code == 200
+    answer = response.json()
+    assert set(answer) == {
+        "service", "window", "observed", "undocumented", "never_seen",
+        "status_mismatch", "retired_in_use", "message_drift",
+    }  # fmt: skip
+    assert answer["undocumented"][0]["code"] == "TEAPOT_MELTDOWN"
+    assert answer["never_seen"][0]["html_url"].startswith("http://testserver/services/sigsentry/")
+
+
+def test_drift_endpoint_refuses_a_bad_window(api, demo):
+    response = api.get("/api/v1/services/sigsentry/drift/?since=forever")
+    assert response.status_code == 400
+    assert "7d" in response.json()["detail"]
+    assert api.get("/api/v1/services/nope/drift/").status_code == 404
