@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import json
+from datetime import timedelta
+
 import pytest
+from django.contrib.auth.models import Permission
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
 from errors.drift.ingest import ingest_batch
-from errors.drift.models import ObservationDay
+from errors.drift.models import ObservationDay, ObservedFingerprint
 from errors.drift.report import drift_report
 from errors.models import ErrorCode, Service
+from tests.factories import make_user
 
 
 def sigsentry(code: str, message: str = "Something failed") -> dict:
@@ -97,11 +105,6 @@ def test_mixed_batch_reports_every_kind(retired, db):
 
 
 # --------------------------------------------------------------------------- the API
-
-from django.contrib.auth.models import Permission  # noqa: E402
-from rest_framework.authtoken.models import Token  # noqa: E402
-
-from tests.factories import make_user  # noqa: E402
 
 
 @pytest.fixture
@@ -212,3 +215,47 @@ def test_drift_endpoint_refuses_a_bad_window(api, demo):
     assert response.status_code == 400
     assert "7d" in response.json()["detail"]
     assert api.get("/api/v1/services/nope/drift/").status_code == 404
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def test_ingest_command_reads_ndjson_and_lists_bad_lines(demo, tmp_path, capsys):
+    path = tmp_path / "seen.ndjson"
+    lines = [json.dumps(item) for item in MIXED] + ["", "{oops", json.dumps({"body": {}})]
+    path.write_text("\n".join(lines) + "\n")
+    call_command("ingest_observations", str(path), "--no-progress")
+    out, err = capsys.readouterr()
+    assert "9 observations counted (7 matched, 2 undocumented), 2 lines rejected" in out
+    assert f"{path}:11: this line is not JSON" in err
+    assert f"{path}:12: status is missing" in err
+
+
+def test_drift_report_gates_on_named_kinds(retired, tmp_path, capsys):
+    ingest_batch(MIXED)
+    with pytest.raises(CommandError, match="1 undocumented, 1 status_mismatch"):
+        call_command(
+            "drift_report", "--service", "sigsentry", "--fail-on", "undocumented,status_mismatch"
+        )
+    out = capsys.readouterr().out
+    assert "TEAPOT_MELTDOWN" in out and "documented 429, seen 500" in out
+    call_command("drift_report", "--service", "sigsentry", "--fail-on", "retired_in_use")
+    capsys.readouterr()
+    call_command("drift_report", "--service", "sigsentry", "--json")
+    assert json.loads(capsys.readouterr().out)["undocumented"][0]["count"] == 3
+
+
+def test_drift_report_refuses_unknown_kinds_and_services(demo):
+    with pytest.raises(CommandError, match="Unknown kind typo"):
+        call_command("drift_report", "--service", "sigsentry", "--fail-on", "typo")
+    with pytest.raises(CommandError, match="No service 'nope'"):
+        call_command("drift_report", "--service", "nope")
+
+
+def test_prune_drops_old_days_and_unused_fingerprints(demo, capsys):
+    old = (timezone.now() - timedelta(days=100)).isoformat()
+    ingest_batch([{**MIXED[5], "seen_at": old}, MIXED[0]])
+    call_command("prune_observations", "--older-than", "90d")
+    assert ObservationDay.objects.count() == 1
+    assert ObservedFingerprint.objects.count() == 1
+    assert "Dropped 1 day rows" in capsys.readouterr().out

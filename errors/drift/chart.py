@@ -54,7 +54,8 @@ def bar_chart(
         height - 0.5,
         format_html_join(
             "",
-            '<rect x="{}" y="{}" width="{}" height="{}" fill="currentColor"><title>{}</title></rect>',
+            '<rect x="{}" y="{}" width="{}" height="{}" fill="currentColor">'
+            "<title>{}</title></rect>",
             bars,
         ),
     )

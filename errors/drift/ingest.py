@@ -72,6 +72,13 @@ class IngestResult:
     rejected: list[dict[str, Any]] = field(default_factory=list)
     rejected_total: int = 0
 
+    def add(self, other: IngestResult) -> None:
+        """Add another file's result to this one (rejections are counted, not listed)."""
+        self.accepted += other.accepted
+        self.matched += other.matched
+        self.unmatched += other.unmatched
+        self.rejected_total += other.rejected_total
+
     def as_dict(self) -> dict[str, Any]:
         """The API's answer: accepted, matched, unmatched, rejected (index, detail)."""
         return {
@@ -351,7 +358,7 @@ def ingest_batch(items: Any) -> IngestResult:
 
 
 def ingest_lines(
-    lines: Iterable[str], progress: Callable[[int], None] | None = None
+    lines: Iterable[str | bytes], progress: Callable[[int], object] | None = None
 ) -> IngestResult:
     """NDJSON: one observation per line (blank lines skipped); a rejected line is
     listed by its number, counting from 1."""

@@ -197,6 +197,46 @@ def failing_kinds(report: dict[str, Any], kinds: list[str]) -> list[str]:
     return [kind for kind in kinds if report.get(kind)]
 
 
+TITLES = {
+    "undocumented": "Undocumented (no entry matches)",
+    "never_seen": "Never seen",
+    "status_mismatch": "Status mismatch",
+    "retired_in_use": "Deprecated or removed, still sent",
+    "message_drift": "Message drift",
+}
+
+
+def _line(kind: str, row: dict[str, Any]) -> str:
+    if kind == "undocumented":
+        label = row["code"] or row["message"][:80] or "(no code or message)"
+        seen = f"x{row['count']:,}  last {row['last_seen']}"
+        return f"  {row['status']} {label}  {seen}  [{row['fingerprint']}]"
+    if kind == "never_seen":
+        return f"  {row['code']} ({row['http_status'] or 'no status'})"
+    if kind == "status_mismatch":
+        return (
+            f"  {row['code']}: documented {row['documented_status']}, "
+            f"seen {row['observed_status']}  x{row['count']:,}"
+        )
+    if kind == "retired_in_use":
+        return f"  {row['code']} ({row['lifecycle']})  x{row['count']:,}  last {row['last_seen']}"
+    return f"  {row['code']}: {row['message']!r}  x{row['count']:,}"
+
+
+def report_lines(report: dict[str, Any]) -> list[str]:
+    """The report as text, for a terminal or a CI log."""
+    window = report["window"]
+    lines = [
+        f"{report['service']}: {report['observed']:,} observations "
+        f"from {window['from']} to {window['to']}"
+    ]
+    for kind in KINDS:
+        rows = report[kind]
+        lines.append(f"{TITLES[kind]}: {len(rows)}")
+        lines += [_line(kind, row) for row in rows]
+    return lines
+
+
 def observations_per_day(service: Service, window: Window) -> dict[date, int]:
     """The service's observations per day in the window."""
     rows = (
