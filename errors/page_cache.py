@@ -9,6 +9,7 @@ are always rendered.
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -21,23 +22,31 @@ from errors.models import can_see_drafts
 PAGE_SECONDS = 3600
 
 
-def page_key(request: HttpRequest) -> str | None:
-    """The cache key of this request's page, or None when it must be rendered."""
+def page_key(request: HttpRequest, refresh_seconds: int = 0) -> str | None:
+    """The cache key of this request's page, or None when it must be rendered.
+
+    `refresh_seconds`: the page also shows what changes without the catalog (the drift
+    line of a code page), so its key changes at least that often."""
     if request.method not in ("GET", "HEAD"):
         return None
     if can_see_drafts(request.user):
         return None
+    period = f":{int(time.time() // refresh_seconds)}" if refresh_seconds else ""
     return (
-        f"page:{request.scheme}:{request.get_host()}:{catalog_version()}:{request.get_full_path()}"
+        f"page:{request.scheme}:{request.get_host()}:{catalog_version()}{period}:"
+        f"{request.get_full_path()}"
     )
 
 
-def cached_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Serve the view's 200 answers from the cache while the catalog is unchanged."""
+def cached_page(
+    view: Callable[..., HttpResponse], *, refresh_seconds: int = 0
+) -> Callable[..., HttpResponse]:
+    """Serve the view's 200 answers from the cache while the catalog is unchanged (and,
+    with `refresh_seconds`, for at most that long)."""
 
     @functools.wraps(view)
     def serve(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        key = page_key(request)
+        key = page_key(request, refresh_seconds)
         if key is not None:
             stored = cache.get(key)
             if stored is not None:
@@ -49,3 +58,10 @@ def cached_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
         return response
 
     return serve
+
+
+def cached_page_refreshed(
+    seconds: int,
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """cached_page for pages that also show live counts: rendered again every `seconds`."""
+    return functools.partial(cached_page, refresh_seconds=seconds)

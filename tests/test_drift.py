@@ -259,3 +259,38 @@ def test_prune_drops_old_days_and_unused_fingerprints(demo, capsys):
     assert ObservationDay.objects.count() == 1
     assert ObservedFingerprint.objects.count() == 1
     assert "Dropped 1 day rows" in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------- pages
+
+
+def test_drift_page_shows_every_kind_and_a_chart(client, retired, django_assert_num_queries):
+    ingest_batch(MIXED)
+    with django_assert_num_queries(5):  # service, groups, fingerprints, entries, per day
+        response = client.get("/services/sigsentry/drift/?since=30d")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "TEAPOT_MELTDOWN" in html and "pot {n} melted" in html
+    assert '<svg class="drift-chart" role="img"' in html
+    assert "<script" not in html.split("<main", 1)[1]
+    assert "Status mismatch" in html and "API_KEY_REVOKED" in html
+
+
+def test_drift_page_explains_a_bad_window(client, demo):
+    response = client.get("/services/sigsentry/drift/?since=soon")
+    assert response.status_code == 400
+    assert "like 7d, 2w or 48h" in response.content.decode()
+
+
+def test_code_page_says_how_often_the_code_was_seen(client, demo):
+    ingest_batch([MIXED[0]])
+    html = client.get("/services/sigsentry/errors/RATE_LIMITED/").content.decode()
+    assert "seen 3 times in the last 30 days, last 0" in html
+    assert "always 429" in html
+    html = client.get("/services/sigsentry/errors/API_KEY_REVOKED/").content.decode()
+    assert "never seen in 30 days" in html
+
+
+def test_code_page_is_silent_when_the_service_reports_nothing(client, demo):
+    html = client.get("/services/sigsentry/errors/RATE_LIMITED/").content.decode()
+    assert "never seen" not in html

@@ -95,9 +95,9 @@ def drift_report(
     )
     entries = {
         error.pk: error
-        for error in ErrorCode.objects.filter(service=service, published=True).order_by(
-            "order", "code"
-        )
+        for error in ErrorCode.objects.filter(service=service, published=True)
+        .select_related("service")
+        .order_by("order", "code")
     }
     documented_keys = {code_key(error.code) for error in entries.values()} | {
         code_key(str(alias)) for error in entries.values() for alias in error.aliases or []
