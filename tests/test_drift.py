@@ -294,3 +294,34 @@ def test_code_page_says_how_often_the_code_was_seen(client, demo):
 def test_code_page_is_silent_when_the_service_reports_nothing(client, demo):
     html = client.get("/services/sigsentry/errors/RATE_LIMITED/").content.decode()
     assert "never seen" not in html
+
+
+# --------------------------------------------------------------------------- the admin
+
+
+def test_admin_action_makes_a_prefilled_draft(editor_client, demo):
+    ingest_batch(MIXED)
+    found = ObservedFingerprint.objects.get(code="TEAPOT_MELTDOWN")
+    response = editor_client.post(
+        "/admin/errors/observedfingerprint/",
+        {"action": "make_draft", "_selected_action": [found.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    draft = ErrorCode.objects.get(service__slug="sigsentry", code="TEAPOT_MELTDOWN")
+    assert (draft.http_status, draft.published, draft.messages) == (418, False, ["pot {n} melted"])
+    assert '"message": "pot {n} melted"' in draft.examples.get().body
+    found.refresh_from_db()
+    assert found.draft == draft
+    assert draft.revisions.count() == 1
+    # published, it leaves the undocumented list
+    ErrorCode.objects.filter(pk=draft.pk).update(published=True)
+    report = drift_report(Service.objects.get(slug="sigsentry"), 7)
+    assert report["undocumented"] == []
+
+
+def test_admin_lists_fingerprints_for_staff(editor_client, demo):
+    ingest_batch(MIXED)
+    response = editor_client.get("/admin/errors/observedfingerprint/")
+    assert response.status_code == 200
+    assert "TEAPOT_MELTDOWN" in response.content.decode()
