@@ -358,11 +358,13 @@ def ingest_batch(items: Any) -> IngestResult:
 
 
 def ingest_lines(
-    lines: Iterable[str | bytes], progress: Callable[[int], object] | None = None
+    lines: Iterable[str | bytes],
+    progress: Callable[[int], object] | None = None,
+    flush_every: int = FLUSH_EVERY,
 ) -> IngestResult:
     """NDJSON: one observation per line (blank lines skipped); a rejected line is
-    listed by its number, counting from 1."""
-    tally = Tally()
+    listed by its number, counting from 1. Counts are written every `flush_every`."""
+    tally = Tally(flush_every)
     for number, line in enumerate(lines, start=1):
         if progress is not None:
             progress(len(line))

@@ -10,7 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from errors.drift.ingest import IngestResult, ingest_lines
+from errors.drift.ingest import FLUSH_EVERY, IngestResult, ingest_lines
 
 SHOWN_REJECTIONS = 20
 
@@ -25,6 +25,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("files", nargs="+", metavar="FILE", help="NDJSON files, or -.")
         parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
+        parser.add_argument(
+            "--flush-every",
+            type=int,
+            default=FLUSH_EVERY,
+            metavar="N",
+            help=f"Observations added up in memory between writes (default {FLUSH_EVERY:,}).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.perf_counter()
@@ -39,7 +46,7 @@ class Command(BaseCommand):
                 total=size, unit="B", unit_scale=True, desc=name, file=self.stderr,
                 disable=options["no_progress"], mininterval=0.5,
             ) as bar:  # fmt: skip
-                result = ingest_lines(stream, progress=bar.update)
+                result = ingest_lines(stream, bar.update, max(options["flush_every"], 1))
             for item in result.rejected[:SHOWN_REJECTIONS]:
                 self.stderr.write(self.style.WARNING(f"{name}:{item['index']}: {item['detail']}"))
             if result.rejected_total > SHOWN_REJECTIONS:
