@@ -61,7 +61,7 @@ def test_two_processes_lose_no_count(tmp_path):
         for _ in range(2)
     ]
     for sender in senders:
-        out, err = sender.communicate(timeout=300)
+        _out, err = sender.communicate(timeout=300)
         assert sender.returncode == 0, err.decode()
     assert ObservationDay.objects.aggregate(total=Sum("count"))["total"] == 2 * expected
     assert ObservedFingerprint.objects.count() == len(KINDS)

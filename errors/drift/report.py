@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -180,7 +180,7 @@ def drift_report(
     }
 
 
-def _widen(row: dict[str, Any], group: dict[str, Any]) -> None:
+def _widen(row: dict[str, Any], group: Mapping[str, Any]) -> None:
     row["count"] += group["count"]
     row["first_seen"] = min(row["first_seen"], group["first"])
     row["last_seen"] = max(row["last_seen"], group["last"])

@@ -11,6 +11,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any, TypeVar
 
 from django.db import connection, transaction
 
@@ -18,6 +19,7 @@ from errors.drift.fingerprint import Fingerprint
 from errors.drift.models import ObservationDay, ObservedFingerprint
 
 ROWS_PER_STATEMENT = 500
+Row = TypeVar("Row")
 
 
 @dataclass
@@ -56,7 +58,7 @@ def _when(value: datetime) -> object:
     return connection.ops.adapt_datetimefield_value(value)
 
 
-def _chunks(rows: Sequence[object]) -> list[Sequence[object]]:
+def _chunks(rows: Sequence[Row]) -> list[Sequence[Row]]:
     return [rows[i : i + ROWS_PER_STATEMENT] for i in range(0, len(rows), ROWS_PER_STATEMENT)]
 
 
@@ -69,9 +71,8 @@ def upsert_fingerprints(rows: list[FingerprintRow]) -> None:
     with connection.cursor() as cursor:
         for chunk in _chunks(rows):
             values = []
-            params: list[object] = []
+            params: list[Any] = []
             for row in chunk:
-                assert isinstance(row, FingerprintRow)
                 found = row.fingerprint
                 values.append(f"(%s, %s, %s, %s, %s, %s, {json_value}, %s, %s)")
                 params += [
@@ -102,9 +103,8 @@ def upsert_days(rows: list[DayRow]) -> None:
     rows = sorted(rows, key=lambda row: (row.day, row.key))
     with connection.cursor() as cursor:
         for chunk in _chunks(rows):
-            params: list[object] = []
+            params: list[Any] = []
             for row in chunk:
-                assert isinstance(row, DayRow)
                 params += [
                     connection.ops.adapt_datefield_value(row.day),
                     row.key,
