@@ -10,6 +10,7 @@ code. Paths keep their fixed segments; ids, numbers and anything secret-looking 
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,6 +26,31 @@ CREDENTIAL = re.compile(
 UUID = re.compile(r"\b[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\b", re.I)
 # Long runs of letters and digits together: API keys, session ids, hashes.
 KEY_LIKE = re.compile(r"(?<![\w{])(?=[\w-]*\d)(?=[\w-]*[a-z])[\w-]{16,}", re.I)
+# All of the above in one pass (the order of the alternatives is their priority).
+SECRET = re.compile(
+    "|".join(
+        f"(?P<{name}>{pattern.pattern})"
+        for name, pattern in (
+            ("email", EMAIL),
+            ("url", URL),
+            ("jwt", JWT),
+            ("credential", CREDENTIAL),
+            ("uuid", UUID),
+            ("key", KEY_LIKE),
+        )
+    ),
+    re.I,
+)
+PLACEHOLDER = {
+    "email": "{email}",
+    "url": "{url}",
+    "jwt": "{token}",
+    "uuid": "{id}",
+    "key": "{token}",
+}
+# Every secret above has one of these; text without any is only skeletonised.
+WORD = re.compile(r"[a-z_-]+", re.I)
+SECRET_HINT = re.compile(r"[\d@:=/]|eyJ|bearer|basic", re.I)
 CODE_LIKE = re.compile(r"[A-Za-z][A-Za-z0-9_.:\-]{0,99}")
 NUMBER = re.compile(r"\d")
 METHOD = re.compile(r"[A-Z]{3,10}")
@@ -38,17 +64,23 @@ MAX_ITEMS = 3
 MAX_PATH = 300
 
 
+@functools.lru_cache(maxsize=65536)
 def text_skeleton(text: str) -> str:
     """A string with every value replaced: e-mails, URLs, tokens, ids and numbers become
     placeholders, then the rest is identify's message skeleton."""
     text = text[:MAX_STRING]
-    text = EMAIL.sub("{email}", text)
-    text = URL.sub("{url}", text)
-    text = JWT.sub("{token}", text)
-    text = CREDENTIAL.sub(lambda match: f"{match.group(1) or match.group(2)} {{token}}", text)
-    text = UUID.sub("{id}", text)
-    text = KEY_LIKE.sub("{token}", text)
+    if SECRET_HINT.search(text):
+        text = SECRET.sub(_placeholder, text)
     return message_skeleton(text)
+
+
+def _placeholder(match: re.Match[str]) -> str:
+    if match.group("credential"):
+        return f"{WORD.match(match.group()).group()} {{token}}"  # type: ignore[union-attr]
+    for kind, placeholder in PLACEHOLDER.items():
+        if match.group(kind):
+            return placeholder
+    return "{token}"
 
 
 def is_code_like(value: str) -> bool:

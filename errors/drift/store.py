@@ -8,18 +8,16 @@ the same order and cannot deadlock.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from django.db import connection, transaction
 
 from errors.drift.fingerprint import Fingerprint
 from errors.drift.models import ObservationDay, ObservedFingerprint
 
-ROWS_PER_STATEMENT = 500
-Row = TypeVar("Row")
+ROWS_PER_STATEMENT = 5000
 
 
 @dataclass
@@ -54,80 +52,113 @@ def _least_greatest() -> tuple[str, str]:
     return ("LEAST", "GREATEST") if connection.vendor == "postgresql" else ("MIN", "MAX")
 
 
-def _when(value: datetime) -> object:
+def _when(value: datetime) -> Any:
     return connection.ops.adapt_datetimefield_value(value)
 
 
-def _chunks(rows: Sequence[Row]) -> list[Sequence[Row]]:
-    return [rows[i : i + ROWS_PER_STATEMENT] for i in range(0, len(rows), ROWS_PER_STATEMENT)]
+def _upsert(
+    table: str, columns: list[tuple[str, str]], rows: list[list[Any]], on: str, update: str
+) -> None:
+    """INSERT ... ON CONFLICT (on) DO UPDATE SET update, for many rows.
+
+    PostgreSQL: one statement per chunk, the rows as arrays unnested (`columns` pairs a
+    name with its array type); SQLite: one statement per row, prepared once.
+    """
+    names = ", ".join(name for name, _ in columns)
+    conflict = f"ON CONFLICT ({on}) DO UPDATE SET {update}"
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            marks = ", ".join(["%s"] * len(columns))
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks}) {conflict}", rows)
+            return
+        arrays = ", ".join(f"%s::{kind}[]" for _, kind in columns)
+        for start in range(0, len(rows), ROWS_PER_STATEMENT):
+            chunk = rows[start : start + ROWS_PER_STATEMENT]
+            cursor.execute(
+                f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) {conflict}",
+                [list(column) for column in zip(*chunk, strict=True)],
+            )
 
 
 def upsert_fingerprints(rows: list[FingerprintRow]) -> None:
     """Insert new fingerprints; widen the first and last times of known ones."""
     least, greatest = _least_greatest()
     table = ObservedFingerprint._meta.db_table
-    json_value = "%s::jsonb" if connection.vendor == "postgresql" else "%s"
-    rows = sorted(rows, key=lambda row: row.fingerprint.fingerprint)
-    with connection.cursor() as cursor:
-        for chunk in _chunks(rows):
-            values = []
-            params: list[Any] = []
-            for row in chunk:
-                found = row.fingerprint
-                values.append(f"(%s, %s, %s, %s, %s, %s, {json_value}, %s, %s)")
-                params += [
-                    found.fingerprint,
-                    row.service_id,
-                    found.status,
-                    found.code,
-                    found.message,
-                    found.shape,
-                    json.dumps(found.sample),
-                    _when(row.first_seen),
-                    _when(row.last_seen),
-                ]
-            cursor.execute(
-                f"INSERT INTO {table} (fingerprint, service_id, status, code, message, shape, "
-                f"sample, first_seen, last_seen) VALUES {', '.join(values)} "
-                "ON CONFLICT (fingerprint) DO UPDATE SET "
-                f"first_seen = {least}({table}.first_seen, excluded.first_seen), "
-                f"last_seen = {greatest}({table}.last_seen, excluded.last_seen)",
-                params,
-            )
+    ordered = sorted(rows, key=lambda row: row.fingerprint.fingerprint)
+    _upsert(
+        table,
+        [
+            ("fingerprint", "varchar"),
+            ("service_id", "bigint"),
+            ("status", "int"),
+            ("code", "varchar"),
+            ("message", "text"),
+            ("shape", "text"),
+            ("sample", "jsonb"),
+            ("first_seen", "timestamptz"),
+            ("last_seen", "timestamptz"),
+        ],
+        [
+            [
+                row.fingerprint.fingerprint,
+                row.service_id,
+                row.fingerprint.status,
+                row.fingerprint.code,
+                row.fingerprint.message,
+                row.fingerprint.shape,
+                json.dumps(row.fingerprint.sample),
+                _when(row.first_seen),
+                _when(row.last_seen),
+            ]
+            for row in ordered
+        ],
+        "fingerprint",
+        f"first_seen = {least}({table}.first_seen, excluded.first_seen), "
+        f"last_seen = {greatest}({table}.last_seen, excluded.last_seen)",
+    )
 
 
 def upsert_days(rows: list[DayRow]) -> None:
     """Add each group's count to its day's row, creating the row when it is new."""
     least, greatest = _least_greatest()
     table = ObservationDay._meta.db_table
-    rows = sorted(rows, key=lambda row: (row.day, row.key))
-    with connection.cursor() as cursor:
-        for chunk in _chunks(rows):
-            params: list[Any] = []
-            for row in chunk:
-                params += [
-                    connection.ops.adapt_datefield_value(row.day),
-                    row.key,
-                    row.service_id,
-                    row.error_id,
-                    row.fingerprint,
-                    row.status,
-                    row.method,
-                    row.path,
-                    row.count,
-                    _when(row.first_seen),
-                    _when(row.last_seen),
-                ]
-            placeholders = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
-            cursor.execute(
-                f"INSERT INTO {table} (day, key, service_id, error_id, fingerprint_id, status, "
-                f"method, path, count, first_seen, last_seen) VALUES {placeholders} "
-                "ON CONFLICT (day, key) DO UPDATE SET "
-                f"count = {table}.count + excluded.count, "
-                f"first_seen = {least}({table}.first_seen, excluded.first_seen), "
-                f"last_seen = {greatest}({table}.last_seen, excluded.last_seen)",
-                params,
-            )
+    ordered = sorted(rows, key=lambda row: (row.day, row.key))
+    _upsert(
+        table,
+        [
+            ("day", "date"),
+            ("key", "varchar"),
+            ("service_id", "bigint"),
+            ("error_id", "bigint"),
+            ("fingerprint_id", "varchar"),
+            ("status", "int"),
+            ("method", "varchar"),
+            ("path", "varchar"),
+            ("count", "bigint"),
+            ("first_seen", "timestamptz"),
+            ("last_seen", "timestamptz"),
+        ],
+        [
+            [
+                connection.ops.adapt_datefield_value(row.day),
+                row.key,
+                row.service_id,
+                row.error_id,
+                row.fingerprint,
+                row.status,
+                row.method,
+                row.path,
+                row.count,
+                _when(row.first_seen),
+                _when(row.last_seen),
+            ]
+            for row in ordered
+        ],
+        "day, key",
+        f"count = {table}.count + excluded.count, "
+        f"first_seen = {least}({table}.first_seen, excluded.first_seen), "
+        f"last_seen = {greatest}({table}.last_seen, excluded.last_seen)",
+    )
 
 
 def write(fingerprints: list[FingerprintRow], days: list[DayRow]) -> None:
