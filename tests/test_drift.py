@@ -325,3 +325,33 @@ def test_admin_lists_fingerprints_for_staff(editor_client, demo):
     response = editor_client.get("/admin/errors/observedfingerprint/")
     assert response.status_code == 200
     assert "TEAPOT_MELTDOWN" in response.content.decode()
+
+
+def test_drift_endpoint_queries_do_not_grow_with_traffic(api, demo, django_assert_num_queries):
+    ingest_batch(MIXED)
+    ingest_batch([{**MIXED[5], "body": sigsentry(f"NEW_{n}")} for n in range(50)])
+    # catalog version (the API's answer cache asks), service, groups, fingerprints, entries
+    with django_assert_num_queries(5):
+        response = api.get("/api/v1/services/sigsentry/drift/")
+    assert len(response.json()["undocumented"]) == 51
+
+
+def test_service_left_out_is_decided_by_identify(demo):
+    result = ingest_batch([{"status": 429, "body": sigsentry("RATE_LIMITED", "Slow down")}])
+    assert result.matched == 1
+    assert drift_report(Service.objects.get(slug="sigsentry"), 1)["observed"] == 1
+
+
+def test_raw_text_and_json_text_bodies(demo):
+    result = ingest_batch(
+        [
+            {"service": "synthesis", "status": 401, "body": '{"code": "UNAUTHORIZED"}'},
+            {
+                "status": 502,
+                "body": "<html>502 Bad Gateway</html>",
+                "headers": {"Content-Type": "text/html"},
+            },
+        ]  # fmt: skip
+    )
+    assert (result.matched, result.unmatched) == (1, 1)
+    assert ObservedFingerprint.objects.get(status=502).shape == "text"

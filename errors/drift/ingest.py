@@ -24,6 +24,7 @@ from errors.catalog.bodies import split_http_example
 from errors.catalog_version import catalog_version
 from errors.drift import redact, store
 from errors.drift.fingerprint import COMMON_CODE_POINTERS, Fingerprint, fingerprint_of
+from errors.lookup import UnknownService
 from errors.models import ErrorCode, Service
 
 MAX_BATCH = 1000
@@ -199,12 +200,15 @@ def read_observation(item: Any, services: Mapping[str, int], now: datetime) -> O
 def identified_entry(body: Any, status: int, service: str | None, plain: bool) -> ErrorCode | None:
     """The catalog entry a (skeleton) body is, or None: the one place drift asks
     identify, and where its answer becomes a yes or no."""
-    found = identify.identify(
-        identify.PlainText(body) if plain and isinstance(body, str) else body,
-        status=status,
-        service=service,
-        limit=1,
-    )
+    try:
+        found = identify.identify(
+            identify.PlainText(body) if plain and isinstance(body, str) else body,
+            status=status,
+            service=service,
+            limit=1,
+        )
+    except UnknownService:  # removed from the catalog since the batch began
+        return None
     best = found[0] if found else None
     return best.error if best is not None and best.confidence >= MIN_CONFIDENCE else None
 
