@@ -351,7 +351,7 @@ def test_raw_text_and_json_text_bodies(demo):
                 "body": "<html>502 Bad Gateway</html>",
                 "headers": {"Content-Type": "text/html"},
             },
-        ]  # fmt: skip
+        ]
     )
     assert (result.matched, result.unmatched) == (1, 1)
     assert ObservedFingerprint.objects.get(status=502).shape == "text"
