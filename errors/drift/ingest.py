@@ -26,6 +26,7 @@ from errors.drift import redact, store
 from errors.drift.fingerprint import COMMON_CODE_POINTERS, Fingerprint, fingerprint_of
 from errors.lookup import UnknownService
 from errors.models import ErrorCode, Service
+from errors.versioned_cache import VersionedCache
 
 MAX_BATCH = 1000
 MAX_BODY_BYTES = 64 * 1024
@@ -222,9 +223,14 @@ class Recognised:
     fingerprint: Fingerprint
 
 
+# identify's answers by skeleton, kept in the process for the catalog version: the API's
+# batches, one request each, share them.
+_answers: VersionedCache[dict[tuple[Any, ...], Recognised]] = VersionedCache()
+
+
 class Recogniser:
     """identify's answers for skeleton bodies, kept for the catalog version: a million
-    observations are mostly the same few hundred kinds of response."""
+    observations are mostly the same few thousand kinds of response."""
 
     def __init__(self, services: Mapping[str, int]) -> None:
         self.services = services
@@ -239,7 +245,7 @@ class Recogniser:
             self.matchers = identify.matchers(version)
             pointers = {p for m in self.matchers.values() for p, _ in m.code_pointers}
             self.keep = frozenset(pointers | set(COMMON_CODE_POINTERS))
-            self.answers: dict[tuple[Any, ...], Recognised] = {}
+            self.answers = _answers.get(version, dict)
 
     def recognise(self, observation: Observation) -> Recognised:
         """Recognise one observation from its skeleton body (no raw value goes further)."""
