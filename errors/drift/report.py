@@ -90,7 +90,8 @@ def drift_report(
         .annotate(count=Sum("count"), first=Min("first_seen"), last=Max("last_seen"))
         .order_by()
     )
-    prints = ObservedFingerprint.objects.in_bulk(
+    # The samples are read only for the undocumented rows listed, below.
+    prints = ObservedFingerprint.objects.defer("sample", "shape").in_bulk(
         {group["fingerprint_id"] for group in groups}, field_name="fingerprint"
     )
     entries = {
@@ -102,6 +103,7 @@ def drift_report(
     documented_keys = {code_key(error.code) for error in entries.values()} | {
         code_key(str(alias)) for error in entries.values() for alias in error.aliases or []
     }
+    typical = {pk: _typical(error) for pk, error in entries.items()}
     undocumented: dict[str, dict[str, Any]] = {}
     seen: set[int] = set()
     mismatch: dict[tuple[str, int], dict[str, Any]] = {}
@@ -127,7 +129,7 @@ def drift_report(
                     "count": 0,
                     "first_seen": group["first"],
                     "last_seen": group["last"],
-                    "sample": found.sample,
+                    "sample": None,
                 },
             )
             _widen(row, group)
@@ -151,7 +153,7 @@ def drift_report(
             )
             item["count"] += group["count"]
             item["last_seen"] = max(filter(None, (item["last_seen"], group["last"])))
-        if found.message and error.messages and found.message not in _typical(error):
+        if found.message and error.messages and found.message not in typical[error.pk]:
             item = drift.setdefault(
                 (error.code, found.message),
                 {"code": error.code, "message": found.message, "count": 0},
@@ -168,11 +170,20 @@ def drift_report(
     ]
     by_count: Callable[[dict[str, Any]], Any] = lambda row: (-row["count"], row["code"])  # noqa: E731
     listed = sorted(undocumented.values(), key=lambda row: (-row["count"], row["fingerprint"]))
+    listed = listed[:MAX_UNDOCUMENTED]
+    if listed:
+        samples = dict(
+            ObservedFingerprint.objects.filter(
+                fingerprint__in=[row["fingerprint"] for row in listed]
+            ).values_list("fingerprint", "sample")
+        )
+        for row in listed:
+            row["sample"] = samples.get(row["fingerprint"])
     return {
         "service": service.slug,
         "window": window.as_dict(),
         "observed": sum(group["count"] for group in groups),
-        "undocumented": [_times(row) for row in listed[:MAX_UNDOCUMENTED]],
+        "undocumented": [_times(row) for row in listed],
         "never_seen": never_seen,
         "status_mismatch": sorted(mismatch.values(), key=by_count),
         "retired_in_use": [_times(row) for row in sorted(retired.values(), key=by_count)],
@@ -277,13 +288,18 @@ class CodeActivity:
 
 def code_activity(error: ErrorCode, days: int = 30) -> CodeActivity | None:
     """An entry's observations over `days` days; None when its service reports none at
-    all (then "never seen" would say nothing). One query, grouped by day and status."""
+    all (then "never seen" would say nothing). One query."""
     window = Window.of(days)
-    mine = Q(error_id=error.pk)
+    # The entry's own rows (index on error, day), and one row of its service's to tell
+    # "never seen" from "the service reports nothing".
+    probe = ObservationDay.objects.filter(
+        service_id=error.service_id, day__gte=window.first
+    ).values("pk")[:1]
     rows = list(
-        ObservationDay.objects.filter(service_id=error.service_id, day__gte=window.first)
-        .values("day", "status")
-        .annotate(total=Sum("count", filter=mine), last=Max("last_seen", filter=mine))
+        ObservationDay.objects.filter(day__gte=window.first)
+        .filter(Q(error_id=error.pk) | Q(pk__in=probe))
+        .values("error_id", "day", "status")
+        .annotate(total=Sum("count"), last=Max("last_seen"))
         .order_by()
     )
     if not rows:
@@ -292,7 +308,7 @@ def code_activity(error: ErrorCode, days: int = 30) -> CodeActivity | None:
     per_day: dict[date, int] = defaultdict(int)
     last: datetime | None = None
     for row in rows:
-        if not row["total"]:
+        if row["error_id"] != error.pk:
             continue
         statuses[row["status"]] += row["total"]
         per_day[row["day"]] += row["total"]
