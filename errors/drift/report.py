@@ -63,9 +63,13 @@ class Window:
         now = (now or timezone.now()).astimezone(UTC)
         return cls(now.date() - timedelta(days=days - 1), now)
 
+    @property
+    def start(self) -> datetime:
+        """Midnight (UTC) of the first day."""
+        return datetime.combine(self.first, datetime.min.time(), tzinfo=UTC)
+
     def as_dict(self) -> dict[str, str]:
-        start = datetime.combine(self.first, datetime.min.time(), tzinfo=UTC)
-        return {"from": _iso(start), "to": _iso(self.now)}
+        return {"from": _iso(self.start), "to": _iso(self.now)}
 
 
 def _iso(value: datetime) -> str:
@@ -90,10 +94,14 @@ def drift_report(
         .annotate(count=Sum("count"), first=Min("first_seen"), last=Max("last_seen"))
         .order_by()
     )
-    # The samples are read only for the undocumented rows listed, below.
-    prints = ObservedFingerprint.objects.defer("sample", "shape").in_bulk(
-        {group["fingerprint_id"] for group in groups}, field_name="fingerprint"
-    )
+    # Every fingerprint a service's rows name has that service; the samples are read
+    # only for the undocumented rows listed, below.
+    prints = {
+        row["fingerprint"]: row
+        for row in ObservedFingerprint.objects.filter(
+            service=service, last_seen__gte=window.start
+        ).values("fingerprint", "status", "code", "message", "draft_id")
+    }
     entries = {
         error.pk: error
         for error in ErrorCode.objects.filter(service=service, published=True)
@@ -110,22 +118,22 @@ def drift_report(
     retired: dict[str, dict[str, Any]] = {}
     drift: dict[tuple[str, str], dict[str, Any]] = {}
     for group in groups:
-        found = prints[group["fingerprint_id"]]
+        found = prints[str(group["fingerprint_id"])]  # the stubs take to_field for an id
         error = entries.get(group["error_id"]) if group["error_id"] else None
         if error is None:
             # Documented since it was seen: its code names an entry now, or an editor
             # made (and published) an entry from it.
-            if found.code and code_key(found.code) in documented_keys:
+            if found["code"] and code_key(found["code"]) in documented_keys:
                 continue
-            if found.draft_id is not None and found.draft_id in entries:
+            if found["draft_id"] is not None and found["draft_id"] in entries:
                 continue
             row = undocumented.setdefault(
-                found.fingerprint,
+                found["fingerprint"],
                 {
-                    "fingerprint": found.fingerprint,
-                    "status": found.status,
-                    "code": found.code,
-                    "message": found.message,
+                    "fingerprint": found["fingerprint"],
+                    "status": found["status"],
+                    "code": found["code"],
+                    "message": found["message"],
                     "count": 0,
                     "first_seen": group["first"],
                     "last_seen": group["last"],
@@ -153,10 +161,11 @@ def drift_report(
             )
             item["count"] += group["count"]
             item["last_seen"] = max(filter(None, (item["last_seen"], group["last"])))
-        if found.message and error.messages and found.message not in typical[error.pk]:
+        message = found["message"]
+        if message and error.messages and message not in typical[error.pk]:
             item = drift.setdefault(
-                (error.code, found.message),
-                {"code": error.code, "message": found.message, "count": 0},
+                (error.code, message),
+                {"code": error.code, "message": message, "count": 0},
             )
             item["count"] += group["count"]
     never_seen = [
