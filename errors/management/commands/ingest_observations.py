@@ -57,8 +57,10 @@ class Command(BaseCommand):
         rate = total.accepted / seconds if seconds else 0.0
         self.stdout.write(
             self.style.SUCCESS(
-                f"{total.accepted:,} observations counted ({total.matched:,} matched, "
-                f"{total.unmatched:,} undocumented), {total.rejected_total:,} lines rejected, "
+                f"{total.accepted:,} observation{'s' if total.accepted != 1 else ''} counted "
+                f"({total.matched:,} matched, {total.unmatched:,} undocumented), "
+                f"{total.rejected_total:,} line{'s' if total.rejected_total != 1 else ''} "
+                "rejected, "
                 f"in {seconds:.1f} s ({rate:,.0f} a second)."
             )
         )
