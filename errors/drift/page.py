@@ -3,6 +3,7 @@ code's page. Built on errors.drift.report, so the page, the API and drift_report
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,6 +51,11 @@ def drift_page(service: Service, since: str, days: int) -> DriftPage:
     window = Window.of(days)
     chart = bar_chart(observations_per_day(service, window), window.first, window.now.date())
     sections = [DriftSection(kind, TITLES[kind], report[kind]) for kind in KINDS]
+    # The undocumented rows' samples as JSON, for reading.
+    sections[0].rows = [
+        {**row, "sample_json": json.dumps(row["sample"], indent=2, ensure_ascii=False)}
+        for row in report["undocumented"]
+    ]
     return DriftPage(service, since, WINDOWS, report, sections, chart)
 
 

@@ -285,7 +285,9 @@ class CodeActivity:
         if not self.count:
             return f"never seen in {self.days} days"
         times = "once" if self.count == 1 else f"{self.count:,} times"
-        ago = timesince(self.last_seen, self.window.now, depth=1) if self.last_seen else ""
+        last = self.last_seen or self.window.now
+        recent = (self.window.now - last).total_seconds() < 60
+        ago = "under a minute" if recent else timesince(last, self.window.now, depth=1)
         parts = [f"seen {times} in the last {self.days} days", f"last {ago} ago"]
         if len(self.statuses) == 1:
             parts.append(f"always {next(iter(self.statuses))}")
