@@ -356,3 +356,19 @@ def test_raw_text_and_json_text_bodies(demo):
     )
     assert (result.matched, result.unmatched) == (1, 1)
     assert ObservedFingerprint.objects.get(status=502).shape == "text"
+
+
+def test_the_drift_docs_examples_are_valid_python_and_name_real_commands():
+    from pathlib import Path
+
+    from tests.test_api_docs import blocks
+
+    root = Path(__file__).resolve().parent.parent
+    for doc in ("docs/drift.md", "docs/api.md"):
+        text = (root / doc).read_text()
+        for language, code in blocks(text):
+            if language == "python":
+                compile(code, doc, "exec")
+    drift = (root / "docs/drift.md").read_text()
+    for command in ("ingest_observations", "prune_observations", "drift_report --service"):
+        assert command in drift
