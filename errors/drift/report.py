@@ -28,15 +28,16 @@ MAX_WINDOW_DAYS = 366
 DEFAULT_WINDOW = "7d"
 MAX_UNDOCUMENTED = 500
 RETIRED = (ErrorCode.Lifecycle.DEPRECATED, ErrorCode.Lifecycle.REMOVED)
-WINDOW = re.compile(r"\s*(\d{1,4})\s*([dwh])\s*", re.I)
+WINDOW = re.compile(r"\s*(\d{1,5})\s*([dwh])\s*", re.I)
 
 
 class InvalidWindow(ValueError):
     """A `since` that is not a number of days, weeks or hours."""
 
 
-def window_days(since: str) -> int:
-    """`7d`, `2w` or `48h` -> whole days (hours round up): counts are kept per day."""
+def window_days(since: str, most: int = MAX_WINDOW_DAYS) -> int:
+    """`7d`, `2w` or `48h` -> whole days (hours round up): counts are kept per day.
+    At most `most` days."""
     match = WINDOW.fullmatch(since or "")
     if not match:
         raise InvalidWindow(
@@ -45,8 +46,8 @@ def window_days(since: str) -> int:
         )
     number, unit = int(match.group(1)), match.group(2).lower()
     days = {"d": number, "w": number * 7, "h": -(-number // 24)}[unit]
-    if not 1 <= days <= MAX_WINDOW_DAYS:
-        raise InvalidWindow(f"since={since!r}: the window is 1 to {MAX_WINDOW_DAYS} days.")
+    if not 1 <= days <= most:
+        raise InvalidWindow(f"since={since!r}: the window is 1 to {most} days.")
     return days
 
 

@@ -9,6 +9,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from errors.drift.report import InvalidWindow, Window, window_days
 from errors.drift.store import prune
 
+KEEP_AT_MOST = 3660  # ten years: anything longer is a typo
+
 
 class Command(BaseCommand):
     help = (
@@ -22,7 +24,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            kept = Window.of(window_days(options["older_than"]))
+            kept = Window.of(window_days(options["older_than"], most=KEEP_AT_MOST))
         except InvalidWindow as exc:
             raise CommandError(str(exc).replace("since=", "--older-than ")) from exc
         days, fingerprints = prune(kept.first)
