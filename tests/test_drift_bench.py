@@ -16,5 +16,5 @@ def test_drift_benchmark_runs_at_a_tiny_size(tmp_path):
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "RESULT ingest 300 in" in result.stdout
-    assert "RESULT api batches of 1,000 (n=2)" in result.stdout
+    assert "RESULT api batches of 1,000, a fresh process (n=2)" in result.stdout
     assert "RESULT drift_report 30d" in result.stdout
