@@ -9,11 +9,12 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 
 from errors import admin_views
 from errors.catalog import history
+from errors.drift.drafts import DraftRefused, do_draft_from_fingerprint
 from errors.forms import (
     CategoryForm,
     ErrorCodeForm,
@@ -29,6 +30,7 @@ from errors.models import (
     ErrorCodeRevision,
     Example,
     Guide,
+    ObservedFingerprint,
     Service,
     can_see_drafts,
 )
@@ -368,3 +370,47 @@ class ErrorCodeRevisionAdmin(CatalogAdmin):
         self, request: HttpRequest, obj: ErrorCodeRevision | None = None
     ) -> bool:
         return False
+
+
+# --------------------------------------------------------------------------- drift (issue 16)
+
+
+@admin.register(ObservedFingerprint)
+class ObservedFingerprintAdmin(CatalogAdmin):
+    """What services sent, as fingerprints (never raw bodies); an undocumented one
+    becomes a draft entry with one action."""
+
+    list_display = ["status", "code", "message", "service", "last_seen", "draft"]
+    list_filter = ["service", "status"]
+    search_fields = ["code", "message", "fingerprint"]
+    list_select_related = ["service", "draft"]
+    readonly_fields = ["fingerprint", "service", "status", "code", "message", "shape",
+                       "sample", "draft", "first_seen", "last_seen"]  # fmt: skip
+    actions = ["make_draft"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_draft_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("errors.add_errorcode")
+
+    @admin.action(description="Make a draft entry from each fingerprint", permissions=["draft"])
+    def make_draft(self, request: HttpRequest, queryset: QuerySet[ObservedFingerprint]) -> None:
+        for found in queryset.select_related("service", "draft"):
+            try:
+                error = do_draft_from_fingerprint(found, acting_user=request.user)
+            except DraftRefused as exc:
+                self.message_user(request, str(exc), messages.WARNING)
+            else:
+                self.message_user(
+                    request,
+                    format_html(
+                        'Draft <a href="{}">{}</a> made: check it, then publish it.',
+                        reverse("admin:errors_errorcode_change", args=[error.pk]),
+                        error.code,
+                    ),
+                    messages.SUCCESS,
+                )

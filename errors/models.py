@@ -574,3 +574,9 @@ class CatalogState(models.Model):
 
     def __str__(self) -> str:
         return f"catalog version {self.epoch}-{self.version}"
+
+
+# The drift tables (errors/drift/models.py) belong to this app; importing them here is
+# what registers them. They refer to the models above by name, so no cycle.
+from errors.drift.models import ObservationDay as ObservationDay  # noqa: E402
+from errors.drift.models import ObservedFingerprint as ObservedFingerprint  # noqa: E402

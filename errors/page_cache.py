@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -22,27 +23,34 @@ from errors.models import can_see_drafts
 PAGE_SECONDS = 3600
 
 
-def page_key(request: HttpRequest) -> str | None:
+def page_key(request: HttpRequest, refresh_seconds: int = 0) -> str | None:
     """The cache key of this request's page, or None when it must be rendered.
 
     The cached pages read no query parameter, so the key holds the path alone: 2,000
     requests with `?utm=N` share one entry instead of adding 2,000 (issue 13).
-    """
+    `refresh_seconds`: the page also shows what changes without the catalog (the drift
+    line of a code page), so its key changes at least that often."""
     if request.method not in ("GET", "HEAD"):
         return None
     if can_see_drafts(request.user):
         return None
+    period = f":{int(time.time() // refresh_seconds)}" if refresh_seconds else ""
     path = hashlib.blake2b(request.path.encode(errors="surrogatepass"), digest_size=16)
-    return f"page:{request.scheme}:{request.get_host()}:{catalog_version()}:{path.hexdigest()}"
+    return (
+        f"page:{request.scheme}:{request.get_host()}:{catalog_version()}{period}:{path.hexdigest()}"
+    )
 
 
-def cached_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Serve the view's 200 answers from the cache while the catalog is unchanged; the
-    view must read no query parameter (they are not part of the key)."""
+def cached_page(
+    view: Callable[..., HttpResponse], *, refresh_seconds: int = 0
+) -> Callable[..., HttpResponse]:
+    """Serve the view's 200 answers from the cache while the catalog is unchanged (and,
+    with `refresh_seconds`, for at most that long); the view must read no query parameter
+    (they are not part of the key)."""
 
     @functools.wraps(view)
     def serve(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        key = page_key(request)
+        key = page_key(request, refresh_seconds)
         if key is not None:
             stored = cache.get(key)
             if stored is not None:
@@ -54,3 +62,10 @@ def cached_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
         return response
 
     return serve
+
+
+def cached_page_refreshed(
+    seconds: int,
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """cached_page for pages that also show live counts: rendered again every `seconds`."""
+    return functools.partial(cached_page, refresh_seconds=seconds)

@@ -17,6 +17,8 @@ urlpatterns = [
     path("services/<slug:slug>/", views.service_page, name="service"),
     path("services/<slug:slug>/errors/<str:code>/", code_page, name="error"),
     path("services/<slug:slug>/guides/<slug:guide>/", views.guide_page, name="guide"),
+    # Drift (issue 16): what the service really sends, against its catalog.
+    path("services/<slug:slug>/drift/", views.service_drift, name="drift"),
     # A service's public changelog, built from the history, and its Atom feed.
     path("services/<slug:slug>/changes/", changelog.changelog_page, name="changelog"),
     path(

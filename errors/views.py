@@ -15,8 +15,10 @@ from django.views.decorators.http import require_safe
 
 from errors import lookup, pages
 from errors.clients import LANGUAGES
+from errors.drift.page import drift_line, drift_page
+from errors.drift.report import DEFAULT_WINDOW, InvalidWindow, window_days
 from errors.models import Guide, Service
-from errors.page_cache import cached_page
+from errors.page_cache import cached_page, cached_page_refreshed
 from errors.search.query import QueryError
 from errors.text_pages import code_markdown, llms_txt
 
@@ -73,8 +75,11 @@ def service_page(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "errors/service.html", context)
 
 
+DRIFT_LINE_SECONDS = 300  # the code page's drift line is at most this old
+
+
 @require_safe
-@cached_page
+@cached_page_refreshed(DRIFT_LINE_SECONDS)
 def error_page(request: HttpRequest, slug: str, code: str) -> HttpResponse:
     """One code; other spellings and aliases redirect to it, unknown codes get suggestions."""
     service = lookup.find_service(slug)
@@ -88,7 +93,8 @@ def error_page(request: HttpRequest, slug: str, code: str) -> HttpResponse:
     if service.slug != slug or not match.spelt_as(code):
         return HttpResponsePermanentRedirect(match.error.get_absolute_url())
     page = pages.error_page(match.error, request.user)
-    return render(request, "errors/error.html", {"page": page, "error": page.error})
+    context = {"page": page, "error": page.error, "drift": drift_line(page.error)}
+    return render(request, "errors/error.html", context)
 
 
 @require_safe
@@ -99,6 +105,22 @@ def guide_page(request: HttpRequest, slug: str, guide: str) -> HttpResponse:
         Guide.objects.select_related("service"), service__slug=slug, slug=guide
     )
     return render(request, "errors/guide.html", {"guide": page, "service": page.service})
+
+
+@require_safe
+def service_drift(request: HttpRequest, slug: str) -> HttpResponse:
+    """Where the service's catalog and its traffic disagree (`?since=7d`)."""
+    service = lookup.find_service(slug)
+    if service is None:
+        return service_not_found(request, slug)
+    since = request.GET.get("since", DEFAULT_WINDOW)
+    try:
+        days = window_days(since)
+    except InvalidWindow as exc:
+        context = {"service": service, "problem": str(exc)}
+        return render(request, "errors/drift.html", context, status=400)
+    page = drift_page(service, since, days)
+    return render(request, "errors/drift.html", {"service": service, "page": page})
 
 
 def service_not_found(request: HttpRequest, slug: str) -> HttpResponse:

@@ -313,7 +313,8 @@ def test_status_page_queries_do_not_grow_with_codes(client, db, django_assert_nu
 @pytest.mark.parametrize("count", [10, 1000])
 def test_code_page_queries_do_not_grow_with_codes(client, db, django_assert_num_queries, count):
     make_codes(Service.objects.create(slug="big", name="Big"), count)
-    # version, service, code, examples, the service's same status, other services', replaces
+    # version, service, code, examples, the service's same status, other services', replaces,
+    # the drift line (issue 16)
     with django_assert_num_queries(7):
         client.get("/services/big/errors/CODE_4/")
 

@@ -43,3 +43,17 @@ class CanPublishCatalog(permissions.BasePermission):
             "ask an admin to add it under the service's Publishers (one CI user per service)."
         )
         return False
+
+
+class CanReportObservations(permissions.BasePermission):
+    """Sending observations takes a user granted 'errors.report_observations' (in the
+    admin, on the user or a group, like every other permission)."""
+
+    message = (
+        "Reporting observations needs a user with the 'errors.report_observations' "
+        "permission: ask an admin to grant it to the token's user."
+    )
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and user.has_perm("errors.report_observations"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
-from errors.api import clients, openapi_views, views
+from errors.api import clients, drift, openapi_views, views
 
 app_name = "api"
 
@@ -21,6 +21,9 @@ urlpatterns = [
     path("errors/", views.ErrorListView.as_view(), name="errors"),
     path("lookup/", views.LookupView.as_view(), name="lookup"),
     path("identify/", views.IdentifyView.as_view(), name="identify"),
+    # Drift (issue 16): observed error responses in, a service's drift out.
+    path("observations/", drift.ObservationsView.as_view(), name="observations"),
+    path("services/<slug:slug>/drift/", drift.DriftView.as_view(), name="drift"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # Issue 18: a service's codes as source in each language.
     path(

@@ -41,7 +41,7 @@ def drop_column(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("errors", "0008_retry_not_stated"),
+        ("errors", "0010_drift"),
     ]
 
     operations = [

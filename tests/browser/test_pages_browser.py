@@ -15,6 +15,7 @@ PAGES = {
     "guide": None,
     "status": "/status/429/",
     "search": "/search/?q=rate+limit",
+    "drift": "/services/sigsentry/drift/",  # issue 16
 }
 
 
@@ -112,7 +113,7 @@ def test_plain_submit_searches(live_portal, page):
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-@pytest.mark.parametrize("name", ["home", "service", "code", "example code", "search"])
+@pytest.mark.parametrize("name", ["home", "service", "code", "example code", "search", "drift"])
 def test_no_serious_accessibility_violations(live_portal, browser, axe_source, name, scheme):
     # The checker is injected as an inline script, which the portal's CSP rightly refuses:
     # this context alone lets it in.
