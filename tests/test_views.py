@@ -315,7 +315,7 @@ def test_code_page_queries_do_not_grow_with_codes(client, db, django_assert_num_
     make_codes(Service.objects.create(slug="big", name="Big"), count)
     # version, service, code, examples, the service's same status, other services', replaces,
     # the drift line (issue 16)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         client.get("/services/big/errors/CODE_4/")
 
 
