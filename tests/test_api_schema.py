@@ -28,6 +28,7 @@ def test_schema_lists_every_endpoint(schema):
         "/api/v1/errors/",
         "/api/v1/lookup/",
         "/api/v1/identify/",
+        "/api/v1/identify/batch/",
     }
 
 

@@ -200,9 +200,27 @@ class IdentifyRequestSerializer(serializers.Serializer):
 
 
 class IdentifyResponseSerializer(serializers.Serializer):
-    """Identify's answer."""
+    """Identify's answer: the candidates at or above the threshold, and the weak ones."""
 
+    match = serializers.ChoiceField(
+        choices=["confident", "none"],
+        help_text="`none` when no candidate reaches `threshold`: `results` is then empty.",
+    )
+    threshold = serializers.FloatField(help_text="The confidence a candidate needs.")
     results = IdentifiedEntrySerializer(many=True)
+    weak = IdentifiedEntrySerializer(many=True, help_text="Candidates below the threshold.")
+
+
+class IdentifyBatchRequestSerializer(serializers.Serializer):
+    """Up to 1,000 responses, each a bare body or the identify request form."""
+
+    responses = serializers.ListField(child=serializers.JSONField(), max_length=1000)
+
+
+class IdentifyBatchResponseSerializer(serializers.Serializer):
+    """One identify answer per response, in order."""
+
+    results = IdentifyResponseSerializer(many=True)
 
 
 class PageSerializer(serializers.Serializer):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
-from errors.api import views
+from errors.api import identify_views, views
 
 app_name = "api"
 
@@ -20,6 +20,7 @@ urlpatterns = [
     path("services/<slug:slug>/catalog/", views.CatalogView.as_view(), name="catalog"),
     path("errors/", views.ErrorListView.as_view(), name="errors"),
     path("lookup/", views.LookupView.as_view(), name="lookup"),
-    path("identify/", views.IdentifyView.as_view(), name="identify"),
+    path("identify/", identify_views.IdentifyView.as_view(), name="identify"),
+    path("identify/batch/", identify_views.IdentifyBatchView.as_view(), name="identify-batch"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
 ]

@@ -15,14 +15,13 @@ from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 from django.views.decorators.csrf import csrf_exempt
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from errors import identify as identification
 from errors import lookup
 from errors.api import serializers
 from errors.api.authentication import RequestTokenAuthentication
@@ -68,9 +67,6 @@ from errors.catalog.problems import CatalogInvalid
 from errors.models import Service
 from errors.search.execute import search_errors
 from errors.search.query import MAX_QUERY_LENGTH, QueryError, parse_query
-
-IDENTIFY_MAX_BYTES = 64 * 1024
-
 
 MAX_PER_PAGE = 100
 
@@ -319,64 +315,6 @@ class LookupView(CachedReadView):
         errors = lookup.find_codes(code, service=service or None, status=status, user=request.user)
         data = serializers.ErrorEntrySerializer(errors, many=True, context={"request": request})
         return Response({"count": len(errors), "results": data.data})
-
-
-# --------------------------------------------------------------------------- identify
-
-
-class IdentifyView(ApiView):
-    @extend_schema(
-        operation_id="identify",
-        summary="Which entries a raw error response is, best first",
-        request=serializers.IdentifyRequestSerializer,
-        responses={
-            200: serializers.IdentifyResponseSerializer,
-            **problems(400, 404, 413, 415, *COMMON_PROBLEMS),
-        },
-        examples=[
-            OpenApiExample(
-                "A body without a code field",
-                request_only=True,
-                value={
-                    "status": 400,
-                    "body": {
-                        "error": "Bad Request",
-                        "message": "weight must be between 0 and 1",
-                        "status": 400,
-                    },
-                },
-            )
-        ],
-    )
-    def post(self, request: Request) -> Response:
-        size = int(request.META.get("CONTENT_LENGTH") or 0)
-        if size > IDENTIFY_MAX_BYTES or len(request.body) > IDENTIFY_MAX_BYTES:
-            raise Problem(
-                "body_too_large",
-                f"The request is {max(size, len(request.body))} bytes: identify reads at most "
-                f"{IDENTIFY_MAX_BYTES} (64 KiB); send the first 64 KiB of the body.",
-            )
-        given = serializers.IdentifyRequestSerializer(data=request.data)
-        given.is_valid(raise_exception=True)
-        fields = given.validated_data
-        body = fields["body"]
-        content_type = fields.get("headers", {}).get("content-type", "")
-        if isinstance(body, str) and content_type and "json" not in content_type:
-            body = identification.PlainText(body)
-        try:
-            found = identification.identify(
-                body,
-                status=fields.get("status"),
-                service=fields.get("service") or None,
-                user=request.user,
-            )
-        except lookup.UnknownService as exc:
-            raise Problem(
-                "unknown_service",
-                f"There is no service {exc.args[0]!r}: GET /api/v1/services/ lists the slugs.",
-            ) from exc
-        data = serializers.IdentifiedEntrySerializer(found, many=True, context={"request": request})
-        return Response({"results": data.data})
 
 
 def _reject_unencodable_text(catalog: CatalogFile) -> None:
