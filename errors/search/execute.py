@@ -27,7 +27,7 @@ from errors.search.plan import (
     trigram_similarity,
 )
 from errors.search.postgresql import PostgresEngine
-from errors.search.query import SearchQuery, filtered_errors
+from errors.search.query import SearchQuery, filtered_errors, with_named_service
 from errors.search.results import SearchHit, SearchResults
 from errors.search.sqlite import SQLiteEngine
 
@@ -55,6 +55,7 @@ def search_errors(
     (the misspelling lookup).
     """
     page = max(page, 1)
+    query = with_named_service(query)
     errors = filtered_errors(query, user)
     if not query.text:
         return _browse(query, errors, page, per_page)

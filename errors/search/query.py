@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from errors.models import ErrorCode, ErrorCodeQuerySet
+from errors.catalog_version import catalog_version
+from errors.models import ErrorCode, ErrorCodeQuerySet, Service
+from errors.versioned_cache import VersionedCache
 
 FILTER_NAMES = ("service", "status", "category", "lifecycle")
 
@@ -96,3 +98,36 @@ def filtered_errors(query: SearchQuery, user: Any = None) -> ErrorCodeQuerySet:
     if query.lifecycle:
         errors = errors.filter(lifecycle=query.lifecycle)
     return errors
+
+
+# --------------------------------------------------------------------------- issue 15
+
+_service_names: VersionedCache[dict[str, str]] = VersionedCache()
+
+
+def _read_service_names() -> dict[str, str]:
+    """Each service's slug and name as the words a user types ("elder signals"), -> slug."""
+    names: dict[str, str] = {}
+    for slug, name in Service.objects.values_list("slug", "name"):
+        for spelling in (slug, slug.replace("-", " "), name):
+            words = " ".join(re.findall(r"\w+", spelling.lower()))
+            if words:
+                names[words] = slug
+    return names
+
+
+def with_named_service(query: SearchQuery) -> SearchQuery:
+    """A query whose text names a service ("sigsentry rate limited") searches that
+    service for the rest of the text: the name filters, it is not a word to match."""
+    if query.service or not query.text:
+        return query
+    names = _service_names.get(catalog_version(), _read_service_names)
+    words = re.findall(r"\w+", query.text.lower())
+    # The longest name first: "elder signals" before a service called "signals".
+    for size in range(min(len(words), 4), 0, -1):
+        for start in range(len(words) - size + 1):
+            slug = names.get(" ".join(words[start : start + size]))
+            if slug and len(words) > size:
+                rest = words[:start] + words[start + size :]
+                return replace(query, text=" ".join(rest), service=slug)
+    return query
