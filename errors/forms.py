@@ -46,7 +46,7 @@ class ServiceForm(forms.ModelForm):
             "slug", "name", "summary", "description", "owner_team", "contact", "base_url",
             "code_pattern", "envelope_example", "envelope_fields", "code_pointer",
             "message_pointer", "details_pointer", "request_id_pointer", "status_pointer",
-            "stability",
+            "stability", "envelope_alternatives", "search_synonyms",
         ]  # fmt: skip
         widgets = {"description": MarkdownTextarea, "stability": MarkdownTextarea}
 

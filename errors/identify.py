@@ -82,9 +82,10 @@ class ServiceMatcher:
 
     slug: str
     code_pointers: tuple[tuple[str, float], ...]
-    message_pointer: str
-    status_pointer: str
-    envelope_pointers: tuple[str, ...]
+    # Each envelope's pointers: the service's own first, then its alternatives (issue 15).
+    message_pointers: tuple[str, ...]
+    status_pointers: tuple[str, ...]
+    envelopes: tuple[tuple[str, ...], ...]
     status_only: bool
     by_status: dict[int, int] = field(default_factory=dict)
     by_skeleton: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
@@ -133,7 +134,7 @@ class ServiceMatcher:
 
     def envelope_fit(self, body: SeenBody) -> float:
         """The share of the envelope's fields that the body has (0 when not an object)."""
-        return body.fit(self.envelope_pointers)
+        return max((body.fit(pointers) for pointers in self.envelopes), default=0.0)
 
 
 class SeenBody:
@@ -203,17 +204,31 @@ def _documented_code_pointers(service: Service) -> list[str]:
 
 
 def _matcher_for(service: Service) -> ServiceMatcher:
+    own = {
+        "code_pointer": service.code_pointer,
+        "message_pointer": service.message_pointer,
+        "status_pointer": service.status_pointer,
+    }
+    envelopes = [own, *(item for item in service.envelope_alternatives or [] if item)]
     code_pointers = [(service.code_pointer, CODE_FIELD)] if service.code_pointer else []
     code_pointers += [(p, DOCUMENTED_CODE_FIELD) for p in _documented_code_pointers(service)]
-    envelope = tuple(
-        p for p in (service.code_pointer, service.message_pointer, service.status_pointer) if p
-    )
+    code_pointers += [
+        (str(e["code_pointer"]), CODE_FIELD) for e in envelopes[1:] if e.get("code_pointer")
+    ]
+
+    def pointers(name: str) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(str(e[name]) for e in envelopes if e.get(name)))
+
     return ServiceMatcher(
         slug=service.slug,
-        code_pointers=tuple(code_pointers),
-        message_pointer=service.message_pointer,
-        status_pointer=service.status_pointer,
-        envelope_pointers=envelope,
+        code_pointers=tuple(dict.fromkeys(code_pointers)),
+        message_pointers=pointers("message_pointer"),
+        status_pointers=pointers("status_pointer"),
+        envelopes=tuple(
+            pointers_
+            for e in envelopes
+            if (pointers_ := tuple(str(e[name]) for name in own if e.get(name)))
+        ),
         status_only=service.is_status_only,
     )
 
@@ -305,10 +320,13 @@ def _agree(weight: float, matcher: ServiceMatcher, pk: int, status: int | None) 
 
 
 def _body_status(matcher: ServiceMatcher, body: SeenBody) -> int | None:
-    value = body.at(matcher.status_pointer)
-    if isinstance(value, str) and value.isdigit():
-        value = int(value)
-    return value if isinstance(value, int) and 100 <= value <= 599 else None
+    for pointer in matcher.status_pointers:
+        value = body.at(pointer)
+        if isinstance(value, str) and value.isdigit():
+            value = int(value)
+        if isinstance(value, int) and 100 <= value <= 599:
+            return value
+    return None
 
 
 def _adder(
@@ -424,9 +442,10 @@ def confident(found: list[Identification]) -> tuple[list[Identification], list[I
 def _message_of(matcher: ServiceMatcher, body: SeenBody) -> str:
     if isinstance(body.value, str):
         return body.value
-    if matcher.message_pointer:
-        value = body.at(matcher.message_pointer)
-        return value if isinstance(value, str) else ""
+    for pointer in matcher.message_pointers:
+        value = body.at(pointer)
+        if isinstance(value, str):
+            return value
     return ""
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from errors.catalog_version import catalog_version
 from errors.models import ErrorCode, ErrorCodeQuerySet, Service
+from errors.search.plan import synonym_groups
 from errors.versioned_cache import VersionedCache
 
 FILTER_NAMES = ("service", "status", "category", "lifecycle")
@@ -102,26 +103,41 @@ def filtered_errors(query: SearchQuery, user: Any = None) -> ErrorCodeQuerySet:
 
 # --------------------------------------------------------------------------- issue 15
 
-_service_names: VersionedCache[dict[str, str]] = VersionedCache()
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """What the catalog adds to the words of a query: its services' names (-> slug) and
+    the synonym groups (built in, and each service's own)."""
+
+    names: dict[str, str]
+    synonyms: dict[str, tuple[str, ...]]
 
 
-def _read_service_names() -> dict[str, str]:
-    """Each service's slug and name as the words a user types ("elder signals"), -> slug."""
+_vocabulary: VersionedCache[Vocabulary] = VersionedCache()
+
+
+def _read_vocabulary() -> Vocabulary:
     names: dict[str, str] = {}
-    for slug, name in Service.objects.values_list("slug", "name"):
+    groups: list[tuple[str, ...]] = []
+    for slug, name, synonyms in Service.objects.values_list("slug", "name", "search_synonyms"):
         for spelling in (slug, slug.replace("-", " "), name):
             words = " ".join(re.findall(r"\w+", spelling.lower()))
             if words:
                 names[words] = slug
-    return names
+        groups += [tuple(str(word) for word in group) for group in synonyms or []]
+    return Vocabulary(names, synonym_groups(tuple(groups)))
 
 
-def with_named_service(query: SearchQuery) -> SearchQuery:
+def vocabulary() -> Vocabulary:
+    """The catalog's vocabulary, read once per catalog version."""
+    return _vocabulary.get(catalog_version(), _read_vocabulary)
+
+
+def with_named_service(query: SearchQuery, names: dict[str, str]) -> SearchQuery:
     """A query whose text names a service ("sigsentry rate limited") searches that
     service for the rest of the text: the name filters, it is not a word to match."""
     if query.service or not query.text:
         return query
-    names = _service_names.get(catalog_version(), _read_service_names)
     words = re.findall(r"\w+", query.text.lower())
     # The longest name first: "elder signals" before a service called "signals".
     for size in range(min(len(words), 4), 0, -1):
