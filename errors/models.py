@@ -256,6 +256,7 @@ ENTRY_FIELDS = (
     "service__slug", "code", "http_status", "title", "summary", "category__slug",
     "category__name", "retry", "lifecycle", "lifecycle_since", "replaced_by__code",
     "aliases", "tags", "order", "published",
+    "resolution",  # issue 15: search and lookup answers carry it
 )  # fmt: skip
 
 

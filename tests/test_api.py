@@ -241,6 +241,7 @@ def test_lookup_filters(api, demo, django_assert_num_queries):
     assert api.get("/api/v1/lookup/?code=NOT_FOUND&status=500").json() == {
         "count": 0,
         "results": [],
+        "suggestions": [],
     }
 
 
@@ -447,7 +448,7 @@ def test_unexpected_failure_is_a_500_problem(api, demo, monkeypatch):
     def explode(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("errors.lookup.find_codes", explode)
+    monkeypatch.setattr("errors.lookup.find_code_matches", explode)
     api.raise_request_exception = False
     body = problem(api.get("/api/v1/lookup/?code=x"), 500, "internal_error")
     assert "boom" not in body["detail"]

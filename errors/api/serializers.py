@@ -110,6 +110,35 @@ class IdentifiedEntrySerializer(ErrorEntrySerializer):
         return data
 
 
+class RankedEntrySerializer(ErrorEntrySerializer):
+    """A search or lookup result (issue 15): the entry, how well it matched and why, and
+    what to do about it."""
+
+    score = serializers.FloatField(
+        help_text="Search: the code tier (1000 exact code, 900 alias, 700 code prefix, 400 "
+        "code contains, 300-400 misspelt code) plus under 100 of text relevance. Lookup: 1 "
+        "the code as spelt, 0.95 another spelling, 0.9 an alias."
+    )
+    reason = serializers.CharField(
+        help_text="exact code, code (another spelling), alias, code prefix, code contains, "
+        "misspelt code, message or words."
+    )
+    resolution = serializers.CharField(help_text="Markdown: what the caller should do.")
+
+    @functools.cached_property
+    def entry(self) -> ErrorEntrySerializer:
+        """One entry serializer for every item (see IdentifiedEntrySerializer.entry)."""
+        return ErrorEntrySerializer(context=self.context)
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        # `instance` is a SearchHit or a lookup.CodeMatch: the entry, a score, a reason.
+        data = self.entry.to_representation(instance.error)
+        data["score"] = instance.score
+        data["reason"] = instance.reason
+        data["resolution"] = instance.error.resolution
+        return data
+
+
 class EnvelopeFieldSerializer(serializers.Serializer):
     """One documented field of a service's error body."""
 
@@ -233,14 +262,17 @@ class PageSerializer(serializers.Serializer):
     )
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
-    results = ErrorEntrySerializer(many=True)
+    results = RankedEntrySerializer(many=True)
 
 
 class LookupResponseSerializer(serializers.Serializer):
     """Every entry with the looked-up code or alias."""
 
     count = serializers.IntegerField()
-    results = ErrorEntrySerializer(many=True)
+    results = RankedEntrySerializer(many=True)
+    suggestions = ErrorEntrySerializer(
+        many=True, help_text="When nothing has the code: the codes spelt most like it."
+    )
 
 
 class ServiceListSerializer(serializers.Serializer):

@@ -66,9 +66,10 @@ from errors.catalog.importer import import_catalog_text
 from errors.catalog.problems import CatalogInvalid
 from errors.models import Service
 from errors.search.execute import search_errors
-from errors.search.query import MAX_QUERY_LENGTH, QueryError, parse_query
+from errors.search.query import MAX_QUERY_LENGTH, QueryError, SearchQuery, parse_query
 
 MAX_PER_PAGE = 100
+SUGGESTIONS = 5  # nearest codes a lookup miss answers
 
 
 class ApiView(APIView):
@@ -238,9 +239,10 @@ class ErrorListView(CachedReadView):
                 "not_found",
                 f"page {page} is past the last page ({max(pages, 1)}): ask for an earlier one.",
             )
-        errors = [hit.error for hit in results.hits]
-        _prefetch_replacements(errors)
-        data = serializers.ErrorEntrySerializer(errors, many=True, context={"request": request})
+        _prefetch_replacements([hit.error for hit in results.hits])
+        data = serializers.RankedEntrySerializer(
+            results.hits, many=True, context={"request": request}
+        )
         return Response(
             {
                 "count": results.total,
@@ -312,9 +314,31 @@ class LookupView(CachedReadView):
             raise Problem("invalid_parameter", "code is required: /api/v1/lookup/?code=NOT_FOUND")
         status = status_param(request)
         service = service_param(request)
-        errors = lookup.find_codes(code, service=service or None, status=status, user=request.user)
-        data = serializers.ErrorEntrySerializer(errors, many=True, context={"request": request})
-        return Response({"count": len(errors), "results": data.data})
+        matches = lookup.find_code_matches(
+            code, service=service or None, status=status, user=request.user
+        )
+        context = {"request": request}
+        data = serializers.RankedEntrySerializer(matches, many=True, context=context)
+        near = [] if matches else _nearest_codes(code, service, status, request)
+        return Response(
+            {
+                "count": len(matches),
+                "results": data.data,
+                "suggestions": serializers.ErrorEntrySerializer(
+                    near, many=True, context=context
+                ).data,
+            }
+        )
+
+
+def _nearest_codes(code: str, service: str, status: int | None, request: Request) -> list:
+    """A lookup's miss: the codes spelt most like it, by the search's code tiers and
+    misspelling lookup (its indexes, not a scan of every code)."""
+    query = SearchQuery(text=code, service=service, status=status)
+    hits = search_errors(query, user=request.user, per_page=SUGGESTIONS).hits
+    errors = [hit.error for hit in hits if hit.reason not in ("words", "message", "")]
+    _prefetch_replacements(errors)
+    return errors
 
 
 def _reject_unencodable_text(catalog: CatalogFile) -> None:
