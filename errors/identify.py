@@ -350,13 +350,13 @@ def _match_service(
     body: SeenBody,
     status: int | None,
     found: dict[int, _Candidate],
-    named: bool = False,
+    service_named: bool = False,
 ) -> None:
     """The cheap, sure signals: code fields, typical messages, status, example shape.
-    `named`: the caller said the body is this service's (a status-only service's entry
-    for the status is then as sure as when the body has its envelope)."""
+    `service_named`: the caller said the body is this service's (as sure as a body with
+    its whole envelope: a status-only service's entry for the status is then a match)."""
     status = status or _body_status(matcher, body)
-    fit = 1.0 if named else matcher.envelope_fit(body)
+    fit = 1.0 if service_named else matcher.envelope_fit(body)
     add = _adder(matcher, fit, status, found)
     matched_code = False
     if isinstance(body.value, dict):
@@ -390,7 +390,7 @@ def _match_service(
     if status is not None and status in matcher.by_status and not matched_code:
         pk = matcher.by_status[status]
         if matcher.status_only:
-            weight = STATUS_ONLY_IN_ENVELOPE if fit or named else STATUS_ONLY
+            weight = STATUS_ONLY_IN_ENVELOPE if fit else STATUS_ONLY
             add(pk, weight, "status-only service: its entry for this HTTP status")
         elif fit:
             add(pk, STATUS_IN_ENVELOPE, "the body has this service's envelope; status entry")
@@ -550,7 +550,7 @@ def _rank(
     found: dict[int, _Candidate] = {}
     _match_problem_type(index, codes, body, status, found, service)
     for matcher in chosen:
-        _match_service(matcher, codes, body, status, found, named=bool(service))
+        _match_service(matcher, codes, body, status, found, service_named=bool(service))
     # Comparing the message with every service's typical messages is most of what identify
     # costs at scale; it is only worth it when no code field or typical message has
     # already named an entry with more confidence than a similar message could.
