@@ -86,8 +86,10 @@ BUILTIN_SYNONYMS: tuple[tuple[str, ...], ...] = (
 )
 
 
-# Extra spellings of a query word, at most this many (each is one more word to match).
+# Extra spellings of a query word, and words written as one, at most this many each
+# (each is one more word to match: a pasted message would otherwise double its words).
 MAX_ALTERNATIVES = 6
+MAX_COMPOUNDS = 6
 
 
 def synonym_groups(extra: tuple[tuple[str, ...], ...] = ()) -> dict[str, tuple[str, ...]]:
@@ -173,7 +175,7 @@ def compound_words(text: str) -> tuple[str, ...]:
     words = re.findall(r"[A-Za-z]+", text)
     found = [a.lower() + b.lower() for a, b in itertools.pairwise(words)]
     found += [word.lower() for word in words if re.search(r"[a-z][A-Z]", word)]
-    return tuple(word for word in dict.fromkeys(found) if 5 <= len(word) <= 40)[:MAX_TERMS]
+    return tuple(word for word in dict.fromkeys(found) if 5 <= len(word) <= 40)[:MAX_COMPOUNDS]
 
 
 def plan_text(text: str, synonyms: dict[str, tuple[str, ...]] | None = None) -> TextPlan:
