@@ -19,19 +19,22 @@ from errors.api.schema import COMMON_PROBLEMS, problems
 from errors.api.views import ApiView
 
 IDENTIFY_MAX_BYTES = 64 * 1024
-BATCH_MAX_BYTES = 4 * 1024 * 1024
+BATCH_MAX_BYTES = 2 * 1024 * 1024  # under Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB)
 BATCH_MAX_RESPONSES = 1000
 # The keys of the wrapper form ({"body": ..., "status": ...}); any other object is a bare body.
 WRAPPER_KEYS = frozenset({"body", "status", "headers", "service"})
 
 
-def _check_size(request: Request, limit: int) -> None:
-    size = max(int(request.META.get("CONTENT_LENGTH") or 0), len(request.body))
+def _check_size(request: Request, limit: int, fix: str) -> None:
+    """Refuse a request over `limit` bytes, by its Content-Length before reading it."""
+    size = int(request.META.get("CONTENT_LENGTH") or 0)
+    if size <= limit:
+        size = len(request.body)
     if size > limit:
         raise Problem(
             "body_too_large",
             f"The request is {size} bytes: this endpoint reads at most {limit} "
-            f"({limit // 1024} KiB); send the first {limit // 1024} KiB of the body.",
+            f"({limit // 1024} KiB); {fix}.",
         )
 
 
@@ -112,7 +115,7 @@ class IdentifyView(ApiView):
         ],
     )
     def post(self, request: Request) -> Response:
-        _check_size(request, IDENTIFY_MAX_BYTES)
+        _check_size(request, IDENTIFY_MAX_BYTES, "send the first 64 KiB of the body")
         data = request.data
         defaults = _query_defaults(request)
         if isinstance(data, str):  # text/plain: the body itself, read as text
@@ -132,7 +135,7 @@ class IdentifyBatchView(ApiView):
         },
     )
     def post(self, request: Request) -> Response:
-        _check_size(request, BATCH_MAX_BYTES)
+        _check_size(request, BATCH_MAX_BYTES, "split the batch, or cut each body to 2 KiB")
         responses = request.data.get("responses") if isinstance(request.data, dict) else None
         if not isinstance(responses, list):
             raise Problem(
