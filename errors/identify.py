@@ -210,18 +210,21 @@ def _matcher_for(service: Service) -> ServiceMatcher:
         "status_pointer": service.status_pointer,
     }
     envelopes = [own, *(item for item in service.envelope_alternatives or [] if item)]
-    code_pointers = [(service.code_pointer, CODE_FIELD)] if service.code_pointer else []
-    code_pointers += [(p, DOCUMENTED_CODE_FIELD) for p in _documented_code_pointers(service)]
-    code_pointers += [
-        (str(e["code_pointer"]), CODE_FIELD) for e in envelopes[1:] if e.get("code_pointer")
-    ]
+    # Each code pointer once, at its best weight: a declared envelope's (CODE_FIELD) over
+    # a `code` field only the envelope's field table documents.
+    weights: dict[str, float] = {}
+    for e in envelopes:
+        if e.get("code_pointer"):
+            weights[str(e["code_pointer"])] = CODE_FIELD
+    for pointer in _documented_code_pointers(service):
+        weights.setdefault(pointer, DOCUMENTED_CODE_FIELD)
 
     def pointers(name: str) -> tuple[str, ...]:
         return tuple(dict.fromkeys(str(e[name]) for e in envelopes if e.get(name)))
 
     return ServiceMatcher(
         slug=service.slug,
-        code_pointers=tuple(dict.fromkeys(code_pointers)),
+        code_pointers=tuple(weights.items()),
         message_pointers=pointers("message_pointer"),
         status_pointers=pointers("status_pointer"),
         envelopes=tuple(
