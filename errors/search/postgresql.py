@@ -51,8 +51,8 @@ class PostgresEngine(Engine):
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""
-                SELECT w.term, tsvector_to_array(to_tsvector('errors_search', w.term)), 0
-                FROM unnest(%s::text[]) AS w(term)
+                SELECT w.term, tsvector_to_array(to_tsvector('errors_search', w.words)), 0
+                FROM unnest(%s::text[], %s::text[]) AS w(term, words)
                 UNION ALL
                 SELECT '{CODE_KEY}', NULL, count(*) FROM (
                     SELECT 1 FROM errors_search WHERE keys LIKE %s LIMIT 1) x
@@ -70,6 +70,8 @@ class PostgresEngine(Engine):
                 """,
                 [
                     list(plan.terms),
+                    # A word counts with its synonyms: common if one of them is.
+                    [" ".join(plan.spellings(term)) for term in plan.terms],
                     _like_prefix(plan.key),
                     plan.key,
                     _like_contains(plan.key),

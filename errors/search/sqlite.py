@@ -75,7 +75,13 @@ class SQLiteEngine(Engine):
             f"WHERE errors_search_text MATCH %s LIMIT {COMMON_DOCS + 1}))"
         )
         parts = [f"SELECT %s, {counted}" for _ in plan.terms]
-        params: list = [param for term in plan.terms for param in (term, _fts5_phrase(term))]
+        # A word counts with its synonyms: common if the group is (they widen the match
+        # together).
+        params: list = [
+            param
+            for term in plan.terms
+            for param in (term, " OR ".join(_fts5_phrase(word) for word in plan.spellings(term)))
+        ]
         if plan.prefix_last:
             parts.append(f"SELECT '{PREFIX_KEY}', {counted}")
             params.append(_fts5_phrase(plan.terms[-1]) + "*")
