@@ -29,7 +29,7 @@ from urllib.parse import unquote, urlsplit
 from errors.catalog.bodies import resolve_pointer, split_http_example
 from errors.catalog_version import catalog_version
 from errors.lookup import CodeIndex, UnknownService, code_index
-from errors.message_values import loose_match, loose_tokens, message_skeleton
+from errors.message_values import loose_match, loose_tokens, message_forms, message_skeleton
 from errors.models import ErrorCode, Example, Service, code_key
 from errors.versioned_cache import VersionedCache
 
@@ -96,9 +96,8 @@ class ServiceMatcher:
 
     def add_message(self, pk: int, message: str) -> None:
         """Index a typical message by its skeleton, and the skeleton by its words."""
-        skeleton = message_skeleton(message)
+        skeleton, loose = message_forms(message)
         self.by_skeleton[skeleton].append(pk)
-        loose = loose_tokens(message)
         self.loose_of[skeleton] = loose
         for word in _words(skeleton) | {word for word in loose if word != "*"}:
             self.by_word[word].add(skeleton)

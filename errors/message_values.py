@@ -37,9 +37,14 @@ IDENTIFIER = re.compile(
 UPPER_WORD = re.compile(r"[A-Z][A-Z0-9]{1,63}")
 
 
+HEX_LETTERS = frozenset("abcdef")
+
+
 def value_of(token: str) -> str:
     """The placeholder a token (at most MAX_TOKEN characters, no spaces) stands for when
     it is a concrete value, else the token itself."""
+    if token.isalpha() and (len(token) < 12 or not HEX_LETTERS.issuperset(token.lower())):
+        return token  # a plain word, most tokens: no pattern needed
     for placeholder, pattern in VALUES:
         if pattern.fullmatch(token):
             return placeholder
@@ -79,21 +84,36 @@ def message_skeleton(text: str) -> str:
     `Workspace 550e8400-... not found` and `Workspace 9b2f... not found` share a skeleton,
     as do `File size (150 MB) exceeds 100 MB limit` and `(3 MB) exceeds 1 MB`.
     """
-    return " ".join(_value_text(text).lower().rstrip(".!").split())
+    return _skeleton_of(_value_text(text))
+
+
+def message_forms(text: str) -> tuple[str, tuple[str, ...]]:
+    """message_skeleton(text) and loose_tokens(text), reading the text once."""
+    valued = _value_text(text)
+    return _skeleton_of(valued), _loose_of(valued)
+
+
+def _skeleton_of(valued: str) -> str:
+    return " ".join(valued.lower().rstrip(".!").split())
 
 
 def loose_tokens(text: str) -> tuple[str, ...]:
     """The words of a message for a looser comparison: every value, and every token that
     names something the client chose (see IDENTIFIER, UPPER_WORD), becomes `*`; the
     fixed words stay, lower case, without edge punctuation."""
-    valued = _value_text(text)
+    return _loose_of(_value_text(text))
+
+
+def _loose_of(valued: str) -> tuple[str, ...]:
     shouting = valued.upper() == valued
     words = []
     for token in valued.split():
         core = token.strip(EDGE_PUNCTUATION)
         if not core:
             continue
-        if (
+        if core.isalpha() and core.islower():  # a plain word, most tokens
+            words.append(core)
+        elif (
             "{" in core
             or IDENTIFIER.fullmatch(core)
             or (not shouting and UPPER_WORD.fullmatch(core))
