@@ -173,9 +173,11 @@ class ServiceAdmin(CatalogAdmin):
                     "details_pointer",
                     "request_id_pointer",
                     "status_pointer",
+                    "envelope_alternatives",
                 )
             },
         ),
+        ("Search", {"fields": ("search_synonyms",)}),
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Service]:

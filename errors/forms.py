@@ -47,7 +47,7 @@ class ServiceForm(forms.ModelForm):
             "slug", "name", "summary", "description", "owner_team", "contact", "base_url",
             "code_pattern", "envelope_example", "envelope_fields", "code_pointer",
             "message_pointer", "details_pointer", "request_id_pointer", "status_pointer",
-            "stability", "publishers",
+            "stability", "envelope_alternatives", "search_synonyms", "publishers",
         ]  # fmt: skip
         widgets = {"description": MarkdownTextarea, "stability": MarkdownTextarea}
 

@@ -24,10 +24,12 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from errors.catalog.bodies import resolve_pointer, split_http_example
 from errors.catalog_version import catalog_version
 from errors.lookup import CodeIndex, UnknownService, code_index
+from errors.message_values import loose_match, loose_tokens, message_forms, message_skeleton
 from errors.models import ErrorCode, Example, Service, code_key
 from errors.versioned_cache import VersionedCache
 
@@ -36,38 +38,23 @@ CODE_FIELD = 0.95
 ALIAS_FIELD = 0.9
 DOCUMENTED_CODE_FIELD = 0.9
 TYPICAL_MESSAGE = 0.85
+TYPICAL_WITH_VALUES = 0.8
 SIMILAR_MESSAGE = 0.7
 STATUS_ONLY_IN_ENVELOPE = 0.6
 STATUS_ONLY = 0.4
 STATUS_IN_ENVELOPE = 0.35
 EXAMPLE_SHAPE = 0.3
+OTHER_SPELLING = 0.9  # factor for a code field that names a code in another case or spelling
+PROBLEM_TYPE = 0.95
+# Candidates below this confidence are guesses (a status alone, a body's shape): an answer
+# whose best candidate is below it says "match": "none" and lists them apart as weak.
+CONFIDENT = 0.5
 STATUS_DISAGREES = 0.6  # factor applied when the entry's status is not the one seen
 SIMILARITY_CUTOFF = 0.8
-MAX_TEXT = 2000  # characters of a message compared; longer texts are cut
 MAX_SHARED_MESSAGE = 20  # entries one typical message may point at
 MAX_SHARED_SHAPE = 20  # entries whose examples one body shape may point at
 RAREST_WORDS = 3  # similar messages are looked for among those sharing these words
 MAX_SIMILARITY_CANDIDATES = 500
-
-UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I)
-QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|`[^`]*`|<[^<>]*>")
-TOKEN_ID = re.compile(r"\b[a-z]+_[A-Za-z0-9]*\d[A-Za-z0-9]*\b|\b[0-9a-f]{12,}\b", re.I)
-NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-
-
-def message_skeleton(text: str) -> str:
-    """A message with its concrete values replaced by wildcards, for comparing.
-
-    `Workspace 550e8400-... not found` and `Workspace 9b2f... not found` share a skeleton,
-    as do `File size (150 MB) exceeds 100 MB limit` and `(3 MB) exceeds 1 MB`.
-    """
-    text = text[:MAX_TEXT].strip().lower()
-    text = UUID.sub("{id}", text)
-    text = QUOTED.sub("{value}", text)
-    text = TOKEN_ID.sub("{id}", text)
-    text = NUMBER.sub("{n}", text)
-    text = re.sub(r"\.\.\.|…", "{value}", text)
-    return " ".join(text.rstrip(".!").split())
 
 
 def _words(skeleton: str) -> set[str]:
@@ -95,22 +82,39 @@ class ServiceMatcher:
 
     slug: str
     code_pointers: tuple[tuple[str, float], ...]
-    message_pointer: str
-    status_pointer: str
-    envelope_pointers: tuple[str, ...]
+    # Each envelope's pointers: the service's own first, then its alternatives (issue 15).
+    message_pointers: tuple[str, ...]
+    status_pointers: tuple[str, ...]
+    envelopes: tuple[tuple[str, ...], ...]
     status_only: bool
     by_status: dict[int, int] = field(default_factory=dict)
     by_skeleton: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     by_shape: dict[frozenset[str], set[int]] = field(default_factory=lambda: defaultdict(set))
     by_word: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    loose_of: dict[str, tuple[str, ...]] = field(default_factory=dict)
     status_of: dict[int, int | None] = field(default_factory=dict)
 
     def add_message(self, pk: int, message: str) -> None:
         """Index a typical message by its skeleton, and the skeleton by its words."""
-        skeleton = message_skeleton(message)
+        skeleton, loose = message_forms(message)
         self.by_skeleton[skeleton].append(pk)
-        for word in _words(skeleton):
+        self.loose_of[skeleton] = loose
+        for word in _words(skeleton) | {word for word in loose if word != "*"}:
             self.by_word[word].add(skeleton)
+
+    def loose_skeletons(self, loose: tuple[str, ...]) -> list[str]:
+        """Typical messages that are `loose` but for values, looked for among those
+        sharing its rarest fixed words."""
+        pools = sorted(
+            (self.by_word[word] for word in set(loose) if word != "*" and word in self.by_word),
+            key=len,
+        )
+        found = []
+        for pool in pools[:1]:  # every match holds all fixed words: the rarest pool will do
+            for skeleton in list(pool)[:MAX_SIMILARITY_CANDIDATES]:
+                if loose_match(loose, self.loose_of.get(skeleton, ())):
+                    found.append(skeleton)
+        return found
 
     def similar_skeletons(self, skeleton: str) -> list[str]:
         """Typical messages close to `skeleton`, compared only with those sharing its
@@ -129,7 +133,7 @@ class ServiceMatcher:
 
     def envelope_fit(self, body: SeenBody) -> float:
         """The share of the envelope's fields that the body has (0 when not an object)."""
-        return body.fit(self.envelope_pointers)
+        return max((body.fit(pointers) for pointers in self.envelopes), default=0.0)
 
 
 class SeenBody:
@@ -147,6 +151,7 @@ class SeenBody:
         self._fits: dict[tuple[str, ...], float] = {}
         self._keys: dict[str, str] = {}
         self._skeletons: dict[str, str] = {}
+        self._loose: dict[str, tuple[str, ...]] = {}
 
     def at(self, pointer: str) -> Any:
         """The value at `pointer`, or None (also when the body is not an object)."""
@@ -174,6 +179,12 @@ class SeenBody:
             self._skeletons[message] = message_skeleton(message)
         return self._skeletons[message]
 
+    def loose(self, message: str) -> tuple[str, ...]:
+        """loose_tokens(message), once per message."""
+        if message not in self._loose:
+            self._loose[message] = loose_tokens(message)
+        return self._loose[message]
+
 
 def _documented_code_pointers(service: Service) -> list[str]:
     """Pointers of envelope fields named `code` that `code_pointer` does not cover.
@@ -192,17 +203,34 @@ def _documented_code_pointers(service: Service) -> list[str]:
 
 
 def _matcher_for(service: Service) -> ServiceMatcher:
-    code_pointers = [(service.code_pointer, CODE_FIELD)] if service.code_pointer else []
-    code_pointers += [(p, DOCUMENTED_CODE_FIELD) for p in _documented_code_pointers(service)]
-    envelope = tuple(
-        p for p in (service.code_pointer, service.message_pointer, service.status_pointer) if p
-    )
+    own = {
+        "code_pointer": service.code_pointer,
+        "message_pointer": service.message_pointer,
+        "status_pointer": service.status_pointer,
+    }
+    envelopes = [own, *(item for item in service.envelope_alternatives or [] if item)]
+    # Each code pointer once, at its best weight: a declared envelope's (CODE_FIELD) over
+    # a `code` field only the envelope's field table documents.
+    weights: dict[str, float] = {}
+    for e in envelopes:
+        if e.get("code_pointer"):
+            weights[str(e["code_pointer"])] = CODE_FIELD
+    for pointer in _documented_code_pointers(service):
+        weights.setdefault(pointer, DOCUMENTED_CODE_FIELD)
+
+    def pointers(name: str) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(str(e[name]) for e in envelopes if e.get(name)))
+
     return ServiceMatcher(
         slug=service.slug,
-        code_pointers=tuple(code_pointers),
-        message_pointer=service.message_pointer,
-        status_pointer=service.status_pointer,
-        envelope_pointers=envelope,
+        code_pointers=tuple(weights.items()),
+        message_pointers=pointers("message_pointer"),
+        status_pointers=pointers("status_pointer"),
+        envelopes=tuple(
+            pointers_
+            for e in envelopes
+            if (pointers_ := tuple(str(e[name]) for name in own if e.get(name)))
+        ),
         status_only=service.is_status_only,
     )
 
@@ -294,10 +322,13 @@ def _agree(weight: float, matcher: ServiceMatcher, pk: int, status: int | None) 
 
 
 def _body_status(matcher: ServiceMatcher, body: SeenBody) -> int | None:
-    value = body.at(matcher.status_pointer)
-    if isinstance(value, str) and value.isascii() and value.isdigit():
-        value = int(value)
-    return value if isinstance(value, int) and 100 <= value <= 599 else None
+    for pointer in matcher.status_pointers:
+        value = body.at(pointer)
+        if isinstance(value, str) and value.isascii() and value.isdigit():
+            value = int(value)
+        if isinstance(value, int) and 100 <= value <= 599:
+            return value
+    return None
 
 
 def _adder(
@@ -321,10 +352,13 @@ def _match_service(
     body: SeenBody,
     status: int | None,
     found: dict[int, _Candidate],
+    service_named: bool = False,
 ) -> None:
-    """The cheap, sure signals: code fields, typical messages, status, example shape."""
+    """The cheap, sure signals: code fields, typical messages, status, example shape.
+    `service_named`: the caller said the body is this service's (as sure as a body with
+    its whole envelope: a status-only service's entry for the status is then a match)."""
     status = status or _body_status(matcher, body)
-    fit = matcher.envelope_fit(body)
+    fit = 1.0 if service_named else matcher.envelope_fit(body)
     add = _adder(matcher, fit, status, found)
     matched_code = False
     if isinstance(body.value, dict):
@@ -335,7 +369,16 @@ def _match_service(
                 own = [candidate for candidate in named if not candidate.via_alias]
                 for candidate in own or named:  # an alias counts when no code has the name
                     matched_code = True
-                    if candidate.via_alias:
+                    if not candidate.via_alias and candidate.code != str(value):
+                        # NotFound where another service sharing the envelope has
+                        # NOT_FOUND as spelt: the exact spelling comes first.
+                        add(
+                            candidate.pk,
+                            weight * OTHER_SPELLING,
+                            f"code field {pointer} (spelt {value!r}, documented "
+                            f"{candidate.code!r})",
+                        )
+                    elif candidate.via_alias:
                         add(
                             candidate.pk,
                             ALIAS_FIELD,
@@ -345,7 +388,7 @@ def _match_service(
                         add(candidate.pk, weight, f"code field {pointer}")
     message = _message_of(matcher, body)
     if message:
-        _match_message(matcher, body.skeleton(message), add)
+        _match_message(matcher, body.skeleton(message), body.loose(message), add)
     if status is not None and status in matcher.by_status and not matched_code:
         pk = matcher.by_status[status]
         if matcher.status_only:
@@ -364,22 +407,65 @@ def _match_service(
             add(pk, EXAMPLE_SHAPE, "same shape as a documented example")
 
 
+PROBLEM_PAGE = re.compile(r"/services/([\w-]{1,100})/errors/([^/]{1,200})/?")
+
+
+def _match_problem_type(
+    index: dict[str, ServiceMatcher],
+    codes: CodeIndex,
+    body: SeenBody,
+    status: int | None,
+    found: dict[int, _Candidate],
+    service: str | None,
+) -> None:
+    """An RFC 9457 `type` that is the URL of an entry's page (whatever the host) names
+    that entry, with or without a code field."""
+    kind = body.at("/type")
+    if not isinstance(kind, str) or len(kind) > 2000:
+        return
+    page = PROBLEM_PAGE.search(urlsplit(kind).path)
+    matcher = index.get(page.group(1)) if page else None
+    if page is None or matcher is None or (service and matcher.slug != service):
+        return
+    add = _adder(matcher, 1.0, status or _body_status(matcher, body), found)
+    key = body.code_key(unquote(page.group(2)))
+    for candidate in codes.candidates(matcher.slug, key)[:1]:
+        add(candidate.pk, PROBLEM_TYPE, "problem type: the URL of this entry's page")
+
+
+def confident(found: list[Identification]) -> tuple[list[Identification], list[Identification]]:
+    """The candidates that reach CONFIDENT, and the weak ones below it."""
+    return (
+        [item for item in found if item.confidence >= CONFIDENT],
+        [item for item in found if item.confidence < CONFIDENT],
+    )
+
+
 def _message_of(matcher: ServiceMatcher, body: SeenBody) -> str:
     if isinstance(body.value, str):
         return body.value
-    if matcher.message_pointer:
-        value = body.at(matcher.message_pointer)
-        return value if isinstance(value, str) else ""
+    for pointer in matcher.message_pointers:
+        value = body.at(pointer)
+        if isinstance(value, str):
+            return value
     return ""
 
 
 def _match_message(
-    matcher: ServiceMatcher, skeleton: str, add: Callable[[int, float, str], None]
+    matcher: ServiceMatcher,
+    skeleton: str,
+    loose: tuple[str, ...],
+    add: Callable[[int, float, str], None],
 ) -> None:
     exact = matcher.by_skeleton.get(skeleton) if skeleton else None
     # A message that dozens of entries share tells none of them apart.
     for pk in (exact or [])[:MAX_SHARED_MESSAGE]:
         add(pk, TYPICAL_MESSAGE, "typical message")
+    if exact or not matcher.by_skeleton:
+        return
+    pks = [pk for typical in matcher.loose_skeletons(loose) for pk in matcher.by_skeleton[typical]]
+    for pk in pks[:MAX_SHARED_MESSAGE]:
+        add(pk, TYPICAL_WITH_VALUES, "typical message with other values")
 
 
 def _match_similar_messages(
@@ -398,6 +484,15 @@ def _match_similar_messages(
             add(pk, SIMILAR_MESSAGE * ratio, f"similar to a typical message ({ratio:.0%})")
 
 
+@dataclass(frozen=True)
+class Seen:
+    """One response a tool saw: its body, and the status and service if known."""
+
+    body: Any
+    status: int | None = None
+    service: str | None = None
+
+
 def identify(
     body: Any,
     *,
@@ -411,12 +506,43 @@ def identify(
     `body` is a parsed JSON value or text (JSON text is parsed; an `HTTP/1.1 ...` dump is
     split into status and body). `service` restricts the search to one service's slug.
     """
+    return identify_many([Seen(body, status, service)], user=user, limit=limit)[0]
+
+
+def identify_many(
+    responses: list[Seen], *, user: Any = None, limit: int = 10
+) -> list[list[Identification]]:
+    """identify() for each response, in order, reading the catalog version once and every
+    matched entry in one query (a log pipeline's batch)."""
+    version = catalog_version()
+    index, codes = matchers(version), code_index(version)
+    # Only the best few are read from the database; twice the limit leaves room for
+    # drafts the caller may not see.
+    bests = [_rank(seen, index, codes)[: limit * 2] for seen in responses]
+    wanted = {pk for best in bests for pk, _ in best}
+    errors = ErrorCode.objects.visible_to(user).for_entries().in_bulk(wanted) if wanted else {}
+    answers = []
+    for best in bests:
+        ranked = sorted(
+            (
+                Identification(errors[pk], candidate.confidence, candidate.reason)
+                for pk, candidate in best
+                if pk in errors
+            ),
+            key=lambda item: (-item.confidence, item.error.service.slug, item.error.order),
+        )
+        answers.append(ranked[:limit])
+    return answers
+
+
+def _rank(
+    seen: Seen, index: dict[str, ServiceMatcher], codes: CodeIndex
+) -> list[tuple[int, _Candidate]]:
+    body, status, service = seen.body, seen.status, seen.service
     if isinstance(body, str) and re.match(r"\s*HTTP/[\d.]+\s+\d{3}", body):
         seen_status, body = split_http_example(body)
         status = status or seen_status
     body = SeenBody(parse_body(body))
-    version = catalog_version()
-    index, codes = matchers(version), code_index(version)
     if service:
         if service not in index:
             raise UnknownService(service)
@@ -424,26 +550,13 @@ def identify(
     else:
         chosen = list(index.values())
     found: dict[int, _Candidate] = {}
+    _match_problem_type(index, codes, body, status, found, service)
     for matcher in chosen:
-        _match_service(matcher, codes, body, status, found)
+        _match_service(matcher, codes, body, status, found, service_named=bool(service))
     # Comparing the message with every service's typical messages is most of what identify
     # costs at scale; it is only worth it when no code field or typical message has
     # already named an entry with more confidence than a similar message could.
     if not any(candidate.confidence >= SIMILAR_MESSAGE for candidate in found.values()):
         for matcher in chosen:
             _match_similar_messages(matcher, body, status, found)
-    if not found:
-        return []
-    # Only the best few are read from the database; twice the limit leaves room for
-    # drafts the caller may not see.
-    best = sorted(found.items(), key=lambda item: -item[1].confidence)[: limit * 2]
-    errors = ErrorCode.objects.visible_to(user).for_entries().in_bulk([pk for pk, _ in best])
-    ranked = sorted(
-        (
-            Identification(errors[pk], candidate.confidence, candidate.reason)
-            for pk, candidate in best
-            if pk in errors
-        ),
-        key=lambda item: (-item.confidence, item.error.service.slug, item.error.order),
-    )
-    return ranked[:limit]
+    return sorted(found.items(), key=lambda item: -item[1].confidence)

@@ -105,6 +105,21 @@ def find_codes(
 
     Codes are read with what an API entry shows, or `whole` (texts and examples).
     """
+    return [
+        match.error
+        for match in find_code_matches(code, service=service, status=status, user=user, whole=whole)
+    ]
+
+
+def find_code_matches(
+    code: str,
+    *,
+    service: str | None = None,
+    status: int | None = None,
+    user: Any = None,
+    whole: bool = False,
+) -> list[CodeMatch]:
+    """find_codes(), each with how `code` named it (its reason and score)."""
     key = code_key(code)
     index = code_index()
     if service and service not in index.by_service:
@@ -120,11 +135,16 @@ def find_codes(
     pks = [candidate.pk for found in candidates.values() for candidate in found]
     errors = rows.in_bulk(pks)
     picked = [
-        (candidate.via_alias, slug, position, errors[candidate.pk])
+        (
+            candidate.via_alias,
+            slug,
+            position,
+            CodeMatch(errors[candidate.pk], candidate.via_alias, code),
+        )
         for slug, found in candidates.items()
         for position, candidate in enumerate(_best_visible(found, set(errors), code))
     ]
-    return [error for *_, error in sorted(picked, key=lambda item: item[:3])]
+    return [match for *_, match in sorted(picked, key=lambda item: item[:3])]
 
 
 @dataclass
@@ -133,6 +153,19 @@ class CodeMatch:
 
     error: ErrorCode
     via_alias: bool = False
+    asked: str = ""  # the spelling looked up, when known
+
+    @property
+    def reason(self) -> str:
+        """`exact code` (as spelt), `code` (another case or separators) or `alias`."""
+        if self.via_alias:
+            return "alias"
+        return "exact code" if self.error.code == self.asked else "code"
+
+    @property
+    def score(self) -> float:
+        """1 for the code as spelt, 0.95 for another spelling, 0.9 for an alias."""
+        return {"exact code": 1.0, "code": 0.95, "alias": 0.9}[self.reason]
 
     def spelt_as(self, code: str) -> bool:
         """True when `code` is the code exactly as the catalog spells it."""

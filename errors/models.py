@@ -71,6 +71,47 @@ def validate_code(value: str) -> None:
         )
 
 
+ENVELOPE_POINTER_NAMES = (
+    "code_pointer",
+    "message_pointer",
+    "details_pointer",
+    "request_id_pointer",
+    "status_pointer",
+)
+
+
+def validate_envelope_alternatives(value: Any) -> None:
+    """A list of envelopes, each an object of JSON pointers (issue 15)."""
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise ValidationError(
+            'Write a list of objects, e.g. [{"code_pointer": "/code", "message_pointer": '
+            '"/detail"}].'
+        )
+    for item in value:
+        unknown = sorted(set(item) - set(ENVELOPE_POINTER_NAMES))
+        if unknown or not item:
+            raise ValidationError(
+                f"An alternative envelope takes only {', '.join(ENVELOPE_POINTER_NAMES)}"
+                + (f", not {', '.join(unknown)}." if unknown else ": give at least one.")
+            )
+        for pointer in item.values():
+            validate_json_pointer(str(pointer))
+
+
+def validate_search_synonyms(value: Any) -> None:
+    """Groups of two or more words, letters and digits only (issue 15)."""
+    if not isinstance(value, list) or not all(
+        isinstance(group, list) and len(group) >= 2 for group in value
+    ):
+        raise ValidationError('Write a list of word groups, e.g. [["analysis", "scan"]].')
+    for group in value:
+        for word in group:
+            if not isinstance(word, str) or not re.fullmatch(r"[^\W_]{1,40}", word):
+                raise ValidationError(
+                    f"{word!r} is not one word: use letters and digits only (at most 40)."
+                )
+
+
 def code_key(code: str) -> str:
     """The form of a code that search and lookups compare: lowercase, no `_`, `-` or space.
 
@@ -151,6 +192,22 @@ class Service(models.Model):
     )
     stability = models.TextField(
         blank=True, help_text="Markdown: the stability and retry policy of the codes."
+    )
+    # Issue 15: other error bodies the service sends, and its own search vocabulary.
+    envelope_alternatives = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_envelope_alternatives],
+        help_text="Other error bodies the service sends, each a {code_pointer, "
+        "message_pointer, details_pointer, request_id_pointer, status_pointer} object: "
+        "identify tries each.",
+    )
+    search_synonyms = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_search_synonyms],
+        help_text='Groups of words that mean the same to searchers, e.g. [["analysis", '
+        '"scan"], ["ws", "workspace"]]: a search for one finds the others.',
     )
     stability_html = models.TextField(blank=True, editable=False)
     publishers = models.ManyToManyField(
@@ -239,6 +296,7 @@ ENTRY_FIELDS = (
     "service__slug", "code", "http_status", "title", "summary", "category__slug",
     "category__name", "retry", "retry_delay_from", "lifecycle", "lifecycle_since",
     "replaced_by__code", "aliases", "tags", "order", "published",
+    "resolution",  # issue 15: search and lookup answers carry it
 )  # fmt: skip
 
 

@@ -241,6 +241,7 @@ def test_lookup_filters(api, demo, django_assert_num_queries):
     assert api.get("/api/v1/lookup/?code=NOT_FOUND&status=500").json() == {
         "count": 0,
         "results": [],
+        "suggestions": [],
     }
 
 
@@ -296,7 +297,8 @@ def test_identify_text_content_type_keeps_the_body_as_text(api, demo):
 
 
 def test_identify_nothing_found_is_an_empty_list(api, demo):
-    assert post_identify(api, {"body": {"hello": "world"}}).json() == {"results": []}
+    answer = post_identify(api, {"body": {"hello": "world"}}).json()
+    assert answer == {"match": "none", "threshold": 0.5, "results": [], "weak": []}
 
 
 def test_identify_invalid_json(api, demo):
@@ -313,12 +315,14 @@ def test_identify_deeply_nested_json_is_a_400_not_a_crash(api, demo):
 
 def test_identify_deeply_nested_string_body_is_read_as_text(api, demo):
     deep = '{"a":' * 5_000 + "1" + "}" * 5_000
-    assert post_identify(api, {"body": deep}).json() == {"results": []}
+    assert post_identify(api, {"body": deep}).json()["results"] == []
 
 
 def test_identify_bad_fields(api, demo):
-    body = problem(post_identify(api, {"status": "abc"}), 400, "invalid_parameter")
-    assert {item["place"] for item in body["errors"]} == {"status", "body"}
+    body = problem(post_identify(api, {"status": "abc", "body": {}}), 400, "invalid_parameter")
+    assert {item["place"] for item in body["errors"]} == {"status"}
+    # Without a body field, an object is a bare error body (issue 15), not a wrapper.
+    assert post_identify(api, {"status": "abc"}).status_code == 200
     problem(post_identify(api, {"status": 99, "body": {}}), 400, "invalid_parameter")
 
 
@@ -444,7 +448,7 @@ def test_unexpected_failure_is_a_500_problem(api, demo, monkeypatch):
     def explode(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("errors.lookup.find_codes", explode)
+    monkeypatch.setattr("errors.lookup.find_code_matches", explode)
     api.raise_request_exception = False
     body = problem(api.get("/api/v1/lookup/?code=x"), 500, "internal_error")
     assert "boom" not in body["detail"]

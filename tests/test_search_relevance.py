@@ -114,3 +114,91 @@ KNOWN_MISSES = {
 @pytest.mark.parametrize(("text", "expected"), list(KNOWN_MISSES))
 def test_known_misses_are_still_in_the_top_three(demo, text, expected):
     assert any(entry in accepted(expected) for entry in ranked(text))
+
+
+# Issue 15: cases written before the engine changed, as developers type them: vague
+# descriptions in their own words, words that a code or message spells in camelCase or
+# snake_case, abbreviations and synonyms, and a service named in the query.
+NEW_CASES: list[tuple[str, str | tuple[str, ...]]] = [
+    # Vague, natural language
+    (
+        "my credentials no longer work",
+        ("sigsentry/API_KEY_REVOKED", "sigsentry/API_KEY_EXPIRED", "aisafe/401"),
+    ),
+    ("the from date is later than the to date", "sigsentry/INVALID_TIME_RANGE"),
+    ("end time is before the start time", "sigsentry/INVALID_TIME_RANGE"),
+    ("the api key I use was revoked yesterday", "sigsentry/API_KEY_REVOKED"),
+    ("file is too big to upload", "synthesis/FILE_TOO_LARGE"),
+    ("the resource was deleted", "sigsentry/GONE"),
+    ("reused idempotency key with a different body", "sigsentry/IDEMPOTENCY_KEY_CONFLICT"),
+    ("project id header does not match the key", "sigsentry/WRONG_PROJECT"),
+    ("unverified account cannot log in", "aisafe/EMAIL_NOT_VERIFIED"),
+    ("endpoint needs a higher plan", "sigsentry/PLAN_FEATURE_GATE"),
+    ("could not create the stripe customer", "synthesis/BAD_GATEWAY"),
+    ("deceased profile cannot become active again", "elder-signals/INVALID_STATUS_TRANSITION"),
+    ("exploitation signal does not exist", "elder-signals/SIGNAL_NOT_FOUND"),
+    ("executable files rejected on upload", "synthesis/UNSUPPORTED_FILE_TYPE"),
+    ("public key used on a server endpoint", "sigsentry/SECRET_KEY_REQUIRED"),
+    ("log sources per project limit reached", "sigsentry/RESOURCE_LIMIT"),
+    # Words a code or a message writes in camelCase or snake_case
+    ("input type not recognized", "cloudsigma/InvalidInputType"),
+    ("time end is not after time start", "sigsentry/INVALID_TIME_RANGE"),
+    ("customer id is required", "elder-signals/VALIDATION_ERROR"),
+    ("signal category invalid", "elder-signals/INVALID_SIGNAL_CATEGORY"),
+    ("rule type is wrong", "elder-signals/INVALID_RULE_TYPE"),
+    ("anthropic api key not set", "synthesis/AGENT_NOT_CONFIGURED"),
+    ("project id missing", "sigsentry/MISSING_PROJECT_ID"),
+    # Abbreviations and synonyms
+    ("organization key required", "sigsentry/ORG_KEY_REQUIRED"),
+    ("auth required", "portal/authentication_required"),
+    ("auth token expired", ("synthesis/UNAUTHORIZED", "cloudsigma/Unauthorized")),
+    ("billing past due", "sigsentry/PAYMENT_REQUIRED"),
+    ("pay required", "sigsentry/PAYMENT_REQUIRED"),
+    ("analyses limit used up", "sigsentry/QUOTA_EXCEEDED"),
+    ("usage quota reached for my plan", "synthesis/USAGE_LIMIT_EXCEEDED"),
+    ("db unavailable", "portal/service_unavailable"),
+    ("ai agent config missing", "synthesis/AGENT_NOT_CONFIGURED"),
+    ("perms denied", "portal/permission_denied"),
+    ("max file size", "synthesis/FILE_TOO_LARGE"),
+    ("doc not found", "portal/not_found"),
+    # A service named in the query
+    ("sigsentry rate limited", "sigsentry/RATE_LIMITED"),
+    ("cloudsigma not found", "cloudsigma/NotFound"),
+    ("aisafe rate limit", "aisafe/429"),
+    ("elder signals profile missing", "elder-signals/PROFILE_NOT_FOUND"),
+    ("synthesis forbidden", "synthesis/FORBIDDEN"),
+    ("SigSentry validation error", "sigsentry/VALIDATION_ERROR"),
+    ("portal internal error", "portal/internal_error"),
+    ("AISafe unauthorized", "aisafe/401"),
+    ("cloudsigma conflict", "cloudsigma/Conflict"),
+    ("Elder Signals rate limit", "elder-signals/RATE_LIMIT_EXCEEDED"),
+]
+
+
+def test_the_new_set_is_big_enough():
+    assert len(NEW_CASES) >= 40
+    assert not set(NEW_CASES) & set(RELEVANCE_CASES)
+
+
+@pytest.mark.parametrize(("text", "expected"), NEW_CASES)
+def test_new_case_comes_first(demo, text, expected):
+    if text in NEW_KNOWN_MISSES:
+        pytest.xfail(NEW_KNOWN_MISSES[text])
+    assert ranked(text)[0] in accepted(expected)
+
+
+# New cases the engine does not get first, kept in the set so the share stays honest.
+NEW_KNOWN_MISSES: dict[str, str] = {
+    "my credentials no longer work": (
+        "aisafe/401 (revoked or expired credentials) is second: the portal's "
+        "authentication_required, whose message says 'credentials', ranks first"
+    ),
+    "rule type is wrong": "SQLite: WRONG_PROJECT's code word 'wrong' outweighs two words",
+    "auth token expired": (
+        "auth also means authentication: the portal's authentication_required ranks first"
+    ),
+    "doc not found": "no entry speaks of documents; portal/not_found is second or third",
+    "elder signals profile missing": (
+        "'missing' is in no Elder Signals profile entry; PROFILE_NOT_FOUND is second"
+    ),
+}

@@ -76,3 +76,23 @@ class CatalogXYamlTextParser(CatalogTextParser):
 
 class CatalogTextYamlParser(CatalogTextParser):
     media_type = "text/yaml"
+
+
+class IdentifyTextParser(BaseParser):
+    """A raw error body as text (`text/plain`, and so an HTML error page): identify reads
+    it as the text it is, never as JSON."""
+
+    media_type = "text/plain"
+
+    def parse(  # type: ignore[override]  # the stubs allow only mappings; DRF allows any data
+        self,
+        stream: IO[Any] | None,
+        media_type: str | None = None,
+        parser_context: Mapping[str, Any] | None = None,
+    ) -> str:
+        data = stream.read() if stream is not None else b""
+        return data.decode("utf-8", "replace")
+
+
+class IdentifyHtmlParser(IdentifyTextParser):
+    media_type = "text/html"

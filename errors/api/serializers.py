@@ -125,6 +125,35 @@ class IdentifiedEntrySerializer(ErrorEntrySerializer):
         return data
 
 
+class RankedEntrySerializer(ErrorEntrySerializer):
+    """A search or lookup result (issue 15): the entry, how well it matched and why, and
+    what to do about it."""
+
+    score = serializers.FloatField(
+        help_text="Search: the code tier (1000 exact code, 900 alias, 700 code prefix, 400 "
+        "code contains, 300-400 misspelt code) plus under 100 of text relevance. Lookup: 1 "
+        "the code as spelt, 0.95 another spelling, 0.9 an alias."
+    )
+    reason = serializers.CharField(
+        help_text="exact code, code (another spelling), alias, code prefix, code contains, "
+        "misspelt code, message or words."
+    )
+    resolution = serializers.CharField(help_text="Markdown: what the caller should do.")
+
+    @functools.cached_property
+    def entry(self) -> ErrorEntrySerializer:
+        """One entry serializer for every item (see IdentifiedEntrySerializer.entry)."""
+        return ErrorEntrySerializer(context=self.context)
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        # `instance` is a SearchHit or a lookup.CodeMatch: the entry, a score, a reason.
+        data = self.entry.to_representation(instance.error)
+        data["score"] = instance.score
+        data["reason"] = instance.reason
+        data["resolution"] = instance.error.resolution
+        return data
+
+
 class EnvelopeFieldSerializer(serializers.Serializer):
     """One documented field of a service's error body."""
 
@@ -215,9 +244,27 @@ class IdentifyRequestSerializer(serializers.Serializer):
 
 
 class IdentifyResponseSerializer(serializers.Serializer):
-    """Identify's answer."""
+    """Identify's answer: the candidates at or above the threshold, and the weak ones."""
 
+    match = serializers.ChoiceField(
+        choices=["confident", "none"],
+        help_text="`none` when no candidate reaches `threshold`: `results` is then empty.",
+    )
+    threshold = serializers.FloatField(help_text="The confidence a candidate needs.")
     results = IdentifiedEntrySerializer(many=True)
+    weak = IdentifiedEntrySerializer(many=True, help_text="Candidates below the threshold.")
+
+
+class IdentifyBatchRequestSerializer(serializers.Serializer):
+    """Up to 1,000 responses, each a bare body or the identify request form."""
+
+    responses = serializers.ListField(child=serializers.JSONField(), max_length=1000)
+
+
+class IdentifyBatchResponseSerializer(serializers.Serializer):
+    """One identify answer per response, in order."""
+
+    results = IdentifyResponseSerializer(many=True)
 
 
 class PageSerializer(serializers.Serializer):
@@ -230,14 +277,17 @@ class PageSerializer(serializers.Serializer):
     )
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
-    results = ErrorEntrySerializer(many=True)
+    results = RankedEntrySerializer(many=True)
 
 
 class LookupResponseSerializer(serializers.Serializer):
     """Every entry with the looked-up code or alias."""
 
     count = serializers.IntegerField()
-    results = ErrorEntrySerializer(many=True)
+    results = RankedEntrySerializer(many=True)
+    suggestions = ErrorEntrySerializer(
+        many=True, help_text="When nothing has the code: the codes spelt most like it."
+    )
 
 
 class ServiceListSerializer(serializers.Serializer):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
-from errors.api import clients, drift, openapi_views, views
+from errors.api import clients, drift, identify_views, openapi_views, views
 
 app_name = "api"
 
@@ -20,7 +20,8 @@ urlpatterns = [
     path("services/<slug:slug>/catalog/", views.CatalogView.as_view(), name="catalog"),
     path("errors/", views.ErrorListView.as_view(), name="errors"),
     path("lookup/", views.LookupView.as_view(), name="lookup"),
-    path("identify/", views.IdentifyView.as_view(), name="identify"),
+    path("identify/", identify_views.IdentifyView.as_view(), name="identify"),
+    path("identify/batch/", identify_views.IdentifyBatchView.as_view(), name="identify-batch"),
     # Drift (issue 16): observed error responses in, a service's drift out.
     path("observations/", drift.ObservationsView.as_view(), name="observations"),
     path("services/<slug:slug>/drift/", drift.DriftView.as_view(), name="drift"),

@@ -16,14 +16,13 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve, reverse_lazy
 from django.utils.text import format_lazy
 from django.views.decorators.csrf import csrf_exempt
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from errors import identify as identification
 from errors import lookup
 from errors.api import serializers
 from errors.api.authentication import RequestTokenAuthentication
@@ -66,12 +65,10 @@ from errors.catalog.export import export_catalog
 from errors.catalog.importer import ImportBusy, import_catalog_text
 from errors.models import Service, can_see_drafts
 from errors.search.execute import search_errors
-from errors.search.query import MAX_QUERY_LENGTH, QueryError, parse_query
-
-IDENTIFY_MAX_BYTES = 64 * 1024
-
+from errors.search.query import MAX_QUERY_LENGTH, QueryError, SearchQuery, parse_query
 
 MAX_PER_PAGE = 100
+SUGGESTIONS = 5  # nearest codes a lookup miss answers
 
 
 class ApiView(APIView):
@@ -243,9 +240,10 @@ class ErrorListView(CachedReadView):
                 "not_found",
                 f"page {page} is past the last page ({max(pages, 1)}): ask for an earlier one.",
             )
-        errors = [hit.error for hit in results.hits]
-        _prefetch_replacements(errors)
-        data = serializers.ErrorEntrySerializer(errors, many=True, context={"request": request})
+        _prefetch_replacements([hit.error for hit in results.hits])
+        data = serializers.RankedEntrySerializer(
+            results.hits, many=True, context={"request": request}
+        )
         return Response(
             {
                 "count": results.total,
@@ -317,67 +315,31 @@ class LookupView(CachedReadView):
             raise Problem("invalid_parameter", "code is required: /api/v1/lookup/?code=NOT_FOUND")
         status = status_param(request)
         service = service_param(request)
-        errors = lookup.find_codes(code, service=service or None, status=status, user=request.user)
-        data = serializers.ErrorEntrySerializer(errors, many=True, context={"request": request})
-        return Response({"count": len(errors), "results": data.data})
+        matches = lookup.find_code_matches(
+            code, service=service or None, status=status, user=request.user
+        )
+        context = {"request": request}
+        data = serializers.RankedEntrySerializer(matches, many=True, context=context)
+        near = [] if matches else _nearest_codes(code, service, status, request)
+        return Response(
+            {
+                "count": len(matches),
+                "results": data.data,
+                "suggestions": serializers.ErrorEntrySerializer(
+                    near, many=True, context=context
+                ).data,
+            }
+        )
 
 
-# --------------------------------------------------------------------------- identify
-
-
-class IdentifyView(ApiView):
-    @extend_schema(
-        operation_id="identify",
-        summary="Which entries a raw error response is, best first",
-        request=serializers.IdentifyRequestSerializer,
-        responses={
-            200: serializers.IdentifyResponseSerializer,
-            **problems(400, 404, 413, 415, *COMMON_PROBLEMS),
-        },
-        examples=[
-            OpenApiExample(
-                "A body without a code field",
-                request_only=True,
-                value={
-                    "status": 400,
-                    "body": {
-                        "error": "Bad Request",
-                        "message": "weight must be between 0 and 1",
-                        "status": 400,
-                    },
-                },
-            )
-        ],
-    )
-    def post(self, request: Request) -> Response:
-        size = int(request.META.get("CONTENT_LENGTH") or 0)
-        if size > IDENTIFY_MAX_BYTES or len(request.body) > IDENTIFY_MAX_BYTES:
-            raise Problem(
-                "body_too_large",
-                f"The request is {max(size, len(request.body))} bytes: identify reads at most "
-                f"{IDENTIFY_MAX_BYTES} (64 KiB); send the first 64 KiB of the body.",
-            )
-        given = serializers.IdentifyRequestSerializer(data=request.data)
-        given.is_valid(raise_exception=True)
-        fields = given.validated_data
-        body = fields["body"]
-        content_type = fields.get("headers", {}).get("content-type", "")
-        if isinstance(body, str) and content_type and "json" not in content_type:
-            body = identification.PlainText(body)
-        try:
-            found = identification.identify(
-                body,
-                status=fields.get("status"),
-                service=fields.get("service") or None,
-                user=request.user,
-            )
-        except lookup.UnknownService as exc:
-            raise Problem(
-                "unknown_service",
-                f"There is no service {exc.args[0]!r}: GET /api/v1/services/ lists the slugs.",
-            ) from exc
-        data = serializers.IdentifiedEntrySerializer(found, many=True, context={"request": request})
-        return Response({"results": data.data})
+def _nearest_codes(code: str, service: str, status: int | None, request: Request) -> list:
+    """A lookup's miss: the codes spelt most like it, by the search's code tiers and
+    misspelling lookup (its indexes, not a scan of every code)."""
+    query = SearchQuery(text=code, service=service, status=status)
+    hits = search_errors(query, user=request.user, per_page=SUGGESTIONS).hits
+    errors = [hit.error for hit in hits if hit.reason not in ("words", "message", "")]
+    _prefetch_replacements(errors)
+    return errors
 
 
 class CatalogView(CachedReadView):

@@ -49,8 +49,12 @@ def canonical_from_file(data: dict) -> dict:
                 "example": envelope.get("example", ""),
                 "fields": [_canonical_field(item) for item in envelope.get("fields", [])],
                 **{name: envelope.get(name, "") for name in ENVELOPE_POINTERS},
+                "alternatives": [
+                    _canonical_alternative(item) for item in envelope.get("alternatives", [])
+                ],
             },
             "stability": service.get("stability", ""),
+            "search_synonyms": _canonical_synonyms(service.get("search_synonyms", [])),
         },
         "categories": [
             {
@@ -136,9 +140,23 @@ def canonical_service(service: Service) -> dict:
             "example": service.envelope_example,
             "fields": [_canonical_field(item) for item in service.envelope_fields],
             **{name: getattr(service, name) for name in ENVELOPE_POINTERS},
+            "alternatives": [
+                _canonical_alternative(item) for item in service.envelope_alternatives or []
+            ],
         },
         "stability": service.stability,
+        "search_synonyms": _canonical_synonyms(service.search_synonyms or []),
     }
+
+
+def _canonical_alternative(item: dict) -> dict:
+    """One more envelope of a service: its pointers, every one present."""
+    return {name: str(item.get(name, "")) for name in ENVELOPE_POINTERS}
+
+
+def _canonical_synonyms(groups: list) -> list[list[str]]:
+    """Synonym groups as words in lower case, each once."""
+    return [list(dict.fromkeys(str(word).lower() for word in group)) for group in groups]
 
 
 def canonical_error(error: ErrorCode) -> dict:

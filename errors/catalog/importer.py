@@ -260,7 +260,9 @@ def _apply_service_fields(service: Service, wanted: dict) -> None:
     service.envelope_fields = envelope["fields"]
     for name in ENVELOPE_POINTERS:
         setattr(service, name, envelope[name])
+    service.envelope_alternatives = envelope["alternatives"]
     service.stability = wanted["stability"]
+    service.search_synonyms = wanted["search_synonyms"]
 
 
 def _sync_categories(

@@ -58,7 +58,7 @@ def code_pointers(matcher: ServiceMatcher | None) -> tuple[str, ...]:
 
 def message_pointers(matcher: ServiceMatcher | None) -> tuple[str, ...]:
     """The pointers a message may be at: the service's own, then the common ones."""
-    own = (matcher.message_pointer,) if matcher and matcher.message_pointer else ()
+    own = tuple(pointer for pointer in matcher.message_pointers if pointer) if matcher else ()
     return own + tuple(p for p in COMMON_MESSAGE_POINTERS if p not in own)
 
 

@@ -32,10 +32,10 @@ MAX_BATCH = 1000
 MAX_BODY_BYTES = 64 * 1024
 MAX_COUNT = 1_000_000_000
 FUTURE_SLACK = timedelta(minutes=10)
-# identify's best entry counts as the match from this confidence up; below, the
-# observation is undocumented. A status-only guess without the service's envelope
-# (0.4) is not enough.
-MIN_CONFIDENCE = 0.5
+# identify's best entry counts as the match from its own threshold up (identify.CONFIDENT,
+# the `"match": "confident"` of the API); below, the observation is undocumented. A
+# status-only guess without the service's envelope is not enough.
+MIN_CONFIDENCE = identify.CONFIDENT
 FLUSH_EVERY = 20_000
 RECOGNISED_CACHE = 100_000
 FIELDS = ("service", "status", "body", "headers", "method", "path", "seen_at", "count")

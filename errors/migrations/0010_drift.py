@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("errors", "0008_retry_not_stated"),
+        ("errors", "0009_envelope_alternatives_search_synonyms"),
     ]
 
     operations = [

@@ -27,7 +27,7 @@ from errors.search.plan import (
     trigram_similarity,
 )
 from errors.search.postgresql import PostgresEngine
-from errors.search.query import SearchQuery, filtered_errors
+from errors.search.query import SearchQuery, filtered_errors, vocabulary, with_named_service
 from errors.search.results import SearchHit, SearchResults
 from errors.search.sqlite import SQLiteEngine
 
@@ -55,11 +55,13 @@ def search_errors(
     (the misspelling lookup).
     """
     page = max(page, 1)
+    words = vocabulary() if query.text else None
+    query = with_named_service(query, words.names) if words else query
     errors = filtered_errors(query, user)
     if not query.text:
         return _browse(query, errors, page, per_page)
     engine = engine_for(connection.vendor)
-    plan = plan_text(query.text)
+    plan = plan_text(query.text, words.synonyms if words else None)
     stats = engine.word_stats(plan) if plan.terms or plan.key else {}
     plan = _without_common_words(plan, stats) if plan.terms else plan
     plan = replace(

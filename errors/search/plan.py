@@ -3,6 +3,7 @@ and which of them are too common to widen the match. Plain Python, no SQL."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, replace
 
@@ -11,9 +12,9 @@ from errors.models import code_key
 # Words too common to tell codes apart; dropping them keeps an OR query on a pasted
 # message small and its ranking about the words that matter.
 STOP_WORDS = frozenset(
-    """a an and are as at be been but by can could did do does for from had has have if in
-    into is it its may must of on or please should so than that the their then there these
-    this to was were when which will with you your""".split()  # noqa: SIM905
+    """a an and are as at be been but by can could did do does for from had has have i if in
+    into is it its may me must my no of on or our please should so than that the their then
+    there these this to us was we were when which will with you your""".split()  # noqa: SIM905
 )
 
 
@@ -29,6 +30,11 @@ COMMON_DOCS = 2000
 # code starts with the key (then the key is no misspelling), and for whether a code or
 # alias holds a key of CONTAINS_MIN letters or more.
 PREFIX_KEY, CODE_KEY, INSIDE_KEY = "*prefix", "*code", "*inside"
+
+
+# Name in word_stats() for whether the last word is itself a word of some code: then it
+# was typed whole ("work"), and is not widened to the words it starts ("workspace").
+WORD_KEY = "*word"
 
 
 # Shorter keys only match code prefixes: "acc" is inside too many codes to mean anything.
@@ -52,6 +58,57 @@ FUZZY_CANDIDATES = 50
 FUZZY_KEEP = 10
 
 
+# Words that mean the same in error documentation: a query word matches any word of its
+# group (the engines stem each as they stem the index). Editors add their own per service
+# (`search_synonyms` in the catalog file); see `synonym_groups`.
+BUILTIN_SYNONYMS: tuple[tuple[str, ...], ...] = (
+    ("org", "orgs", "organization", "organisation", "organizations"),
+    ("auth", "authentication", "authorization", "authorisation", "authn", "authz"),
+    ("creds", "credential", "credentials"),
+    ("pay", "payment", "payments", "billing", "billed"),
+    ("limit", "limits", "quota", "quotas"),
+    ("db", "database"),
+    ("config", "configuration", "configured", "configure"),
+    ("perm", "perms", "permission", "permissions"),
+    ("max", "maximum"),
+    ("min", "minimum"),
+    ("msg", "message"),
+    ("req", "request", "requests"),
+    ("repo", "repository"),
+    ("env", "environment"),
+    ("param", "params", "parameter", "parameters"),
+    ("doc", "docs", "document", "documentation"),
+    ("big", "large", "huge"),
+    ("deleted", "removed", "gone"),
+    ("dup", "duplicate"),
+    ("sub", "subscription"),
+    ("admin", "administrator"),
+)
+
+
+# Extra spellings of a query word, and words written as one, at most this many each
+# (each is one more word to match: a pasted message would otherwise double its words).
+MAX_ALTERNATIVES = 6
+MAX_COMPOUNDS = 6
+
+
+def synonym_groups(extra: tuple[tuple[str, ...], ...] = ()) -> dict[str, tuple[str, ...]]:
+    """Each word of a synonym group -> the other words of its groups (letters and digits
+    only, lower case: safe in both engines' query syntax)."""
+    groups: dict[str, list[str]] = {}
+    for group in (*BUILTIN_SYNONYMS, *extra):
+        words = [w for w in dict.fromkeys(str(word).lower() for word in group) if w.isalnum()]
+        for word in words:
+            groups.setdefault(word, [])
+            groups[word] += [
+                other for other in words if other != word and other not in groups[word]
+            ]
+    return {word: tuple(others) for word, others in groups.items()}
+
+
+BUILTIN_GROUPS = synonym_groups()
+
+
 @dataclass(frozen=True)
 class TextPlan:
     """How the free text is searched: as a code key, as words, and as a misspelt code."""
@@ -71,6 +128,15 @@ class TextPlan:
     # matches need no ordering by code tier before the cap (MATCH_CAP).
     code_starts: bool = True
     key_inside: bool = True
+    # Other spellings of a word (synonyms, `org` -> `organization`), and words a code or
+    # message may write as one camelCase word (`to date` -> `todate`): both match as
+    # alternatives, so a code written `toDate` is found from `the to date`.
+    alternatives: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    compounds: tuple[str, ...] = ()
+
+    def spellings(self, term: str) -> tuple[str, ...]:
+        """`term` and its other spellings."""
+        return (term, *dict(self.alternatives).get(term, ()))
 
     @property
     def matches_keys(self) -> bool:
@@ -102,10 +168,29 @@ def search_terms(text: str) -> tuple[str, ...]:
     return tuple(terms[:MAX_TERMS])
 
 
-def plan_text(text: str) -> TextPlan:
+def compound_words(text: str) -> tuple[str, ...]:
+    """Words a code or message may write as one (camelCase): each pair of neighbouring
+    words, stop words included (`from date` -> `fromdate`), and each camelCase word of
+    the text as typed (`timeEnd` -> `timeend`)."""
+    words = re.findall(r"[A-Za-z]+", text)
+    found = [a.lower() + b.lower() for a, b in itertools.pairwise(words)]
+    found += [word.lower() for word in words if re.search(r"[a-z][A-Z]", word)]
+    return tuple(word for word in dict.fromkeys(found) if 5 <= len(word) <= 40)[:MAX_COMPOUNDS]
+
+
+def plan_text(text: str, synonyms: dict[str, tuple[str, ...]] | None = None) -> TextPlan:
     """Split free text into its code key and its search words."""
     terms = search_terms(text)
+    several = len(text.split()) > 1
+    groups = BUILTIN_GROUPS if synonyms is None else synonyms
+    alternatives = tuple(
+        (term, groups.get(term, groups.get(term.rstrip("s"), ()))[:MAX_ALTERNATIVES])
+        for term in terms
+        if term in groups or term.rstrip("s") in groups
+    )
     return TextPlan(
+        alternatives=alternatives,
+        compounds=tuple(w for w in compound_words(text) if w not in terms) if several else (),
         key=code_key(text)[:100],
         terms=terms,
         prefix_last=bool(terms) and not text[-1:].isspace() and len(terms[-1]) >= 2,
@@ -133,8 +218,9 @@ def trigram_similarity(word: str, keys: str) -> float:
 def _without_common_words(plan: TextPlan, counts: dict[str, float]) -> TextPlan:
     """Leave words in more than COMMON_DOCS codes out of the match; if every word is that
     common, require them all instead, so the codes to rank stay few. A last word whose
-    completions are that common is matched as it is, not as a prefix."""
-    if plan.prefix_last and counts.get(PREFIX_KEY, 0) > COMMON_DOCS:
+    completions are that common, or that is a whole word of some code, is matched as it
+    is, not as a prefix."""
+    if plan.prefix_last and (counts.get(PREFIX_KEY, 0) > COMMON_DOCS or counts.get(WORD_KEY)):
         plan = replace(plan, prefix_last=False)
     rare = tuple(term for term in plan.terms if counts.get(term, 0) <= COMMON_DOCS)
     if rare == plan.terms:

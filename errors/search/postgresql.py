@@ -17,6 +17,7 @@ from errors.search.plan import (
     INSIDE_KEY,
     PREFIX_KEY,
     SHORT_PREFIX,
+    WORD_KEY,
     TextPlan,
 )
 from errors.versioned_cache import VersionedCache
@@ -50,8 +51,8 @@ class PostgresEngine(Engine):
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""
-                SELECT w.term, tsvector_to_array(to_tsvector('errors_search', w.term)), 0
-                FROM unnest(%s::text[]) AS w(term)
+                SELECT w.term, tsvector_to_array(to_tsvector('errors_search', w.words)), 0
+                FROM unnest(%s::text[], %s::text[]) AS w(term, words)
                 UNION ALL
                 SELECT '{CODE_KEY}', NULL, count(*) FROM (
                     SELECT 1 FROM errors_search WHERE keys LIKE %s LIMIT 1) x
@@ -60,17 +61,31 @@ class PostgresEngine(Engine):
                     SELECT 1 FROM errors_search WHERE length(%s) >= {CONTAINS_MIN}
                     AND keys LIKE %s LIMIT 1) x
                 UNION ALL
+                SELECT '{WORD_KEY}', NULL, count(*) FROM (
+                    SELECT 1 FROM errors_search WHERE %s <> ''
+                    AND document @@ plainto_tsquery('errors_search', %s) LIMIT 1) x
+                UNION ALL
                 SELECT '{VERSION_KEY}', ARRAY[{STATISTICS_VERSION}], 0
                 FROM errors_catalogstate WHERE id = 1
                 """,
-                [list(plan.terms), _like_prefix(plan.key), plan.key, _like_contains(plan.key)],
+                [
+                    list(plan.terms),
+                    # A word counts with its synonyms: common if one of them is.
+                    [" ".join(plan.spellings(term)) for term in plan.terms],
+                    _like_prefix(plan.key),
+                    plan.key,
+                    _like_contains(plan.key),
+                    prefix,
+                    prefix,
+                ],
             )
             rows = cursor.fetchall()
         version = next((lexemes[0] for name, lexemes, _ in rows if name == VERSION_KEY), "")
         common = common_lexemes(version)
-        stats = {name: float(count) for name, _, count in rows if name in (CODE_KEY, INSIDE_KEY)}
+        counted = (CODE_KEY, INSIDE_KEY, WORD_KEY)
+        stats = {name: float(count) for name, _, count in rows if name in counted}
         for name, lexemes, _ in rows:
-            if name not in (CODE_KEY, INSIDE_KEY, VERSION_KEY):
+            if name not in (*counted, VERSION_KEY):
                 stats[name] = max((common.get(lexeme, 0.0) for lexeme in lexemes), default=0.0)
         stats[PREFIX_KEY] = (
             sum(docs for lexeme, docs in common.items() if lexeme.startswith(prefix))
@@ -129,11 +144,15 @@ class PostgresEngine(Engine):
     def _tsquery(plan: TextPlan) -> tuple[str, str, list[str]]:
         """The column to match, the tsquery and its words (letters and digits only, so
         they cannot break the tsquery syntax)."""
-        terms = list(plan.match_terms)
+        terms = [" | ".join(plan.spellings(term)) for term in plan.match_terms]
         if plan.prefix_last:
-            terms[-1] = f"{terms[-1]}:*"
+            terms[-1] = f"{terms[-1]} | {plan.match_terms[-1]}:*"
+        terms = [f"({term})" for term in terms]
         if plan.require_all:  # every word, in code, aliases, title, summary or messages
             return "strong", " & ".join(terms), terms
+        # Words prose may write as one (toDate), in prose only (weights B and C): a code
+        # spelt as one word (NotFound) is the code tiers' to find.
+        terms += [f"{word}:BC" for word in plan.compounds]
         return "document", " | ".join(terms), terms
 
     def fuzzy_candidates(self, key: str) -> tuple[str, list]:

@@ -4,10 +4,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from errors.models import ErrorCode, ErrorCodeQuerySet
+from errors.catalog_version import catalog_version
+from errors.models import ErrorCode, ErrorCodeQuerySet, Service
+from errors.search.plan import synonym_groups
+from errors.versioned_cache import VersionedCache
 
 FILTER_NAMES = ("service", "status", "category", "lifecycle")
 
@@ -96,3 +99,51 @@ def filtered_errors(query: SearchQuery, user: Any = None) -> ErrorCodeQuerySet:
     if query.lifecycle:
         errors = errors.filter(lifecycle=query.lifecycle)
     return errors
+
+
+# --------------------------------------------------------------------------- issue 15
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """What the catalog adds to the words of a query: its services' names (-> slug) and
+    the synonym groups (built in, and each service's own)."""
+
+    names: dict[str, str]
+    synonyms: dict[str, tuple[str, ...]]
+
+
+_vocabulary: VersionedCache[Vocabulary] = VersionedCache()
+
+
+def _read_vocabulary() -> Vocabulary:
+    names: dict[str, str] = {}
+    groups: list[tuple[str, ...]] = []
+    for slug, name, synonyms in Service.objects.values_list("slug", "name", "search_synonyms"):
+        for spelling in (slug, slug.replace("-", " "), name):
+            words = " ".join(re.findall(r"\w+", spelling.lower()))
+            if words:
+                names[words] = slug
+        groups += [tuple(str(word) for word in group) for group in synonyms or []]
+    return Vocabulary(names, synonym_groups(tuple(groups)))
+
+
+def vocabulary() -> Vocabulary:
+    """The catalog's vocabulary, read once per catalog version."""
+    return _vocabulary.get(catalog_version(), _read_vocabulary)
+
+
+def with_named_service(query: SearchQuery, names: dict[str, str]) -> SearchQuery:
+    """A query whose text names a service ("sigsentry rate limited") searches that
+    service for the rest of the text: the name filters, it is not a word to match."""
+    if query.service or not query.text:
+        return query
+    words = re.findall(r"\w+", query.text.lower())
+    # The longest name first: "elder signals" before a service called "signals".
+    for size in range(min(len(words), 4), 0, -1):
+        for start in range(len(words) - size + 1):
+            slug = names.get(" ".join(words[start : start + size]))
+            if slug and len(words) > size:
+                rest = words[:start] + words[start + size :]
+                return replace(query, text=" ".join(rest), service=slug)
+    return query

@@ -8,7 +8,17 @@ from dataclasses import asdict, dataclass, field
 from django.utils.safestring import SafeString
 
 from errors.models import ErrorCode, code_key
+from errors.search.engine import CODE_PREFIX, EXACT_ALIAS, EXACT_CODE, FUZZY_CODE, KEY_CONTAINS
 from errors.search.query import SearchQuery
+
+# A hit's score is its code tier plus under 100 of full-text rank (errors.search.engine).
+REASONS = (
+    (EXACT_CODE, "exact code"),
+    (EXACT_ALIAS, "alias"),
+    (CODE_PREFIX, "code prefix"),
+    (KEY_CONTAINS, "code contains"),
+    (FUZZY_CODE, "misspelt code"),
+)
 
 
 @dataclass
@@ -20,6 +30,18 @@ class SearchHit:
     matched: str = ""
     # Safe HTML: a snippet of the matched field, escaped, the matched words in <mark>.
     highlight: SafeString = field(default_factory=lambda: SafeString(""))
+
+    @property
+    def reason(self) -> str:
+        """Why it matched, for tools: `exact code`, `alias`, `code prefix`, `code
+        contains`, `misspelt code`, `message` (the words, in a typical message) or
+        `words` (the words, elsewhere); empty when browsing without text."""
+        for tier, reason in REASONS:
+            if self.score >= tier:
+                return reason
+        if self.score <= 0 and not self.matched:
+            return ""
+        return "message" if self.matched == "messages" else "words"
 
 
 @dataclass
@@ -70,6 +92,8 @@ class SearchResults:
                     "title": hit.error.title,
                     "url": hit.error.get_absolute_url(),
                     "score": hit.score,
+                    "reason": hit.reason,
+                    "resolution": hit.error.resolution,
                     "matched": hit.matched,
                     "highlight": str(hit.highlight),
                 }

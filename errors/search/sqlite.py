@@ -28,6 +28,7 @@ from errors.search.plan import (
     FUZZY_CANDIDATES,
     INSIDE_KEY,
     PREFIX_KEY,
+    WORD_KEY,
     TextPlan,
 )
 
@@ -38,6 +39,9 @@ SQLITE_COLUMN_WEIGHTS = "10, 8, 6, 4, 4, 1.5, 1.5, 1"
 # When every word is that common, all are required in the strong fields (code, aliases,
 # title, summary, messages).
 STRONG_COLUMNS = "{code aliases title summary messages}"
+
+
+PROSE_COLUMNS = "{summary messages description resolution}"
 
 
 def _fts5_phrase(value: str) -> str:
@@ -80,7 +84,13 @@ class SQLiteEngine(Engine):
             f"WHERE errors_search_text MATCH %s LIMIT {COMMON_DOCS + 1}))"
         )
         parts = [f"SELECT %s, {counted}" for _ in plan.terms]
-        params: list = [param for term in plan.terms for param in (term, _fts5_phrase(term))]
+        # A word counts with its synonyms: common if the group is (they widen the match
+        # together).
+        params: list = [
+            param
+            for term in plan.terms
+            for param in (term, " OR ".join(_fts5_phrase(word) for word in plan.spellings(term)))
+        ]
         if plan.prefix_last:
             parts.append(f"SELECT '{PREFIX_KEY}', {counted}")
             params.append(_fts5_phrase(plan.terms[-1]) + "*")
@@ -99,12 +109,24 @@ class SQLiteEngine(Engine):
             cursor.execute(" UNION ALL ".join(parts), params)
             found = {term: count or 0 for term, count in cursor.fetchall()}
         names = (*plan.terms, PREFIX_KEY, CODE_KEY, INSIDE_KEY)
-        return {name: found.get(name, 0) for name in names}
+        stats = {name: found.get(name, 0) for name in names}
+        if plan.terms:  # the last word's own count says whether it is a whole word
+            stats[WORD_KEY] = stats[plan.terms[-1]]
+        return stats
 
     def text_candidates(self, plan: TextPlan) -> tuple[str, list]:
-        phrases = [_fts5_phrase(term) for term in plan.match_terms]
+        phrases = [
+            " OR ".join(_fts5_phrase(word) for word in plan.spellings(term))
+            for term in plan.match_terms
+        ]
         if plan.prefix_last:
-            phrases[-1] = f"({phrases[-1]} OR {phrases[-1]}*)"
+            phrases[-1] = f"{phrases[-1]} OR {_fts5_phrase(plan.match_terms[-1])}*"
+        phrases = [f"({phrase})" for phrase in phrases]
+        if not plan.require_all and plan.compounds:
+            # Words prose may write as one (toDate), looked for in prose only: a code
+            # spelt as one word (NotFound) is the code tiers' to find.
+            compounds = " OR ".join(_fts5_phrase(word) for word in plan.compounds)
+            phrases.append(f"{PROSE_COLUMNS} : ({compounds})")
         expression = (" AND " if plan.require_all else " OR ").join(phrases)
         if plan.require_all:  # every word, in code, aliases, title, summary or messages
             expression = f"{STRONG_COLUMNS} : ({expression})"

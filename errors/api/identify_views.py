@@ -1,0 +1,153 @@
+"""The identify endpoints: one raw error response (wrapped, bare, or as text) or a batch
+of them -> the entries each most likely is, with a threshold that says when none is."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import serializers as drf
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from errors import identify as identification
+from errors import lookup
+from errors.api import serializers
+from errors.api.exceptions import Problem
+from errors.api.parsers import ApiJsonParser, IdentifyHtmlParser, IdentifyTextParser
+from errors.api.schema import COMMON_PROBLEMS, problems
+from errors.api.views import ApiView
+
+IDENTIFY_MAX_BYTES = 64 * 1024
+BATCH_MAX_BYTES = 2 * 1024 * 1024  # under Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB)
+BATCH_MAX_RESPONSES = 1000
+# The keys of the wrapper form ({"body": ..., "status": ...}); any other object is a bare body.
+WRAPPER_KEYS = frozenset({"body", "status", "headers", "service"})
+
+
+def _check_size(request: Request, limit: int, fix: str) -> None:
+    """Refuse a request over `limit` bytes, by its Content-Length before reading it."""
+    size = int(request.META.get("CONTENT_LENGTH") or 0)
+    if size <= limit:
+        size = len(request.body)
+    if size > limit:
+        raise Problem(
+            "body_too_large",
+            f"The request is {size} bytes: this endpoint reads at most {limit} "
+            f"({limit // 1024} KiB); {fix}.",
+        )
+
+
+def _is_wrapper(data: Any) -> bool:
+    return isinstance(data, dict) and "body" in data and set(data) <= WRAPPER_KEYS
+
+
+def _read_one(data: Any, defaults: dict[str, Any], where: str = "") -> identification.Seen:
+    """One response, from the wrapper form or a bare body (status and service then come
+    from the query string); a problem names what to fix, and where in a batch."""
+    wrapped = data if _is_wrapper(data) else {**defaults, "body": data}
+    given = serializers.IdentifyRequestSerializer(data=wrapped)
+    if not given.is_valid():
+        raise drf.ValidationError({where: given.errors} if where else given.errors)
+    fields = given.validated_data
+    body = fields["body"]
+    content_type = fields.get("headers", {}).get("content-type", "")
+    if isinstance(body, str) and content_type and "json" not in content_type:
+        body = identification.PlainText(body)
+    return identification.Seen(body, fields.get("status"), fields.get("service") or None)
+
+
+def _query_defaults(request: Request) -> dict[str, Any]:
+    return {
+        name: request.query_params[name]
+        for name in ("status", "service")
+        if name in request.query_params
+    }
+
+
+def _answer(found: list[identification.Identification], request: Request) -> dict[str, Any]:
+    strong, weak = identification.confident(found)
+    context = {"request": request}
+    return {
+        "match": "confident" if strong else "none",
+        "threshold": identification.CONFIDENT,
+        "results": serializers.IdentifiedEntrySerializer(strong, many=True, context=context).data,
+        "weak": serializers.IdentifiedEntrySerializer(weak, many=True, context=context).data,
+    }
+
+
+def _identify(request: Request, seen: list[identification.Seen]) -> list[dict[str, Any]]:
+    try:
+        found = identification.identify_many(seen, user=request.user)
+    except lookup.UnknownService as exc:
+        raise Problem(
+            "unknown_service",
+            f"There is no service {exc.args[0]!r}: GET /api/v1/services/ lists the slugs.",
+        ) from exc
+    return [_answer(items, request) for items in found]
+
+
+class IdentifyView(ApiView):
+    parser_classes = [ApiJsonParser, IdentifyTextParser, IdentifyHtmlParser]
+    query_parameters = frozenset({"status", "service"})
+
+    @extend_schema(
+        operation_id="identify",
+        summary="Which entries a raw error response is, best first",
+        request=serializers.IdentifyRequestSerializer,
+        responses={
+            200: serializers.IdentifyResponseSerializer,
+            **problems(400, 404, 413, 415, *COMMON_PROBLEMS),
+        },
+        examples=[
+            OpenApiExample(
+                "A body without a code field",
+                request_only=True,
+                value={
+                    "status": 400,
+                    "body": {
+                        "error": "Bad Request",
+                        "message": "weight must be between 0 and 1",
+                        "status": 400,
+                    },
+                },
+            )
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        _check_size(request, IDENTIFY_MAX_BYTES, "send the first 64 KiB of the body")
+        data = request.data
+        defaults = _query_defaults(request)
+        if isinstance(data, str):  # text/plain: the body itself, read as text
+            data = {**defaults, "body": data, "headers": {"content-type": "text/plain"}}
+        (answer,) = _identify(request, [_read_one(data, defaults)])
+        return Response(answer)
+
+
+class IdentifyBatchView(ApiView):
+    @extend_schema(
+        operation_id="identify_batch",
+        summary=f"Identify up to {BATCH_MAX_RESPONSES} responses at once, one answer each",
+        request=serializers.IdentifyBatchRequestSerializer,
+        responses={
+            200: serializers.IdentifyBatchResponseSerializer,
+            **problems(400, 404, 413, 415, *COMMON_PROBLEMS),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        _check_size(request, BATCH_MAX_BYTES, "split the batch, or cut each body to 2 KiB")
+        responses = request.data.get("responses") if isinstance(request.data, dict) else None
+        if not isinstance(responses, list):
+            raise Problem(
+                "invalid_parameter",
+                'Send {"responses": [...]}: a list of responses, each a body or '
+                '{"status", "headers", "body", "service"}.',
+            )
+        if len(responses) > BATCH_MAX_RESPONSES:
+            raise Problem(
+                "invalid_parameter",
+                f"The batch has {len(responses)} responses: send at most "
+                f"{BATCH_MAX_RESPONSES} per request.",
+            )
+        seen = [_read_one(item, {}, f"responses[{i}]") for i, item in enumerate(responses)]
+        return Response({"results": _identify(request, seen)})

@@ -1,0 +1,72 @@
+"""How search reads the words of a query (issue 15): whole last words, synonyms, words a
+code or message writes as one, a service named in the text."""
+
+from __future__ import annotations
+
+import pytest
+
+from errors.catalog.importer import import_catalog_text
+from errors.search.execute import search_errors
+from errors.search.plan import compound_words, plan_text, synonym_groups
+from errors.search.query import parse_query, with_named_service
+from tests.conftest import catalog_text
+
+WORKS = catalog_text(
+    """
+    service:
+      slug: works
+      name: Works
+      envelope: {code_pointer: /code}
+    errors:
+      - {code: JOB_STUCK, http_status: 409, title: Job stuck,
+         summary: The work did not finish in time}
+      - {code: WORKSPACE_LOCKED, http_status: 423, title: Workspace locked,
+         summary: Someone else holds the workspace}
+      - {code: RANGE_INVALID, http_status: 400, title: Range invalid,
+         summary: endTime is not after startTime}
+    """
+)
+
+
+def codes(text: str) -> list[str]:
+    return [hit.error.code for hit in search_errors(parse_query(text)).hits]
+
+
+@pytest.fixture
+def works(db):
+    import_catalog_text(WORKS, "works.yaml")
+
+
+def test_a_whole_last_word_is_not_widened_to_longer_words(works):
+    assert codes("unfinished work") == ["JOB_STUCK"]
+
+
+def test_a_partial_last_word_still_completes(works):
+    assert codes("worksp") == ["WORKSPACE_LOCKED"]
+
+
+def test_spaced_words_find_a_camel_case_word_in_prose(works):
+    assert codes("the end time is before the start time")[0] == "RANGE_INVALID"
+
+
+def test_compound_words_take_neighbours_and_camel_case_words():
+    assert {"fromdate", "todate"} <= set(compound_words("the from date and the to date"))
+    assert "timeend" in compound_words("timeEnd invalid")
+
+
+def test_synonyms_are_alternatives_of_a_word():
+    plan = plan_text("org key required")
+    assert "organization" in plan.spellings("org")
+    assert "quota" in plan_text("limit reached").spellings("limit")
+    assert "scan" in synonym_groups((("analysis", "scan"),))["analysis"]
+
+
+def test_a_service_named_in_the_text_becomes_its_filter():
+    names = {"sigsentry": "sigsentry", "elder signals": "elder-signals"}
+    query = with_named_service(parse_query("Elder Signals rate limit"), names)
+    assert (query.service, query.text) == ("elder-signals", "rate limit")
+    # Its name alone is no filter: there would be nothing left to search.
+    assert with_named_service(parse_query("sigsentry"), names).service == ""
+    # An explicit filter wins.
+    explicit = with_named_service(parse_query("sigsentry rate service:aisafe"), names)
+    assert (explicit.service, explicit.text) == ("aisafe", "sigsentry rate")
