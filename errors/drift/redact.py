@@ -64,6 +64,9 @@ MAX_ITEMS = 3
 MAX_PATH = 300
 
 
+EMBEDDED_NUMBER = re.compile(r"\d{1,30}(?:[.,]\d{1,30}){0,8}")
+
+
 @functools.lru_cache(maxsize=65536)
 def text_skeleton(text: str) -> str:
     """A string with every value replaced: e-mails, URLs, tokens, ids and numbers become
@@ -71,7 +74,9 @@ def text_skeleton(text: str) -> str:
     text = text[:MAX_STRING]
     if SECRET_HINT.search(text):
         text = SECRET.sub(_placeholder, text)
-    return message_skeleton(text)
+    # identify's skeleton keeps numbers inside longer tokens (`nginx/1.25.3`, `/users/42`)
+    # as part of a name; nothing numeric is kept here.
+    return EMBEDDED_NUMBER.sub("{n}", message_skeleton(text))
 
 
 def _placeholder(match: re.Match[str]) -> str:
