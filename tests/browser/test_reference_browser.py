@@ -142,6 +142,18 @@ def test_the_api_reference_has_the_portal_header_and_locks_only_publishing(live_
     page.goto(live_portal + "/api/docs/")
     page.wait_for_selector(".opblock")
     expect(page.locator(".portal-header").get_by_role("link", name="All services")).to_be_visible()
-    locks = page.locator(".opblock .authorization__btn")
-    expect(locks).to_have_count(1)  # PUT /services/{slug}/catalog/ alone needs a token
-    assert page.locator(".opblock").count() > 1
+    # Only the writes need a token: publishing a catalog, importing an OpenAPI spec,
+    # reporting observations.
+    locked = page.locator(".opblock", has=page.locator(".authorization__btn"))
+    expect(locked).to_have_count(3)
+    paths = sorted(
+        f"{block.locator('.opblock-summary-method').inner_text()} "
+        f"{block.locator('.opblock-summary-path').inner_text()}"
+        for block in locked.all()
+    )
+    assert [" ".join(path.split()) for path in paths] == [
+        "POST /api/v1/observations/",
+        "POST /api/v1/services/{slug}/openapi/",
+        "PUT /api/v1/services/{slug}/catalog/",
+    ]
+    assert page.locator(".opblock").count() > 3
