@@ -517,3 +517,12 @@ def test_if_none_match_star_turns_a_200_into_a_304(api, not_found):
     response = api.get("/api/v1/services/shop/", HTTP_IF_NONE_MATCH="*")
     assert response.status_code == 304
     assert response.content == b""
+
+
+def test_an_empty_or_unknown_lifecycle_is_refused_with_the_choices(api, demo):
+    # The schema lists active, deprecated and removed: '' is none of them (schemathesis).
+    for value in ("", "retired"):
+        answer = api.get("/api/v1/errors/", {"lifecycle": value})
+        assert answer.status_code == 400
+        assert "active, deprecated, removed" in answer.json()["detail"]
+    assert api.get("/api/v1/errors/", {"lifecycle": "deprecated"}).status_code == 200

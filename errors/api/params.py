@@ -43,6 +43,18 @@ def text_param(request: Request, name: str, max_length: int = MAX_CODE_LENGTH) -
     return value
 
 
+def choice_param(request: Request, name: str, choices: tuple[str, ...]) -> str:
+    """One of `choices`, or '' when the parameter is absent; an empty value is refused (the
+    schema lists the choices, and '' is not one of them)."""
+    value = text_param(request, name, max(len(choice) for choice in choices))
+    if name in request.query_params and value not in choices:
+        raise Problem(
+            "invalid_parameter",
+            f"{name} must be one of {', '.join(choices)}, not {value!r}: or leave it out.",
+        )
+    return value
+
+
 def whole_number(raw: str, low: int, high: int) -> int | None:
     """`raw` as a number from `low` to `high`, or None: ASCII digits only (`²` and `٣` are
     digits to `str.isdigit`), and no longer than `high` (`int` refuses 4,300 digits)."""

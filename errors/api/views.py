@@ -31,6 +31,7 @@ from errors.api.exceptions import NotModified, Problem
 from errors.api.params import (
     MAX_CODE_LENGTH,
     category_param,
+    choice_param,
     dry_run_param,
     int_param,
     page_url,
@@ -63,7 +64,7 @@ from errors.api.schema import (
 from errors.api.throttling import ClientRateThrottle
 from errors.catalog.export import export_catalog
 from errors.catalog.importer import ImportBusy, import_catalog_text
-from errors.models import Service, can_see_drafts
+from errors.models import ErrorCode, Service, can_see_drafts
 from errors.search.execute import search_errors
 from errors.search.query import MAX_QUERY_LENGTH, QueryError, SearchQuery, parse_query
 
@@ -92,6 +93,9 @@ class ApiView(APIView):
             raise Problem(
                 "invalid_parameter", unknown_parameters_detail(unknown, self.query_parameters)
             )
+
+
+LIFECYCLES = tuple(ErrorCode.Lifecycle.values)
 
 
 class CachedReadView(ApiView):
@@ -193,9 +197,7 @@ class ErrorListView(CachedReadView):
                 description="A category slug.",
                 required=False,
             ),
-            OpenApiParameter(
-                "lifecycle", str, enum=["active", "deprecated", "removed"], required=False
-            ),
+            OpenApiParameter("lifecycle", str, enum=list(LIFECYCLES), required=False),
             OpenApiParameter(
                 "page", {"type": "integer", "minimum": 1, "maximum": 100_000}, required=False
             ),
@@ -229,7 +231,7 @@ class ErrorListView(CachedReadView):
                 service=service,
                 status=status_param(request),
                 category=category_param(request, service),
-                lifecycle=text_param(request, "lifecycle", 20),
+                lifecycle=choice_param(request, "lifecycle", LIFECYCLES),
             )
         except QueryError as exc:
             raise Problem("invalid_parameter", str(exc)) from exc
