@@ -45,6 +45,11 @@ def test_changelog_query_count(client, not_found, django_assert_num_queries):
         client.get(reverse("errors:changelog", args=["shop"]))
 
 
+def test_feed_query_count(client, not_found, django_assert_num_queries):
+    with django_assert_num_queries(3):  # service, batches, small batches' changes
+        client.get(reverse("errors:changelog-feed", args=["shop"]))
+
+
 def test_drafts_stay_out_of_the_public_changelog(client, not_found):
     history.do_update_codes([not_found], published=False)
     response = client.get(reverse("errors:changelog", args=["shop"]))
