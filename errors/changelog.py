@@ -160,8 +160,12 @@ def batches_of(rows: list[dict], services: dict[int, Service]) -> list[ChangeBat
     ]
     found: dict[tuple, list[ChangelogEntry]] = {}
     if small:
+        # By service too: an import of several catalogs is one batch across their services.
+        which = Q()
+        for row in small:
+            which |= Q(service_id=row["service_id"], batch=row["batch"])
         revisions = (
-            ErrorCodeRevision.objects.filter(batch__in={row["batch"] for row in small})
+            ErrorCodeRevision.objects.filter(which)
             .exclude(snapshot__published=False)
             .select_related("service")
             .order_by("-pk")

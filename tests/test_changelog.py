@@ -151,6 +151,21 @@ def test_feed_lists_a_batch_as_one_item(client, not_found):
     assert content.count("<entry>") == 4  # two imports before, the edit, this import
 
 
+def test_an_import_of_several_catalogs_is_one_entry_per_service(client, db):
+    from errors.catalog.files import parse_catalog
+    from errors.catalog.importer import import_catalogs
+
+    bank = MINIMAL.replace("slug: shop", "slug: bank").replace("name: Shop", "name: Bank")
+    import_catalogs([parse_catalog(MINIMAL, "shop.yaml"), parse_catalog(bank, "bank.yaml")])
+    assert len(set(ErrorCodeRevision.objects.values_list("batch", flat=True))) == 1
+    for slug in ("shop", "bank"):
+        (entry,) = client.get(reverse("errors:changelog", args=[slug])).context["entries"]
+        assert entry.headline == "2 codes imported"
+        assert {change.revision.service.slug for change in entry.entries} == {slug}
+    recent = client.get("/").context["page"].recent
+    assert sorted(batch.service.slug for batch in recent) == ["bank", "shop"]
+
+
 def test_feed_has_an_author_and_iri_ids(client, not_found):
     content = client.get(reverse("errors:changelog-feed", args=["shop"])).content.decode()
     assert "<author><name>Error portal</name></author>" in content
