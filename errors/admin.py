@@ -401,9 +401,10 @@ class ObservedFingerprintAdmin(CatalogAdmin):
 
     @admin.action(description="Make a draft entry from each fingerprint", permissions=["draft"])
     def make_draft(self, request: HttpRequest, queryset: QuerySet[ObservedFingerprint]) -> None:
+        batch = history.new_batch()  # one action, one batch in the history
         for found in queryset.select_related("service", "draft"):
             try:
-                error = do_draft_from_fingerprint(found, acting_user=request.user)
+                error = do_draft_from_fingerprint(found, acting_user=request.user, batch=batch)
             except DraftRefused as exc:
                 self.message_user(request, str(exc), messages.WARNING)
             else:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.syndication.views import Feed
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, F, Max, Q, QuerySet, When
-from django.db.models.functions import TruncSecond
+from django.db.models import Count, Max, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -53,6 +53,12 @@ class ChangelogEntry:
             return ""
         return reverse("errors:error", args=[self.revision.service.slug, self.code])
 
+    @property
+    def line(self) -> str:
+        """ "NOT_FOUND deprecated: use GONE instead", for the feed."""
+        suffix = f": {self.summary}" if self.summary else ""
+        return f"{self.code} {self.kind}{suffix}"
+
 
 def describe(revision: ErrorCodeRevision) -> ChangelogEntry:
     """Turn a revision into the words a changelog reader wants."""
@@ -82,6 +88,7 @@ class ChangeBatch:
     "30 codes imported" rather than thirty lines."""
 
     service: Service
+    batch: uuid.UUID
     when: datetime
     source: str
     added: int
@@ -89,6 +96,7 @@ class ChangeBatch:
     removed: int
     last_pk: int
     entries: tuple[ChangelogEntry, ...] = ()  # each change, for a small batch
+    author: str = ""  # the editor's user name, where the query asked for it (the feed)
 
     @property
     def entry(self) -> ChangelogEntry | None:
@@ -123,22 +131,16 @@ class ChangeBatch:
         return ", ".join(f"{count} {word}" for count, word in parts if count)
 
 
-def batch_moment() -> Case:
-    """When a revision's batch happened: an import stamps all its revisions with one time;
-    a bulk action in the admin, one time per code within the same second."""
-    return Case(
-        When(source=ErrorCodeRevision.Source.IMPORT, then=F("created_at")),
-        default=TruncSecond("created_at"),
-    )
+# What makes a changelog entry: the revisions one write made together (their `batch`), of
+# one service. A batch has one source and one author; they are kept for the entry.
+BATCH_KEY = ("service_id", "batch", "source", "user_id")
 
 
 def change_batches(revisions: QuerySet[ErrorCodeRevision]) -> QuerySet:
-    """The revisions grouped into batches: one service, one source, one author, one
-    moment (`batch_moment`), newest first."""
+    """The revisions grouped into batches (`BATCH_KEY`), newest first."""
     action = ErrorCodeRevision.Action
     return (
-        revisions.annotate(second=batch_moment())
-        .values("service_id", "source", "user_id", "second")
+        revisions.values("service_id", "batch", "source", "user_id")  # BATCH_KEY
         .annotate(
             when=Max("created_at"),
             added=Count("pk", filter=Q(action=action.ADDED)),
@@ -158,36 +160,31 @@ def batches_of(rows: list[dict], services: dict[int, Service]) -> list[ChangeBat
     ]
     found: dict[tuple, list[ChangelogEntry]] = {}
     if small:
+        # By service too: an import of several catalogs is one batch across their services.
         which = Q()
         for row in small:
-            which |= Q(
-                service_id=row["service_id"],
-                source=row["source"],
-                user_id=row["user_id"],
-                second=row["second"],
-            )
+            which |= Q(service_id=row["service_id"], batch=row["batch"])
         revisions = (
-            ErrorCodeRevision.objects.annotate(second=batch_moment())
-            .filter(which)
+            ErrorCodeRevision.objects.filter(which)
             .exclude(snapshot__published=False)
             .select_related("service")
             .order_by("-pk")
         )
         for revision in revisions:
-            key = (revision.service_id, revision.source, revision.user_id, revision.second)
+            key = tuple(getattr(revision, name) for name in BATCH_KEY)
             found.setdefault(key, []).append(describe(revision))
     return [
         ChangeBatch(
             service=services[row["service_id"]],
+            batch=row["batch"],
             when=row["when"],
             source=row["source"],
             added=row["added"],
             changed=row["changed"],
             removed=row["removed"],
             last_pk=row["last_pk"],
-            entries=tuple(
-                found.get((row["service_id"], row["source"], row["user_id"], row["second"]), [])
-            ),
+            entries=tuple(found.get(tuple(row[name] for name in BATCH_KEY), [])),
+            author=row.get("author") or "",
         )
         for row in rows
     ]
@@ -226,7 +223,9 @@ def xml_text(text: str) -> str:
 
 
 class ServiceChangesFeed(Feed):
-    """`/services/<slug>/changes/feed/`: the changelog as Atom."""
+    """`/services/<slug>/changes/feed/`: the changelog as Atom, one item per entry of the
+    page (a batch): a change alone reads as before, "OLD_NAME removed: ...", a batch as
+    its headline ("2 codes imported") with its changes in the description."""
 
     feed_type = Atom1Feed
     author_name = "Error portal"
@@ -243,35 +242,44 @@ class ServiceChangesFeed(Feed):
     def link(self, service: Service) -> str:
         return reverse("errors:changelog", args=[service.slug])
 
-    def items(self, service: Service) -> list[ChangelogEntry]:
-        revisions = public_revisions(service).select_related("user")[:FEED_ITEMS]
-        return [describe(revision) for revision in revisions]
+    def items(self, service: Service) -> list[ChangeBatch]:
+        """The latest batches, an import or a bulk action as one item, as on the page."""
+        rows = change_batches(public_revisions(service)).annotate(author=Max("user__username"))
+        return batches_of(list(rows[:FEED_ITEMS]), {service.pk: service})
 
-    def item_title(self, entry: ChangelogEntry) -> str:
-        suffix = f": {entry.summary}" if entry.summary else ""
-        return xml_text(f"{entry.code} {entry.kind}{suffix}")
+    def item_title(self, batch: ChangeBatch) -> str:
+        entry = batch.entry
+        return xml_text(entry.line if entry is not None else batch.headline)
 
-    def item_description(self, entry: ChangelogEntry) -> str:
-        snapshot = entry.revision.snapshot
-        description: str = snapshot.get("summary") or snapshot.get("title", "")
-        return xml_text(description)
+    def item_description(self, batch: ChangeBatch) -> str:
+        entry = batch.entry
+        if entry is not None:
+            snapshot = entry.revision.snapshot
+            description: str = snapshot.get("summary") or snapshot.get("title", "")
+            return xml_text(description)
+        lines = "; ".join(change.line for change in batch.entries)
+        return xml_text(f"{batch.detail}: {lines}" if lines else batch.detail)
 
-    def item_link(self, entry: ChangelogEntry) -> str:
-        service_url = reverse("errors:changelog", args=[entry.revision.service.slug])
-        return entry.url or f"{service_url}#change-{entry.revision.pk}"
+    def item_link(self, batch: ChangeBatch) -> str:
+        service_url = reverse("errors:changelog", args=[batch.service.slug])
+        entry = batch.entry
+        return (entry.url if entry is not None else "") or f"{service_url}#change-{batch.last_pk}"
 
-    def item_guid(self, entry: ChangelogEntry) -> str:
-        # Atom ids must be IRIs: a tag URI (RFC 4151) that never changes.
-        return f"tag:error-portal.internal,2024:revision-{entry.revision.pk}"
+    def item_guid(self, batch: ChangeBatch) -> str:
+        # Atom ids must be IRIs: a tag URI (RFC 4151) that never changes. A change alone
+        # keeps the id it had when the feed listed every change on its own; an import of
+        # several services is one batch, one entry in each service's feed.
+        if batch.total == 1:
+            return f"tag:error-portal.internal,2024:revision-{batch.last_pk}"
+        return f"tag:error-portal.internal,2024:service-{batch.service.pk}-batch-{batch.batch}"
 
-    def item_author_name(self, entry: ChangelogEntry) -> str:
-        user = entry.revision.user
-        return user.get_username() if user is not None else "Error portal"
+    def item_author_name(self, batch: ChangeBatch) -> str:
+        return batch.author or "Error portal"
 
     item_guid_is_permalink = False
 
-    def item_pubdate(self, entry: ChangelogEntry) -> datetime:
-        return entry.when
+    def item_pubdate(self, batch: ChangeBatch) -> datetime:
+        return batch.when
 
-    def item_updateddate(self, entry: ChangelogEntry) -> datetime:
-        return entry.when
+    def item_updateddate(self, batch: ChangeBatch) -> datetime:
+        return batch.when

@@ -7,6 +7,7 @@ field that templates print as it is.
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Collection
 from http import HTTPStatus
 from typing import Any
@@ -605,6 +606,9 @@ class ErrorCodeRevision(models.Model):
         "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # Shared by the revisions one write made together (an import, a bulk action): the
+    # changelog shows them as one entry, however long the write took.
+    batch = models.UUIDField(default=uuid.uuid4, editable=False, db_index=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -357,3 +357,17 @@ def test_an_editor_can_be_made_after_a_flush_removed_the_editors_group(db):
     Group.objects.filter(name="Editors").delete()
     user = make_user("late-editor", editor=True)
     assert user.has_perm("errors.change_errorcode")
+
+
+def test_a_bulk_action_records_one_batch(editor_client, rate_limited):
+    codes = list(ErrorCode.objects.filter(service=rate_limited.service)[:3])
+    selected = [code.pk for code in codes]
+    editor_client.post(CHANGELIST, {"action": "unpublish", "_selected_action": selected})
+    editor_client.post(
+        CHANGELIST, {"action": "delete_selected", "_selected_action": selected, "post": "yes"}
+    )
+    revisions = ErrorCodeRevision.objects.filter(code__in=[code.code for code in codes])
+    unpublished = set(revisions.filter(action="changed").values_list("batch", flat=True))
+    deleted = set(revisions.filter(action="deleted").values_list("batch", flat=True))
+    assert (len(unpublished), len(deleted)) == (1, 1) and unpublished != deleted
+    assert revisions.filter(action="deleted").count() == 3

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
-from unittest import mock
 
 import pytest
+from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
 
 from errors.catalog import history
 from errors.catalog.importer import import_catalog_text
-from errors.models import ErrorCode
+from errors.models import ErrorCode, ErrorCodeRevision
+from tests.conftest import MINIMAL
 from tests.factories import MINIMAL_WITHOUT_OLD_NAME
 
 
@@ -42,6 +43,11 @@ def test_changelog_lists_added_deprecated_and_removed_newest_first(client, not_f
 def test_changelog_query_count(client, not_found, django_assert_num_queries):
     with django_assert_num_queries(4):  # service, batch count, batches, small batches' changes
         client.get(reverse("errors:changelog", args=["shop"]))
+
+
+def test_feed_query_count(client, not_found, django_assert_num_queries):
+    with django_assert_num_queries(3):  # service, batches, small batches' changes
+        client.get(reverse("errors:changelog-feed", args=["shop"]))
 
 
 def test_drafts_stay_out_of_the_public_changelog(client, not_found):
@@ -92,14 +98,72 @@ def test_an_import_is_one_entry(client, not_found):
     assert first_import.detail == "2 added"
 
 
-def test_a_bulk_action_is_one_entry(client, demo):
+def slowly(codes, pause):
+    """The codes, one every `pause` seconds: a bulk action as slow as a busy server's."""
+    for code in codes:
+        yield code
+        time.sleep(pause)
+
+
+def test_a_bulk_action_across_a_second_boundary_is_one_entry(client, demo):
     codes = list(ErrorCode.objects.filter(service__slug="sigsentry", http_status=401))
-    # Within one second, as a bulk action of a few codes is (batches are per second).
-    moment = (timezone.now() + timedelta(seconds=1)).replace(microsecond=0)
-    with mock.patch("django.utils.timezone.now", return_value=moment):
-        history.do_update_codes(codes, title="Renamed")
-    batch = client.get(reverse("errors:changelog", args=["sigsentry"])).context["entries"][0]
+    assert len(codes) == 4
+    history.do_update_codes(slowly(codes, 0.35), title="Renamed")  # 1.05 s between writes
+    times = ErrorCodeRevision.objects.filter(title_changes()).values_list("created_at", flat=True)
+    assert max(times) - min(times) >= timedelta(seconds=1)  # two seconds at least
+    (batch, *_) = client.get(reverse("errors:changelog", args=["sigsentry"])).context["entries"]
     assert (batch.total, batch.headline) == (4, "4 codes changed")
+    assert {entry.code for entry in batch.entries} == {code.code for code in codes}
+    # The home page and the feed say the same.
+    (recent, *_) = client.get("/").context["page"].recent
+    assert (recent.service.slug, recent.headline) == ("sigsentry", "4 codes changed")
+    feed = client.get(reverse("errors:changelog-feed", args=["sigsentry"])).content.decode()
+    assert feed.count("<title>4 codes changed</title>") == 1
+    assert feed.count("Renamed") == 0  # the feed names the fields, not their new values
+
+
+def title_changes():
+    return Q(changes__has_key="title")
+
+
+def test_one_batch_written_in_several_calls_is_one_entry(client, not_found):
+    batch = history.new_batch()
+    history.do_update_codes([not_found], batch=batch, title="Missing")
+    time.sleep(1)  # the next write is in another second, whatever this one's was
+    history.record_deletions([not_found], batch=batch)
+    not_found.delete()
+    times = ErrorCodeRevision.objects.filter(batch=batch).values_list("created_at", flat=True)
+    assert len({moment.replace(microsecond=0) for moment in times}) == 2
+    (entry, *_) = client.get(reverse("errors:changelog", args=["shop"])).context["entries"]
+    assert (entry.headline, entry.detail) == ("2 codes changed", "1 changed, 1 removed")
+    assert [(e.code, e.kind) for e in entry.entries] == [("NOT_FOUND", "removed"),
+                                                         ("NOT_FOUND", "changed")]  # fmt: skip
+
+
+def test_feed_lists_a_batch_as_one_item(client, not_found):
+    import_catalog_text(
+        MINIMAL.replace("title: Not found", "title: Missing"), "shop.yaml"
+    )  # OLD_NAME back, NOT_FOUND renamed
+    content = client.get(reverse("errors:changelog-feed", args=["shop"])).content.decode()
+    assert "<title>2 codes imported</title>" in content
+    assert "1 added, 1 changed: " in content and "OLD_NAME added" in content
+    assert "NOT_FOUND changed: title" in content
+    assert content.count("<entry>") == 4  # two imports before, the edit, this import
+
+
+def test_an_import_of_several_catalogs_is_one_entry_per_service(client, db):
+    from errors.catalog.files import parse_catalog
+    from errors.catalog.importer import import_catalogs
+
+    bank = MINIMAL.replace("slug: shop", "slug: bank").replace("name: Shop", "name: Bank")
+    import_catalogs([parse_catalog(MINIMAL, "shop.yaml"), parse_catalog(bank, "bank.yaml")])
+    assert len(set(ErrorCodeRevision.objects.values_list("batch", flat=True))) == 1
+    for slug in ("shop", "bank"):
+        (entry,) = client.get(reverse("errors:changelog", args=[slug])).context["entries"]
+        assert entry.headline == "2 codes imported"
+        assert {change.revision.service.slug for change in entry.entries} == {slug}
+    recent = client.get("/").context["page"].recent
+    assert sorted(batch.service.slug for batch in recent) == ["bank", "shop"]
 
 
 def test_feed_has_an_author_and_iri_ids(client, not_found):

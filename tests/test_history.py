@@ -88,3 +88,43 @@ def test_restore_is_refused_when_the_code_exists_again(not_found):
     ErrorCode.objects.create(service=revision.service, code="not_found", title="New")
     with pytest.raises(history.RevertRefused, match="already has a code"):
         history.do_revert(revision)
+
+
+def batches(**filters) -> set:
+    return set(ErrorCodeRevision.objects.filter(**filters).values_list("batch", flat=True))
+
+
+def test_an_import_is_one_batch_and_each_import_its_own(not_found):
+    first = batches()
+    import_catalog_text(
+        MINIMAL_WITHOUT_OLD_NAME.replace("title: Not found", "title: Gone"), "shop.yaml"
+    )
+    second = batches() - first
+    assert len(first) == 1 and len(second) == 1
+    assert ErrorCodeRevision.objects.filter(batch__in=second).count() == 2  # changed, removed
+
+
+def test_deletions_together_are_one_batch(not_found):
+    history.record_deletions(ErrorCode.objects.filter(service=not_found.service))
+    assert len(batches(action=Action.DELETED)) == 1
+    assert ErrorCodeRevision.objects.filter(action=Action.DELETED).count() == 2
+
+
+def test_single_edits_are_batches_of_their_own(not_found):
+    for title in ("One", "Two"):
+        before = history.snapshot_of(not_found)
+        not_found.title = title
+        not_found.save()
+        history.record_change(not_found, before)
+    assert len(batches(action=Action.CHANGED)) == 2
+
+
+def test_writes_given_one_batch_share_it(not_found):
+    batch = history.new_batch()
+    old_name = ErrorCode.objects.get(code="OLD_NAME")
+    history.do_update_codes([not_found], batch=batch, title="Gone")
+    history.record_deletions([old_name], batch=batch)
+    old_name.delete()
+    history.do_revert(ErrorCodeRevision.objects.get(code="NOT_FOUND", action=Action.ADDED),
+                      batch=batch)  # fmt: skip
+    assert ErrorCodeRevision.objects.filter(batch=batch).count() == 3

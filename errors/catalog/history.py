@@ -3,10 +3,15 @@ revision, restore deleted codes, and read it back as a service's changelog.
 
 A revision stores the entry in catalog form (`errors.catalog.canonical.canonical_error`) after the
 change plus the field diff, so reverting or restoring never needs the old row.
+
+Revisions one write makes together (an import, a bulk action) share a `batch`, which the
+changelog shows as one entry: a writer of several codes passes one `new_batch()` to each
+call, or lets the function that writes them all make one.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -30,6 +35,11 @@ Snapshot = dict[str, Any]
 
 class RevertRefused(Exception):
     """A revision cannot be applied; the message says why and what to do."""
+
+
+def new_batch() -> uuid.UUID:
+    """An id for the revisions of one write of several codes."""
+    return uuid.uuid4()
 
 
 def author(acting_user: Any) -> Any:
@@ -60,6 +70,7 @@ def _revision(
     acting_user: Any = None,
     source: str = Revision.Source.ADMIN,
     when: datetime | None = None,
+    batch: uuid.UUID | None = None,
 ) -> Revision:
     return Revision(
         service_id=service_id,
@@ -71,6 +82,7 @@ def _revision(
         snapshot=snapshot,
         user=author(acting_user),
         created_at=when or timezone.now(),
+        batch=batch or new_batch(),
     )
 
 
@@ -80,8 +92,11 @@ def record_change(
     *,
     acting_user: Any = None,
     source: str = Revision.Source.ADMIN,
+    batch: uuid.UUID | None = None,
 ) -> Revision | None:
-    """Record that `error` was added (`before` is None) or changed; nothing if it did not."""
+    """Record that `error` was added (`before` is None) or changed; nothing if it did not.
+
+    `batch` joins the revision to the others of one write; a single edit has its own."""
     after = snapshot_of(error)
     if before is None:
         action, changes = Revision.Action.ADDED, {}
@@ -100,17 +115,22 @@ def record_change(
         acting_user=acting_user,
         source=source,
         when=error.updated_at,
+        batch=batch,
     )
     revision.save()
     return revision
 
 
-def record_deletions(errors: Iterable[ErrorCode], *, acting_user: Any = None) -> None:
-    """Record the deletion of codes about to be deleted (call it before deleting)."""
+def record_deletions(
+    errors: Iterable[ErrorCode], *, acting_user: Any = None, batch: uuid.UUID | None = None
+) -> None:
+    """Record the deletion of codes about to be deleted (call it before deleting), as one
+    batch."""
+    batch = batch or new_batch()
     rows = [
         _revision(
             None, error.service_id, error.code, Revision.Action.DELETED, snapshot_of(error),
-            acting_user=acting_user,
+            acting_user=acting_user, batch=batch,
         )
         for error in errors
     ]  # fmt: skip
@@ -125,16 +145,19 @@ def record_import_revisions(
     now: datetime | None = None,
     *,
     acting_user: Any = None,
+    batch: uuid.UUID | None = None,
 ) -> None:
-    """Bulk-record what a catalog import did; the importer's bulk writes send no signals.
+    """Bulk-record what a catalog import did, as one batch (`batch`, the import's, or a
+    new one); the importer's bulk writes send no signals.
 
     `now` is the `updated_at` the import wrote, so revisions and rows share one time.
     """
     now = now or timezone.now()
     source = Revision.Source.IMPORT
+    batch = batch or new_batch()
     rows = [
         _revision(error, service.pk, item["code"], Revision.Action.ADDED, item, source=source,
-                  when=now, acting_user=acting_user)
+                  when=now, acting_user=acting_user, batch=batch)
         for error, item in added
     ]  # fmt: skip
     rows += [
@@ -148,12 +171,13 @@ def record_import_revisions(
             source=source,
             when=now,
             acting_user=acting_user,
+            batch=batch,
         )
         for error, differences, item in changed
     ]
     rows += [
         _revision(None, service.pk, item["code"], Revision.Action.DELETED, item, source=source,
-                  when=now, acting_user=acting_user)
+                  when=now, acting_user=acting_user, batch=batch)
         for _, item in removed
     ]  # fmt: skip
     insert_rows(Revision, rows)
@@ -193,10 +217,13 @@ def changes_since(error: ErrorCode, since: datetime) -> list[Revision]:
 
 
 @transaction.atomic
-def do_revert(revision: Revision, *, acting_user: Any = None) -> ErrorCode:
+def do_revert(
+    revision: Revision, *, acting_user: Any = None, batch: uuid.UUID | None = None
+) -> ErrorCode:
     """Bring a code back to the state a revision recorded, recreating it if it was deleted.
 
-    Reverting to a deletion revision restores the code as it was when it was deleted.
+    Reverting to a deletion revision restores the code as it was when it was deleted. A
+    caller reverting several codes at once passes them one `batch`.
     """
     service = revision.service
     state = revision.snapshot
@@ -224,7 +251,7 @@ def do_revert(revision: Revision, *, acting_user: Any = None) -> ErrorCode:
         before = snapshot_of(error)
     apply_snapshot(error, state)
     revision_row = record_change(
-        error, before, acting_user=acting_user, source=Revision.Source.REVERT
+        error, before, acting_user=acting_user, source=Revision.Source.REVERT, batch=batch
     )
     if revision_row is not None and revision.action == Revision.Action.DELETED:
         # A restored code reads as "added" in the changelog, not as an edit.
@@ -263,16 +290,24 @@ def service_changelog(service: Service) -> QuerySet[Revision]:
 
 
 @transaction.atomic
-def do_update_codes(errors: Iterable[ErrorCode], *, acting_user: Any = None, **values: Any) -> int:
-    """Set fields on several codes (the admin's bulk actions), recording each change."""
+def do_update_codes(
+    errors: Iterable[ErrorCode],
+    *,
+    acting_user: Any = None,
+    batch: uuid.UUID | None = None,
+    **values: Any,
+) -> int:
+    """Set fields on several codes (the admin's bulk actions), recording each change; the
+    changes are one batch however long the writes take."""
     for name in values:
         ErrorCode._meta.get_field(name)  # FieldDoesNotExist for a misspelt field
+    batch = batch or new_batch()
     count = 0
     for error in errors:
         before = snapshot_of(error)
         for name, value in values.items():
             setattr(error, name, value)
         error.save()
-        if record_change(error, before, acting_user=acting_user) is not None:
+        if record_change(error, before, acting_user=acting_user, batch=batch) is not None:
             count += 1
     return count

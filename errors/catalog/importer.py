@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from django.db import OperationalError, connection, transaction
 from django.utils import timezone
@@ -25,7 +26,7 @@ from errors.catalog.canonical import (
     errors_for_catalog,
 )
 from errors.catalog.files import CatalogFile, parse_catalog, read_catalog_files
-from errors.catalog.history import record_import_revisions
+from errors.catalog.history import new_batch, record_import_revisions
 from errors.catalog.problems import CatalogInvalid, Problem
 from errors.catalog.validation import validate_catalog, validate_catalogs
 from errors.models import Category, ErrorCode, Example, Guide, Service
@@ -110,13 +111,17 @@ def import_catalogs(
 ) -> list[ServiceChanges]:
     """Validate then import every file in one transaction; a single problem writes nothing.
 
-    The history names `acting_user` (None for the command line) as the author.
+    The history names `acting_user` (None for the command line) as the author, and
+    records the import as one batch (one changelog entry per service).
     """
     validate_catalogs(catalogs)
+    batch = new_batch()
     with transaction.atomic():
         lock_services(sorted({catalog.data["service"]["slug"] for catalog in catalogs}))
         results = [
-            _import_one(canonical_from_file(catalog.data), acting_user, progress=progress)
+            _import_one(
+                canonical_from_file(catalog.data), acting_user, progress=progress, batch=batch
+            )
             for catalog in catalogs
         ]
         if dry_run:
@@ -235,7 +240,9 @@ def load_demo_catalogs(
     return import_catalog_files(paths, progress=progress)
 
 
-def _import_one(data: dict, acting_user: Any, *, progress: Progress | None) -> ServiceChanges:
+def _import_one(
+    data: dict, acting_user: Any, *, progress: Progress | None, batch: UUID
+) -> ServiceChanges:
     wanted = data["service"]
     service = Service.objects.filter(slug=wanted["slug"]).first()
     changes = ServiceChanges(slug=wanted["slug"], created=service is None)
@@ -247,7 +254,7 @@ def _import_one(data: dict, acting_user: Any, *, progress: Progress | None) -> S
         _apply_service_fields(service, wanted)
         service.save()
     categories = _sync_categories(service, data["categories"], changes)
-    _sync_errors(service, categories, data["errors"], changes, progress, acting_user)
+    _sync_errors(service, categories, data["errors"], changes, progress, acting_user, batch)
     _sync_guides(service, data["guides"], changes)
     return changes
 
@@ -318,6 +325,7 @@ def _sync_errors(
     changes: ServiceChanges,
     progress: Progress | None,
     acting_user: Any = None,
+    batch: UUID | None = None,
 ) -> None:
     existing = {error.code.lower(): error for error in errors_for_catalog(service)}
     to_create: list[ErrorCode] = []
@@ -362,7 +370,13 @@ def _sync_errors(
     _link_replacements(service, replacements)
     # History hook: bulk writes bypass signals, so the import records its own revisions.
     record_import_revisions(
-        service, history_added, history_changed, history_removed, now, acting_user=acting_user
+        service,
+        history_added,
+        history_changed,
+        history_removed,
+        now,
+        acting_user=acting_user,
+        batch=batch,
     )
 
 

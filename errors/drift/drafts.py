@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from uuid import UUID
 
 from django.db import transaction
 from django.db.models import Max
@@ -28,9 +29,12 @@ def draft_code(found: ObservedFingerprint) -> str:
 
 
 @transaction.atomic
-def do_draft_from_fingerprint(found: ObservedFingerprint, *, acting_user: Any = None) -> ErrorCode:
+def do_draft_from_fingerprint(
+    found: ObservedFingerprint, *, acting_user: Any = None, batch: UUID | None = None
+) -> ErrorCode:
     """Make a draft entry (unpublished) with the fingerprint's status, code, message and
-    sample body, recorded in the history like an admin addition."""
+    sample body, recorded in the history like an admin addition (in `batch`, when the
+    admin drafts several fingerprints at once)."""
     if found.service is None:
         raise DraftRefused(
             f"{found}: no service sent it with a service name, and identify recognised none."
@@ -62,7 +66,7 @@ def do_draft_from_fingerprint(found: ObservedFingerprint, *, acting_user: Any = 
         Example.objects.create(
             error=error, title="Observed (values replaced)", language=language, body=body
         )
-    history.record_change(error, None, acting_user=acting_user)
+    history.record_change(error, None, acting_user=acting_user, batch=batch)
     found.draft = error
     found.save(update_fields=["draft"])
     return error
