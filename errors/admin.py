@@ -32,8 +32,8 @@ from errors.models import (
     Guide,
     ObservedFingerprint,
     Service,
-    can_see_drafts,
 )
+from errors.querysets import can_see_drafts
 
 
 class CatalogAdmin(admin.ModelAdmin):

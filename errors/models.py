@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from errors.code_patterns import PatternTooSlow, code_matches, pattern_error
 from errors.markdown import highlight_code, render_markdown
+from errors.querysets import ErrorCodeQuerySet, ServiceQuerySet
 
 SLUG_VALIDATOR = RegexValidator(
     r"^[a-z0-9][a-z0-9-]*$",
@@ -121,11 +122,6 @@ def code_key(code: str) -> str:
     return re.sub(r"[\s_\-]+", "", code).lower()
 
 
-def can_see_drafts(user: Any) -> bool:
-    """Staff see drafts and edit links; everyone else sees what is published."""
-    return bool(user is not None and user.is_active and user.is_staff)
-
-
 def reason_phrase(status: int | None) -> str:
     """The standard reason phrase of an HTTP status (`404` -> `Not Found`), or ''."""
     if status is None:
@@ -134,15 +130,6 @@ def reason_phrase(status: int | None) -> str:
         return HTTPStatus(status).phrase
     except ValueError:
         return ""
-
-
-class ServiceQuerySet(models.QuerySet["Service"]):
-    """Queries over services."""
-
-    def with_code_counts(self, user: Any) -> ServiceQuerySet:
-        """Each service annotated with `code_count`, the codes `user` may see."""
-        visible = models.Q() if can_see_drafts(user) else models.Q(errors__published=True)
-        return self.annotate(code_count=models.Count("errors", filter=visible))
 
 
 class Service(models.Model):
@@ -293,44 +280,6 @@ class Category(models.Model):
 # What an API entry shows of a code (errors.api.serializers.ErrorEntrySerializer) and
 # what ranks it: the long texts are left in the database, where reading and building
 # them was half of an identify call.
-ENTRY_FIELDS = (
-    "service__slug", "code", "http_status", "title", "summary", "category__slug",
-    "category__name", "retry", "retry_delay_from", "lifecycle", "lifecycle_since",
-    "replaced_by__code", "aliases", "tags", "order", "published",
-    "resolution",  # issue 15: search and lookup answers carry it
-)  # fmt: skip
-
-
-class ErrorCodeQuerySet(models.QuerySet["ErrorCode"]):
-    """Queries over error codes."""
-
-    def published(self) -> ErrorCodeQuerySet:
-        """Codes anyone may see."""
-        return self.filter(published=True)
-
-    def visible_to(self, user: Any) -> ErrorCodeQuerySet:
-        """Every code for staff, published codes for everyone else."""
-        return self if can_see_drafts(user) else self.published()
-
-    def for_entries(self) -> ErrorCodeQuerySet:
-        """Read with what an API entry shows, in no order: the callers rank them, and the
-        model's ordering would join and sort by service name."""
-        return (
-            self.select_related("service", "category", "replaced_by").only(*ENTRY_FIELDS).order_by()
-        )
-
-    def whole(self) -> ErrorCodeQuerySet:
-        """Read with everything a code's page shows: service, category, replacement and
-        examples."""
-        return self.select_related("service", "category", "replaced_by__service").prefetch_related(
-            "examples"
-        )
-
-    def with_code(self, code: str) -> ErrorCodeQuerySet:
-        """Codes spelt `code`, ignoring case."""
-        return self.filter(code__iexact=code)
-
-
 class ErrorCode(models.Model):
     """One error a service can answer with: the heart of the catalog."""
 

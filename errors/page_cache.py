@@ -18,7 +18,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 
 from errors.catalog_version import catalog_version
-from errors.models import can_see_drafts
+from errors.querysets import can_see_drafts
 
 PAGE_SECONDS = 3600
 

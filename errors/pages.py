@@ -35,9 +35,9 @@ from errors.models import (
     ErrorCode,
     Guide,
     Service,
-    can_see_drafts,
     reason_phrase,
 )
+from errors.querysets import can_see_drafts
 from errors.retry_rules import retry_advice
 from errors.search.execute import search_errors
 from errors.search.query import QueryError, parse_query

@@ -36,7 +36,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from errors.api.authentication import RequestTokenAuthentication
 from errors.api.throttling import ClientRateThrottle
 from errors.catalog_version import catalog_version
-from errors.models import can_see_drafts
+from errors.querysets import can_see_drafts
 from errors.versioned_cache import register
 
 API_PREFIX = "/api/v1/"

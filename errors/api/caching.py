@@ -18,7 +18,7 @@ from rest_framework.response import Response
 
 from errors.api.answers import VERSION_KEY
 from errors.catalog_version import catalog_version
-from errors.models import can_see_drafts
+from errors.querysets import can_see_drafts
 
 
 class AnswerKeyed(Protocol):

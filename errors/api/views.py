@@ -64,7 +64,8 @@ from errors.api.schema import (
 from errors.api.throttling import ClientRateThrottle
 from errors.catalog.export import export_catalog
 from errors.catalog.importer import ImportBusy, import_catalog_text
-from errors.models import ErrorCode, Service, can_see_drafts
+from errors.models import ErrorCode, Service
+from errors.querysets import can_see_drafts
 from errors.search.execute import search_errors
 from errors.search.query import MAX_QUERY_LENGTH, QueryError, SearchQuery, parse_query
 

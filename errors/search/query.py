@@ -8,7 +8,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from errors.catalog_version import catalog_version
-from errors.models import ErrorCode, ErrorCodeQuerySet, Service
+from errors.models import ErrorCode, Service
+from errors.querysets import ErrorCodeQuerySet
 from errors.search.plan import synonym_groups
 from errors.versioned_cache import VersionedCache
 

@@ -1,0 +1,61 @@
+"""The catalog's queries: who may see what, and the QuerySets of services and codes
+(errors.models attaches them as managers)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+
+def can_see_drafts(user: Any) -> bool:
+    """Staff see drafts and edit links; everyone else sees what is published."""
+    return bool(user is not None and user.is_active and user.is_staff)
+
+
+class ServiceQuerySet(models.QuerySet[Any]):
+    """Queries over services (errors.models.Service)."""
+
+    def with_code_counts(self, user: Any) -> ServiceQuerySet:
+        """Each service annotated with `code_count`, the codes `user` may see."""
+        visible = models.Q() if can_see_drafts(user) else models.Q(errors__published=True)
+        counted: ServiceQuerySet = self.annotate(code_count=models.Count("errors", filter=visible))
+        return counted
+
+
+ENTRY_FIELDS = (
+    "service__slug", "code", "http_status", "title", "summary", "category__slug",
+    "category__name", "retry", "retry_delay_from", "lifecycle", "lifecycle_since",
+    "replaced_by__code", "aliases", "tags", "order", "published",
+    "resolution",  # issue 15: search and lookup answers carry it
+)  # fmt: skip
+
+
+class ErrorCodeQuerySet(models.QuerySet[Any]):
+    """Queries over error codes (errors.models.ErrorCode)."""
+
+    def published(self) -> ErrorCodeQuerySet:
+        """Codes anyone may see."""
+        return self.filter(published=True)
+
+    def visible_to(self, user: Any) -> ErrorCodeQuerySet:
+        """Every code for staff, published codes for everyone else."""
+        return self if can_see_drafts(user) else self.published()
+
+    def for_entries(self) -> ErrorCodeQuerySet:
+        """Read with what an API entry shows, in no order: the callers rank them, and the
+        model's ordering would join and sort by service name."""
+        return (
+            self.select_related("service", "category", "replaced_by").only(*ENTRY_FIELDS).order_by()
+        )
+
+    def whole(self) -> ErrorCodeQuerySet:
+        """Read with everything a code's page shows: service, category, replacement and
+        examples."""
+        return self.select_related("service", "category", "replaced_by__service").prefetch_related(
+            "examples"
+        )
+
+    def with_code(self, code: str) -> ErrorCodeQuerySet:
+        """Codes spelt `code`, ignoring case."""
+        return self.filter(code__iexact=code)
