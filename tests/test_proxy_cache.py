@@ -82,7 +82,9 @@ def test_the_version_probe_is_terse_and_public(proxied):
     assert headers["Cache-Control"] == "no-store"
 
 
-@pytest.mark.django_db
+# transaction=True: the probe handles connections as a request does (close_old_connections),
+# which would close the connection a test's wrapping transaction holds.
+@pytest.mark.django_db(transaction=True)
 def test_the_version_probe_is_answered_before_django_and_passes_the_rest_on():
     from errors.catalog_version import catalog_version
     from portal.health import with_version_probe
