@@ -213,6 +213,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "errors.api.schema.add_catalog_components",
+        "errors.api.schema.require_request_bodies",
         # issue 14: public reads show no lock in /api/docs/.
         "errors.api.schema.public_reads_without_lock",
     ],

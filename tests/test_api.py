@@ -526,3 +526,27 @@ def test_an_empty_or_unknown_lifecycle_is_refused_with_the_choices(api, demo):
         assert answer.status_code == 400
         assert "active, deprecated, removed" in answer.json()["detail"]
     assert api.get("/api/v1/errors/", {"lifecycle": "deprecated"}).status_code == 200
+
+
+def test_identify_without_a_body_says_what_to_send(api, demo):
+    answer = api.post("/api/v1/identify/", content_type="application/json")
+    assert answer.status_code == 400
+    assert "no body" in answer.json()["detail"]
+
+
+@pytest.mark.parametrize("value", ["", "maybe", "TRUE"])
+def test_a_yes_no_parameter_takes_the_documented_values_only(api, demo, value):
+    answer = api.get("/api/v1/services/sigsentry/openapi/", {"merge": value})
+    assert answer.status_code == 400
+    assert "merge must be 1 or 0" in answer.json()["detail"]
+
+
+@pytest.mark.parametrize("since", ["0d", "0D", "367d", "53w", "8785h", "07d", " 7d"])
+def test_the_drift_window_is_the_documented_pattern_exactly(api, demo, since):
+    answer = api.get("/api/v1/services/sigsentry/drift/", {"since": since})
+    assert answer.status_code == 400, since
+
+
+@pytest.mark.parametrize("since", ["1d", "366d", "52w", "8784h", "7D"])
+def test_every_documented_drift_window_is_accepted(api, demo, since):
+    assert api.get("/api/v1/services/sigsentry/drift/", {"since": since}).status_code == 200

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -14,7 +16,13 @@ from errors.api.permissions import CanReportObservations
 from errors.api.schema import COMMON_PROBLEMS, problems
 from errors.api.views import ApiView
 from errors.drift.ingest import MAX_BATCH, InvalidBatch, ingest_batch
-from errors.drift.report import DEFAULT_WINDOW, InvalidWindow, drift_report, window_days
+from errors.drift.report import (
+    API_WINDOW_PATTERN,
+    DEFAULT_WINDOW,
+    InvalidWindow,
+    drift_report,
+    window_days,
+)
 
 # A full batch of bodies near identify's 64 KiB each would be 64 MB; this is plenty for
 # 1,000 real error bodies and keeps one request's memory bounded.
@@ -25,21 +33,6 @@ def _rows(name: str, **fields: serializers.Field) -> serializers.Serializer:
     return inline_serializer(name, fields, many=True)
 
 
-OBSERVATION = inline_serializer(
-    "Observation",
-    {
-        "service": serializers.SlugField(required=False, help_text="Left out: identify decides."),
-        "status": serializers.IntegerField(min_value=100, max_value=599),
-        "body": serializers.JSONField(
-            required=False, help_text="The error body: a JSON value or the raw text."
-        ),
-        "headers": serializers.DictField(child=serializers.CharField(), required=False),
-        "method": serializers.CharField(required=False, max_length=10),
-        "path": serializers.CharField(required=False, max_length=2000),
-        "seen_at": serializers.DateTimeField(required=False, help_text="Default: now."),
-        "count": serializers.IntegerField(required=False, min_value=1, help_text="Default: 1."),
-    },
-)
 ACCEPTED = inline_serializer(
     "ObservationsAccepted",
     {
@@ -110,8 +103,20 @@ class ObservationsView(ApiView):
     @extend_schema(
         operation_id="report_observations",
         summary="Report error responses seen in traffic (at most 1,000 a request)",
+        # Each item is checked on its own (a bad one is rejected by index, the rest kept), so
+        # the request's schema takes any items and its description says what a good one holds.
         request=inline_serializer(
-            "Observations", {"observations": serializers.ListField(child=OBSERVATION)}
+            "Observations",
+            {
+                "observations": serializers.ListField(
+                    child=serializers.JSONField(),
+                    max_length=1000,
+                    help_text="Up to 1,000 observations, each an object: status (100-599, "
+                    "required), and optionally service, body (a JSON value or the raw text), "
+                    "headers, method, path, seen_at (default now) and count (default 1). A bad "
+                    "item is answered in `rejected` with its index; the others are kept.",
+                )
+            },
         ),
         responses={202: ACCEPTED, **problems(400, 413, 415, *COMMON_PROBLEMS)},
         examples=[
@@ -169,8 +174,9 @@ class DriftView(ApiView):
         parameters=[
             OpenApiParameter(
                 "since",
-                {"type": "string", "pattern": "^[0-9]{1,4}[dwhDWH]$"},
-                description="The window: days, weeks or hours (rounded up to days). Default 7d.",
+                {"type": "string", "pattern": API_WINDOW_PATTERN},
+                description="The window: 1-366 days, 1-52 weeks or 1-8784 hours (rounded up "
+                "to days), like 7d, 2w or 48h. Default 7d.",
                 required=False,
             )
         ],
@@ -178,8 +184,15 @@ class DriftView(ApiView):
     )
     def get(self, request: Request, slug: str) -> Response:
         service = service_or_404(slug)
+        since = request.query_params.get("since", DEFAULT_WINDOW)
+        if not re.fullmatch(API_WINDOW_PATTERN, since):
+            raise Problem(
+                "invalid_parameter",
+                f"since={since[:20]!r} is not a window: write 1-366 days, 1-52 weeks or "
+                "1-8784 hours, like 7d, 2w or 48h.",
+            )
         try:
-            days = window_days(request.query_params.get("since", DEFAULT_WINDOW))
+            days = window_days(since)
         except InvalidWindow as exc:
             raise Problem("invalid_parameter", str(exc)) from exc
         return Response(drift_report(service, days, url=request.build_absolute_uri))

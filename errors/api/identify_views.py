@@ -94,7 +94,36 @@ class IdentifyView(ApiView):
     @extend_schema(
         operation_id="identify",
         summary="Which entries a raw error response is, best first",
-        request=serializers.IdentifyRequestSerializer,
+        # The wrapper form is documented; a bare body (any JSON value) and text are taken
+        # too, so what the schema admits is what the endpoint reads.
+        request={
+            "application/json": {
+                "anyOf": [
+                    {
+                        "type": "object",
+                        "description": "The wrapper form.",
+                        "required": ["body"],
+                        "properties": {
+                            "body": {"description": "The error body: a JSON value or text."},
+                            "status": {"type": "integer", "minimum": 100, "maximum": 599},
+                            "headers": {
+                                "type": "object",
+                                "additionalProperties": {"type": "string"},
+                            },
+                            "service": {"type": "string"},
+                        },
+                    },
+                    {
+                        "description": "A bare error body: any JSON value; status and service "
+                        "then come from the query string."
+                    },
+                ]
+            },
+            # Text is read as it comes (whatever it holds), so no type is stated; only an
+            # empty body is refused.
+            "text/plain": {"minLength": 1, "description": "The body as text."},
+            "text/html": {"minLength": 1, "description": "An HTML error page."},
+        },
         responses={
             200: serializers.IdentifyResponseSerializer,
             **problems(400, 404, 413, 415, *COMMON_PROBLEMS),
@@ -116,6 +145,12 @@ class IdentifyView(ApiView):
     )
     def post(self, request: Request) -> Response:
         _check_size(request, IDENTIFY_MAX_BYTES, "send the first 64 KiB of the body")
+        if not request.body:
+            raise Problem(
+                "invalid_parameter",
+                "The request has no body: send the error response's body as it is (JSON or "
+                'text), or {"status": 429, "body": ...}.',
+            )
         data = request.data
         defaults = _query_defaults(request)
         if isinstance(data, str):  # text/plain: the body itself, read as text

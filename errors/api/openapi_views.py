@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from errors.api.exceptions import Problem
-from errors.api.params import TRUE_WORDS, dry_run_param, service_or_404
+from errors.api.params import FLAG_VALUES, dry_run_param, flag_param, service_or_404
 from errors.api.parsers import (
     CatalogJsonTextParser,
     CatalogTextParser,
@@ -52,7 +52,7 @@ class OpenApiView(ApiView):
         "with the service's codes documented in its error responses.",
         parameters=[
             OpenApiParameter("format", str, enum=["json", "yaml"], required=False),
-            OpenApiParameter("merge", str, enum=["1", "0"], required=False),
+            OpenApiParameter("merge", str, enum=FLAG_VALUES, required=False),
         ],
         responses={
             (200, "application/json"): SPEC_BODY,
@@ -63,7 +63,7 @@ class OpenApiView(ApiView):
     def get(self, request: Request, slug: str) -> HttpResponse:
         service = service_or_404(slug)
         site_url = request.build_absolute_uri("/").rstrip("/")
-        merge = request.query_params.get("merge", "").strip().lower() in TRUE_WORDS
+        merge = flag_param(request, "merge")
         if merge:
             text = self._spec_text(request)
             document = merge_into_spec(parse_spec(text, "body"), service, site_url=site_url)
@@ -82,7 +82,7 @@ class OpenApiView(ApiView):
         summary="Import a service's errors from its OpenAPI spec (all or nothing)",
         description="Needs a token of a user with the errors.change_errorcode permission. "
         "The service is created, named from info.title, when it does not exist yet.",
-        parameters=[OpenApiParameter("dry_run", str, enum=["1", "0"], required=False)],
+        parameters=[OpenApiParameter("dry_run", str, enum=FLAG_VALUES, required=False)],
         request={"application/yaml": SPEC_BODY, "application/json": SPEC_BODY},
         responses={
             200: dict,

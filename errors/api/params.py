@@ -12,8 +12,11 @@ from errors.api.exceptions import Problem
 from errors.models import Category, Service
 
 MAX_CODE_LENGTH = 100
-TRUE_WORDS = {"1", "true", "yes", "on"}
-FALSE_WORDS = {"", "0", "false", "no", "off"}
+# The values of a yes/no parameter, exactly (Python's requests sends True as "True"); the
+# schema lists the same, so what it documents and what is accepted are one set.
+TRUE_WORDS = ("1", "true", "True", "yes", "on")
+FALSE_WORDS = ("0", "false", "False", "no", "off")
+FLAG_VALUES = [*TRUE_WORDS, *FALSE_WORDS]
 
 
 def unknown_parameters_detail(unknown: list[str], known: Collection[str]) -> str:
@@ -138,11 +141,19 @@ def page_url(request: Request, page: int) -> str:
 # --------------------------------------------------------------------------- catalogs
 
 
-def dry_run_param(request: Request) -> bool:
-    """`dry_run`: 1/true/yes/on or 0/false/no/off (or absent); anything else is refused."""
-    raw = request.query_params.get("dry_run", "").strip().lower()
+def flag_param(request: Request, name: str) -> bool:
+    """A yes/no parameter: 1/true/yes/on or 0/false/no/off, or absent (no); anything else,
+    an empty value too, is refused."""
+    if name not in request.query_params:
+        return False
+    raw = request.query_params[name]
     if raw in TRUE_WORDS:
         return True
     if raw in FALSE_WORDS:
         return False
-    raise Problem("invalid_parameter", f"dry_run must be 1 or 0, not {raw!r}.")
+    raise Problem("invalid_parameter", f"{name} must be 1 or 0 (or true/false), not {raw[:20]!r}.")
+
+
+def dry_run_param(request: Request) -> bool:
+    """`dry_run`, a yes/no parameter."""
+    return flag_param(request, "dry_run")

@@ -76,6 +76,20 @@ def add_catalog_components(
     return result
 
 
+# Operations whose request schema is given as raw media types (drf-spectacular then leaves
+# the body optional) but which need a body: it is refused with a problem when absent.
+BODY_REQUIRED = frozenset({"identify"})
+
+
+def require_request_bodies(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook: mark BODY_REQUIRED's request bodies required."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if isinstance(operation, dict) and operation.get("operationId") in BODY_REQUIRED:
+                operation.get("requestBody", {})["required"] = True
+    return result
+
+
 def problems(*codes: int) -> dict:
     """The problem responses an operation documents, by status."""
     responses = {(status, PROBLEM_CONTENT_TYPE): serializers.ProblemSerializer for status in codes}

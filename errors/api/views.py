@@ -29,6 +29,7 @@ from errors.api.authentication import RequestTokenAuthentication
 from errors.api.caching import answers_any, cached_answer, catalog_etag, is_current
 from errors.api.exceptions import NotModified, Problem
 from errors.api.params import (
+    FLAG_VALUES,
     MAX_CODE_LENGTH,
     category_param,
     choice_param,
@@ -391,7 +392,7 @@ class CatalogView(CachedReadView):
             OpenApiParameter(
                 "dry_run",
                 str,
-                enum=["1", "0", "true", "false", "yes", "no", "on", "off"],
+                enum=FLAG_VALUES,
                 required=False,
                 description="1 to only say what would change.",
             )

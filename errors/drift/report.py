@@ -26,6 +26,14 @@ from errors.models import ErrorCode, Service, code_key
 KINDS = ("undocumented", "never_seen", "status_mismatch", "retired_in_use", "message_drift")
 MAX_WINDOW_DAYS = 366
 DEFAULT_WINDOW = "7d"
+# The windows the API accepts, exactly: 1-366 days, 1-52 weeks or 1-8784 hours (366 days),
+# no padding or spaces. Its schema states this pattern, so what it documents and what it
+# accepts are one set (the command line is more lenient: window_days).
+API_WINDOW_PATTERN = (
+    r"^(?:(?:[1-9]|[1-9][0-9]|[12][0-9]{2}|3[0-5][0-9]|36[0-6])[dD]"
+    r"|(?:[1-9]|[1-4][0-9]|5[0-2])[wW]"
+    r"|(?:[1-9]|[1-9][0-9]{1,2}|[1-7][0-9]{3}|8[0-6][0-9]{2}|87[0-7][0-9]|878[0-4])[hH])$"
+)
 MAX_UNDOCUMENTED = 500
 RETIRED = (ErrorCode.Lifecycle.DEPRECATED, ErrorCode.Lifecycle.REMOVED)
 WINDOW = re.compile(r"\s*(\d{1,5})\s*([dwh])\s*", re.I)
