@@ -69,12 +69,17 @@ def nginx(app_port: int, port: int, folder: Path) -> Iterator[subprocess.Popen]:
             time.sleep(0.05)
         yield server
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server, timeout=15)
+
+
+def stop(server: subprocess.Popen, timeout: float) -> None:
+    """Terminate a server process, killing it if it has not stopped within `timeout` s."""
+    server.terminate()
+    try:
+        server.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
 
 
 def _listening(port: int) -> bool:

@@ -62,7 +62,7 @@ from benchmarks.plan import (
     SECRET_KEY,
     Run,
 )
-from benchmarks.proxy import NGINX, nginx
+from benchmarks.proxy import NGINX, nginx, stop
 from benchmarks.report import machine, table
 from benchmarks.tasks import TASKS, setup_django
 
@@ -195,12 +195,7 @@ def gunicorn(run: Run, port: int):
         wait_until_up(f"http://127.0.0.1:{port}/healthz", server)
         yield server
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server, timeout=30)
         log.close()
 
 

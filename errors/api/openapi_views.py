@@ -15,10 +15,7 @@ from rest_framework.response import Response
 from errors.api.exceptions import Problem
 from errors.api.params import FLAG_VALUES, dry_run_param, flag_param, service_or_404
 from errors.api.parsers import (
-    CatalogJsonTextParser,
-    CatalogTextParser,
-    CatalogTextYamlParser,
-    CatalogXYamlTextParser,
+    CATALOG_TEXT_PARSERS,
 )
 from errors.api.permissions import CanPublishCatalog
 from errors.api.renderers import ApiJsonRenderer, YamlRenderer
@@ -37,12 +34,7 @@ SPEC_BODY = {"type": "object", "description": "An OpenAPI 3.0 or 3.1 document."}
 class OpenApiView(ApiView):
     query_parameters = frozenset({"format", "dry_run", "merge"})
     permission_classes = [CanPublishCatalog]
-    parser_classes = [
-        CatalogTextParser,
-        CatalogJsonTextParser,
-        CatalogXYamlTextParser,
-        CatalogTextYamlParser,
-    ]
+    parser_classes = CATALOG_TEXT_PARSERS
     renderer_classes = [ApiJsonRenderer, YamlRenderer]
 
     @extend_schema(

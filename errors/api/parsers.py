@@ -96,3 +96,12 @@ class IdentifyTextParser(BaseParser):
 
 class IdentifyHtmlParser(IdentifyTextParser):
     media_type = "text/html"
+
+
+# The media types a catalog file (or an OpenAPI spec) is sent as: its text, read once.
+CATALOG_TEXT_PARSERS: list[type[BaseParser]] = [
+    CatalogTextParser,
+    CatalogJsonTextParser,
+    CatalogXYamlTextParser,
+    CatalogTextYamlParser,
+]

@@ -43,11 +43,8 @@ from errors.api.params import (
     unknown_parameters_detail,
 )
 from errors.api.parsers import (
+    CATALOG_TEXT_PARSERS,
     ApiJsonParser,
-    CatalogJsonTextParser,
-    CatalogTextParser,
-    CatalogTextYamlParser,
-    CatalogXYamlTextParser,
 )
 from errors.api.permissions import CanPublishCatalog, CatalogReadPermission
 from errors.api.problems import problem_response
@@ -350,12 +347,7 @@ class CatalogView(CachedReadView):
     query_parameters = frozenset({"format", "dry_run"})
 
     permission_classes = [CanPublishCatalog]
-    parser_classes = [
-        CatalogTextParser,
-        CatalogJsonTextParser,
-        CatalogXYamlTextParser,
-        CatalogTextYamlParser,
-    ]
+    parser_classes = CATALOG_TEXT_PARSERS
     renderer_classes = [ApiJsonRenderer, YamlRenderer]
 
     @extend_schema(
