@@ -62,6 +62,11 @@ class VersionedCache(Generic[T]):
                 self._held = held
             return held[1]
 
+    def held(self) -> tuple[str, T] | None:
+        """The version and value held now, if any, without asking for a version: for a
+        caller that learns the current version later and checks it then."""
+        return self._held
+
     def clear(self) -> None:
         """Forget the value."""
         with self._lock:

@@ -39,9 +39,10 @@ def test_lookup_results_carry_score_reason_and_resolution(api, demo):
 def test_a_lookup_miss_answers_the_nearest_codes(api, demo, django_assert_num_queries):
     api.get("/api/v1/lookup/?code=API_KEY_REVOKD")
     api.get("/api/v1/lookup/?code=RATE_LIMTED")
-    # version, service names for search: cached; word stats, misspelling candidates, the
-    # ranked page, its rows, their examples, their replacements.
-    with django_assert_num_queries(8):
+    # The request's catalog version; then search's word statistics (with the version
+    # its vocabulary is checked against), misspelling candidates, the ranked page, its
+    # rows; their replacements.
+    with django_assert_num_queries(6):
         answer = api.get("/api/v1/lookup/?code=IDEMPOTENCY_KEY_CONFLIKT").json()
     assert answer["count"] == 0
     assert answer["suggestions"][0]["code"] == "IDEMPOTENCY_KEY_CONFLICT"

@@ -373,16 +373,31 @@ def warm_statistics(demo):
 
 
 def test_word_statistics_are_read_once_per_catalog_version(demo, django_assert_num_queries):
-    # The catalog version (for the service names a query may hold, issue 15) is one more
-    # query a search; the names themselves are read once per version.
+    # The first search of a process reads the catalog version and the vocabulary (the
+    # service names a query may hold, synonyms: issue 15); PostgreSQL's common words too.
     reads = 1 if connection.vendor == "postgresql" else 0
-    with django_assert_num_queries(6 + reads):
+    with django_assert_num_queries(5 + reads):
         search_errors(parse_query("not found"))
-    with django_assert_num_queries(5):
+    # Then the version comes with the word statistics: no query of its own.
+    with django_assert_num_queries(3):
         search_errors(parse_query("not found"))
     make_code(Service.objects.get(slug="aisafe"), "NEW_CODE", title="Brand new")
-    with django_assert_num_queries(6 + reads):  # a new version: the statistics again
+    # A new version, seen with the word statistics: the vocabulary is read again and the
+    # words counted again under it.
+    with django_assert_num_queries(5 + reads):
         search_errors(parse_query("not found"))
+    with django_assert_num_queries(3):
+        search_errors(parse_query("not found"))
+
+
+def test_a_service_added_since_the_vocabulary_was_read_is_named_at_once(demo):
+    search_errors(parse_query("warm"))
+    import_catalog_text(
+        MINIMAL.replace("slug: shop", "slug: fresh-service").replace("name: Shop", "name: Fresh"),
+        "fresh.yaml",
+    )
+    results = search_errors(parse_query("fresh service not found"))
+    assert results.query.service == "fresh-service"
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's ANALYZE statistics")
@@ -393,28 +408,42 @@ def test_word_statistics_are_read_again_after_analyze(demo, django_assert_num_qu
         # The test runs in one transaction, whose statistics snapshot would not show the
         # ANALYZE; a request's statements each start a new one.
         cursor.execute("SELECT pg_stat_clear_snapshot()")
-    with django_assert_num_queries(6):  # the statistics again, with no catalog write
+    with django_assert_num_queries(4):  # the statistics again, with no catalog write
         search_errors(parse_query("not found"))
 
 
-def test_text_search_takes_four_queries(warm_statistics, django_assert_num_queries):
-    # How common the words are, the counts and the ranked page (one statement), the
-    # page's codes, their examples; and the catalog version (service names, issue 15).
-    with django_assert_num_queries(5):
+def test_text_search_takes_three_queries(warm_statistics, django_assert_num_queries):
+    # How common the words are (with the catalog version), the counts and the ranked
+    # page (one statement), the page's codes.
+    with django_assert_num_queries(3):
         results = search_errors(parse_query("not found"))
     with django_assert_num_queries(0):
         [(hit.error.service.slug, hit.error.category, hit.highlight) for hit in results.hits]
 
 
+def test_hits_matched_by_their_examples_alone_read_those_examples(shop, django_assert_num_queries):
+    error = make_code(shop, "X", summary="Something broke")
+    Example.objects.create(error=error, body='{"detail": "zanzibar exploded"}')
+    make_code(shop, "ZANZIBAR_DOWN", summary="Zanzibar is down")
+    search_errors(parse_query("warm"))
+    with django_assert_num_queries(4):  # one more: the examples of the hit that needs them
+        results = search_errors(parse_query("zanzibar"))
+    assert sorted((hit.error.code, hit.matched) for hit in results.hits) == [
+        ("X", "examples"),
+        ("ZANZIBAR_DOWN", "code"),
+    ]
+    assert "<mark>zanzibar</mark> exploded" in results.hits[-1].highlight
+
+
 def test_lone_word_search_adds_the_misspelling_lookup(warm_statistics, django_assert_num_queries):
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(4):
         search_errors(parse_query("RATE_LIMTED"))
 
 
 def test_a_correctly_spelt_code_skips_the_misspelling_lookup(
     warm_statistics, django_assert_num_queries
 ):
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(3):
         search_errors(parse_query("RATE_LIMITED"))
 
 

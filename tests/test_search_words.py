@@ -4,10 +4,11 @@ code or message writes as one, a service named in the text."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 
 from errors.catalog.importer import import_catalog_text
-from errors.search.execute import search_errors
-from errors.search.plan import compound_words, plan_text, synonym_groups
+from errors.search.execute import engine_for, search_errors
+from errors.search.plan import _without_common_words, compound_words, plan_text, synonym_groups
 from errors.search.query import parse_query, with_named_service
 from tests.conftest import catalog_text
 
@@ -52,6 +53,16 @@ def test_spaced_words_find_a_camel_case_word_in_prose(works):
 def test_compound_words_take_neighbours_and_camel_case_words():
     assert {"fromdate", "todate"} <= set(compound_words("the from date and the to date"))
     assert "timeend" in compound_words("timeEnd invalid")
+
+
+def test_only_words_written_as_one_that_some_code_holds_are_matched(works):
+    # A pasted message makes words of every pair ("istimeout"): matching and ranking by
+    # words no code holds would cost time for nothing, so the word counts leave them out.
+    plan = plan_text("end time is before start time")
+    assert {"endtime", "starttime", "timeis"} <= set(plan.compounds)
+    stats, _version = engine_for(connection.vendor).word_stats(plan)
+    kept = _without_common_words(plan, stats).compounds
+    assert set(kept) == {"endtime", "starttime"}
 
 
 def test_synonyms_are_alternatives_of_a_word():

@@ -22,6 +22,12 @@ MATCH_COLUMNS = 'b.id, b.code_key, b."order", b.service_id, b.http_status'
 SPACED_KEYS = "' ' || keys || ' '"
 
 
+# The catalog version as errors.catalog_version spells it, read by word_stats() in the
+# statement that counts the words, and the name it is read under there.
+CATALOG_VERSION = "epoch || '-' || version"
+VERSION_KEY = "*version"
+
+
 class Engine:
     """The SQL one database vendor needs; `search_errors` composes it."""
 
@@ -32,10 +38,11 @@ class Engine:
         code_key, order, service_id, http_status, code tier and full-text rank."""
         raise NotImplementedError
 
-    def word_stats(self, plan: TextPlan) -> dict[str, float]:
+    def word_stats(self, plan: TextPlan) -> tuple[dict[str, float], str]:
         """How many codes hold each word (estimated where the database only estimates),
         under PREFIX_KEY those its last word starts, and under CODE_KEY whether some code
-        starts with the key: one query."""
+        starts with the key; and the catalog version they were counted under: one
+        query."""
         raise NotImplementedError
 
     def fuzzy_candidates(self, key: str) -> tuple[str, list]:

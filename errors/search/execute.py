@@ -10,12 +10,13 @@ from dataclasses import replace
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, QuerySet
+from django.db.models import Count, QuerySet, prefetch_related_objects
 from django.utils.html import format_html
 
+from errors.catalog_version import catalog_version
 from errors.models import ErrorCode
 from errors.search.engine import Engine
-from errors.search.highlight import TermPattern, highlight_error, term_pattern
+from errors.search.highlight import EXAMPLE_FIELDS, TermPattern, highlight_error, term_pattern
 from errors.search.plan import (
     CODE_KEY,
     FUZZY_KEEP,
@@ -27,7 +28,14 @@ from errors.search.plan import (
     trigram_similarity,
 )
 from errors.search.postgresql import PostgresEngine
-from errors.search.query import SearchQuery, filtered_errors, vocabulary, with_named_service
+from errors.search.query import (
+    SearchQuery,
+    Vocabulary,
+    filtered_errors,
+    held_vocabulary,
+    vocabulary,
+    with_named_service,
+)
 from errors.search.results import SearchHit, SearchResults
 from errors.search.sqlite import SQLiteEngine
 
@@ -51,18 +59,16 @@ def search_errors(
     """Rank the visible codes for `query` and return one page of them with counts.
 
     Ranking, counting and paging happen in SQL: a constant number of queries whatever
-    the number of matches: four, five for a lone word that names no code as typed
-    (the misspelling lookup).
+    the number of matches: three, four for a lone word that names no code as typed
+    (the misspelling lookup), one more when a hit is explained by its example bodies
+    alone.
     """
     page = max(page, 1)
-    words = vocabulary() if query.text else None
-    query = with_named_service(query, words.names) if words else query
-    errors = filtered_errors(query, user)
     if not query.text:
-        return _browse(query, errors, page, per_page)
+        return _browse(query, filtered_errors(query, user), page, per_page)
     engine = engine_for(connection.vendor)
-    plan = plan_text(query.text, words.synonyms if words else None)
-    stats = engine.word_stats(plan) if plan.terms or plan.key else {}
+    query, plan, stats = _planned(engine, query)
+    errors = filtered_errors(query, user)
     plan = _without_common_words(plan, stats) if plan.terms else plan
     plan = replace(
         plan, code_starts=bool(stats.get(CODE_KEY)), key_inside=bool(stats.get(INSIDE_KEY))
@@ -117,12 +123,18 @@ def search_errors(
     ranked = [(int(pk), score) for part, pk, _, score in rows if part == 1]
     loaded = (
         ErrorCode.objects.select_related("service", "category")
-        .prefetch_related("examples")
         .order_by()  # ranked above; the model's ordering would join and sort for nothing
         .in_bulk([pk for pk, _ in ranked])
     )
     pattern = term_pattern(plan)
     hits = [_hit(loaded[pk], float(score), plan, pattern, pk in fuzzy) for pk, score in ranked]
+    unexplained = [hit for hit in hits if not hit.matched]
+    if unexplained:
+        # Matched by an example body alone: read the examples of those hits only, in one
+        # query, rather than every hit's for a snippet the other fields nearly always give.
+        prefetch_related_objects([hit.error for hit in unexplained], "examples")
+        for hit in unexplained:
+            hit.matched, hit.highlight = highlight_error(hit.error, plan, pattern, EXAMPLE_FIELDS)
     return SearchResults(
         query=replace(query),
         hits=hits,
@@ -133,6 +145,37 @@ def search_errors(
         by_status=by_status,
         total_is_lower_bound=read > MATCH_CAP,
     )
+
+
+def _planned(engine: Engine, query: SearchQuery) -> tuple[SearchQuery, TextPlan, dict[str, float]]:
+    """The query with the service its text names as a filter, the plan of its text and
+    the word statistics, under the catalog's vocabulary (service names, synonyms).
+
+    The catalog version comes with the word statistics, so a search spends no query on
+    it: the vocabulary held is used, and the plan made again only when the statistics
+    were counted under another version (after a change to the catalog).
+    """
+    held = held_vocabulary()
+    version = held[0] if held else catalog_version()
+    words = held[1] if held else vocabulary(version)
+    named, plan, stats, counted_under = _plan_with(engine, query, words)
+    # No words to count (only stop words): the version is read on its own, if the
+    # vocabulary was not read just now.
+    current = counted_under or (catalog_version() if held else version)
+    if current != version:
+        named, plan, stats, _ = _plan_with(engine, query, vocabulary(current))
+    return named, plan, stats
+
+
+def _plan_with(
+    engine: Engine, query: SearchQuery, words: Vocabulary
+) -> tuple[SearchQuery, TextPlan, dict[str, float], str | None]:
+    named = with_named_service(query, words.names)
+    plan = plan_text(named.text, words.synonyms)
+    if not (plan.terms or plan.key):
+        return named, plan, {}, None
+    stats, version = engine.word_stats(plan)
+    return named, plan, stats, version
 
 
 def _materialized() -> str:

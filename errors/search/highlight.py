@@ -13,6 +13,8 @@ from errors.models import ErrorCode, code_key
 from errors.search.plan import TextPlan
 
 # Fields searched for the highlighted snippet, best first, as the ranking orders them.
+# The example bodies are read only for a hit that none of these explains (search reads
+# them for those hits alone, in one query).
 HIGHLIGHT_FIELDS = (
     "code",
     "aliases",
@@ -21,8 +23,8 @@ HIGHLIGHT_FIELDS = (
     "messages",
     "description",
     "resolution",
-    "examples",
 )
+EXAMPLE_FIELDS = ("examples",)
 
 
 SNIPPET_LENGTH = 160
@@ -74,9 +76,13 @@ def term_pattern(plan: TextPlan) -> TermPattern:
 
 
 def highlight_error(
-    error: ErrorCode, plan: TextPlan, pattern: TermPattern | None = None
+    error: ErrorCode,
+    plan: TextPlan,
+    pattern: TermPattern | None = None,
+    fields: tuple[str, ...] = HIGHLIGHT_FIELDS,
 ) -> tuple[str, SafeString]:
-    """The field the text matched and a snippet of it, escaped, the words in <mark>."""
+    """The field of `fields` the text matched and a snippet of it, escaped, the words in
+    <mark>; no field (and the summary) when none of them holds a matched word."""
     pattern = pattern or term_pattern(plan)
     if plan.key and (
         error.code_key.startswith(plan.key)
@@ -86,7 +92,7 @@ def highlight_error(
         text = _field_text(error, field_name)
         return field_name, format_html("<mark>{}</mark>", text)
     best: tuple[int, str, list[tuple[int, int]], str] = (0, "", [], "")
-    for name in HIGHLIGHT_FIELDS:
+    for name in fields:
         text = _field_text(error, name)
         spans = _matched_spans(text, pattern)
         # The field with the most distinct query words wins; ties go to the earlier field.

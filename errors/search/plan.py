@@ -219,9 +219,13 @@ def _without_common_words(plan: TextPlan, counts: dict[str, float]) -> TextPlan:
     """Leave words in more than COMMON_DOCS codes out of the match; if every word is that
     common, require them all instead, so the codes to rank stay few. A last word whose
     completions are that common, or that is a whole word of some code, is matched as it
-    is, not as a prefix."""
+    is, not as a prefix; words written as one that no code holds are left out."""
     if plan.prefix_last and (counts.get(PREFIX_KEY, 0) > COMMON_DOCS or counts.get(WORD_KEY)):
         plan = replace(plan, prefix_last=False)
+    if plan.compounds:
+        # A word written as one that no code's prose holds (`istimeout`, from a pasted
+        # message) can match nothing: matching and ranking by it only cost time.
+        plan = replace(plan, compounds=tuple(word for word in plan.compounds if counts.get(word)))
     rare = tuple(term for term in plan.terms if counts.get(term, 0) <= COMMON_DOCS)
     if rare == plan.terms:
         return plan

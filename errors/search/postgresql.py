@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db import connection
 
-from errors.search.engine import MATCH_COLUMNS, Engine, _tier_sql
+from errors.search.engine import CATALOG_VERSION, MATCH_COLUMNS, VERSION_KEY, Engine, _tier_sql
 from errors.search.plan import (
     CODE_KEY,
     CONTAINS_MIN,
@@ -41,7 +41,7 @@ class PostgresEngine(Engine):
     """Weighted tsvector with ts_rank (errors_search: English stems, no stop words),
     pg_trgm over keys."""
 
-    def word_stats(self, plan: TextPlan) -> dict[str, float]:
+    def word_stats(self, plan: TextPlan) -> tuple[dict[str, float], str]:
         # ANALYZE keeps the most common lexemes of a tsvector column with their share of
         # rows; a word missing from that list is rare. Reading and joining that list took
         # about 5 ms a search, so it is kept until the catalog or its statistics change
@@ -65,6 +65,10 @@ class PostgresEngine(Engine):
                     SELECT 1 FROM errors_search WHERE %s <> ''
                     AND document @@ plainto_tsquery('errors_search', %s) LIMIT 1) x
                 UNION ALL
+                SELECT c.word, NULL, 1 FROM unnest(%s::text[]) AS c(word)
+                WHERE EXISTS (SELECT 1 FROM errors_search
+                    WHERE document @@ to_tsquery('errors_search', c.word || ':BC'))
+                UNION ALL
                 SELECT '{VERSION_KEY}', ARRAY[{STATISTICS_VERSION}], 0
                 FROM errors_catalogstate WHERE id = 1
                 """,
@@ -77,12 +81,15 @@ class PostgresEngine(Engine):
                     _like_contains(plan.key),
                     prefix,
                     prefix,
+                    # Words written as one (`todate`) that some code's prose holds.
+                    list(plan.compounds),
                 ],
             )
             rows = cursor.fetchall()
         version = next((lexemes[0] for name, lexemes, _ in rows if name == VERSION_KEY), "")
         common = common_lexemes(version)
-        counted = (CODE_KEY, INSIDE_KEY, WORD_KEY)
+        catalog = version.split("/", 1)[0] or "none"
+        counted = (CODE_KEY, INSIDE_KEY, WORD_KEY, *plan.compounds)
         stats = {name: float(count) for name, _, count in rows if name in counted}
         for name, lexemes, _ in rows:
             if name not in (*counted, VERSION_KEY):
@@ -96,7 +103,7 @@ class PostgresEngine(Engine):
             # pg_stats lists only lexemes above a frequency cutoff, so its sum misses
             # most of what a short prefix expands to ("vers" -> 800 listed, 16,000 real).
             stats[PREFIX_KEY] = float("inf")
-        return stats
+        return stats, catalog
 
     def matches(
         self, plan: TextPlan, fuzzy: dict[int, float], base: tuple[str, Sequence[Any]]
@@ -166,15 +173,12 @@ class PostgresEngine(Engine):
         return f"strpos({haystack}, %s) > 0"
 
 
-# Where word_stats() puts what its word statistics belong to: the catalog version, and
+# What word_stats() reads its word statistics under: the catalog version, and
 # when errors_search was last analyzed and the row count that ANALYZE left in pg_class
 # (autovacuum analyzes some time after a write, so the version alone would keep the
 # statistics read before that until the next write).
-VERSION_KEY = "*version"
-
-
 STATISTICS_VERSION = (
-    "epoch || '-' || version || '/' || coalesce(greatest("
+    f"{CATALOG_VERSION} || '/' || coalesce(greatest("
     "pg_stat_get_last_analyze_time('errors_search'::regclass), "
     "pg_stat_get_last_autoanalyze_time('errors_search'::regclass))::text, '') || '/' || "
     "(SELECT reltuples FROM pg_class WHERE oid = 'errors_search'::regclass)"

@@ -129,9 +129,17 @@ def _read_vocabulary() -> Vocabulary:
     return Vocabulary(names, synonym_groups(tuple(groups)))
 
 
-def vocabulary() -> Vocabulary:
-    """The catalog's vocabulary, read once per catalog version."""
-    return _vocabulary.get(catalog_version(), _read_vocabulary)
+def vocabulary(version: str | None = None) -> Vocabulary:
+    """The catalog's vocabulary, read once per catalog version (`version`, when the
+    caller has just read it)."""
+    return _vocabulary.get(version or catalog_version(), _read_vocabulary)
+
+
+def held_vocabulary() -> tuple[str, Vocabulary] | None:
+    """The vocabulary this process holds and the catalog version it was read under,
+    without reading the version: search checks it against the version that comes with
+    its word statistics, and saves a query."""
+    return _vocabulary.held()
 
 
 def with_named_service(query: SearchQuery, names: dict[str, str]) -> SearchQuery:

@@ -11,6 +11,7 @@ from typing import Any
 from django.db import connection
 
 from errors.search.engine import (
+    CATALOG_VERSION,
     CODE_PREFIX,
     EXACT_ALIAS,
     EXACT_CODE,
@@ -18,6 +19,7 @@ from errors.search.engine import (
     KEY_CONTAINS,
     MATCH_COLUMNS,
     SPACED_KEYS,
+    VERSION_KEY,
     Engine,
     _fuzzy_tier,
 )
@@ -91,6 +93,12 @@ class SQLiteEngine(Engine):
             for term in plan.terms
             for param in (term, " OR ".join(_fts5_phrase(word) for word in plan.spellings(term)))
         ]
+        for word in plan.compounds:  # words written as one (`todate`) in some code's prose
+            parts.append(
+                "SELECT %s, (SELECT count(*) FROM (SELECT 1 FROM errors_search_text "
+                "WHERE errors_search_text MATCH %s LIMIT 1))"
+            )
+            params += [word, f"{PROSE_COLUMNS} : {_fts5_phrase(word)}"]
         if plan.prefix_last:
             parts.append(f"SELECT '{PREFIX_KEY}', {counted}")
             params.append(_fts5_phrase(plan.terms[-1]) + "*")
@@ -105,14 +113,17 @@ class SQLiteEngine(Engine):
                 "WHERE errors_search_keys MATCH %s LIMIT 1)"
             )
             params.append(_fts5_phrase(plan.key))
+        parts.append(
+            f"SELECT '{VERSION_KEY}', {CATALOG_VERSION} FROM errors_catalogstate WHERE id = 1"
+        )
         with connection.cursor() as cursor:
             cursor.execute(" UNION ALL ".join(parts), params)
-            found = {term: count or 0 for term, count in cursor.fetchall()}
-        names = (*plan.terms, PREFIX_KEY, CODE_KEY, INSIDE_KEY)
-        stats = {name: found.get(name, 0) for name in names}
+            found = dict(cursor.fetchall())
+        names = (*plan.terms, *plan.compounds, PREFIX_KEY, CODE_KEY, INSIDE_KEY)
+        stats = {name: float(found.get(name) or 0) for name in names}
         if plan.terms:  # the last word's own count says whether it is a whole word
             stats[WORD_KEY] = stats[plan.terms[-1]]
-        return stats
+        return stats, str(found.get(VERSION_KEY, "none"))
 
     def text_candidates(self, plan: TextPlan) -> tuple[str, list]:
         phrases = [
