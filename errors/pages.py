@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
+from django.core.paginator import Page, Paginator
 from django.urls import reverse
 from django.utils.html import escape
 
@@ -108,6 +109,40 @@ class ServicePage:
     draft_count: int
     envelope_html: str = ""
     columns: Columns = field(default_factory=lambda: Columns(True, False, False, False, "m"))
+    # Which of the service's codes this page shows, when they take more than one page.
+    codes: Page | None = None
+
+    @property
+    def paged(self) -> bool:
+        """Whether the codes take more than one page."""
+        return self.codes is not None and self.codes.paginator.num_pages > 1
+
+    @property
+    def previous_url(self) -> str:
+        """The page before this one, if any."""
+        if self.codes is None or not self.codes.has_previous():
+            return ""
+        return service_page_url(self.service, self.codes.previous_page_number())
+
+    @property
+    def next_url(self) -> str:
+        """The page after this one, if any."""
+        if self.codes is None or not self.codes.has_next():
+            return ""
+        return service_page_url(self.service, self.codes.next_page_number())
+
+    @property
+    def page_links(self) -> list[tuple[int | str, str]]:
+        """(page number or an ellipsis, its URL) around this page, with the first and
+        last: what a pager shows."""
+        if self.codes is None:
+            return []
+        numbers = self.codes.paginator.get_elided_page_range(
+            self.codes.number, on_each_side=2, on_ends=1
+        )
+        return [
+            (n, service_page_url(self.service, n) if isinstance(n, int) else "") for n in numbers
+        ]
 
     @property
     def shows_overview(self) -> bool:
@@ -132,9 +167,27 @@ class ServicePage:
         return "status"
 
 
-def service_page(service: Service, user: RequestUser) -> ServicePage:
-    """Group the codes `user` may see into one table per category, in catalog order."""
-    errors = code_rows(service.errors.visible_to(user).order_by("order", "code"))
+# Codes on one service page: 1,000 are about 600 KB of HTML; a service of 10,000 on one
+# page was 8 MB and took 1.5 s to render. Larger services get pages of this many.
+SERVICE_PAGE_CODES = 1000
+
+
+def service_page(service: Service, user: RequestUser, number: int = 1) -> ServicePage | None:
+    """Group the codes `user` may see into one table per category, in catalog order: all
+    of them, or the `number`th SERVICE_PAGE_CODES of a larger service (None past the
+    last page)."""
+    visible = service.errors.visible_to(user)
+    ordered = visible.order_by("order", "code")
+    # The first page reads one code more than it shows: a service that fits on one page
+    # (nearly all) needs no count.
+    errors = code_rows(ordered[: SERVICE_PAGE_CODES + 1]) if number == 1 else []
+    codes: Page | None = None
+    if number != 1 or len(errors) > SERVICE_PAGE_CODES:
+        paginator = Paginator(ordered, SERVICE_PAGE_CODES)
+        if not 1 <= number <= paginator.num_pages:
+            return None
+        codes = paginator.page(number)
+        errors = errors[:SERVICE_PAGE_CODES] if number == 1 else code_rows(codes.object_list)
     by_category: dict[int | None, list[CodeRow]] = defaultdict(list)
     for error in errors:
         by_category[error.category_id].append(error)
@@ -150,15 +203,27 @@ def service_page(service: Service, user: RequestUser) -> ServicePage:
     columns = Columns.plan(errors, messages=not service.code_pointer)
     for table in tables:
         table.rows_html = service_rows(table.errors, links, columns)
+    drafts = sum(1 for error in errors if not error.published)
+    if codes is not None and can_see_drafts(user):
+        drafts = visible.filter(published=False).count()
     return ServicePage(
         service=service,
         tables=tables,
         guides=list(service.guides.all()),
-        code_count=len(errors),
-        draft_count=sum(1 for error in errors if not error.published),
+        code_count=len(errors) if codes is None else codes.paginator.count,
+        draft_count=drafts,
         envelope_html=envelope_html(service),
         columns=columns,
+        codes=codes,
     )
+
+
+def service_page_url(service: Service, number: int) -> str:
+    """The address of the `number`th page of a service's codes (the first is the
+    service's own)."""
+    if number == 1:
+        return service.get_absolute_url()
+    return reverse("errors:service-page", args=[service.slug, number])
 
 
 def envelope_html(service: Service) -> str:

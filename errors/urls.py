@@ -15,6 +15,8 @@ urlpatterns = [
     path("search/suggest/", views.suggest, name="suggest"),
     path("status/<int:status>/", views.status_page, name="status"),
     path("services/<slug:slug>/", views.service_page, name="service"),
+    # A service of more codes than one page holds (pages.SERVICE_PAGE_CODES).
+    path("services/<slug:slug>/page/<int:number>/", views.service_page, name="service-page"),
     path("services/<slug:slug>/errors/<str:code>/", code_page, name="error"),
     path("services/<slug:slug>/guides/<slug:guide>/", views.guide_page, name="guide"),
     # Drift (issue 16): what the service really sends, against its catalog.

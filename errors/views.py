@@ -62,14 +62,20 @@ def status_page(request: HttpRequest, status: int) -> HttpResponse:
 
 @require_safe
 @cached_page
-def service_page(request: HttpRequest, slug: str) -> HttpResponse:
-    """A service's reference: envelope, policy, codes by category, guides."""
+def service_page(request: HttpRequest, slug: str, number: int = 1) -> HttpResponse:
+    """A service's reference: envelope, policy, codes by category, guides; a large
+    service's codes a page at a time (`/page/2/`)."""
     service = lookup.find_service(slug)
     if service is None:
         return service_not_found(request, slug)
-    if service.slug != slug:
-        return HttpResponsePermanentRedirect(service.get_absolute_url())
-    page = pages.service_page(service, request.user)
+    if service.slug != slug or (number == 1 and "number" in request.resolver_match.kwargs):
+        return HttpResponsePermanentRedirect(pages.service_page_url(service, number))
+    page = pages.service_page(service, request.user, number)
+    if page is None:
+        raise Http404(
+            f"{service.name} has no page {number} of codes: its codes fit on fewer pages. "
+            f"Start from {service.get_absolute_url()}"
+        )
     languages = [(language.slug, language.name) for language in LANGUAGES.values()]
     context = {"page": page, "service": service, "client_languages": languages}
     return render(request, "errors/service.html", context)

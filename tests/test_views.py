@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from django.urls import reverse
 
 from errors.markdown import highlight_stylesheet
 from errors.models import Category, ErrorCode, Example, Guide, Service
-from tests.factories import make_code, make_service
+from tests.factories import make_code, make_service, make_user
 
 STATIC = Path(__file__).resolve().parent.parent / "static" / "errors"
 
@@ -294,6 +295,72 @@ def test_service_page_queries_do_not_grow_with_codes(client, db, django_assert_n
     with django_assert_num_queries(1):  # the catalog version: the page comes from the cache
         again = client.get("/services/big/")
     assert again.content == response.content
+
+
+@pytest.fixture
+def pages_of_ten(monkeypatch):
+    """Service pages of ten codes each, so that a few dozen codes take several pages."""
+    monkeypatch.setattr("errors.pages.SERVICE_PAGE_CODES", 10)
+
+
+def shown_codes(response) -> list[str]:
+    return re.findall(r'class="code-link"[^>]*>(?:<code>)?([A-Z_0-9]+)', response.content.decode())
+
+
+def test_a_large_service_shows_its_codes_a_page_at_a_time(client, db, pages_of_ten):
+    service = Service.objects.create(slug="big", name="Big")
+    make_codes(service, 25)
+    first = client.get("/services/big/")
+    assert len(shown_codes(first)) == 10
+    html = first.content.decode()
+    assert "Codes 1\u201310 of 25" in html
+    assert "<dd>25</dd>" in html  # the facts count every code, not the page's
+    assert 'href="/services/big/page/2/"' in html and 'href="/services/big/page/3/"' in html
+    assert "search Big</a>" in html and "Filter the codes on this page" in html
+    second = client.get("/services/big/page/2/")
+    assert "Codes 11\u201320 of 25" in second.content.decode()
+    assert not set(shown_codes(first)) & set(shown_codes(second))
+    last = client.get("/services/big/page/3/")
+    assert len(shown_codes(last)) == 5
+    everything = shown_codes(first) + shown_codes(second) + shown_codes(last)
+    assert sorted(everything) == sorted(f"CODE_{n}" for n in range(25))
+
+
+def test_a_service_page_number_past_the_last_says_so(client, db, pages_of_ten):
+    service = Service.objects.create(slug="big", name="Big")
+    make_codes(service, 25)
+    missing = client.get("/services/big/page/4/")
+    assert missing.status_code == 404
+    assert "Big has no page 4 of codes" in missing.content.decode()
+    assert client.get("/services/big/page/0/").status_code == 404
+    first = client.get("/services/big/page/1/")
+    assert (first.status_code, first["Location"]) == (301, "/services/big/")
+    small = Service.objects.create(slug="small", name="Small")
+    make_codes(small, 5)
+    assert client.get("/services/small/page/2/").status_code == 404
+    assert b"service-pager" not in client.get("/services/small/").content
+
+
+def test_service_pages_queries_do_not_grow_with_codes(
+    client, db, pages_of_ten, django_assert_num_queries
+):
+    service = Service.objects.create(slug="big", name="Big")
+    make_codes(service, 95)
+    # catalog version, service, codes (one more than a page), their count, categories, guides
+    with django_assert_num_queries(6):
+        client.get("/services/big/")
+    with django_assert_num_queries(6):  # the count before the page's codes
+        client.get("/services/big/page/5/")
+    with django_assert_num_queries(1):  # each page is cached under its own address
+        assert "Codes 41\u201350 of 95" in client.get("/services/big/page/5/").content.decode()
+
+
+def test_staff_see_the_drafts_of_every_page_counted(client, db, pages_of_ten):
+    service = Service.objects.create(slug="big", name="Big")
+    make_codes(service, 25)
+    ErrorCode.objects.filter(code__in=["CODE_3", "CODE_24"]).update(published=False)
+    client.force_login(make_user("editor"))
+    assert "(2 drafts)" in client.get("/services/big/").content.decode()
 
 
 @pytest.mark.parametrize("count", [10, 1000])
