@@ -45,6 +45,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -373,6 +374,17 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
         default="postgres://postgres@127.0.0.1:5432/portal_search_bench",
         help="Scratch PostgreSQL database for search; empty: SQLite only.",
     )
+    parser.add_argument(
+        "--size",
+        type=int,
+        help="Codes generated in all (default 100,000; --quick 1,000), over --services.",
+    )
+    parser.add_argument(
+        "--services",
+        type=int,
+        help="Services the codes are spread over (default 100; --quick 4). "
+        "`--size 10000 --services 1 --only import,page` times a 10,000-code service page.",
+    )
     parser.add_argument("--task", choices=sorted(TASKS), help=argparse.SUPPRESS)
     parser.add_argument("--task-args", default="{}", help=argparse.SUPPRESS)
     options = parser.parse_args(argv)
@@ -402,6 +414,9 @@ def main(argv: list[str] | None = None) -> None:
         print(RESULT_MARK + json.dumps(result))
         return
     sizes = QUICK if options.quick else FULL
+    services = options.services or sizes.services
+    total = options.size or sizes.services * sizes.codes_per_service
+    sizes = replace(sizes, services=services, codes_per_service=max(1, total // services))
     with tempfile.TemporaryDirectory(prefix="portal-bench-") as folder:
         workdir = Path(folder)
         static_root = workdir / "static"

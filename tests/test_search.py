@@ -251,6 +251,18 @@ def test_service_filter(demo):
     }
 
 
+def test_a_service_filter_finds_codes_added_long_after_the_others(demo):
+    # The engines may narrow their index reads to the service's ids: a code added after
+    # every other service's is still in its range.
+    sigsentry = Service.objects.get(slug="sigsentry")
+    late = make_code(sigsentry, "ZEBRA_STAMPEDE", summary="Too many zebras at once")
+    make_code(Service.objects.get(slug="aisafe"), "ZEBRA_LOST", summary="A zebra went missing")
+    assert late.pk > ErrorCode.objects.exclude(pk=late.pk).order_by("-pk")[1].pk
+    assert codes("zebra", service="sigsentry") == ["sigsentry/ZEBRA_STAMPEDE"]
+    assert codes("zebras at once", service="sigsentry") == ["sigsentry/ZEBRA_STAMPEDE"]
+    assert sorted(codes("zebra")) == ["aisafe/ZEBRA_LOST", "sigsentry/ZEBRA_STAMPEDE"]
+
+
 def test_category_and_lifecycle_filters(shop):
     make_code(shop, "OLD", title="Old thing", lifecycle="deprecated")
     make_code(shop, "NEW", title="New thing")
@@ -438,6 +450,17 @@ def test_hits_matched_by_their_examples_alone_read_those_examples(shop, django_a
 def test_lone_word_search_adds_the_misspelling_lookup(warm_statistics, django_assert_num_queries):
     with django_assert_num_queries(4):
         search_errors(parse_query("RATE_LIMTED"))
+
+
+def test_a_word_of_the_catalog_skips_the_misspelling_lookup(
+    warm_statistics, django_assert_num_queries
+):
+    # "exceeded" is no code, but a word the catalog uses: not a misspelt code.
+    with django_assert_num_queries(3):
+        assert search_errors(parse_query("exceeded")).total
+    with django_assert_num_queries(4):  # a word of no code: perhaps a misspelt one
+        results = search_errors(parse_query("ratelimted"))
+    assert results.hits[0].error.code_key == "ratelimited"
 
 
 def test_a_correctly_spelt_code_skips_the_misspelling_lookup(

@@ -32,10 +32,17 @@ class Engine:
     """The SQL one database vendor needs; `search_errors` composes it."""
 
     def matches(
-        self, plan: TextPlan, fuzzy: dict[int, float], base: tuple[str, Sequence[Any]]
+        self,
+        plan: TextPlan,
+        fuzzy: dict[int, float],
+        base: tuple[str, Sequence[Any]],
+        *,
+        narrowed: bool = False,
     ) -> tuple[str, list]:
         """SELECT of the matching codes that `base` (the filters) lets through: id,
-        code_key, order, service_id, http_status, code tier and full-text rank."""
+        code_key, order, service_id, http_status, code tier and full-text rank.
+        `narrowed`: the filters keep codes of one service (or one of its categories),
+        whose ids lie close together."""
         raise NotImplementedError
 
     def word_stats(self, plan: TextPlan) -> tuple[dict[str, float], str]:

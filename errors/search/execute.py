@@ -22,6 +22,7 @@ from errors.search.plan import (
     FUZZY_KEEP,
     FUZZY_THRESHOLD,
     INSIDE_KEY,
+    WORD_KEY,
     TextPlan,
     _without_common_words,
     plan_text,
@@ -78,7 +79,7 @@ def search_errors(
         # `REQUEST_`): those codes, and those holding it, are what was meant, not the
         # thousands whose prose says "rate" or "request".
         plan = replace(plan, match_terms=())
-    fuzzy = _fuzzy_matches(engine, plan) if not stats.get(CODE_KEY) else {}
+    fuzzy = _fuzzy_matches(engine, plan) if _maybe_misspelt(plan, stats) else {}
     if plan.code_like and fuzzy:
         # A misspelt code (`SourceNotVerifed`): the codes spelt like it, not every code
         # whose prose says "source".
@@ -90,7 +91,10 @@ def search_errors(
         .values("id", "code_key", "http_status", "order", "service_id")
         .query.sql_with_params()
     )
-    matches, match_params = engine.matches(plan, fuzzy, base)
+    # A service's codes (or a category's) were written together and lie close by id: the
+    # engines may narrow their index reads to them. A status or lifecycle is spread out.
+    narrowed = bool(query.service or query.category)
+    matches, match_params = engine.matches(plan, fuzzy, base, narrowed=narrowed)
     # At most MATCH_CAP + 1 matches are read: past that the total is a lower bound.
     # The code tiers go first, so a cut never loses an exact code, alias or prefix;
     # without them every match has tier 0 and the database stops at the cap.
@@ -224,6 +228,16 @@ def _browse(
         by_service=by_service,
         by_status=by_status,
     )
+
+
+def _maybe_misspelt(plan: TextPlan, stats: dict[str, float]) -> bool:
+    """Whether the text may be a misspelt code, worth the misspelling lookup (the
+    costliest step of a search, 20-60 ms at 100,000 codes): not when codes start with it
+    or hold it, nor when a plain word (`conflict`, not `RATE_LIMTED`) is a word of the
+    catalog as typed."""
+    if stats.get(CODE_KEY) or stats.get(INSIDE_KEY):
+        return False
+    return plan.code_like or not stats.get(WORD_KEY)
 
 
 def _fuzzy_matches(engine: Engine, plan: TextPlan) -> dict[int, float]:

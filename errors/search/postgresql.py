@@ -106,7 +106,12 @@ class PostgresEngine(Engine):
         return stats, catalog
 
     def matches(
-        self, plan: TextPlan, fuzzy: dict[int, float], base: tuple[str, Sequence[Any]]
+        self,
+        plan: TextPlan,
+        fuzzy: dict[int, float],
+        base: tuple[str, Sequence[Any]],
+        *,
+        narrowed: bool = False,
     ) -> tuple[str, list]:
         # One table, conditions joined by OR: PostgreSQL combines its indexes (BitmapOr),
         # or, when the filters are narrower, reads the filtered codes and checks each.

@@ -1,0 +1,203 @@
+"""Search as a user meets it: over HTTP, one gunicorn worker, every request distinct.
+
+    .venv/bin/python benchmarks/search_http.py --database-url sqlite:////tmp/search_http.sqlite3
+    .venv/bin/python benchmarks/search_http.py \\
+        --database-url postgres://postgres@127.0.0.1:5432/portal_search_http_bench
+
+The catalog is `manage.py generate_catalog --services 100 --codes-per-service 1000` (the
+real import path; `--services`/`--codes-per-service` change it), made once per database and
+reused while it has that size. gunicorn runs with the production settings and one worker;
+each query is asked `--repeats` times with another `per_page`, so no answer is replayed
+from a cache; what is timed is the whole request, from the client. Queries of every kind a
+user types: codes, common and rare words, statuses, filters, pasted messages with other
+values, vague phrases. Prints each query's median and the p50/p95 of all requests.
+
+Writes only to its own database: a SQLite file that is not db.sqlite3, or a PostgreSQL
+database whose name ends in `_bench`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script
+
+from benchmarks.plan import ROOT, SECRET_KEY
+from benchmarks.proxy import stop
+from benchmarks.report import machine
+from benchmarks.run import free_port, wait_until_up
+
+# The kinds of query the issue names, with cases of each written for this corpus (its
+# resources, problems and message templates: errors/catalog/synthetic.py).
+QUERIES: dict[str, list[str]] = {
+    "exact code": ["INVOICE_NOT_FOUND", "webhook_limit_exceeded", "ClusterTimeout"],
+    "common words": ["not found", "conflict", "payment", "quota", "already exists"],
+    "two words": ["validation failed", "timeout upstream", "rate limit"],
+    "status": ["429", "404 not found", "status:409 conflict"],
+    "service filter": ["service:svc-001 invalid", "service:svc-042 locked"],
+    "pasted message": [
+        "weight must be between 3 and 612",
+        "invoice inv_00ab12cd34 not found",
+        "limit of 40 uploads per minute exceeded",
+        "cannot transition order from ACTIVE to CLOSED",
+    ],
+    "vague phrase": [
+        "my key is not allowed to write",
+        "the file I sent was too big",
+        "someone else changed the record before me",
+        "the export took too long",
+    ],
+}
+
+
+def database_env(url: str, workdir: Path) -> dict[str, str]:
+    """The environment of the portal's commands on the benchmark's own database."""
+    parsed = urllib.parse.urlparse(url)
+    if parsed.scheme.startswith("postgres"):
+        if not parsed.path.rstrip("/").endswith("_bench"):
+            raise SystemExit("Use a PostgreSQL database whose name ends in _bench.")
+        create_postgres_database(url)
+    elif Path(parsed.path).resolve() == (ROOT / "db.sqlite3").resolve():
+        raise SystemExit("Refusing to benchmark on the development database db.sqlite3.")
+    return {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_SECRET_KEY": SECRET_KEY,
+        "DJANGO_DEBUG": "0",
+        "DJANGO_LOG_LEVEL": "WARNING",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_STATIC_MANIFEST": "0",
+        "DJANGO_STATIC_ROOT": str(workdir / "static"),
+    }
+
+
+def create_postgres_database(url: str) -> None:
+    import psycopg
+
+    parsed = urllib.parse.urlparse(url)
+    name = parsed.path.lstrip("/")
+    admin = parsed._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as connection:
+        if not connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
+        ).fetchone():
+            connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def manage(env: dict[str, str], *arguments: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "manage.py", *arguments], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    if done.returncode:
+        raise SystemExit(f"manage.py {' '.join(arguments)} failed:\n{done.stderr[-3000:]}")
+    return done.stdout
+
+
+def ensure_catalog(env: dict[str, str], services: int, per_service: int) -> None:
+    """Migrate, and generate the catalog unless it is already there at this size."""
+    manage(env, "migrate", "--no-input", "--verbosity", "0")
+    count = manage(
+        env, "shell", "-c", "from errors.models import ErrorCode; print(ErrorCode.objects.count())"
+    )
+    if int(count.strip().splitlines()[-1]) == services * per_service:
+        return
+    manage(env, "flush", "--no-input")
+    print(f"generating {services * per_service} codes ...", file=sys.stderr, flush=True)
+    print(
+        manage(
+            env, "generate_catalog", "--services", str(services),
+            "--codes-per-service", str(per_service),
+        ).strip(),
+        file=sys.stderr,
+    )  # fmt: skip
+    manage(
+        env,
+        "shell",
+        "-c",
+        "from django.db import connection; connection.cursor().execute('ANALYZE')",
+    )
+
+
+def time_queries(port: int, repeats: int) -> dict[str, list[float]]:
+    """Each query `repeats` times, each time with another page size: milliseconds."""
+    timings: dict[str, list[float]] = {}
+    every = [text for texts in QUERIES.values() for text in texts]
+    for text in every:  # warm: the worker's caches, as after its first minutes
+        ask(port, text, 99)
+    for round_ in range(repeats):
+        for text in every:
+            started = time.perf_counter()
+            ask(port, text, 10 + round_)
+            timings.setdefault(text, []).append((time.perf_counter() - started) * 1000)
+    return timings
+
+
+def ask(port: int, text: str, per_page: int) -> None:
+    query = urllib.parse.urlencode({"q": text, "per_page": per_page})
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/errors/?{query}") as answer:
+        answer.read()
+        if answer.status != 200:
+            raise SystemExit(f"{text!r}: HTTP {answer.status}")
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--services", type=int, default=100)
+    parser.add_argument("--codes-per-service", type=int, default=1000)
+    parser.add_argument("--repeats", type=int, default=7)
+    options = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="search-http-") as folder:
+        workdir = Path(folder)
+        env = database_env(options.database_url, workdir)
+        ensure_catalog(env, options.services, options.codes_per_service)
+        port = free_port()
+        server_env = {
+            **env,
+            "GUNICORN_BIND": f"127.0.0.1:{port}",
+            "GUNICORN_WORKERS": "1",
+            "GUNICORN_MAX_REQUESTS": "0",
+            "GUNICORN_LOG_LEVEL": "warning",
+        }
+        log = (workdir / "gunicorn.log").open("w")
+        server = subprocess.Popen(
+            [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py",
+             "portal.wsgi"],
+            cwd=ROOT, env=server_env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            wait_until_up(f"http://127.0.0.1:{port}/healthz", server)
+            timings = time_queries(port, options.repeats)
+        finally:
+            stop(server, timeout=30)
+            log.close()
+    vendor = "PostgreSQL" if options.database_url.startswith("postgres") else "SQLite"
+    codes = options.services * options.codes_per_service
+    print(f"{vendor}, {codes} codes (generate_catalog), one gunicorn worker, {machine()}")
+    print(f"{'kind':<15} {'query':<48} {'median ms':>9}")
+    for kind, texts in QUERIES.items():
+        for text in texts:
+            print(f"{kind:<15} {text:<48} {statistics.median(timings[text]):>9.1f}")
+    every = [ms for values in timings.values() for ms in values]
+    print(
+        f"all {len(every)} requests: p50 {statistics.median(every):.1f} ms, "
+        f"p95 {percentile(every, 0.95):.1f} ms, max {max(every):.1f} ms"
+    )
+
+
+if __name__ == "__main__":
+    main()
