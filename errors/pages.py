@@ -187,7 +187,8 @@ def service_page(service: Service, user: RequestUser, number: int = 1) -> Servic
         if not 1 <= number <= paginator.num_pages:
             return None
         codes = paginator.page(number)
-        errors = errors[:SERVICE_PAGE_CODES] if number == 1 else code_rows(codes.object_list)
+        start, end = codes.start_index() - 1, codes.end_index()
+        errors = errors[:SERVICE_PAGE_CODES] if number == 1 else code_rows(ordered[start:end])
     by_category: dict[int | None, list[CodeRow]] = defaultdict(list)
     for error in errors:
         by_category[error.category_id].append(error)

@@ -62,14 +62,15 @@ def status_page(request: HttpRequest, status: int) -> HttpResponse:
 
 @require_safe
 @cached_page
-def service_page(request: HttpRequest, slug: str, number: int = 1) -> HttpResponse:
+def service_page(request: HttpRequest, slug: str, number: int | None = None) -> HttpResponse:
     """A service's reference: envelope, policy, codes by category, guides; a large
-    service's codes a page at a time (`/page/2/`)."""
+    service's codes a page at a time (`/page/2/`; the first is the service's own URL)."""
     service = lookup.find_service(slug)
     if service is None:
         return service_not_found(request, slug)
-    if service.slug != slug or (number == 1 and "number" in request.resolver_match.kwargs):
-        return HttpResponsePermanentRedirect(pages.service_page_url(service, number))
+    if service.slug != slug or number == 1:
+        return HttpResponsePermanentRedirect(pages.service_page_url(service, number or 1))
+    number = number or 1
     page = pages.service_page(service, request.user, number)
     if page is None:
         raise Http404(

@@ -92,7 +92,7 @@ class SQLiteEngine(Engine):
             [*params, *base[1]],
         )
 
-    def word_stats(self, plan: TextPlan) -> dict[str, float]:
+    def word_stats(self, plan: TextPlan) -> tuple[dict[str, float], str]:
         # Counted by the full-text index itself, which stems each word (and a prefix:
         # "vers*" is "ver*") as it indexed it, and stops at COMMON_DOCS + 1: all that
         # matters is whether a word is common. fts5vocab would count all of a word's
