@@ -70,7 +70,7 @@ def service_page(request: HttpRequest, slug: str, number: int | None = None) -> 
         return service_not_found(request, slug)
     if service.slug != slug or number == 1:
         return HttpResponsePermanentRedirect(pages.service_page_url(service, number or 1))
-    number = number or 1
+    number = 1 if number is None else number
     page = pages.service_page(service, request.user, number)
     if page is None:
         raise Http404(
