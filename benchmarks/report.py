@@ -130,6 +130,10 @@ def table(run: Run) -> list[str]:
         )
     if "page" in results:
         figure = results["page"]
+        # Issue 7: a page of 1,000 codes under 100 ms; issue 19: one of 10,000 (shown a
+        # page at a time) under 200 ms and 2 MB.
+        limit = 100 if figure["codes"] <= 1000 else 200
+        small = figure["bytes"] < 2_000_000
         rows.append(
             (
                 f"service page of {figure['codes']:,} codes (test client, warm)",
@@ -137,8 +141,8 @@ def table(run: Run) -> list[str]:
                 f"max {figure['cold_max_ms']:.0f} ms; from the page cache median "
                 f"{figure['cached_ms']:.1f} ms; {figure['queries']} queries, "
                 f"{figure['bytes']:,} B ({figure['gzip_bytes']:,} B gzip)",
-                "< 100 ms rendered",
-                verdict(figure["cold_ms"], 100),
+                f"< {limit} ms rendered" + ("" if limit == 100 else ", < 2 MB"),
+                verdict(figure["cold_ms"], limit) if small else "**no**",
             )
         )
     if "load" in results:

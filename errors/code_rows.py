@@ -71,12 +71,24 @@ def code_rows(errors: QuerySet[ErrorCode]) -> list[CodeRow]:
     return [CodeRow._make(values) for values in errors.values_list(*CodeRow._fields)]
 
 
-class Links:
-    """The URLs of one service's code pages and the status links, each made once."""
+# Stands for a service's slug in code_prefix_template(): slugs need no quoting in a URL.
+SLUG_MARK = "slug-mark-0"
 
-    def __init__(self, service: Service) -> None:
+
+def code_prefix_template() -> str:
+    """A code page's URL up to the code, with SLUG_MARK for the service: one reverse()
+    for the code pages of every service."""
+    return reverse("errors:error", args=[SLUG_MARK, "x"]).removesuffix("x/")
+
+
+class Links:
+    """The URLs of one service's code pages and the status links, each made once
+    (from `template`, a code_prefix_template() made already, when given)."""
+
+    def __init__(self, service: Service, template: str = "") -> None:
         self.slug = service.slug
-        self.code_prefix = reverse("errors:error", args=[service.slug, "x"]).removesuffix("x/")
+        template = template or code_prefix_template()
+        self.code_prefix = template.replace(SLUG_MARK, service.slug, 1)
         self.status_badges: dict[int | None, str] = {}
 
     def code(self, error: CodeRow | ErrorCode) -> str:
