@@ -31,8 +31,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script
 
+from benchmarks.drift_bench import manage
 from benchmarks.plan import ROOT, SECRET_KEY
 from benchmarks.proxy import stop
+from benchmarks.relevance import create_database
 from benchmarks.report import machine
 from benchmarks.run import free_port, wait_until_up
 
@@ -65,7 +67,7 @@ def database_env(url: str, workdir: Path) -> dict[str, str]:
     if parsed.scheme.startswith("postgres"):
         if not parsed.path.rstrip("/").endswith("_bench"):
             raise SystemExit("Use a PostgreSQL database whose name ends in _bench.")
-        create_postgres_database(url)
+        create_database(parsed, parsed.path.lstrip("/"))
     elif Path(parsed.path).resolve() == (ROOT / "db.sqlite3").resolve():
         raise SystemExit("Refusing to benchmark on the development database db.sqlite3.")
     return {
@@ -78,28 +80,6 @@ def database_env(url: str, workdir: Path) -> dict[str, str]:
         "DJANGO_STATIC_MANIFEST": "0",
         "DJANGO_STATIC_ROOT": str(workdir / "static"),
     }
-
-
-def create_postgres_database(url: str) -> None:
-    import psycopg
-
-    parsed = urllib.parse.urlparse(url)
-    name = parsed.path.lstrip("/")
-    admin = parsed._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as connection:
-        if not connection.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
-        ).fetchone():
-            connection.execute(f'CREATE DATABASE "{name}"')
-
-
-def manage(env: dict[str, str], *arguments: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "manage.py", *arguments], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    if done.returncode:
-        raise SystemExit(f"manage.py {' '.join(arguments)} failed:\n{done.stderr[-3000:]}")
-    return done.stdout
 
 
 def ensure_catalog(env: dict[str, str], services: int, per_service: int) -> None:
