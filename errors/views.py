@@ -74,8 +74,8 @@ def service_page(request: HttpRequest, slug: str, number: int | None = None) -> 
     page = pages.service_page(service, request.user, number)
     if page is None:
         raise Http404(
-            f"{service.name} has no page {number} of codes: its codes fit on fewer pages. "
-            f"Start from {service.get_absolute_url()}"
+            f"{service.name} has no page {number} of codes: they fit on fewer pages, "
+            f"the first of them at {service.get_absolute_url()}."
         )
     languages = [(language.slug, language.name) for language in LANGUAGES.values()]
     context = {"page": page, "service": service, "client_languages": languages}
