@@ -137,9 +137,9 @@ def start(extra: list[str]) -> None:
 
 
 def test(extra: list[str]) -> None:
-    """Run pytest with any extra arguments."""
+    """Run pytest with any extra arguments, on every core unless they say otherwise."""
     ensure_environment(DEV)
-    run(DEV.python, "-m", "pytest", *extra)
+    run(DEV.python, "-m", "pytest", *workers(extra), *extra)
 
 
 def django6(extra: list[str]) -> None:
@@ -147,7 +147,17 @@ def django6(extra: list[str]) -> None:
     base = python_for_django6()
     ensure_environment(DJANGO6, base)
     # No cache: its last-failed list would otherwise mix with the main run's.
-    run(DJANGO6.python, "-m", "pytest", "-p", "no:cacheprovider", "--ignore=tests/browser", *extra)
+    run(DJANGO6.python, "-m", "pytest", "-p", "no:cacheprovider", "--ignore=tests/browser",
+        *workers(extra), *extra)  # fmt: skip
+
+
+def workers(extra: list[str]) -> list[str]:
+    """pytest-xdist's `-n auto` (a worker per core), unless the arguments choose (`-n 0`
+    runs in one process, as a debugger wants)."""
+    chosen = "no:xdist" in extra or any(
+        arg.startswith(("-n", "--numprocesses", "--dist")) for arg in extra
+    )
+    return [] if chosen else ["-n", "auto"]
 
 
 def python_for_django6() -> str:

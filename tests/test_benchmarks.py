@@ -14,6 +14,9 @@ import pytest
 from benchmarks import run as bench
 from benchmarks.tasks import percentiles
 
+# The scripts make their own SQLite databases, whatever DATABASE_URL names.
+pytestmark = pytest.mark.once
+
 ROOT = Path(__file__).resolve().parent.parent
 RUN = ROOT / "benchmarks" / "run.py"
 

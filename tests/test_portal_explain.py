@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.servers import ROOT, free_port
 
 CLIENT = ROOT / "client"
@@ -143,6 +145,7 @@ def test_an_address_that_is_not_a_portal(live_portal):
     assert "PORTAL_URL must be the portal's address" in fragment.stderr
 
 
+@pytest.mark.once  # pip and the packaging of the client, not the portal behind it
 def test_it_installs_with_pip_and_runs_as_a_command(live_portal, tmp_path):
     target = tmp_path / "site"
     source = shutil.copytree(CLIENT, tmp_path / "client")  # the build leaves files beside it

@@ -29,6 +29,9 @@ from tests.servers import (
     require_service,
 )
 
+# Each test makes the databases its servers use, whatever DATABASE_URL names.
+pytestmark = pytest.mark.own_databases
+
 
 def env_example() -> dict[str, str]:
     """The variables of .env.example."""

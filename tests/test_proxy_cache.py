@@ -10,6 +10,9 @@ import pytest
 from tests.servers import AppServer, CachingProxy, manage, production_env, publisher_token
 from tests.test_production import http_put
 
+# The proxied portal has a SQLite file of its own, whatever DATABASE_URL names.
+pytestmark = pytest.mark.own_databases
+
 ENTRY = "/api/v1/services/aisafe/errors/404/"
 PAGE = "/services/aisafe/errors/404/"
 
