@@ -17,6 +17,8 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
 
 QUERY = "SELECT epoch, version FROM errors_catalogstate WHERE id = 1"
+# Held by a writer until it commits: what imports take first to run one at a time.
+LOCK = "SELECT 1 FROM errors_catalogstate WHERE id = 1 FOR UPDATE"
 
 
 def catalog_version() -> str:

@@ -7,7 +7,7 @@ from django.db import connection
 
 from errors.catalog.export import export_catalog
 from errors.catalog.files import parse_catalog
-from errors.catalog.importer import import_catalog_text, import_catalogs
+from errors.catalog.importer import import_catalog_files, import_catalog_text, import_catalogs
 from errors.catalog.problems import CatalogInvalid
 from errors.models import Category, ErrorCode, Example, Guide, Service
 from tests.conftest import MINIMAL, catalog_text
@@ -136,6 +136,53 @@ def test_all_files_share_one_transaction(minimal_catalog):
     )
     with pytest.raises(CatalogInvalid):
         import_catalogs([minimal_catalog, broken])
+    assert row_counts() == (0, 0, 0, 0, 0)
+
+
+def test_files_from_a_generator_are_written_one_at_a_time(minimal_catalog):
+    """A generator of files (a million codes in a hundred files) is not held at once: the
+    first file is in the database before the second is made."""
+    seen_by_second: list[list[str]] = []
+
+    def files():
+        yield minimal_catalog
+        seen_by_second.append(list(Service.objects.values_list("slug", flat=True)))
+        yield parse_catalog(MINIMAL.replace("slug: shop", "slug: bank"), "bank.yaml")
+
+    changes = import_catalogs(files())
+    assert seen_by_second == [["shop"]]
+    assert [change.slug for change in changes] == ["shop", "bank"]
+    assert ErrorCode.objects.filter(service__slug="bank").count() == 2
+
+
+def test_a_bad_file_late_in_a_stream_undoes_the_earlier_ones_and_all_problems_are_told(
+    minimal_catalog,
+):
+    bad = "service: {slug: other, name: Other}\nerrors: [{code: X, http_status: 700}]\n"
+    files = iter([
+        minimal_catalog,
+        parse_catalog(bad, "other.yaml"),
+        parse_catalog(bad.replace("other", "third"), "third.yaml"),
+        parse_catalog(MINIMAL, "twin.yaml"),
+    ])  # fmt: skip
+    with pytest.raises(CatalogInvalid) as caught:
+        import_catalogs(files)
+    told = "\n".join(str(problem) for problem in caught.value.problems)
+    assert "other.yaml" in told and "third.yaml" in told
+    assert "also in shop.yaml" in told
+    assert row_counts() == (0, 0, 0, 0, 0)
+
+
+def test_import_catalog_files_reports_unreadable_files_with_the_rest(tmp_path):
+    good = tmp_path / "shop.yaml"
+    good.write_text(MINIMAL)
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("service: [unclosed\n")
+    with pytest.raises(CatalogInvalid) as caught:
+        import_catalog_files([good, tmp_path / "missing.yaml", broken])
+    told = "\n".join(str(problem) for problem in caught.value.problems)
+    assert "missing.yaml" in told and "no such file" in told
+    assert "broken.yaml" in told
     assert row_counts() == (0, 0, 0, 0, 0)
 
 

@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from errors import forms
+from errors import catalog_version, forms
 from errors.models import ErrorCode, Service
 from tests.admin_support import error_form_data
 from tests.conftest import MINIMAL
@@ -134,18 +134,43 @@ def test_a_publish_that_waits_too_long_is_a_409(monkeypatch):
 
     monkeypatch.setattr(importer, "IMPORT_LOCK_WAIT", 1)
     token = publisher_token()
-    holder = connections.create_connection("default")  # another session, holding shop
+    holder = connections.create_connection("default")  # another writer, not yet committed
+    holder.set_autocommit(False)
     with holder.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_advisory_lock(%s, hashtext(%s))", [importer.IMPORT_LOCK_SPACE, "shop"]
-        )
+        cursor.execute(catalog_version.LOCK)
     try:
         response = APIClient().put(
             "/api/v1/services/shop/catalog/", MINIMAL, content_type="application/yaml",
             HTTP_AUTHORIZATION=token,
         )  # fmt: skip
     finally:
+        holder.rollback()
         holder.close()
     assert response.status_code == 409
     assert response.json()["code"] == "publish_busy"
     assert not Service.objects.filter(slug="shop").exists()
+
+
+def test_two_streamed_imports_in_opposite_orders_run_one_after_the_other():
+    """Files streamed to the import are not known before it starts: two multi-file imports
+    naming the same services in opposite orders must not each hold one service and wait
+    for the other. Both land, one after the other, each whole."""
+    from errors.catalog.files import parse_catalog
+    from errors.catalog.importer import import_catalogs
+
+    def files(first: str, second: str, marker: str):
+        for slug in (first, second):
+            text = MINIMAL.replace("slug: shop", f"slug: {slug}").replace("NOT_FOUND", marker)
+            yield parse_catalog(text, f"{slug}.yaml")
+
+    results = at_once(
+        lambda: import_catalogs(files("shop", "bank", "FROM_A")),
+        lambda: import_catalogs(files("bank", "shop", "FROM_B")),
+    )
+    assert all(isinstance(result, list) for result in results), results
+    codes = {
+        slug: set(Service.objects.get(slug=slug).errors.values_list("code", flat=True))
+        for slug in ("shop", "bank")
+    }
+    assert codes["shop"] == codes["bank"], codes  # the last import wrote both
+    assert codes["shop"] in ({"FROM_A", "OLD_NAME"}, {"FROM_B", "OLD_NAME"}), codes

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -274,12 +274,20 @@ def read_catalog_file(path: str | Path) -> CatalogFile:
 
 def read_catalog_files(paths: Iterable[str | Path]) -> list[CatalogFile]:
     """Read every file, collecting the problems of all before giving up."""
-    files, problems = [], []
-    for path in paths:
-        try:
-            files.append(read_catalog_file(path))
-        except CatalogInvalid as exc:
-            problems.extend(exc.problems)
+    problems: list[Problem] = []
+    files = list(each_catalog_file(paths, problems))
     if problems:
         raise CatalogInvalid(problems)
     return files
+
+
+def each_catalog_file(
+    paths: Iterable[str | Path], problems: list[Problem]
+) -> Iterator[CatalogFile]:
+    """Read the files one at a time (only one is in memory while its reader works on it);
+    one that cannot be read is skipped, its problems added to `problems`."""
+    for path in paths:
+        try:
+            yield read_catalog_file(path)
+        except CatalogInvalid as exc:
+            problems.extend(exc.problems)

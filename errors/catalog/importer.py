@@ -4,7 +4,7 @@ history under the user who acted."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -14,6 +14,7 @@ from uuid import UUID
 from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
+from errors import catalog_version
 from errors.catalog.bulk_writes import insert_rows, reserve_ids
 from errors.catalog.canonical import (
     ENVELOPE_POINTERS,
@@ -25,10 +26,10 @@ from errors.catalog.canonical import (
     canonical_service,
     errors_for_catalog,
 )
-from errors.catalog.files import CatalogFile, parse_catalog, read_catalog_files
+from errors.catalog.files import CatalogFile, each_catalog_file, parse_catalog
 from errors.catalog.history import new_batch, record_import_revisions
 from errors.catalog.problems import CatalogInvalid, Problem
-from errors.catalog.validation import validate_catalog, validate_catalogs
+from errors.catalog.validation import validate_catalog, validate_catalogs, validated
 from errors.models import Category, ErrorCode, Example, Guide, Service
 
 DEMO_CATALOG_DIR = Path(__file__).with_name("demo")
@@ -103,27 +104,42 @@ def diff_fields(old: dict, new: dict) -> dict[str, tuple[Any, Any]]:
 
 
 def import_catalogs(
-    catalogs: Sequence[CatalogFile],
+    catalogs: Iterable[CatalogFile],
     *,
     acting_user: Any = None,
     dry_run: bool = False,
     progress: Progress | None = None,
+    problems: list[Problem] | None = None,
 ) -> list[ServiceChanges]:
     """Validate then import every file in one transaction; a single problem writes nothing.
+
+    A list of files is validated whole before anything is written. Any other iterable
+    (a generator reading or making each file) is taken a file at a time, so that a
+    catalog of a million codes in a hundred files never lies in memory at once: each file
+    is validated and written in turn, and a problem in a later one rolls back what the
+    earlier ones wrote (the files after it are still validated, to report every problem).
+    `problems` is a list the iterable itself adds to (files it could not read).
 
     The history names `acting_user` (None for the command line) as the author, and
     records the import as one batch (one changelog entry per service).
     """
-    validate_catalogs(catalogs)
+    problems = [] if problems is None else problems
     batch = new_batch()
+    results = []
     with transaction.atomic():
-        lock_services(sorted({catalog.data["service"]["slug"] for catalog in catalogs}))
-        results = [
-            _import_one(
-                canonical_from_file(catalog.data), acting_user, progress=progress, batch=batch
-            )
-            for catalog in catalogs
-        ]
+        each: Iterator[CatalogFile]
+        if isinstance(catalogs, Sequence):
+            validate_catalogs(catalogs)
+            lock_catalog(catalogs[0].data["service"]["slug"] if len(catalogs) == 1 else None)
+            each = iter(catalogs)
+        else:
+            lock_catalog(None)
+            each = validated(catalogs, problems)
+        for catalog in each:
+            data = canonical_from_file(catalog.data)
+            results.append(_import_one(data, acting_user, progress=progress, batch=batch))
+        if problems:
+            raise CatalogInvalid(problems)  # rolls back what the earlier files wrote
         if dry_run:
             transaction.set_rollback(True)
         elif sum(changes.codes_written for changes in results) >= ANALYZE_AFTER_CODES:
@@ -132,40 +148,43 @@ def import_catalogs(
 
 
 class ImportBusy(CatalogInvalid):
-    """Another import of the same service held it for longer than `IMPORT_LOCK_WAIT`;
-    nothing was written (the admin and the command report it as a problem)."""
+    """Another write to the catalog held it for longer than `IMPORT_LOCK_WAIT`; nothing
+    was written (the admin and the command report it as a problem, the API answers 409)."""
 
-    def __init__(self, slug: str) -> None:
+    def __init__(self, slug: str | None) -> None:
+        what = f"This publish of {slug!r}" if slug else "This import"
         self.detail = (
-            f"Another publish of {slug!r} has been running for {IMPORT_LOCK_WAIT} s: "
-            "send this one again when it has finished."
+            f"{what} waited {IMPORT_LOCK_WAIT} s for another publish or edit of the catalog "
+            "to finish: send it again when that one has finished."
         )
-        super().__init__([Problem(slug, "", self.detail)])
+        super().__init__([Problem(slug or "", "", self.detail)])
 
 
-# How long an import waits for another import of the same service to finish (seconds).
+# How long an import waits for another write to the catalog to finish (seconds).
 IMPORT_LOCK_WAIT = 20
-# The first key of the portal's advisory locks; the second is the slug's hash.
-IMPORT_LOCK_SPACE = 0x0E44
 
 
-def lock_services(slugs: Sequence[str]) -> None:
-    """Hold each service (existing or about to be created) until the transaction ends, so
-    two imports of one service run one after the other: at once, on PostgreSQL, they left a
-    catalog holding both files' new codes, and racing creations answered a 500. SQLite's
-    IMMEDIATE transactions serialise every write already."""
+def lock_catalog(slug: str | None) -> None:
+    """Hold the catalog until the transaction ends, so that imports run one at a time.
+
+    Every write to the catalog bumps the one row of its version (errors/catalog_version.py),
+    which PostgreSQL keeps locked until commit, so imports never ran together past their
+    first write anyway. Taken first, that lock also keeps them apart before it (two imports
+    of one service at once left a catalog holding both files' new codes, and racing
+    creations answered a 500); and, being the one lock an import waits for, it cannot be
+    held by two imports that each want what the other has, as locks taken service by
+    service while files are streamed could. SQLite's IMMEDIATE transactions serialise
+    every write already. `slug` names the service in the refusal, when there is one.
+    """
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
         cursor.execute(f"SET LOCAL lock_timeout = '{IMPORT_LOCK_WAIT}s'")
-        for slug in slugs:  # sorted by the caller: two imports never wait for each other
-            try:
-                with transaction.atomic():
-                    cursor.execute(
-                        "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [IMPORT_LOCK_SPACE, slug]
-                    )
-            except OperationalError as exc:  # lock_not_available
-                raise ImportBusy(slug) from exc
+        try:
+            with transaction.atomic():
+                cursor.execute(catalog_version.LOCK)
+        except OperationalError as exc:  # lock_not_available
+            raise ImportBusy(slug) from exc
         cursor.execute("SET LOCAL lock_timeout = 0")
 
 
@@ -194,9 +213,14 @@ def import_catalog_files(
     dry_run: bool = False,
     progress: Progress | None = None,
 ) -> list[ServiceChanges]:
-    """Read, validate and import files from disk."""
+    """Read, validate and import files from disk, one file at a time."""
+    problems: list[Problem] = []
     return import_catalogs(
-        read_catalog_files(paths), acting_user=acting_user, dry_run=dry_run, progress=progress
+        each_catalog_file(paths, problems),
+        acting_user=acting_user,
+        dry_run=dry_run,
+        progress=progress,
+        problems=problems,
     )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -301,6 +301,16 @@ def _coerce_codes(data: dict) -> None:
 def validate_catalogs(catalogs: Sequence[CatalogFile]) -> None:
     """Validate every file and the set of them (one file per service)."""
     problems: list[Problem] = []
+    for _ in validated(catalogs, problems):
+        pass
+    if problems:
+        raise CatalogInvalid(problems)
+
+
+def validated(catalogs: Iterable[CatalogFile], problems: list[Problem]) -> Iterator[CatalogFile]:
+    """Each file that is valid (and the only one of its service), as long as `problems`
+    is empty: after the first problem every later file is still checked, so that all of
+    them are reported at once, but none is given to import."""
     seen: dict[str, str] = {}
     for catalog in catalogs:
         try:
@@ -317,5 +327,5 @@ def validate_catalogs(catalogs: Sequence[CatalogFile]) -> None:
                 )
             )
         seen.setdefault(slug, catalog.name)
-    if problems:
-        raise CatalogInvalid(problems)
+        if not problems:
+            yield catalog

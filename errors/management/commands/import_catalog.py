@@ -7,8 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from errors.catalog.files import read_catalog_files
-from errors.catalog.importer import import_catalogs
+from errors.catalog.importer import import_catalog_files
 from errors.catalog.problems import CatalogInvalid
 from errors.management.output import write_changes
 
@@ -32,12 +31,13 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            catalogs = read_catalog_files(options["files"])
-            total = sum(len(catalog.data.get("errors", []) or []) for catalog in catalogs
-                        if isinstance(catalog.data, dict))  # fmt: skip
-            show_bar = not options["no_progress"] and total >= 1000
-            with tqdm(total=total, unit="code", disable=not show_bar, file=self.stderr) as bar:
-                results = import_catalogs(catalogs, dry_run=options["dry_run"], progress=bar.update)
+            # The files are read one at a time as the import reaches them, so the bar
+            # counts codes without knowing their total; it shows on a terminal only.
+            hidden = True if options["no_progress"] else None
+            with tqdm(unit="code", disable=hidden, file=self.stderr) as bar:
+                results = import_catalog_files(
+                    options["files"], dry_run=options["dry_run"], progress=bar.update
+                )
         except CatalogInvalid as exc:
             for problem in exc.problems:
                 self.stderr.write(str(problem))
