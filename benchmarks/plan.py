@@ -14,7 +14,10 @@ BENCHMARKS = ROOT / "benchmarks"
 ROTATE_LUA = BENCHMARKS / "rotate.lua"
 
 
-PARTS = ("import", "identify", "page", "api", "proxy", "load", "memory", "search")
+PARTS = (
+    "import", "identify", "page", "startup", "search_http", "api", "proxy", "load", "memory",
+    "search",
+)  # fmt: skip
 
 
 SECRET_KEY = "benchmark-only-secret-key-not-for-production-use-0123456789abcdef"

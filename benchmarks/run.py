@@ -15,6 +15,12 @@ databases whose names end in `_bench`, dropped and created again):
   catalogs: a code field, a message only (its numbers changed), status only.
 - page: a service page of 1,000 codes through Django's test client: server time (warm,
   median), queries, bytes (plain and gzip).
+- startup: gunicorn with one worker started on the catalog as it is: its boot, then the
+  first code page, lookup, identify and search it answers (each builds what it keeps per
+  worker and catalog version), and its memory after.
+- search_http: benchmarks/search_http.py's queries (codes, words, statuses, filters,
+  pasted messages, vague phrases) over HTTP on the main catalog, one worker, 7 rounds
+  with another page size each: p50, p95 and each kind's median.
 - api: gunicorn with the production settings (gunicorn.conf.py, DJANGO_DEBUG=0,
   collectstatic with the manifest storage) answers wrk, rotating over many codes:
   lookup and code detail against a static JSON file of the same size served by the same
@@ -40,6 +46,7 @@ import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -172,13 +179,14 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def gunicorn(run: Run, port: int):
-    """gunicorn as configured for production, on 127.0.0.1:`port`, until the block ends."""
+def gunicorn(run: Run, port: int, workers: int = 0):
+    """gunicorn as configured for production, on 127.0.0.1:`port`, until the block ends
+    (`workers`: one per core, at least 2, unless given)."""
     env = {
         **run.env,
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "GUNICORN_WORKERS": str(max(2, os.cpu_count() or 1)),
+        "GUNICORN_WORKERS": str(workers or max(2, os.cpu_count() or 1)),
         # Workers are not recycled during the run, so the memory read at the end is that
         # of a worker that served everything.
         "GUNICORN_MAX_REQUESTS": "0",
@@ -292,6 +300,58 @@ def measure_api(run: Run, port: int, requests: dict) -> None:
     wrk(port, requests["identify"], seconds, run.workdir)
     figures = wrk(port, requests["identify"], seconds * 2, run.workdir)
     run.results["identify_http"] = figures
+
+
+def measure_startup(run: Run, requests: dict) -> None:
+    """A worker started on the catalog as it is: from starting gunicorn (one worker) to its
+    first answer, then the first request of each kind, each of which builds what that kind
+    keeps per worker and catalog version (the code index, identify's matchers, search's word
+    statistics), and the worker's memory after them."""
+    port = free_port()
+    started = time.perf_counter()
+    with gunicorn(run, port, workers=1) as server:
+        figures: dict[str, float] = {"boot_ms": (time.perf_counter() - started) * 1000}
+        for kind in ("pages", "lookup", "identify", "search"):
+            figures[f"{kind}_ms"] = ask(port, requests[kind][0])
+        figures["ready_ms"] = (time.perf_counter() - started) * 1000
+        figures["rss_mb"] = rss_mb(worker_pids(server.pid)[0])
+    run.results["startup"] = figures
+
+
+def measure_search_http(run: Run) -> None:
+    """benchmarks/search_http.py's queries over HTTP on the main catalog (the one the
+    import made), one gunicorn worker, each request distinct."""
+    from benchmarks import search_http
+
+    port = free_port()
+    with gunicorn(run, port, workers=1):
+        timings = search_http.time_queries(port, repeats=7)
+    every = [ms for values in timings.values() for ms in values]
+    run.results["search_http"] = {
+        "requests": len(every),
+        "p50": statistics.median(every),
+        "p95": search_http.percentile(every, 0.95),
+        "kinds": {
+            kind: statistics.median(ms for text in texts for ms in timings[text])
+            for kind, texts in search_http.QUERIES.items()
+        },
+    }
+
+
+def ask(port: int, line: str) -> float:
+    """One request of a wrk request file (`METHOD\tpath[\tJSON body]`): milliseconds to its
+    whole answer, which must be a success."""
+    method, path, *body = line.split("\t")
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}{path}",
+        data=body[0].encode() if body else None,
+        method=method,
+        headers={"Content-Type": "application/json"} if body else {},
+    )
+    started = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=600) as answer:
+        answer.read()
+    return (time.perf_counter() - started) * 1000
 
 
 def measure_proxy(run: Run, port: int, requests: dict) -> None:
@@ -452,7 +512,7 @@ def main(argv: list[str] | None = None) -> None:
             run.results["page"] = in_process(
                 run, "page", slug="svc-000", repeats=sizes.page_repeats
             )
-        if {"api", "proxy", "load", "memory"} & set(options.only):
+        if {"startup", "api", "proxy", "load", "memory"} & set(options.only):
             (static_root / "bench").mkdir(parents=True, exist_ok=True)
             requests = in_process(
                 run,
@@ -462,6 +522,13 @@ def main(argv: list[str] | None = None) -> None:
                 count=200 if not options.quick else 40,
                 static_dir=str(static_root / "bench"),
             )
+            if run.wants("startup"):
+                step("a new worker's first answers")
+                measure_startup(run, requests)
+        if run.wants("search_http"):
+            step("search over HTTP on the main catalog")
+            measure_search_http(run)
+        if {"api", "proxy", "load", "memory"} & set(options.only):
             port = free_port()
             with gunicorn(run, port) as server:
                 if run.wants("api"):

@@ -32,6 +32,13 @@ def setup_django() -> None:
     django.setup()
 
 
+def resident_mb() -> float:
+    """This process's resident memory (VmRSS), in MB."""
+    text = Path("/proc/self/status").read_text()
+    match = re.search(r"(?m)^VmRSS:\s+(\d+) kB", text)
+    return int(match[1]) / 1024 if match else 0.0
+
+
 def percentiles(timings: list[float]) -> dict[str, float]:
     """p50 and p95 (nearest rank) of timings in milliseconds."""
     ordered = sorted(timings)
@@ -81,9 +88,11 @@ def task_identify(services: int, per_service: int, calls: int) -> dict:
     from errors.identify import identify
 
     bodies = identify_bodies(services, per_service, calls)
+    before = resident_mb()
     started = time.perf_counter()
     identify(bodies[0][1]["body"], status=bodies[0][1]["status"])
     cold = (time.perf_counter() - started) * 1000
+    built_mb = resident_mb() - before  # the matchers and the code index, as a worker holds them
     timings: dict[str, list[float]] = {}
     answered: dict[str, int] = {}
     for kind, request in bodies:
@@ -94,6 +103,7 @@ def task_identify(services: int, per_service: int, calls: int) -> dict:
     every = [took for kind_timings in timings.values() for took in kind_timings]
     return {
         "cold_ms": cold,
+        "built_mb": built_mb,
         "all": percentiles(every),
         "kinds": {
             kind: {**percentiles(t), "answered": answered[kind]} for kind, t in timings.items()
@@ -199,6 +209,7 @@ def task_requests(services: int, per_service: int, count: int, static_dir: str) 
         "identify": [f"POST\t/api/v1/identify/\t{body}" for body in identifies],
         "pages": [f"GET\t{page}" for page in pages],
         "service_pages": [f"GET\t/services/{slug}/" for slug in slugs[:20]],
+        "search": [f"GET\t{path}" for path in searches],
         "mix": mix,
         "static": static,
     }
