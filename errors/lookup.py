@@ -14,12 +14,13 @@ worker's memory (errors.versioned_cache): a JSON list cannot be searched by key 
 from __future__ import annotations
 
 import difflib
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 from errors.catalog_version import catalog_version
 from errors.models import ErrorCode, Service, code_key
+from errors.search.execute import search_errors
+from errors.search.query import SearchQuery
 from errors.versioned_cache import VersionedCache
 
 SUGGESTIONS = 5
@@ -194,28 +195,40 @@ def find_code(service: str, code: str, *, user: Any = None) -> CodeMatch | None:
     return None
 
 
+# How alike two code keys must be spelt (difflib's ratio) for one to suggest the other.
+SPELT_ALIKE = 0.6
+
+
 def nearest_codes(
-    code: str, *, service: str = "", user: Any = None, limit: int = SUGGESTIONS
+    code: str,
+    *,
+    service: str = "",
+    status: int | None = None,
+    user: Any = None,
+    limit: int = SUGGESTIONS,
 ) -> list[ErrorCode]:
-    """The visible codes (of one service, or all) spelt most like `code`, nearest first;
-    for an HTTP status number, the codes with that status first."""
-    errors = ErrorCode.objects.visible_to(user).select_related("service")
-    if service:
-        errors = errors.filter(service__slug=service)
-    rows = list(errors.only("code", "code_key", "aliases", "http_status", "service__slug",
-                            "service__name"))  # fmt: skip
-    found: list[ErrorCode] = []
-    if code.strip().isascii() and code.strip().isdigit():
-        found = [error for error in rows if error.http_status == int(code.strip())]
-    by_key: dict[str, list[ErrorCode]] = defaultdict(list)
-    for error in rows:
-        by_key[error.code_key].append(error)
-        for alias in error.aliases:
-            if error not in by_key[code_key(alias)]:
-                by_key[code_key(alias)].append(error)
-    for close in difflib.get_close_matches(code_key(code), by_key, n=limit * 2, cutoff=0.6):
-        found.extend(error for error in by_key[close] if error not in found)
-    return found[:limit]
+    """The visible codes (of one service, or all) spelt most like `code`, nearest first,
+    for an HTTP status number those of that status: the search's code tiers and its
+    misspelling lookup, which read their indexes, so that a miss costs the same at a
+    million codes as at a hundred (a scan of every code took seconds there)."""
+    number = code.strip()
+    if status is None and number.isascii() and number.isdigit() and 100 <= int(number) <= 599:
+        query = SearchQuery(service=service, status=int(number))  # the codes of that status
+        return [hit.error for hit in search_errors(query, user=user, per_page=limit).hits]
+    key = code_key(code)
+    query = SearchQuery(text=code, service=service, status=status)
+    found: list[tuple[float, ErrorCode]] = []
+    for hit in search_errors(query, user=user, per_page=limit * 4).hits:
+        # Found by a code tier (the key, inside a key, misspelt), or by words but spelt
+        # alike (`NOT_FUOND` finds NOT_FOUND by the word `not` first).
+        spelt = max(
+            difflib.SequenceMatcher(None, key, other).ratio()
+            for other in (hit.error.code_key, *map(code_key, hit.error.aliases or []))
+        )
+        if hit.reason not in ("words", "message", "") or spelt >= SPELT_ALIKE:
+            found.append((spelt if hit.reason in ("words", "message") else 1 + spelt, hit.error))
+    found.sort(key=lambda pair: -pair[0])
+    return [error for _, error in found[:limit]]
 
 
 def find_service(slug: str) -> Service | None:

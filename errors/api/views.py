@@ -65,7 +65,7 @@ from errors.catalog.importer import ImportBusy, import_catalog_text
 from errors.models import ErrorCode, Service
 from errors.querysets import can_see_drafts
 from errors.search.execute import search_errors
-from errors.search.query import MAX_QUERY_LENGTH, QueryError, SearchQuery, parse_query
+from errors.search.query import MAX_QUERY_LENGTH, QueryError, parse_query
 
 MAX_PER_PAGE = 100
 SUGGESTIONS = 5  # nearest codes a lookup miss answers
@@ -321,7 +321,12 @@ class LookupView(CachedReadView):
         )
         context = {"request": request}
         data = serializers.RankedEntrySerializer(matches, many=True, context=context)
-        near = [] if matches else _nearest_codes(code, service, status, request)
+        near = (
+            []
+            if matches
+            else lookup.nearest_codes(code, service=service, status=status, user=request.user)
+        )
+        _prefetch_replacements(near)
         return Response(
             {
                 "count": len(matches),
@@ -331,16 +336,6 @@ class LookupView(CachedReadView):
                 ).data,
             }
         )
-
-
-def _nearest_codes(code: str, service: str, status: int | None, request: Request) -> list:
-    """A lookup's miss: the codes spelt most like it, by the search's code tiers and
-    misspelling lookup (its indexes, not a scan of every code)."""
-    query = SearchQuery(text=code, service=service, status=status)
-    hits = search_errors(query, user=request.user, per_page=SUGGESTIONS).hits
-    errors = [hit.error for hit in hits if hit.reason not in ("words", "message", "")]
-    _prefetch_replacements(errors)
-    return errors
 
 
 class CatalogView(CachedReadView):
