@@ -51,6 +51,7 @@ def table(run: Run) -> list[str]:
     """The figures as a Markdown table: measure, figure, target, met."""
     rows: list[tuple[str, str, str, str]] = []
     results = run.results
+    total = run.sizes.services * run.sizes.codes_per_service
     if "import" in results:
         figure = results["import"]
         seconds, peak = (300, 1024) if large(figure["codes"]) else (30, 0)
@@ -123,12 +124,11 @@ def table(run: Run) -> list[str]:
             )
     if "search_http" in results:
         figure = results["search_http"]
-        codes = run.sizes.services * run.sizes.codes_per_service
-        limit = 50 if large(codes) else 10
+        limit = 50 if large(total) else 10
         kinds = ", ".join(f"{kind} {ms:.0f}" for kind, ms in figure["kinds"].items())
         rows.append(
             (
-                f"search over HTTP, {codes:,} codes, one worker ({figure['requests']} requests)",
+                f"search over HTTP, {total:,} codes, one worker ({figure['requests']} requests)",
                 f"p50 {figure['p50']:.1f} ms, **p95 {figure['p95']:.1f} ms** (medians: {kinds})",
                 f"p95 < {limit} ms",
                 verdict(figure["p95"], limit),
@@ -140,11 +140,10 @@ def table(run: Run) -> list[str]:
             f"{kind} p95 {value['p95']:.2f} ({value['answered']}/{value['n']} found)"
             for kind, value in sorted(figure["kinds"].items())
         )
-        codes = run.sizes.services * run.sizes.codes_per_service
-        limit = 10 if large(codes) else 5
+        limit = 10 if large(total) else 5
         rows.append(
             (
-                f"identify() in-process, {run.sizes.services} services + 6 demo, {codes:,} codes",
+                f"identify() in-process, {run.sizes.services} services + 6 demo, {total:,} codes",
                 f"p50 {figure['all']['p50']:.2f} ms, p95 {figure['all']['p95']:.2f} ms "
                 f"({kinds}; first call {figure['cold_ms']:.0f} ms)",
                 f"p95 < {limit} ms",

@@ -7,19 +7,25 @@ found, the one spelt as asked first (then the one spelt so but for case); only w
 is none, the codes listing it as an alias. Only what the user may see counts: a draft
 never hides a published code.
 
-Aliases are looked up in the code index, built once per catalog version and kept in each
-worker's memory (errors.versioned_cache): a JSON list cannot be searched by key in SQL.
+Codes and aliases are found through the code-key index and the search's keys index
+(`key_holders`), a query that reads only what it finds. identify, which asks for many keys
+a call, keeps a whole code index beside its matchers instead, built once per catalog
+version in each worker's memory (errors.versioned_cache).
 """
 
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
+from django.db.models.expressions import RawSQL
+
 from errors.catalog_version import catalog_version
 from errors.models import ErrorCode, Service, code_key
-from errors.search.execute import search_errors
+from errors.search.execute import engine_for, search_errors
 from errors.search.query import SearchQuery
 from errors.versioned_cache import VersionedCache
 
@@ -53,17 +59,40 @@ class CodeIndex:
 
 
 def build_code_index() -> CodeIndex:
-    """Read every code's key and aliases (one query, two with the services)."""
+    """Read every code's key and aliases (one query, two with the services): identify's
+    index, kept with its matchers."""
     index = CodeIndex({slug: {} for slug in Service.objects.values_list("slug", flat=True)})
-    rows = ErrorCode.objects.order_by("order", "pk").values_list(
-        "pk", "service__slug", "code", "code_key", "aliases"
-    )
+    rows = ErrorCode.objects.order_by("order", "pk").values_list(*INDEXED)
+    return _fill(index, rows.iterator(chunk_size=2000))
+
+
+def key_holders(key: str) -> CodeIndex:
+    """The codes holding `key` as their own or an alias's key, as a code index of that key
+    alone: one query over the code-key index and the search's keys index, so that a lookup
+    reads what it finds, whatever the catalog's size, and no worker builds anything."""
+    if not key:
+        return CodeIndex()
+    sql, params = engine_for(connection.vendor).key_holders(key)
+    rows = ErrorCode.objects.filter(pk__in=RawSQL(sql, params)).order_by("order", "pk")
+    return _fill(CodeIndex(), rows.values_list(*INDEXED), only=key)
+
+
+INDEXED = ("pk", "service__slug", "code", "code_key", "aliases")
+
+
+def _fill(
+    index: CodeIndex, rows: Iterable[tuple[int, str, str, str, list]], only: str | None = None
+) -> CodeIndex:
+    """Add `rows` (in catalog order) under their keys, or under the key `only` alone."""
     aliases_of: list[tuple[dict[str, list[Candidate]], str, Candidate]] = []
-    for pk, slug, code, key, aliases in rows.iterator(chunk_size=2000):
-        keys = index.by_service[slug]
-        keys.setdefault(key, []).append(Candidate(pk, False, code))
+    for pk, slug, code, key, aliases in rows:
+        keys = index.by_service.setdefault(slug, {})
+        if only is None or key == only:
+            keys.setdefault(key, []).append(Candidate(pk, False, code))
         for alias in aliases or []:
-            aliases_of.append((keys, code_key(str(alias)), Candidate(pk, True, code)))
+            alias_key = code_key(str(alias))
+            if only is None or alias_key == only:
+                aliases_of.append((keys, alias_key, Candidate(pk, True, code)))
     for keys, key, candidate in aliases_of:  # after every code's own key
         holders = keys.setdefault(key, [])
         if candidate.pk not in {held.pk for held in holders}:
@@ -122,12 +151,12 @@ def find_code_matches(
 ) -> list[CodeMatch]:
     """find_codes(), each with how `code` named it (its reason and score)."""
     key = code_key(code)
-    index = code_index()
-    if service and service not in index.by_service:
-        raise UnknownService(service)
+    index = key_holders(key)
     slugs = [service] if service else sorted(index.by_service)
     candidates = {slug: found for slug in slugs if (found := index.candidates(slug, key))}
     if not candidates:
+        if service and not Service.objects.filter(slug=service).exists():
+            raise UnknownService(service)
         return []
     rows = ErrorCode.objects.visible_to(user)
     rows = rows.whole() if whole else rows.for_entries()
@@ -185,7 +214,7 @@ def find_code(service: str, code: str, *, user: Any = None) -> CodeMatch | None:
     )
     if named:
         return CodeMatch(named[0])
-    holders = [candidate.pk for candidate in code_index().candidates(service, key)]
+    holders = [candidate.pk for candidate in key_holders(key).candidates(service, key)]
     if not holders:
         return None
     visible = rows.in_bulk(holders)  # codes spelt otherwise were found above: aliases

@@ -34,6 +34,30 @@ def test_find_codes_lists_alias_owners_after_codes(demo):
     assert {error.code.upper() for error in found[:-1]} == {"FORBIDDEN"}
 
 
+def test_codes_and_aliases_of_any_length_and_spelling_are_found_by_their_whole_key(shop):
+    one = make_code(shop, "E", aliases=["X"])
+    legacy = make_code(shop, "CARD_DECLINED", aliases=["Legacy-Card Declined", "50%_OFF"])
+    assert find_codes("e") == [one] and find_codes("x") == [one]
+    assert find_codes("legacy_card_declined") == [legacy]
+    assert find_codes("50%off") == [legacy]
+    # Inside an alias or a code, but not the whole of one: no match.
+    assert find_codes("carddeclin") == [] and find_codes("50") == [] and find_codes("%") == []
+    assert find_code("shop", "LEGACYCARDDECLINED").via_alias
+
+
+def test_a_lookup_reads_what_it_finds_and_builds_no_index_of_the_catalog(
+    shop, monkeypatch, django_assert_num_queries
+):
+    from errors import lookup
+
+    make_code(shop, "CARD_DECLINED", aliases=["DECLINED"])
+    monkeypatch.setattr(lookup, "build_code_index", None)  # would fail if called
+    with django_assert_num_queries(2):  # the key's holders, then the entries
+        assert [error.code for error in find_codes("declined")] == ["CARD_DECLINED"]
+    with django_assert_num_queries(2):  # a miss in a named service: does it exist?
+        assert find_codes("nothing", service="shop") == []
+
+
 def test_find_codes_of_an_unknown_service_raises(demo):
     with pytest.raises(UnknownService):
         find_codes("X", service="nope")

@@ -60,6 +60,11 @@ class Engine:
         """SQL true when `haystack` holds the parameter that follows."""
         raise NotImplementedError
 
+    def key_holders(self, key: str) -> tuple[str, list]:
+        """SELECT of the ids of the codes whose own key or one of whose aliases' keys is
+        `key`: the code-key index and the keys index, never a read of every code."""
+        raise NotImplementedError
+
 
 def _fuzzy_tier(column: str, fuzzy: dict[int, float]) -> str:
     whens = " ".join(

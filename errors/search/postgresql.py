@@ -9,7 +9,14 @@ from typing import Any
 
 from django.db import connection
 
-from errors.search.engine import CATALOG_VERSION, MATCH_COLUMNS, VERSION_KEY, Engine, _tier_sql
+from errors.search.engine import (
+    CATALOG_VERSION,
+    MATCH_COLUMNS,
+    SPACED_KEYS,
+    VERSION_KEY,
+    Engine,
+    _tier_sql,
+)
 from errors.search.plan import (
     CODE_KEY,
     CONTAINS_MIN,
@@ -176,6 +183,16 @@ class PostgresEngine(Engine):
 
     def contains(self, haystack: str) -> str:
         return f"strpos({haystack}, %s) > 0"
+
+    def key_holders(self, key: str) -> tuple[str, list]:
+        # The trigram index finds the keys holding `key`; the spaced test keeps those
+        # where it is a whole alias key.
+        return (
+            "SELECT id FROM errors_errorcode WHERE code_key = %s UNION "
+            f"SELECT error_id FROM errors_search WHERE keys LIKE %s "
+            f"AND {self.contains(SPACED_KEYS)}",
+            [key, _like_contains(key), f" {key} "],
+        )
 
 
 # What word_stats() reads its word statistics under: the catalog version, and

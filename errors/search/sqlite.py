@@ -212,6 +212,17 @@ class SQLiteEngine(Engine):
     def contains(self, haystack: str) -> str:
         return f"instr({haystack}, %s) > 0"
 
+    def key_holders(self, key: str) -> tuple[str, list]:
+        # An alias's key follows a space in keys ("code_key alias alias"): the phrase
+        # " key" is a trigram or more for keys of two letters or more; a one-letter key
+        # is looked for in every row of the keys table.
+        aliased = "errors_search_keys MATCH %s AND " if len(key) > 1 else ""
+        return (
+            "SELECT id FROM errors_errorcode WHERE code_key = %s UNION "
+            f"SELECT rowid FROM errors_search_keys WHERE {aliased}{self.contains(SPACED_KEYS)}",
+            [key, *([_fts5_phrase(f" {key}")] if aliased else []), f" {key} "],
+        )
+
 
 def _union_candidates(
     engine: SQLiteEngine, plan: TextPlan, fuzzy: dict[int, float], within: tuple[str, list]
