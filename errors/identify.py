@@ -11,8 +11,9 @@ gets back entries, each with a confidence from 0 to 1 and the reason it matched:
 - *documented example*: the body has the shape (the same keys) of an entry's example.
 
 The matchers are built once per catalog version (see `errors.versioned_cache`) and kept
-in memory, indexed by message skeleton and example shape (the code and alias keys are
-errors.lookup's code index), so a call costs no table scan.
+in memory, indexed by message skeleton and example shape; the code and alias keys a body
+holds are looked up in the database (errors.lookup.HeldKeys: one indexed query for each
+key), so a call costs no table scan.
 """
 
 from __future__ import annotations
@@ -21,14 +22,14 @@ import difflib
 import json
 import re
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from errors.catalog.bodies import resolve_pointer, split_http_example
 from errors.catalog_version import catalog_version
-from errors.lookup import CodeIndex, UnknownService, code_index
+from errors.lookup import CodeIndex, HeldKeys, UnknownService
 from errors.message_values import loose_match, loose_tokens, message_forms, message_skeleton
 from errors.models import ErrorCode, Example, Service, code_key
 from errors.versioned_cache import VersionedCache
@@ -237,7 +238,7 @@ def _matcher_for(service: Service) -> ServiceMatcher:
 
 def build_matchers() -> dict[str, ServiceMatcher]:
     """Read the whole catalog once (three queries) into per-service matchers; the code
-    and alias keys are the code index's (errors.lookup)."""
+    and alias keys are looked up as bodies name them (errors.lookup.HeldKeys)."""
     services = {service.pk: _matcher_for(service) for service in Service.objects.all()}
     rows = ErrorCode.objects.values_list("pk", "service_id", "code", "http_status", "messages")
     for pk, service_id, code, status, messages in rows.iterator(chunk_size=2000):
@@ -515,10 +516,13 @@ def identify_many(
     """identify() for each response, in order, reading the catalog version once and every
     matched entry in one query (a log pipeline's batch)."""
     version = catalog_version()
-    index, codes = matchers(version), code_index(version)
+    index, codes = matchers(version), HeldKeys()
+    bodies = [_seen_body(seen, index) for seen in responses]
+    codes.read(*(key for body, _, chosen in bodies for key in _code_keys(body, chosen)))
     # Only the best few are read from the database; twice the limit leaves room for
     # drafts the caller may not see.
-    bests = [_rank(seen, index, codes)[: limit * 2] for seen in responses]
+    bests = [_rank(body, status, chosen, seen.service, index, codes)[: limit * 2]
+             for seen, (body, status, chosen) in zip(responses, bodies, strict=True)]  # fmt: skip
     wanted = {pk for best in bests for pk, _ in best}
     errors = ErrorCode.objects.visible_to(user).for_entries().in_bulk(wanted) if wanted else {}
     answers = []
@@ -535,20 +539,41 @@ def identify_many(
     return answers
 
 
-def _rank(
-    seen: Seen, index: dict[str, ServiceMatcher], codes: CodeIndex
-) -> list[tuple[int, _Candidate]]:
+def _seen_body(
+    seen: Seen, index: dict[str, ServiceMatcher]
+) -> tuple[SeenBody, int | None, list[ServiceMatcher]]:
+    """The body parsed, its status (from an HTTP dump if need be) and the services to try."""
     body, status, service = seen.body, seen.status, seen.service
     if isinstance(body, str) and re.match(r"\s*HTTP/[\d.]+\s+\d{3}", body):
         seen_status, body = split_http_example(body)
         status = status or seen_status
-    body = SeenBody(parse_body(body))
     if service:
         if service not in index:
             raise UnknownService(service)
         chosen = [index[service]]
     else:
         chosen = list(index.values())
+    return SeenBody(parse_body(body)), status, chosen
+
+
+def _code_keys(body: SeenBody, chosen: list[ServiceMatcher]) -> Iterator[str]:
+    """The code keys the body holds at the services' code pointers."""
+    if isinstance(body.value, dict):
+        for matcher in chosen:
+            for pointer, _ in matcher.code_pointers:
+                value = body.at(pointer)
+                if isinstance(value, str | int) and not isinstance(value, bool):
+                    yield body.code_key(str(value))
+
+
+def _rank(
+    body: SeenBody,
+    status: int | None,
+    chosen: list[ServiceMatcher],
+    service: str | None,
+    index: dict[str, ServiceMatcher],
+    codes: CodeIndex,
+) -> list[tuple[int, _Candidate]]:
     found: dict[int, _Candidate] = {}
     _match_problem_type(index, codes, body, status, found, service)
     for matcher in chosen:

@@ -8,9 +8,8 @@ is none, the codes listing it as an alias. Only what the user may see counts: a 
 never hides a published code.
 
 Codes and aliases are found through the code-key index and the search's keys index
-(`key_holders`), a query that reads only what it finds. identify, which asks for many keys
-a call, keeps a whole code index beside its matchers instead, built once per catalog
-version in each worker's memory (errors.versioned_cache).
+(`key_holders`), a query that reads only what it finds: no worker holds every code's keys,
+and a write costs no rebuild.
 """
 
 from __future__ import annotations
@@ -23,11 +22,9 @@ from typing import Any
 from django.db import connection
 from django.db.models.expressions import RawSQL
 
-from errors.catalog_version import catalog_version
 from errors.models import ErrorCode, Service, code_key
 from errors.search.execute import engine_for, search_errors
 from errors.search.query import SearchQuery
-from errors.versioned_cache import VersionedCache
 
 SUGGESTIONS = 5
 
@@ -58,40 +55,36 @@ class CodeIndex:
         return self.by_service.get(service, {}).get(key, [])
 
 
-def build_code_index() -> CodeIndex:
-    """Read every code's key and aliases (one query, two with the services): identify's
-    index, kept with its matchers."""
-    index = CodeIndex({slug: {} for slug in Service.objects.values_list("slug", flat=True)})
-    rows = ErrorCode.objects.order_by("order", "pk").values_list(*INDEXED)
-    return _fill(index, rows.iterator(chunk_size=2000))
-
-
-def key_holders(key: str) -> CodeIndex:
-    """The codes holding `key` as their own or an alias's key, as a code index of that key
-    alone: one query over the code-key index and the search's keys index, so that a lookup
-    reads what it finds, whatever the catalog's size, and no worker builds anything."""
-    if not key:
+def key_holders(*keys: str) -> CodeIndex:
+    """The codes holding any of `keys` as their own or an alias's key, as a code index of
+    those keys alone: one query over the code-key index and the search's keys index, so
+    that a lookup reads what it finds, whatever the catalog's size, and no worker builds
+    anything."""
+    wanted = sorted({key for key in keys if key})
+    if not wanted:
         return CodeIndex()
-    sql, params = engine_for(connection.vendor).key_holders(key)
-    rows = ErrorCode.objects.filter(pk__in=RawSQL(sql, params)).order_by("order", "pk")
-    return _fill(CodeIndex(), rows.values_list(*INDEXED), only=key)
+    engine = engine_for(connection.vendor)
+    parts = [engine.key_holders(key) for key in wanted]
+    ids = RawSQL(" UNION ".join(sql for sql, _ in parts), [p for _, ps in parts for p in ps])
+    rows = ErrorCode.objects.filter(pk__in=ids).order_by("order", "pk")
+    return _fill(CodeIndex(), rows.values_list(*INDEXED), only=set(wanted))
 
 
 INDEXED = ("pk", "service__slug", "code", "code_key", "aliases")
 
 
 def _fill(
-    index: CodeIndex, rows: Iterable[tuple[int, str, str, str, list]], only: str | None = None
+    index: CodeIndex, rows: Iterable[tuple[int, str, str, str, list]], only: set[str]
 ) -> CodeIndex:
-    """Add `rows` (in catalog order) under their keys, or under the key `only` alone."""
+    """Add `rows` (in catalog order) under those of their keys that are in `only`."""
     aliases_of: list[tuple[dict[str, list[Candidate]], str, Candidate]] = []
     for pk, slug, code, key, aliases in rows:
         keys = index.by_service.setdefault(slug, {})
-        if only is None or key == only:
+        if key in only:
             keys.setdefault(key, []).append(Candidate(pk, False, code))
         for alias in aliases or []:
             alias_key = code_key(str(alias))
-            if only is None or alias_key == only:
+            if alias_key in only:
                 aliases_of.append((keys, alias_key, Candidate(pk, True, code)))
     for keys, key, candidate in aliases_of:  # after every code's own key
         holders = keys.setdefault(key, [])
@@ -100,12 +93,25 @@ def _fill(
     return index
 
 
-_index: VersionedCache[CodeIndex] = VersionedCache()
+@dataclass
+class HeldKeys(CodeIndex):
+    """A code index filled a key at a time, as keys are asked for (one query for each new
+    key): identify asks for the few keys a body holds, so it reads those and no worker
+    holds every code's keys."""
 
+    asked: set[str] = field(default_factory=set)
 
-def code_index(version: str | None = None) -> CodeIndex:
-    """The code index of the catalog `version` (read from the database when not given)."""
-    return _index.get(version or catalog_version(), build_code_index)
+    def candidates(self, service: str, key: str) -> list[Candidate]:
+        self.read(key)
+        return super().candidates(service, key)
+
+    def read(self, *keys: str) -> None:
+        """Read the holders of those `keys` not asked for yet, in one query."""
+        new = set(keys) - self.asked
+        if new:
+            self.asked |= new
+            for slug, held in key_holders(*new).by_service.items():
+                self.by_service.setdefault(slug, {}).update(held)
 
 
 def _best_visible(candidates: list[Candidate], visible: set[int], code: str) -> list[Candidate]:

@@ -213,7 +213,8 @@ def test_batch_answers_one_result_per_response_in_order(api, demo, django_assert
         {"status": 404, "body": {"detail": "Assessment not found"}, "service": "aisafe"},
     ]
     post(api, {"responses": responses}, path="/api/v1/identify/batch/")
-    with django_assert_num_queries(2):  # catalog version, every matched row at once
+    # The catalog version, the holders of every body's code keys, every matched row.
+    with django_assert_num_queries(3):
         answer = post(api, {"responses": responses}, path="/api/v1/identify/batch/").json()
     results = answer["results"]
     assert [r["match"] for r in results] == ["confident", "none", "confident", "confident"]
