@@ -30,7 +30,7 @@ from urllib.parse import unquote, urlsplit
 from errors.catalog.bodies import resolve_pointer, split_http_example
 from errors.catalog_version import catalog_version
 from errors.lookup import CodeIndex, HeldKeys, UnknownService
-from errors.message_values import loose_match, loose_tokens, message_forms, message_skeleton
+from errors.message_values import forms_of, loose_match, loose_tokens, message_skeleton
 from errors.models import ErrorCode, Example, Service, code_key
 from errors.versioned_cache import VersionedCache
 
@@ -95,9 +95,9 @@ class ServiceMatcher:
     loose_of: dict[str, tuple[str, ...]] = field(default_factory=dict)
     status_of: dict[int, int | None] = field(default_factory=dict)
 
-    def add_message(self, pk: int, message: str) -> None:
-        """Index a typical message by its skeleton, and the skeleton by its words."""
-        skeleton, loose = message_forms(message)
+    def add_message(self, pk: int, skeleton: str, loose: tuple[str, ...]) -> None:
+        """Index a typical message (its forms) by its skeleton, and the skeleton by its
+        words."""
         self.by_skeleton[skeleton].append(pk)
         self.loose_of[skeleton] = loose
         for word in _words(skeleton) | {word for word in loose if word != "*"}:
@@ -240,14 +240,16 @@ def build_matchers() -> dict[str, ServiceMatcher]:
     """Read the whole catalog once (three queries) into per-service matchers; the code
     and alias keys are looked up as bodies name them (errors.lookup.HeldKeys)."""
     services = {service.pk: _matcher_for(service) for service in Service.objects.all()}
-    rows = ErrorCode.objects.values_list("pk", "service_id", "code", "http_status", "messages")
-    for pk, service_id, code, status, messages in rows.iterator(chunk_size=2000):
+    rows = ErrorCode.objects.values_list(
+        "pk", "service_id", "code", "http_status", "messages", "message_forms"
+    )
+    for pk, service_id, code, status, messages, forms in rows.iterator(chunk_size=2000):
         matcher = services[service_id]
         matcher.status_of[pk] = status
         if status is not None and code == str(status):
             matcher.by_status[status] = pk
-        for message in messages or []:
-            matcher.add_message(pk, str(message))
+        for skeleton, loose in forms_of(forms, messages or []):  # stored when saved
+            matcher.add_message(pk, skeleton, loose)
     examples = Example.objects.filter(language__in=["json", "http"]).values_list(
         "error_id", "error__service_id", "language", "body"
     )

@@ -93,6 +93,33 @@ def message_forms(text: str) -> tuple[str, tuple[str, ...]]:
     return _skeleton_of(valued), _loose_of(valued)
 
 
+# Bumped whenever message_forms() would answer differently: forms stored under another
+# version are worked out again.
+FORMS_VERSION = 1
+
+
+def stored_forms(messages: list) -> dict:
+    """What a code keeps of its typical messages' forms (ErrorCode.message_forms), with
+    the messages and the version they were worked out from, so that identify's matchers
+    read them instead of working out a million messages again after every write."""
+    forms = [message_forms(str(message)) for message in messages]
+    return {"v": FORMS_VERSION, "of": list(messages), "forms": forms}
+
+
+def forms_are_current(stored: dict | None, messages: list) -> bool:
+    """Whether `stored` was worked out from these very messages by these rules."""
+    if not stored:
+        return False
+    return stored.get("v") == FORMS_VERSION and stored.get("of") == messages
+
+
+def forms_of(stored: dict | None, messages: list) -> list[tuple[str, tuple[str, ...]]]:
+    """The forms of `messages`: those stored when they are current, else worked out now."""
+    if stored and forms_are_current(stored, messages):
+        return [(skeleton, tuple(loose)) for skeleton, loose in stored["forms"]]
+    return [message_forms(str(message)) for message in messages]
+
+
 def _skeleton_of(valued: str) -> str:
     return " ".join(valued.lower().rstrip(".!").split())
 

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from errors.code_patterns import PatternTooSlow, code_matches, pattern_error
 from errors.markdown import highlight_code, render_markdown
+from errors.message_values import forms_are_current, stored_forms
 from errors.querysets import ErrorCodeQuerySet, ServiceQuerySet
 
 SLUG_VALIDATOR = RegexValidator(
@@ -353,6 +354,13 @@ class ErrorCode(models.Model):
         blank=True,
         help_text="Typical message texts a body carries; they recognise a body without a code.",
     )
+    message_forms = models.JSONField(
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text="The typical messages' skeletons and loose words, worked out when they are "
+        "saved (errors.message_values.stored_forms): identify reads them.",
+    )
     tags = models.JSONField(default=list, blank=True)
     operations = models.JSONField(
         default=list,
@@ -400,8 +408,11 @@ class ErrorCode(models.Model):
         return reverse("errors:error", args=[self.service.slug, self.code])
 
     def render_html(self, fields: Collection[str] = MARKDOWN_FIELDS) -> None:
-        """Render the Markdown fields (or only those named) and refresh the lookup key."""
+        """Render the Markdown fields (or only those named) and refresh the lookup key
+        and the typical messages' forms."""
         self.code_key = code_key(self.code)
+        if not forms_are_current(self.message_forms, self.messages):
+            self.message_forms = stored_forms(self.messages)
         if "description" in fields:
             self.description_html = render_markdown(self.description)
         if "resolution" in fields:

@@ -200,3 +200,27 @@ def test_a_reworded_message_is_found_by_similarity(demo):
 
 def test_limit_bounds_the_answer(demo):
     assert len(identify({"detail": "x"}, status=404, limit=1)) == 1
+
+
+def test_the_matchers_read_the_message_forms_stored_when_a_code_was_saved(demo, monkeypatch):
+    """Working out a million messages' forms in every worker after every write took most of
+    identify's first call at scale; they are worked out when a code is saved instead."""
+    from errors import message_values
+
+    stored = ErrorCode.objects.get(service__slug="synthesis", code="FORBIDDEN").message_forms
+    assert stored["of"] and len(stored["forms"]) == len(stored["of"])
+    monkeypatch.setattr(message_values, "message_forms", lambda text: pytest.fail(text))
+    assert best("weight must be between 0 and 7") == best("weight must be between 0 and 5")
+
+
+def test_forms_stored_for_other_messages_or_rules_are_worked_out_again(demo):
+    from errors.message_values import FORMS_VERSION
+
+    codes = ErrorCode.objects.filter(service__slug="synthesis", code="FORBIDDEN")
+    # A write that goes around save() (a queryset update) leaves the stored forms behind.
+    codes.update(messages=["The wombat escaped its enclosure"])
+    assert best("the wombat escaped its enclosure") == ("synthesis", "FORBIDDEN")
+    # Forms an older version of the rules worked out are not trusted either.
+    messages = ["The wombat escaped its enclosure"]
+    codes.update(message_forms={"v": FORMS_VERSION - 1, "of": messages, "forms": [["x", []]]})
+    assert best("the wombat escaped its enclosure") == ("synthesis", "FORBIDDEN")

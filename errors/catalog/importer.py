@@ -42,6 +42,7 @@ ERROR_WRITE_FIELDS = (
     "description_html",
     "resolution_html",
     *ERROR_LIST_FIELDS,
+    "message_forms",
     "published",
     "order",
     "updated_at",
