@@ -169,9 +169,10 @@ def table(run: Run) -> list[str]:
                 f"**{figure['ready_ms'] / 1000:.1f} s** in all: boot {figure['boot_ms']:.0f} ms, "
                 f"page {figure['pages_ms']:.0f} ms, lookup {figure['lookup_ms']:.0f} ms, "
                 f"identify {figure['identify_ms']:.0f} ms, search {figure['search_ms']:.0f} ms; "
-                f"RSS after {figure['rss_mb']:.0f} MB",
+                f"RSS after {figure['rss_mb']:.0f} MB"
+                + (f"; **{', '.join(figure['failed'])}**" if figure.get("failed") else ""),
                 "< 5 s",
-                verdict(figure["ready_ms"], 5000),
+                "**no**" if figure.get("failed") else verdict(figure["ready_ms"], 5000),
             )
         )
     if "page" in results:

@@ -51,6 +51,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from dataclasses import replace
 from pathlib import Path
@@ -311,11 +312,14 @@ def measure_startup(run: Run, requests: dict) -> None:
     started = time.perf_counter()
     with gunicorn(run, port, workers=1) as server:
         figures: dict[str, float] = {"boot_ms": (time.perf_counter() - started) * 1000}
+        failed: list[str] = []
         for kind in ("pages", "lookup", "identify", "search"):
-            figures[f"{kind}_ms"] = ask(port, requests[kind][0])
+            figures[f"{kind}_ms"], status = ask(port, requests[kind][0])
+            if status != 200:  # a worker killed by gunicorn's timeout answers 500
+                failed.append(f"{kind} HTTP {status}")
         figures["ready_ms"] = (time.perf_counter() - started) * 1000
         figures["rss_mb"] = rss_mb(worker_pids(server.pid)[0])
-    run.results["startup"] = figures
+    run.results["startup"] = {**figures, "failed": failed}
 
 
 def measure_search_http(run: Run) -> None:
@@ -338,9 +342,9 @@ def measure_search_http(run: Run) -> None:
     }
 
 
-def ask(port: int, line: str) -> float:
+def ask(port: int, line: str) -> tuple[float, int]:
     """One request of a wrk request file (`METHOD\tpath[\tJSON body]`): milliseconds to its
-    whole answer, which must be a success."""
+    whole answer, and its status."""
     method, path, *body = line.split("\t")
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}{path}",
@@ -349,9 +353,13 @@ def ask(port: int, line: str) -> float:
         headers={"Content-Type": "application/json"} if body else {},
     )
     started = time.perf_counter()
-    with urllib.request.urlopen(request, timeout=600) as answer:
-        answer.read()
-    return (time.perf_counter() - started) * 1000
+    try:
+        with urllib.request.urlopen(request, timeout=600) as answer:
+            answer.read()
+            status = answer.status
+    except urllib.error.HTTPError as error:
+        status = error.code
+    return (time.perf_counter() - started) * 1000, status
 
 
 def measure_proxy(run: Run, port: int, requests: dict) -> None:
@@ -496,10 +504,10 @@ def main(argv: list[str] | None = None) -> None:
         run.note_load()
         started = time.perf_counter()
         flush_redis(options.redis_url)
-        step("import (also fills the main database)")
+        step(run, "import (also fills the main database)")
         measure_import(run)
         if run.wants("identify"):
-            step("identify in-process")
+            step(run, "identify in-process")
             run.results["identify"] = in_process(
                 run,
                 "identify",
@@ -508,7 +516,7 @@ def main(argv: list[str] | None = None) -> None:
                 calls=sizes.identify_calls,
             )
         if run.wants("page"):
-            step("service page")
+            step(run, "service page")
             run.results["page"] = in_process(
                 run, "page", slug="svc-000", repeats=sizes.page_repeats
             )
@@ -523,24 +531,24 @@ def main(argv: list[str] | None = None) -> None:
                 static_dir=str(static_root / "bench"),
             )
             if run.wants("startup"):
-                step("a new worker's first answers")
+                step(run, "a new worker's first answers")
                 measure_startup(run, requests)
         if run.wants("search_http"):
-            step("search over HTTP on the main catalog")
+            step(run, "search over HTTP on the main catalog")
             measure_search_http(run)
         if {"api", "proxy", "load", "memory"} & set(options.only):
             port = free_port()
             with gunicorn(run, port) as server:
                 if run.wants("api"):
-                    step("API throughput against static files")
+                    step(run, "API throughput against static files")
                     run.note_load()
                     measure_api(run, port, requests)
                 if run.wants("proxy"):
-                    step("reads through nginx's cache against direct")
+                    step(run, "reads through nginx's cache against direct")
                     run.note_load()
                     measure_proxy(run, port, requests)
                 if run.wants("load"):
-                    step(f"load test, {sizes.load_seconds} s")
+                    step(run, f"load test, {sizes.load_seconds} s")
                     measure_load(run, port, requests)
                 if run.wants("memory"):
                     pids = worker_pids(server.pid)
@@ -549,7 +557,7 @@ def main(argv: list[str] | None = None) -> None:
                         "master": rss_mb(server.pid),
                     }
         if run.wants("search"):
-            step("search")
+            step(run, "search")
             measure_search(run)
         run.note_load()
         elapsed = time.perf_counter() - started
@@ -563,7 +571,10 @@ def main(argv: list[str] | None = None) -> None:
     print("\n".join(table(run)))
 
 
-def step(text: str) -> None:
+def step(run: Run, text: str) -> None:
+    """Say what comes next, after the figures so far (kept should a later part fail)."""
+    if run.results:
+        print(f"   so far: {json.dumps(run.results)}", file=sys.stderr, flush=True)
     print(f"== {text}", file=sys.stderr, flush=True)
 
 
