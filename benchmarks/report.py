@@ -153,8 +153,7 @@ def table(run: Run) -> list[str]:
         if "built_mb" in figure:
             rows.append(
                 (
-                    "memory of identify's matchers and the code index (RSS growth of the "
-                    "first call)",
+                    "memory of identify's matchers (RSS growth of the first call)",
                     f"{figure['built_mb']:.0f} MB",
                     "< 500 MB",
                     verdict(figure["built_mb"], 500),
