@@ -24,10 +24,11 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from errors.catalog.bodies import resolve_pointer, split_http_example
+from errors.bodies import body_shape, example_shape, resolve_pointer, split_http_example
 from errors.catalog_version import catalog_version
 from errors.lookup import CodeIndex, HeldKeys, UnknownService
 from errors.message_values import forms_of, loose_match, loose_tokens, message_skeleton
@@ -63,18 +64,6 @@ def _words(skeleton: str) -> set[str]:
 
 
 PLACEHOLDERS = {"id", "value", "n"}
-
-
-def body_shape(body: Any) -> frozenset[str]:
-    """The key paths of a JSON object (two levels deep): what its shape is."""
-    if not isinstance(body, dict):
-        return frozenset()
-    keys = set()
-    for key, value in body.items():
-        keys.add(str(key))
-        if isinstance(value, dict):
-            keys.update(f"{key}/{inner}" for inner in value)
-    return frozenset(keys)
 
 
 @dataclass
@@ -237,7 +226,7 @@ def _matcher_for(service: Service) -> ServiceMatcher:
 
 
 def build_matchers() -> dict[str, ServiceMatcher]:
-    """Read the whole catalog once (three queries) into per-service matchers; the code
+    """Read the whole catalog once (four queries) into per-service matchers; the code
     and alias keys are looked up as bodies name them (errors.lookup.HeldKeys)."""
     services = {service.pk: _matcher_for(service) for service in Service.objects.all()}
     rows = ErrorCode.objects.values_list(
@@ -250,14 +239,21 @@ def build_matchers() -> dict[str, ServiceMatcher]:
             matcher.by_status[status] = pk
         for skeleton, loose in forms_of(forms, messages or []):  # stored when saved
             matcher.add_message(pk, skeleton, loose)
-    examples = Example.objects.filter(language__in=["json", "http"]).values_list(
-        "error_id", "error__service_id", "language", "body"
+    examples = Example.objects.filter(language__in=["json", "http"])
+    # Shapes are worked out when an example is saved; rows older than migration 0014 have
+    # none, and their bodies are read instead.
+    shaped = examples.filter(shape__isnull=False).values_list(
+        "error_id", "error__service_id", "shape"
     )
-    for error_id, service_id, language, text in examples.iterator(chunk_size=2000):
-        body = parse_body(split_http_example(text)[1] if language == "http" else text)
-        shape = body_shape(body)
+    unshaped = (
+        (error_id, service_id, example_shape(language, body))
+        for error_id, service_id, language, body in examples.filter(shape__isnull=True)
+        .values_list("error_id", "error__service_id", "language", "body")
+        .iterator(chunk_size=2000)
+    )
+    for error_id, service_id, shape in chain(shaped.iterator(chunk_size=2000), unshaped):
         if shape:
-            services[service_id].by_shape[shape].add(error_id)
+            services[service_id].by_shape[frozenset(shape)].add(error_id)
     return {matcher.slug: matcher for matcher in services.values()}
 
 

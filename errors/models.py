@@ -19,6 +19,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
+from errors.bodies import example_shape
 from errors.code_patterns import PatternTooSlow, code_matches, pattern_error
 from errors.markdown import highlight_code, render_markdown
 from errors.message_values import forms_are_current, stored_forms
@@ -480,6 +481,12 @@ class Example(models.Model):
     language = models.CharField(max_length=20, choices=Language.choices, default=Language.JSON)
     body = models.TextField()
     body_html = models.TextField(blank=True, editable=False)
+    shape = models.JSONField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The key paths of a JSON body, worked out when saved: identify reads them.",
+    )
     order = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -493,9 +500,10 @@ class Example(models.Model):
         super().save(*args, **kwargs)
 
     def render_html(self) -> None:
-        """Render the explanation and highlight the body."""
+        """Render the explanation, highlight the body and work out its shape."""
         self.description_html = render_markdown(self.description)
         self.body_html = highlight_code(self.body, self.language)
+        self.shape = example_shape(self.language, self.body)
 
 
 class Guide(models.Model):

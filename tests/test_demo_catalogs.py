@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from errors.catalog.bodies import resolve_pointer
+from errors.bodies import resolve_pointer
 from errors.catalog.importer import load_demo_catalogs
 from errors.catalog.validation import example_disagreements
 from errors.models import ErrorCode, Service

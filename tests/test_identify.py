@@ -7,7 +7,7 @@ import json
 import pytest
 
 from errors import identify as identification
-from errors.catalog.bodies import split_http_example
+from errors.bodies import split_http_example
 from errors.catalog.importer import import_catalog_text
 from errors.catalog_version import catalog_version
 from errors.identify import PlainText, identify, message_skeleton
@@ -224,3 +224,19 @@ def test_forms_stored_for_other_messages_or_rules_are_worked_out_again(demo):
     messages = ["The wombat escaped its enclosure"]
     codes.update(message_forms={"v": FORMS_VERSION - 1, "of": messages, "forms": [["x", []]]})
     assert best("the wombat escaped its enclosure") == ("synthesis", "FORBIDDEN")
+
+
+def test_the_matchers_read_example_shapes_stored_when_saved(demo, monkeypatch):
+    """Parsing every example body in each worker after every write was a third of the
+    build at a million codes; an example's shape is worked out when it is saved."""
+    example = Example.objects.filter(language="json", error__service__slug="sigsentry").first()
+    assert example.shape == sorted(example.shape) and example.shape
+    monkeypatch.setattr(identification, "example_shape", lambda *args: pytest.fail(args))
+    identification.build_matchers()
+
+
+def test_examples_saved_before_shapes_were_stored_are_parsed(demo):
+    shapes = {slug: dict(m.by_shape) for slug, m in identification.build_matchers().items()}
+    Example.objects.update(shape=None)  # as rows older than migration 0014
+    again = {slug: dict(m.by_shape) for slug, m in identification.build_matchers().items()}
+    assert again == shapes and shapes["sigsentry"]

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.db.utils import OperationalError
 
-from errors.catalog.bodies import resolve_pointer
+from errors.bodies import resolve_pointer
 from errors.catalog.importer import import_catalog_text
 from portal.failures import is_database_outage
 from tests.conftest import MINIMAL

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from errors.catalog.bodies import resolve_pointer
+from errors.bodies import resolve_pointer
 from errors.identify import identify
 from errors.models import Service
 from errors.openapi.importer import import_openapi

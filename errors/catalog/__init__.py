@@ -8,7 +8,6 @@ trip export -> import -> export all rest on the same dictionaries.
 - `problems`: what is wrong with a file, located by file, line and entry;
 - `files`: reading YAML or JSON text into a `CatalogFile` with line numbers;
 - `validation`: the JSON Schema (`schema.json`) and the rules it cannot state;
-- `bodies`: example bodies: JSON pointers and `HTTP/1.1 ...` dumps;
 - `canonical`: both sides in one form; `export`: that form as YAML or JSON text;
 - `importer`: files -> database, all or nothing; `bulk_writes`: its many-row inserts;
 - `history`: every change of a code (admin, import, revert), reverts and restores;

@@ -14,7 +14,7 @@ from typing import Any
 import fastjsonschema
 import jsonschema
 
-from errors.catalog.bodies import resolve_pointer, split_http_example
+from errors.bodies import resolve_pointer, split_http_example
 from errors.catalog.files import CatalogFile
 from errors.catalog.problems import CatalogInvalid, Problem
 from errors.code_patterns import PatternTooSlow, code_matches, pattern_error

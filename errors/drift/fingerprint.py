@@ -11,9 +11,9 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from errors.catalog.bodies import resolve_pointer
+from errors.bodies import body_shape, resolve_pointer
 from errors.drift import redact
-from errors.identify import ServiceMatcher, body_shape
+from errors.identify import ServiceMatcher
 
 # Where bodies of services outside the catalog usually keep their code and message.
 COMMON_CODE_POINTERS = (

@@ -11,7 +11,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from errors.catalog.bodies import resolve_pointer
+from errors.bodies import resolve_pointer
 from errors.openapi.document import Spec, decode_pointer
 from errors.openapi.envelope import Envelope, flatten
 from errors.openapi.operations import ErrorResponse, MediaBody, SpecExample

@@ -9,8 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from errors.catalog.bodies import resolve_pointer
-from errors.identify import body_shape
+from errors.bodies import body_shape, resolve_pointer
 from errors.models import ErrorCode, reason_phrase
 from errors.openapi.codes import CodeReader, Found, Occurrence, main_status
 from errors.openapi.document import Spec, spec_problem

@@ -1,8 +1,10 @@
-"""Error bodies as catalogs hold them: values at RFC 6901 JSON pointers, and example
-bodies written as whole `HTTP/1.1 404 Not Found` answers."""
+"""Error bodies as catalogs and responses hold them: values at RFC 6901 JSON pointers,
+example bodies written as whole `HTTP/1.1 404 Not Found` answers, and a body's shape
+(the key paths identify compares)."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -35,3 +37,29 @@ def resolve_pointer(document: Any, pointer: str) -> Any:
         else:
             return None
     return node
+
+
+def body_shape(body: Any) -> frozenset[str]:
+    """The key paths of a JSON object (two levels deep): what its shape is."""
+    if not isinstance(body, dict):
+        return frozenset()
+    keys = set()
+    for key, value in body.items():
+        keys.add(str(key))
+        if isinstance(value, dict):
+            keys.update(f"{key}/{inner}" for inner in value)
+    return frozenset(keys)
+
+
+def example_shape(language: str, text: str) -> list[str]:
+    """The shape of an example body written as JSON or as a whole HTTP answer, sorted;
+    empty when it is not a JSON object."""
+    if language not in ("json", "http"):
+        return []
+    body = (split_http_example(text)[1] if language == "http" else text).strip()
+    if body[:1] != "{":
+        return []
+    try:
+        return sorted(body_shape(json.loads(body)))
+    except (ValueError, RecursionError):
+        return []
