@@ -306,8 +306,8 @@ def measure_api(run: Run, port: int, requests: dict) -> None:
 def measure_startup(run: Run, requests: dict) -> None:
     """A worker started on the catalog as it is: from starting gunicorn (one worker) to its
     first answer, then the first request of each kind, each of which builds what that kind
-    keeps per worker and catalog version (the code index, identify's matchers, search's word
-    statistics), and the worker's memory after them."""
+    keeps per worker and catalog version (identify's matchers, search's word statistics),
+    and the worker's memory after them."""
     port = free_port()
     started = time.perf_counter()
     with gunicorn(run, port, workers=1) as server:

@@ -92,7 +92,7 @@ def task_identify(services: int, per_service: int, calls: int) -> dict:
     started = time.perf_counter()
     identify(bodies[0][1]["body"], status=bodies[0][1]["status"])
     cold = (time.perf_counter() - started) * 1000
-    built_mb = resident_mb() - before  # the matchers and the code index, as a worker holds them
+    built_mb = resident_mb() - before  # the matchers, as a worker holds them
     timings: dict[str, list[float]] = {}
     answered: dict[str, int] = {}
     for kind, request in bodies:

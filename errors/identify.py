@@ -555,7 +555,13 @@ def _seen_body(
 
 
 def _code_keys(body: SeenBody, chosen: list[ServiceMatcher]) -> Iterator[str]:
-    """The code keys the body holds at the services' code pointers."""
+    """The code keys the body holds at the services' code pointers, and in an RFC 9457
+    `type` that is an entry page's URL."""
+    kind = body.at("/type")
+    if isinstance(kind, str) and len(kind) <= 2000:
+        page = PROBLEM_PAGE.search(urlsplit(kind).path)
+        if page:
+            yield body.code_key(unquote(page.group(2)))
     if isinstance(body.value, dict):
         for matcher in chosen:
             for pointer, _ in matcher.code_pointers:

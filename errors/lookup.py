@@ -57,19 +57,24 @@ class CodeIndex:
 
 def key_holders(*keys: str) -> CodeIndex:
     """The codes holding any of `keys` as their own or an alias's key, as a code index of
-    those keys alone: one query over the code-key index and the search's keys index, so
-    that a lookup reads what it finds, whatever the catalog's size, and no worker builds
-    anything."""
+    those keys alone: a query over the code-key index and the search's keys index for
+    every KEYS_PER_QUERY keys, which reads the rows holding a key (the whole keys table
+    for keys too short for trigrams), and no worker builds anything."""
     wanted = sorted({key for key in keys if key})
-    if not wanted:
-        return CodeIndex()
+    index = CodeIndex()
     engine = engine_for(connection.vendor)
-    parts = [engine.key_holders(key) for key in wanted]
-    ids = RawSQL(" UNION ".join(sql for sql, _ in parts), [p for _, ps in parts for p in ps])
-    rows = ErrorCode.objects.filter(pk__in=ids).order_by("order", "pk")
-    return _fill(CodeIndex(), rows.values_list(*INDEXED), only=set(wanted))
+    for start in range(0, len(wanted), KEYS_PER_QUERY):
+        chunk = wanted[start : start + KEYS_PER_QUERY]
+        parts = [engine.key_holders(key) for key in chunk]
+        ids = RawSQL(" UNION ".join(sql for sql, _ in parts), [p for _, ps in parts for p in ps])
+        rows = ErrorCode.objects.filter(pk__in=ids).order_by("order", "pk")
+        _fill(index, rows.values_list(*INDEXED), only=set(chunk))
+    return index
 
 
+# Keys read by one query: each is two SELECTs of a UNION, and SQLite refuses a compound
+# SELECT of more than 500 (a batch of a thousand bodies can hold as many keys).
+KEYS_PER_QUERY = 100
 INDEXED = ("pk", "service__slug", "code", "code_key", "aliases")
 
 
@@ -244,8 +249,8 @@ def nearest_codes(
 ) -> list[ErrorCode]:
     """The visible codes (of one service, or all) spelt most like `code`, nearest first,
     for an HTTP status number those of that status: the search's code tiers and its
-    misspelling lookup, which read their indexes, so that a miss costs the same at a
-    million codes as at a hundred (a scan of every code took seconds there)."""
+    misspelling lookup, which read their indexes (a read of every code into Python took
+    seconds at a million codes); it costs what that search costs."""
     number = code.strip()
     if status is None and number.isascii() and number.isdigit() and 100 <= int(number) <= 599:
         query = SearchQuery(service=service, status=int(number))  # the codes of that status

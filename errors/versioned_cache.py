@@ -1,6 +1,5 @@
 """Values kept in each worker's memory for as long as the catalog version they were built
-under holds (identify's matchers, the code index, search's word statistics, replayed
-API answers).
+under holds (identify's matchers, search's word statistics, replayed API answers).
 
 The version is read from the database on every request (errors.catalog_version), so a
 value built before a write is never served after it, on any app server. Every such cache

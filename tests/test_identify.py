@@ -240,3 +240,13 @@ def test_examples_saved_before_shapes_were_stored_are_parsed(demo):
     Example.objects.update(shape=None)  # as rows older than migration 0014
     again = {slug: dict(m.by_shape) for slug, m in identification.build_matchers().items()}
     assert again == shapes and shapes["sigsentry"]
+
+
+def test_rerender_html_stores_the_forms_and_shapes_older_rows_lack(demo):
+    from errors.catalog.rendering import rerender_stored_html
+
+    ErrorCode.objects.update(message_forms={})
+    Example.objects.update(shape=None)  # as rows saved before migrations 0013 and 0014
+    rerender_stored_html()
+    assert not ErrorCode.objects.filter(message_forms={}).exists()
+    assert not Example.objects.filter(shape__isnull=True).exists()

@@ -45,6 +45,22 @@ def test_codes_and_aliases_of_any_length_and_spelling_are_found_by_their_whole_k
     assert find_code("shop", "LEGACYCARDDECLINED").via_alias
 
 
+def test_aliases_beyond_ascii_are_found_by_their_key(shop):
+    """SQLite's lower() folds ASCII only; the keys are compared as Python folds them."""
+    failed = make_code(shop, "PAYMENT_FAILED", aliases=["ÉCHEC_PAIEMENT", "Zahlung-Ü"])
+    assert find_codes("échec-paiement") == [failed] and find_codes("ÉCHECPAIEMENT") == [failed]
+    assert find_codes("zahlung_ü") == [failed]
+
+
+def test_keys_are_read_a_hundred_at_a_time(shop):
+    """A batch may hold a thousand keys; SQLite refuses a UNION of more than 500 SELECTs."""
+    from errors.lookup import key_holders
+
+    codes = [make_code(shop, f"CODE_{number}") for number in range(260)]
+    index = key_holders(*(code.code_key for code in codes), "nothing")
+    assert all(index.candidates("shop", code.code_key) for code in codes)
+
+
 def test_a_lookup_reads_what_it_finds_and_builds_no_index_of_the_catalog(
     shop, django_assert_num_queries
 ):
@@ -99,7 +115,8 @@ def test_drafts_are_found_only_for_staff(demo, admin_user):
 
 def test_nearest_codes_suggests_spellings_and_codes_of_a_status(demo):
     assert nearest_codes("NOT_FUOND", service="synthesis")[0].code == "NOT_FOUND"
-    assert all(error.http_status == 404 for error in nearest_codes("404", service="synthesis"))
+    by_status = nearest_codes("404", service="synthesis")
+    assert by_status and all(error.http_status == 404 for error in by_status)
 
 
 def test_a_draft_never_hides_a_published_code_that_has_its_name_as_an_alias(client, shop):

@@ -2,7 +2,8 @@
 
 The HTML is made once, when a row is saved; a release that tightens the sanitiser (issue
 13: editors' `class` and `id` attributes) leaves the HTML saved before it as it was until
-`manage.py rerender_html` runs this."""
+`manage.py rerender_html` runs this. It also stores what identify reads that rows saved
+before migrations 0013 and 0014 lack: typical messages' forms and example shapes."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from errors.models import Category, ErrorCode, Example, Guide, Service
 RENDERED: list[tuple[Any, list[str]]] = [
     (Service, ["description_html", "stability_html"]),
     (Category, ["description_html"]),
-    (ErrorCode, ["description_html", "resolution_html", "code_key"]),
-    (Example, ["description_html", "body_html"]),
+    (ErrorCode, ["description_html", "resolution_html", "code_key", "message_forms"]),
+    (Example, ["description_html", "body_html", "shape"]),
     (Guide, ["body_html"]),
 ]
 

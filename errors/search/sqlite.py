@@ -214,14 +214,20 @@ class SQLiteEngine(Engine):
 
     def key_holders(self, key: str) -> tuple[str, list]:
         # An alias's key follows a space in keys ("code_key alias alias"): the phrase
-        # " key" is a trigram or more for keys of two letters or more; a one-letter key
-        # is looked for in every row of the keys table.
-        aliased = "errors_search_keys MATCH %s AND " if len(key) > 1 else ""
-        return (
-            "SELECT id FROM errors_errorcode WHERE code_key = %s UNION "
-            f"SELECT rowid FROM errors_search_keys WHERE {aliased}{self.contains(SPACED_KEYS)}",
-            [key, *([_fts5_phrase(f" {key}")] if aliased else []), f" {key} "],
-        )
+        # " key" is a trigram or more for keys of two letters or more, and the trigram
+        # index folds case beyond ASCII, which SQLite's lower() in the index triggers
+        # does not: the caller keeps the rows whose alias keys, worked out in Python,
+        # are the key. A one-letter key is looked for in every row of the keys table.
+        if len(key) > 1:
+            aliases = "SELECT rowid FROM errors_search_keys WHERE errors_search_keys MATCH %s"
+            params = [_fts5_phrase(f" {key}")]
+        else:
+            aliases = f"SELECT rowid FROM errors_search_keys WHERE {self.contains(SPACED_KEYS)}"
+            params = [f" {key} "]
+        return f"SELECT id FROM errors_errorcode WHERE code_key = %s UNION {aliases}", [
+            key,
+            *params,
+        ]
 
 
 def _union_candidates(

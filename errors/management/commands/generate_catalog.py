@@ -34,7 +34,6 @@ class Command(BaseCommand):
             options["services"], options["codes_per_service"], options["seed"]
         )
         total = options["services"] * options["codes_per_service"]
-        started = time.perf_counter()
         if options["output"]:
             folder = Path(options["output"])
             folder.mkdir(parents=True, exist_ok=True)
@@ -44,7 +43,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Wrote {options['services']} files ({total} codes) to {folder}")
             return
         # A generator: each catalog is made as the import reaches it, so a million codes
-        # never lie in memory at once.
+        # never lie in memory at once (the time below includes making them).
         files = (CatalogFile(name=data["service"]["slug"], data=data) for data in catalogs)
         started = time.perf_counter()
         with tqdm(total=total, unit="code", file=self.stderr, disable=total < 1000) as bar:
