@@ -133,7 +133,8 @@ def generate(total: int, seed: int = 7) -> None:
     """A catalog of `total` codes over 50 services, with messages and one example each."""
     from django.db import transaction
 
-    from errors.models import ErrorCode, Example, Service, code_key
+    from errors.codes import code_key
+    from errors.models import ErrorCode, Example, Service
 
     rng = random.Random(seed)
     pairs = [(noun, condition) for noun in NOUNS for condition in CONDITIONS]

@@ -23,7 +23,8 @@ from django.urls import reverse
 from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.safestring import SafeString, mark_safe
 
-from errors.models import ErrorCode, Service, reason_phrase
+from errors.codes import reason_phrase
+from errors.models import ErrorCode, Service
 from errors.templatetags.catalog_text import inline_code, says_more, words
 
 RETRY_LABELS = dict(ErrorCode.Retry.choices)

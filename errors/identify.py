@@ -30,9 +30,10 @@ from urllib.parse import unquote, urlsplit
 
 from errors.bodies import body_shape, example_shape, resolve_pointer, split_http_example
 from errors.catalog_version import catalog_version
+from errors.codes import code_key
 from errors.lookup import CodeIndex, HeldKeys, UnknownService
 from errors.message_values import forms_of, loose_match, loose_tokens, message_skeleton
-from errors.models import ErrorCode, Example, Service, code_key
+from errors.models import ErrorCode, Example, Service
 from errors.versioned_cache import VersionedCache
 
 # Weights of the signals; a second, independent signal raises the confidence further.

@@ -20,8 +20,9 @@ from errors.catalog.canonical import errors_for_catalog
 from errors.catalog.validation import example_body_problems
 from errors.code_patterns import PatternTooSlow, code_matches
 from errors.identify import identify
-from errors.models import ErrorCode, Service, validate_code
+from errors.models import ErrorCode, Service
 from errors.retry_rules import rule_problem
+from errors.validators import validate_code
 
 ERROR = "error"
 WARNING = "warning"

@@ -22,7 +22,8 @@ from typing import Any
 from django.db import connection
 from django.db.models.expressions import RawSQL
 
-from errors.models import ErrorCode, Service, code_key
+from errors.codes import code_key
+from errors.models import ErrorCode, Service
 from errors.search.execute import engine_for, search_errors
 from errors.search.query import SearchQuery
 

@@ -30,14 +30,9 @@ from errors.code_rows import (
     status_rows,
     words,
 )
+from errors.codes import reason_phrase
 from errors.markdown import highlight_code
-from errors.models import (
-    Category,
-    ErrorCode,
-    Guide,
-    Service,
-    reason_phrase,
-)
+from errors.models import Category, ErrorCode, Guide, Service
 from errors.querysets import can_see_drafts
 from errors.retry_rules import retry_advice
 from errors.search.execute import search_errors

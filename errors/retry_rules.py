@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 
-from errors.models import ErrorCode, describe_retry_delay
+from errors.models import ErrorCode
+from errors.validators import describe_retry_delay
 
 Retry = ErrorCode.Retry
 

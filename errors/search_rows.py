@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
-from errors.models import ErrorCode, code_key
+from errors.codes import code_key
+from errors.models import ErrorCode
 from errors.search.results import SearchHit, SearchResults
 from errors.templatetags.catalog_text import inline_code
 

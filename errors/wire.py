@@ -13,8 +13,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from errors.codes import reason_phrase
 from errors.markdown import highlight_code
-from errors.models import ErrorCode, Service, reason_phrase
+from errors.models import ErrorCode, Service
 
 # Seed pages write envelopes with comments (`{ /* optional structured detail */ }`).
 BLOCK_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)

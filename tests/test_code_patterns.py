@@ -13,7 +13,8 @@ from errors.catalog.problems import CatalogInvalid
 from errors.catalog.validation import validate_catalog
 from errors.code_patterns import PatternTooSlow, code_matches, pattern_error
 from errors.lint import lint_service
-from errors.models import ErrorCode, Service, validate_regex
+from errors.models import ErrorCode, Service
+from errors.validators import validate_regex
 from tests.conftest import MINIMAL
 
 EVIL = "^(A|AA)+$"  # backtracks even in the regex module

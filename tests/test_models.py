@@ -6,7 +6,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 
-from errors.models import Category, ErrorCode, Service, code_key, reason_phrase
+from errors.codes import code_key, reason_phrase
+from errors.models import Category, ErrorCode, Service
 
 pytestmark = pytest.mark.django_db
 

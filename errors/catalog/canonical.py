@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
 
-from errors.models import ErrorCode, Example, Service, reason_phrase
+from errors.codes import reason_phrase
+from errors.models import ErrorCode, Example, Service
 
 ENVELOPE_POINTERS = (
     "code_pointer",

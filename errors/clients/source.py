@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
-from errors.models import ErrorCode, Service, code_key
+from errors.codes import code_key
+from errors.models import ErrorCode, Service
 
 # The catalog's retry rules, "not stated" first: issue 14 makes it the default, and a
 # client must keep it apart from "never" even when this catalog has no such value yet.

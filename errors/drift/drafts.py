@@ -10,8 +10,9 @@ from django.db import transaction
 from django.db.models import Max
 
 from errors.catalog import history
+from errors.codes import code_key
 from errors.drift.models import ObservedFingerprint
-from errors.models import ErrorCode, Example, code_key
+from errors.models import ErrorCode, Example
 
 
 class DraftRefused(Exception):

@@ -19,9 +19,10 @@ from django.db.models import Max, Min, Q, Sum
 from django.utils import timezone
 from django.utils.timesince import timesince
 
+from errors.codes import code_key
 from errors.drift.models import ObservationDay, ObservedFingerprint
 from errors.drift.redact import text_skeleton
-from errors.models import ErrorCode, Service, code_key
+from errors.models import ErrorCode, Service
 
 KINDS = ("undocumented", "never_seen", "status_mismatch", "retired_in_use", "message_drift")
 MAX_WINDOW_DAYS = 366

@@ -12,7 +12,8 @@ from typing import Any
 
 from django.db.models import Prefetch
 
-from errors.models import ErrorCode, Example, Service, reason_phrase
+from errors.codes import reason_phrase
+from errors.models import ErrorCode, Example, Service
 from errors.openapi.document import decode_pointer, encode_token
 from errors.openapi.envelope import ENVELOPE_EXTENSION, POINTER_NAMES
 

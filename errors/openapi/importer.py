@@ -16,10 +16,11 @@ from errors.catalog.export import compact, dump_catalog
 from errors.catalog.files import YAML_LOADER, CatalogFile
 from errors.catalog.importer import ServiceChanges, import_catalogs
 from errors.catalog.validation import validate_catalog
-from errors.models import SLUG_VALIDATOR, Service
+from errors.models import Service
 from errors.openapi.document import Spec, check_spec, parse_spec, spec_problem
 from errors.openapi.merge import merge_catalogs
 from errors.openapi.to_catalog import SpecCatalog, spec_to_catalog
+from errors.validators import SLUG_VALIDATOR
 
 
 @dataclass

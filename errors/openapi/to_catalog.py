@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from errors.bodies import body_shape, resolve_pointer
-from errors.models import ErrorCode, reason_phrase
+from errors.codes import reason_phrase
+from errors.models import ErrorCode
 from errors.openapi.codes import CodeReader, Found, Occurrence, main_status
 from errors.openapi.document import Spec, spec_problem
 from errors.openapi.envelope import Envelope, find_envelope

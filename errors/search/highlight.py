@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from errors.models import ErrorCode, code_key
+from errors.codes import code_key
+from errors.models import ErrorCode
 from errors.search.plan import TextPlan
 
 # Fields searched for the highlighted snippet, best first, as the ranking orders them.

@@ -7,7 +7,7 @@ import itertools
 import re
 from dataclasses import dataclass, replace
 
-from errors.models import code_key
+from errors.codes import code_key
 
 # Words too common to tell codes apart; dropping them keeps an OR query on a pasted
 # message small and its ranking about the words that matter.

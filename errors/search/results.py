@@ -7,7 +7,8 @@ from dataclasses import asdict, dataclass, field
 
 from django.utils.safestring import SafeString
 
-from errors.models import ErrorCode, code_key
+from errors.codes import code_key
+from errors.models import ErrorCode
 from errors.search.engine import CODE_PREFIX, EXACT_ALIAS, EXACT_CODE, FUZZY_CODE, KEY_CONTAINS
 from errors.search.query import SearchQuery
 
