@@ -26,3 +26,12 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms request_id=%({x-request-id}o)s'
 # Behind a reverse proxy on the same host or network: trust its forwarded headers.
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def when_ready(server):
+    """With the app preloaded, build what every worker keeps per catalog version once, in
+    the master, before the workers are forked (portal/warm.py)."""
+    if server.cfg.preload_app:
+        from portal.warm import warm_worker_caches
+
+        warm_worker_caches(server.log)

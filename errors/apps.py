@@ -11,16 +11,18 @@ from django.db.models.signals import post_migrate
 
 def _repair_triggers(sender: AppConfig, using: str, **kwargs: Any) -> None:
     # A later migration that rebuilds errors_errorcode on SQLite drops the search index's
-    # triggers and those that bump the catalog version with the old table. Migrated back
-    # to zero, the app has no tables left to repair.
+    # triggers and those that bump the catalog and service versions with the old table.
+    # Migrated back to zero, the app has no tables left to repair.
     from errors.catalog_version import ensure_catalog_state
     from errors.search.index import ensure_search_index
+    from errors.service_version import ensure_service_state
 
     connection = connections[using]
     if "errors_catalogstate" not in connection.introspection.table_names():
         return
     ensure_search_index(connection)
     ensure_catalog_state(connection)
+    ensure_service_state(connection)
 
 
 class ErrorsConfig(AppConfig):

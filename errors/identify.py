@@ -10,10 +10,11 @@ gets back entries, each with a confidence from 0 to 1 and the reason it matched:
   entry for this status;
 - *documented example*: the body has the shape (the same keys) of an entry's example.
 
-The matchers are built once per catalog version (see `errors.versioned_cache`) and kept
-in memory, indexed by message skeleton and example shape; the code and alias keys a body
-holds are looked up in the database (errors.lookup.HeldKeys: one indexed query for each
-key), so a call costs no table scan.
+Each service's matcher is built once per version of that service (MatcherCache and
+errors.service_version: a write rebuilds the services it touched, not the catalog) and
+kept in memory, indexed by message skeleton and example shape; the code and alias keys a
+body holds are looked up in the database (errors.lookup.HeldKeys: one indexed query for
+every hundred keys), so a call costs no table scan.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from __future__ import annotations
 import difflib
 import json
 import re
+import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
@@ -34,7 +36,8 @@ from errors.codes import code_key
 from errors.lookup import CodeIndex, HeldKeys, UnknownService
 from errors.message_values import forms_of, loose_match, loose_tokens, message_skeleton
 from errors.models import ErrorCode, Example, Service
-from errors.versioned_cache import VersionedCache
+from errors.service_version import service_versions
+from errors.versioned_cache import register
 
 # Weights of the signals; a second, independent signal raises the confidence further.
 CODE_FIELD = 0.95
@@ -226,21 +229,42 @@ def _matcher_for(service: Service) -> ServiceMatcher:
     )
 
 
+# Services read with a filter on their ids; more changed than this and the whole catalog
+# is read (one pass, rather than an IN list the size of the catalog).
+SERVICES_PER_FILTER = 500
+
+
 def build_matchers() -> dict[str, ServiceMatcher]:
-    """Read the whole catalog once (four queries) into per-service matchers; the code
-    and alias keys are looked up as bodies name them (errors.lookup.HeldKeys)."""
-    services = {service.pk: _matcher_for(service) for service in Service.objects.all()}
-    rows = ErrorCode.objects.values_list(
-        "pk", "service_id", "code", "http_status", "messages", "message_forms"
-    )
+    """Every service's matcher, read from the catalog: `{slug: matcher}`."""
+    return {matcher.slug: matcher for matcher in _build(None).values()}
+
+
+def _build(only: Collection[int] | None) -> dict[int, ServiceMatcher]:
+    """The matchers of the services `only` (every service when None), by service id, in
+    four queries; the code and alias keys are looked up as bodies name them
+    (errors.lookup.HeldKeys)."""
+    services = Service.objects.all()
+    codes = ErrorCode.objects.all()
+    examples = Example.objects.filter(language__in=["json", "http"])
+    if only is not None and len(only) <= SERVICES_PER_FILTER:
+        services = services.filter(pk__in=only)
+        codes = codes.filter(service_id__in=only)
+        examples = examples.filter(error__service_id__in=only)
+    matchers = {
+        service.pk: _matcher_for(service)
+        for service in services
+        if only is None or service.pk in only
+    }
+    rows = codes.values_list("pk", "service_id", "code", "http_status", "messages", "message_forms")
     for pk, service_id, code, status, messages, forms in rows.iterator(chunk_size=2000):
-        matcher = services[service_id]
+        matcher = matchers.get(service_id)
+        if matcher is None:
+            continue
         matcher.status_of[pk] = status
         if status is not None and code == str(status):
             matcher.by_status[status] = pk
         for skeleton, loose in forms_of(forms, messages or []):  # stored when saved
             matcher.add_message(pk, skeleton, loose)
-    examples = Example.objects.filter(language__in=["json", "http"])
     # Shapes are worked out when an example is saved; rows older than migration 0014 have
     # none, and their bodies are read instead.
     shaped = examples.filter(shape__isnull=False).values_list(
@@ -253,17 +277,73 @@ def build_matchers() -> dict[str, ServiceMatcher]:
         .iterator(chunk_size=2000)
     )
     for error_id, service_id, shape in chain(shaped.iterator(chunk_size=2000), unshaped):
-        if shape:
-            services[service_id].by_shape[frozenset(shape)].add(error_id)
-    return {matcher.slug: matcher for matcher in services.values()}
+        if shape and service_id in matchers:
+            matchers[service_id].by_shape[frozenset(shape)].add(error_id)
+    return matchers
 
 
-_matchers: VersionedCache[dict[str, ServiceMatcher]] = VersionedCache()
+class MatcherCache:
+    """Each service's matcher, kept per process and rebuilt only when its service changed.
+
+    The catalog version is read on every call (errors.catalog_version); when it moved,
+    the services' own versions (errors.service_version) say which services a write
+    touched, and only those are read again: an edit to one code of a million rebuilds its
+    service's thousand, not the catalog. One thread builds while the others wait.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        # One tuple, replaced whole: a reader never pairs one version with another's value.
+        self._held: tuple[str, dict[str, ServiceMatcher]] | None = None
+        self._epoch = ""
+        self._built: dict[int, tuple[int, ServiceMatcher]] = {}
+        register(self)
+
+    def get(self, version: str) -> dict[str, ServiceMatcher]:
+        """The matchers under the catalog `version`, by slug."""
+        held = self._held
+        if held is not None and held[0] == version:
+            return held[1]
+        with self._lock:
+            held = self._held
+            if held is None or held[0] != version:
+                held = (version, self._refresh(version))
+                self._held = held
+            return held[1]
+
+    def _refresh(self, version: str) -> dict[str, ServiceMatcher]:
+        epoch = version.partition("-")[0]
+        if epoch != self._epoch:  # another database: nothing built holds
+            self._epoch, self._built = epoch, {}
+        # Read before the rows, so a matcher is never older than the version kept with it.
+        versions = service_versions()
+        stale = {
+            pk
+            for pk, service_version in versions.items()
+            if service_version is None or self._built.get(pk, (None,))[0] != service_version
+        }
+        fresh = _build(stale) if stale else {}
+        built: dict[int, tuple[int, ServiceMatcher]] = {}
+        for pk, service_version in versions.items():
+            if pk in fresh:
+                built[pk] = (service_version if service_version is not None else -1, fresh[pk])
+            elif pk not in stale:
+                built[pk] = self._built[pk]
+        self._built = built
+        return {matcher.slug: matcher for _, matcher in built.values()}
+
+    def clear(self) -> None:
+        """Forget every matcher (tests)."""
+        with self._lock:
+            self._held, self._epoch, self._built = None, "", {}
+
+
+_matchers = MatcherCache()
 
 
 def matchers(version: str | None = None) -> dict[str, ServiceMatcher]:
     """The matchers of the catalog `version` (read when not given), built on first use."""
-    return _matchers.get(version or catalog_version(), build_matchers)
+    return _matchers.get(version or catalog_version())
 
 
 class PlainText(str):

@@ -506,6 +506,23 @@ class CatalogState(models.Model):
         return f"catalog version {self.epoch}-{self.version}"
 
 
+class ServiceState(models.Model):
+    """A service's own version, moved by triggers on every write to its row, its codes
+    and their examples (errors/service_version.py): caches built per service are rebuilt
+    only for the services whose version moved."""
+
+    # No foreign key: the row goes with its service by trigger, and a write bumping the
+    # version of a service being deleted must not block the delete.
+    service_id = models.BigIntegerField(primary_key=True)
+    version = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "service state"
+
+    def __str__(self) -> str:
+        return f"service {self.service_id} version {self.version}"
+
+
 # The drift tables (errors/drift/models.py) belong to this app; importing them here is
 # what registers them. They refer to the models above by name, so no cycle.
 from errors.drift.models import ObservationDay as ObservationDay  # noqa: E402

@@ -12,7 +12,7 @@ from errors.catalog.importer import import_catalog_text
 from errors.catalog_version import catalog_version
 from errors.identify import PlainText, identify, message_skeleton
 from errors.lookup import UnknownService
-from errors.models import ErrorCode, Example
+from errors.models import ErrorCode, Example, Service, ServiceState
 from tests.conftest import MINIMAL
 
 pytestmark = pytest.mark.django_db
@@ -165,6 +165,87 @@ def test_matchers_are_reused_until_the_catalog_changes(demo):
     error.save()
     assert identification.matchers() is not first
     assert best("a brand new typical message") == ("synthesis", "FORBIDDEN")
+
+
+@pytest.fixture
+def builds(monkeypatch):
+    """The services each matcher build reads, in order (None: every service)."""
+    calls = []
+    build = identification._build
+
+    def spy(only):
+        calls.append(
+            None
+            if only is None
+            else set(Service.objects.filter(pk__in=only).values_list("slug", flat=True))
+        )
+        return build(only)
+
+    monkeypatch.setattr(identification, "_build", spy)
+    return calls
+
+
+def test_a_write_rebuilds_the_matchers_of_its_service_alone(demo, builds):
+    """At a million codes, rebuilding every service's matcher after each write took longer
+    than gunicorn's timeout: an edit rebuilds its own service's."""
+    first = identification.matchers()
+    assert builds == [{"aisafe", "portal", "sigsentry", "synthesis", "elder-signals", "cloudsigma"}]
+    error = ErrorCode.objects.get(service__slug="synthesis", code="FORBIDDEN")
+    error.messages = ["The gate is shut for you"]
+    error.save()
+    again = identification.matchers()
+    assert builds[1:] == [{"synthesis"}]
+    assert again["synthesis"] is not first["synthesis"]
+    assert all(again[slug] is first[slug] for slug in first if slug != "synthesis")
+    assert best("the gate is shut for you") == ("synthesis", "FORBIDDEN")
+
+
+def test_an_example_a_queryset_update_or_an_envelope_edit_rebuilds_its_service(demo, builds):
+    identification.matchers()
+    example = Example.objects.filter(error__service__slug="sigsentry", language="json").first()
+    example.body = json.dumps({"wombat": {"burrow": 1}})
+    example.save()
+    identification.matchers()
+    ErrorCode.objects.filter(service__slug="cloudsigma").update(messages=["Moon is made of cheese"])
+    identification.matchers()
+    service = Service.objects.get(slug="aisafe")
+    service.message_pointer = "/error/text"
+    service.save()
+    matchers = identification.matchers()
+    assert builds[1:] == [{"sigsentry"}, {"cloudsigma"}, {"aisafe"}]
+    assert matchers["aisafe"].message_pointers[0] == "/error/text"
+    assert best({"wombat": {"burrow": 7}}) == ("sigsentry", example.error.code)
+    assert best("moon is made of cheese")[0] == "cloudsigma"
+
+
+def test_added_renamed_and_deleted_services_are_noticed(demo, builds):
+    identification.matchers()
+    import_catalog_text(MINIMAL, "shop.yaml")
+    Service.objects.filter(slug="cloudsigma").update(slug="cloudsigma-two")
+    Service.objects.get(slug="portal").delete()
+    matchers = identification.matchers()
+    assert builds[1:] == [{"shop", "cloudsigma-two"}]
+    assert set(matchers) == {
+        "aisafe",
+        "sigsentry",
+        "synthesis",
+        "elder-signals",
+        "cloudsigma-two",
+        "shop",
+    }
+    assert best({"error": {"code": "not_found"}}, service="shop") == ("shop", "NOT_FOUND")
+    with pytest.raises(UnknownService):
+        identify({"error": {"code": "not_found"}}, service="portal")
+
+
+def test_a_service_without_its_version_row_is_rebuilt_every_time(demo, builds):
+    """A service saved while the triggers were missing has no version to trust."""
+    ServiceState.objects.filter(service_id=Service.objects.get(slug="cloudsigma").pk).delete()
+    identification.matchers()
+    ErrorCode.objects.filter(service__slug="cloudsigma").update(messages=["Out of coffee"])
+    identification.matchers()
+    assert builds[1:] == [{"cloudsigma"}]
+    assert best("out of coffee")[0] == "cloudsigma"
 
 
 def test_bulk_import_is_noticed_without_signals(db):

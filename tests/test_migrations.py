@@ -35,7 +35,20 @@ SQLITE_CATALOG_TRIGGERS = {
 POSTGRESQL_CATALOG_TRIGGERS = {f"errors_{table}_catalog_version" for table in CATALOG_TABLES}
 # A TRUNCATE empties the PostgreSQL index too (0007).
 POSTGRESQL_TRUNCATE_TRIGGERS = {"errors_search_code_truncate", "errors_search_example_truncate"}
+# Each service's own version (0015): row triggers on SQLite, statement triggers with
+# transition tables on PostgreSQL, one for each event.
+SERVICE_TABLES = ("service", "errorcode", "example")
+SQLITE_SERVICE_TRIGGERS = {
+    f"errors_{table}_service_version_{event}"
+    for table in SERVICE_TABLES
+    for event in ("insert", "update", "delete")
+}
+POSTGRESQL_SERVICE_TRIGGERS = SQLITE_SERVICE_TRIGGERS | {
+    f"errors_{table}_service_version_truncate" for table in SERVICE_TABLES
+}
 POSTGRESQL_FUNCTIONS = {
+    *(f"errors_{table}_service_version" for table in SERVICE_TABLES),
+    "errors_service_versions_truncated",
     "errors_search_refresh",
     "errors_search_codes_changed",
     "errors_search_code_updated",
@@ -119,6 +132,12 @@ def indexed(db, error_id, word):
         return count == 1
 
 
+def service_versions(db):
+    with db.cursor() as cursor:
+        cursor.execute("SELECT service_id, version FROM errors_servicestate")
+        return dict(cursor.fetchall())
+
+
 def assert_installed(db):
     """The search index and the catalog version are there, and the triggers keep them."""
     if db.vendor == "sqlite":
@@ -126,14 +145,17 @@ def assert_installed(db):
             db, "SELECT name FROM sqlite_master WHERE type IN ('table', 'index')"
         )
         triggers = names(db, "SELECT name FROM sqlite_master WHERE type = 'trigger'")
-        assert triggers == SEARCH_TRIGGERS | SQLITE_CATALOG_TRIGGERS
+        assert triggers == SEARCH_TRIGGERS | SQLITE_CATALOG_TRIGGERS | SQLITE_SERVICE_TRIGGERS
     else:
         assert {"errors_search", "errors_search_codes", "errors_search_status"} <= names(
             db, "SELECT relname FROM pg_class"
         )
         triggers = names(db, "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
-        assert (
-            triggers == SEARCH_TRIGGERS | POSTGRESQL_CATALOG_TRIGGERS | POSTGRESQL_TRUNCATE_TRIGGERS
+        assert triggers == (
+            SEARCH_TRIGGERS
+            | POSTGRESQL_CATALOG_TRIGGERS
+            | POSTGRESQL_TRUNCATE_TRIGGERS
+            | POSTGRESQL_SERVICE_TRIGGERS
         )
         functions = names(db, "SELECT proname FROM pg_proc WHERE proname LIKE 'errors%'")
         assert functions == POSTGRESQL_FUNCTIONS
@@ -151,19 +173,24 @@ def assert_installed(db):
     assert editors.permissions.count() == 21  # 5 models by 4 actions, and view revisions
     service = Service.objects.using(db.alias).create(slug="shop", name="Shop")
     assert catalog_version(db) == 1
+    assert service_versions(db) == {service.pk: 0}
     error = ErrorCode.objects.using(db.alias).create(
         service=service, code="LIMIT_REACHED", code_key="limitreached", title="Quota exceeded"
     )
     assert catalog_version(db) == 2
+    assert service_versions(db) == {service.pk: 1}
     assert indexed(db, error.pk, "quota")
     Example.objects.using(db.alias).create(error=error, body='{"detail": "bandwidth"}')
     assert indexed(db, error.pk, "bandwidth")
+    assert service_versions(db) == {service.pk: 2}
     ErrorCode.objects.using(db.alias).filter(pk=error.pk).update(title="Storage full")
     assert indexed(db, error.pk, "storage") and not indexed(db, error.pk, "quota")
+    assert service_versions(db) == {service.pk: 3}
     version = catalog_version(db)
     service.delete()  # the code and its example with it
     assert catalog_version(db) > version
     assert not indexed(db, error.pk, "storage")
+    assert service_versions(db) == {}
     if db.vendor == "postgresql":
         service = Service.objects.using(db.alias).create(slug="shop", name="Shop")
         error = ErrorCode.objects.using(db.alias).create(
@@ -174,6 +201,7 @@ def assert_installed(db):
             cursor.execute("TRUNCATE errors_example, errors_errorcode CASCADE")
             cursor.execute("SELECT count(*) FROM errors_search")
             assert cursor.fetchone() == (0,)
+        assert service_versions(db)[service.pk] > 1  # the code's insert, then the truncate
 
 
 def assert_nothing_left(db):

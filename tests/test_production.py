@@ -245,10 +245,15 @@ def two_app_servers_see_each_others_edits(env: dict[str, str]) -> None:
         status, headers, _ = second.get(entry)
         etag = headers["ETag"]
 
+        # identify's matchers were built in the master, before it forked the worker.
+        assert "identify's matchers built for 6 services" in second.output()
+        assert best_identified(second, "The wombat is not in its burrow") != "404"
+
         catalog = json.loads(first.get("/api/v1/services/aisafe/catalog/")[2])
         for item in catalog["errors"]:
             if item["code"] == "404":
                 item["title"] = "Gone missing"
+                item["messages"] = ["The wombat is not in its burrow"]
         status, _, body = http_put(
             first.url + "/api/v1/services/aisafe/catalog/", json.dumps(catalog), token
         )
@@ -260,9 +265,25 @@ def two_app_servers_see_each_others_edits(env: dict[str, str]) -> None:
         assert json.loads(body)["title"] == "Gone missing"
         assert b"Gone missing" in second.get(page)[2]
         assert json.loads(first.get(entry)[2])["title"] == "Gone missing"
+        # The other server's worker rebuilt AISafe's matcher, the only one written.
+        assert best_identified(second, "The wombat is not in its burrow") == "404"
     finally:
         first.stop()
         second.stop()
+
+
+def best_identified(server: AppServer, message: str) -> str | None:
+    """The code that `server` identifies an AISafe body holding `message` as, if any."""
+    request = urllib.request.Request(
+        server.url + "/api/v1/identify/",
+        data=json.dumps({"service": "aisafe", "body": {"detail": message}}).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        found = json.loads(response.read())
+    confident = [item for item in found["results"] if item["confidence"] >= 0.8]
+    return confident[0]["code"] if confident else None
 
 
 def http_put(url: str, body: str, token: str) -> tuple[int, dict, bytes]:
