@@ -14,6 +14,7 @@ from tests.factories import (  # noqa: F401 - MINIMAL and catalog_text: test mod
     MINIMAL,
     catalog_text,
     import_minimal,
+    load_demo,
     make_editor,
     make_service,
     make_user,
@@ -45,8 +46,8 @@ def empty_cache():
 
 @pytest.fixture
 def demo(db):
-    """The six bundled demo catalogs, imported."""
-    return load_demo_catalogs()
+    """The six bundled demo catalogs, imported (tests.factories.load_demo)."""
+    return load_demo()
 
 
 @pytest.fixture
