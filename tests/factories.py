@@ -153,14 +153,14 @@ def load_demo() -> list[Any]:
     insert a table, ids included (test_factories.py pins that the result is the same).
     """
     global _demo_rows
-    if any(model.objects.exists() for model in DEMO_MODELS):
+    if any(model._default_manager.exists() for model in DEMO_MODELS):
         return load_demo_catalogs()  # the test wrote rows of its own first: import
     if _demo_rows is None:
         report = load_demo_catalogs()
-        _demo_rows = DemoRows([(m, list(m.objects.values())) for m in DEMO_MODELS], report)
+        _demo_rows = DemoRows([(m, list(m._default_manager.values())) for m in DEMO_MODELS], report)
         return report
     for model, rows in _demo_rows.rows:
-        model.objects.bulk_create(model(**row) for row in rows)
+        model._default_manager.bulk_create(model(**row) for row in rows)
     # PostgreSQL's sequences do not move for rows inserted with their ids.
     with connection.cursor() as cursor:
         for statement in connection.ops.sequence_reset_sql(no_style(), list(DEMO_MODELS)):

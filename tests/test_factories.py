@@ -22,7 +22,7 @@ def catalog_state() -> dict:
         times = {f.attname for f in model._meta.fields if isinstance(f, models.DateTimeField)}
         rows[model.__name__] = [
             {name: value for name, value in row.items() if name not in times}
-            for row in model.objects.order_by("pk").values()
+            for row in model._default_manager.order_by("pk").values()
         ]
     found = [
         [(hit.error.service.slug, hit.error.code) for hit in search_errors(parse_query(text)).hits]
