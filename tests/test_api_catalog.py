@@ -278,6 +278,22 @@ def test_a_token_may_not_rewrite_a_service_it_does_not_publish(api, editor_token
     assert put(api, MINIMAL, editor_token).status_code == 200  # its own publisher still may
 
 
+def test_a_slug_taken_after_the_permission_check_is_refused_and_nothing_changes(
+    api, editor_token, monkeypatch
+):
+    """Two first publishes of a slug at once: the permission check of each finds it free.
+    The second to hold the import's lock finds it taken, and by another user."""
+    from errors.api.permissions import CanPublishCatalog
+
+    assert put(api, MINIMAL, editor_token).status_code == 201
+    monkeypatch.setattr(CanPublishCatalog, "has_permission", lambda *args: True)  # found free
+    _user, token = other_ci_token()
+    response = put(api, MINIMAL.replace("title: Not found", "title: Hijacked"), token)
+    assert response.status_code == 403
+    assert "not a publisher of 'shop'" in response.json()["detail"]
+    assert ErrorCode.objects.get(code="NOT_FOUND").title == "Not found"
+
+
 def test_a_listed_publisher_may_publish(api, editor_token):
     put(api, MINIMAL, editor_token)
     user, token = other_ci_token()

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
@@ -20,7 +21,7 @@ from errors.api.parsers import (
 from errors.api.permissions import CanPublishCatalog
 from errors.api.renderers import ApiJsonRenderer, YamlRenderer
 from errors.api.schema import COMMON_PROBLEMS, problems
-from errors.api.views import ApiView, list_first_publisher
+from errors.api.views import ApiView, settle_publishers
 from errors.catalog.importer import ImportBusy
 from errors.openapi.document import parse_spec
 from errors.openapi.export import export_openapi
@@ -86,13 +87,14 @@ class OpenApiView(ApiView):
         dry_run = dry_run_param(request)
         spec = parse_spec(self._spec_text(request), f"{slug} spec")
         try:
-            result = import_openapi(spec, slug, acting_user=request.user, dry_run=dry_run)
+            with transaction.atomic():
+                result = import_openapi(spec, slug, acting_user=request.user, dry_run=dry_run)
+                created = bool(result.changes and result.changes.created)
+                settle_publishers(request, slug, created=created, dry_run=dry_run)
         except RecursionError as exc:
             raise Problem("catalog_invalid", "The spec is nested too deeply to read.") from exc
         except ImportBusy as exc:
             raise Problem("publish_busy", exc.detail) from exc
-        created = bool(result.changes and result.changes.created)
-        list_first_publisher(request, slug, created=created, dry_run=dry_run)
         status = 201 if created and not dry_run else 200
         return Response({**result.as_dict(), "dry_run": dry_run}, status=status)
 

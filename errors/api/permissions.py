@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from rest_framework import permissions
 from rest_framework.request import Request
@@ -35,14 +37,20 @@ class CanPublishCatalog(permissions.BasePermission):
             return False
         # Scoped per service: a token may publish only the services that list its user
         # (a new slug is free: its first publisher is listed).
+        # errors.api.views.settle_publishers checks again once the publish holds the lock.
         service = Service.objects.filter(slug=view.kwargs.get("slug", "")).first()
         if service is None or service.may_be_published_by(user):
             return True
-        self.message = (
-            f"The token's user {user.get_username()!r} is not a publisher of {service.slug!r}: "
-            "ask an admin to add it under the service's Publishers (one CI user per service)."
-        )
+        self.message = not_a_publisher(user, service)
         return False
+
+
+def not_a_publisher(user: Any, service: Service) -> str:
+    """Why `user` may not publish `service`, and what to do about it."""
+    return (
+        f"The token's user {user.get_username()!r} is not a publisher of {service.slug!r}: "
+        "ask an admin to add it under the service's Publishers (one CI user per service)."
+    )
 
 
 class CanReportObservations(permissions.BasePermission):

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from csp.decorators import csp_update
+from django.db import transaction
 from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve, reverse_lazy
@@ -19,6 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -46,7 +48,7 @@ from errors.api.parsers import (
     CATALOG_TEXT_PARSERS,
     ApiJsonParser,
 )
-from errors.api.permissions import CanPublishCatalog, CatalogReadPermission
+from errors.api.permissions import CanPublishCatalog, CatalogReadPermission, not_a_publisher
 from errors.api.problems import problem_response
 from errors.api.renderers import ApiJsonRenderer, YamlRenderer
 from errors.api.schema import (
@@ -400,25 +402,33 @@ class CatalogView(CachedReadView):
         is_json = request.content_type.startswith("application/json")
         name = f"{slug}.json" if is_json else f"{slug}.yaml"
         try:
-            changes = import_catalog_text(
-                text, name, acting_user=request.user, dry_run=dry_run, expected_slug=slug
-            )
+            with transaction.atomic():
+                changes = import_catalog_text(
+                    text, name, acting_user=request.user, dry_run=dry_run, expected_slug=slug
+                )
+                settle_publishers(request, slug, created=changes.created, dry_run=dry_run)
         except RecursionError as exc:
             raise Problem(
                 "catalog_invalid", "The catalog is nested too deeply to read: flatten it."
             ) from exc
         except ImportBusy as exc:
             raise Problem("publish_busy", exc.detail) from exc
-        list_first_publisher(request, slug, created=changes.created, dry_run=dry_run)
         status = 201 if changes.created and not dry_run else 200
         return Response({**changes.as_dict(), "dry_run": dry_run}, status=status)
 
 
-def list_first_publisher(request: Request, slug: str, *, created: bool, dry_run: bool) -> None:
-    """A service that a publish created lists its publisher as its first one
-    (errors.api.permissions), who may then publish it again."""
-    if created and not dry_run and request.user.pk is not None:
-        Service.objects.get(slug=slug).publishers.add(request.user.pk)
+def settle_publishers(request: Request, slug: str, *, created: bool, dry_run: bool) -> None:
+    """In the publish's transaction, the import's lock held: a service the publish created
+    lists its publisher as its first one, who may then publish it again; a service that
+    another publish created since this one's permission check (errors.api.permissions
+    found the slug free) refuses a user it does not list, and the import is undone."""
+    if dry_run or request.user.pk is None:
+        return
+    service = Service.objects.get(slug=slug)
+    if created:
+        service.publishers.add(request.user.pk)
+    elif not service.may_be_published_by(request.user):
+        raise PermissionDenied(not_a_publisher(request.user, service))
 
 
 @csrf_exempt  # it changes nothing; a CSRF page would hide the problem it answers
