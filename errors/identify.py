@@ -12,14 +12,15 @@ gets back entries, each with a confidence from 0 to 1 and the reason it matched:
 
 Each service's matcher is built once per version of that service (MatcherCache and
 errors.service_version: a write rebuilds the services it touched, not the catalog) and
-kept in memory, indexed by message skeleton and example shape; the code and alias keys a
-body holds are looked up in the database (errors.lookup.HeldKeys: one indexed query for
-every hundred keys), so a call costs no table scan.
+kept in memory, indexed by message skeleton, example shape and alias; the codes a body's
+code fields name are looked up in the database (BodyKeys: one query on the code-key
+index for a whole batch), so a call costs no table scan.
 """
 
 from __future__ import annotations
 
 import difflib
+import gc
 import json
 import re
 import threading
@@ -33,9 +34,10 @@ from urllib.parse import unquote, urlsplit
 from errors.bodies import body_shape, example_shape, resolve_pointer, split_http_example
 from errors.catalog_version import catalog_version
 from errors.codes import code_key
-from errors.lookup import CodeIndex, HeldKeys, UnknownService
+from errors.lookup import Candidate, CodeIndex, UnknownService
 from errors.message_values import forms_of, loose_match, loose_tokens, message_skeleton
 from errors.models import ErrorCode, Example, Service
+from errors.querysets import can_see_drafts
 from errors.service_version import service_versions
 from errors.versioned_cache import register
 
@@ -87,6 +89,10 @@ class ServiceMatcher:
     by_word: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     loose_of: dict[str, tuple[str, ...]] = field(default_factory=dict)
     status_of: dict[int, int | None] = field(default_factory=dict)
+    # The codes holding each alias key, in catalog order: few codes have aliases, and
+    # keeping them here spares each call a trigram search of every code's keys.
+    alias_holders: dict[str, list[Candidate]] = field(default_factory=dict)
+    drafts: set[int] = field(default_factory=set)  # codes only staff see
 
     def add_message(self, pk: int, skeleton: str, loose: tuple[str, ...]) -> None:
         """Index a typical message (its forms) by its skeleton, and the skeleton by its
@@ -241,8 +247,8 @@ def build_matchers() -> dict[str, ServiceMatcher]:
 
 def _build(only: Collection[int] | None) -> dict[int, ServiceMatcher]:
     """The matchers of the services `only` (every service when None), by service id, in
-    four queries; the code and alias keys are looked up as bodies name them
-    (errors.lookup.HeldKeys)."""
+    four queries; the codes that code fields name are looked up as bodies name them
+    (BodyKeys)."""
     services = Service.objects.all()
     codes = ErrorCode.objects.all()
     examples = Example.objects.filter(language__in=["json", "http"])
@@ -255,18 +261,35 @@ def _build(only: Collection[int] | None) -> dict[int, ServiceMatcher]:
         for service in services
         if only is None or service.pk in only
     }
-    rows = codes.values_list("pk", "service_id", "code", "http_status", "messages", "message_forms")
-    for pk, service_id, code, status, messages, forms in rows.iterator(chunk_size=2000):
+    # In no order: the model's ordering would join services and sort every row.
+    rows = codes.order_by().values_list(
+        "pk", "service_id", "code", "order", "http_status", "published", "aliases",
+        "messages", "message_forms",
+    )  # fmt: skip
+    aliased: dict[Candidate, tuple[int, int]] = {}
+    for pk, service_id, code, order, status, published, aliases, messages, forms in rows.iterator(
+        chunk_size=2000
+    ):
         matcher = matchers.get(service_id)
         if matcher is None:
             continue
         matcher.status_of[pk] = status
+        if not published:
+            matcher.drafts.add(pk)
         if status is not None and code == str(status):
             matcher.by_status[status] = pk
+        for alias in aliases or []:
+            holders = matcher.alias_holders.setdefault(code_key(str(alias)), [])
+            if pk not in {holder.pk for holder in holders}:
+                candidate = Candidate(pk, True, code)
+                holders.append(candidate)
+                aliased[candidate] = (order, pk)
         for skeleton, loose in forms_of(forms, messages or []):  # stored when saved
             matcher.add_message(pk, skeleton, loose)
-    # Shapes are worked out when an example is saved; rows older than migration 0014 have
-    # none, and their bodies are read instead.
+    for matcher in matchers.values():
+        for holders in matcher.alias_holders.values():
+            holders.sort(key=aliased.__getitem__)  # in catalog order
+    examples = examples.order_by()
     shaped = examples.filter(shape__isnull=False).values_list(
         "error_id", "error__service_id", "shape"
     )
@@ -280,6 +303,10 @@ def _build(only: Collection[int] | None) -> dict[int, ServiceMatcher]:
         if shape and service_id in matchers:
             matchers[service_id].by_shape[frozenset(shape)].add(error_id)
     return matchers
+
+
+# Codes read by one rebuild from which the new matchers are frozen (gc.freeze).
+FREEZE_FROM = 10_000
 
 
 class MatcherCache:
@@ -323,6 +350,12 @@ class MatcherCache:
             if service_version is None or self._built.get(pk, (None,))[0] != service_version
         }
         fresh = _build(stale) if stale else {}
+        if sum(len(matcher.status_of) for matcher in fresh.values()) >= FREEZE_FROM:
+            # Matchers live until their service changes, and a full collection walks every
+            # object there is (130 ms at 100,000 codes, every few hundred calls): collected
+            # once now, frozen, they are left out of every later collection.
+            gc.collect()
+            gc.freeze()
         built: dict[int, tuple[int, ServiceMatcher]] = {}
         for pk, service_version in versions.items():
             if pk in fresh:
@@ -344,6 +377,46 @@ _matchers = MatcherCache()
 def matchers(version: str | None = None) -> dict[str, ServiceMatcher]:
     """The matchers of the catalog `version` (read when not given), built on first use."""
     return _matchers.get(version or catalog_version())
+
+
+# Code keys read by one query (an IN list; SQLite takes up to 32,766 parameters).
+KEYS_PER_QUERY = 500
+
+
+@dataclass
+class BodyKeys(CodeIndex):
+    """The codes that the keys of a batch's bodies name, in each service: those holding a
+    key as their own code, read from the code-key index in one query for the whole batch
+    (`read`), then those listing it as an alias, from the service's matcher."""
+
+    matchers: dict[str, ServiceMatcher] = field(default_factory=dict)
+    asked: set[str] = field(default_factory=set)
+
+    def read(self, *keys: str) -> None:
+        """Read the codes holding those `keys` not asked for yet as their own."""
+        new = sorted({key for key in keys if key} - self.asked)
+        self.asked.update(new)
+        for start in range(0, len(new), KEYS_PER_QUERY):
+            rows = (
+                ErrorCode.objects.filter(code_key__in=new[start : start + KEYS_PER_QUERY])
+                .order_by("order", "pk")
+                .values_list("pk", "service__slug", "code", "code_key")
+            )
+            for pk, slug, code, key in rows:
+                held = self.by_service.setdefault(slug, {}).setdefault(key, [])
+                held.append(Candidate(pk, False, code))
+
+    def candidates(self, service: str, key: str) -> list[Candidate]:
+        """The codes of `service` that `key` may name: its own holders, then its alias
+        holders (errors.lookup's rule)."""
+        self.read(key)
+        own = super().candidates(service, key)
+        matcher = self.matchers.get(service)
+        aliases = matcher.alias_holders.get(key, []) if matcher else []
+        if not aliases:
+            return own
+        held = {candidate.pk for candidate in own}
+        return own + [candidate for candidate in aliases if candidate.pk not in held]
 
 
 class PlainText(str):
@@ -441,6 +514,7 @@ def _match_service(
     fit = 1.0 if service_named else matcher.envelope_fit(body)
     add = _adder(matcher, fit, status, found)
     matched_code = False
+    by_code: list[int] = []  # the entries a code field names
     if isinstance(body.value, dict):
         for pointer, weight in matcher.code_pointers:
             value = body.at(pointer)
@@ -449,6 +523,7 @@ def _match_service(
                 own = [candidate for candidate in named if not candidate.via_alias]
                 for candidate in own or named:  # an alias counts when no code has the name
                     matched_code = True
+                    by_code.append(candidate.pk)
                     if not candidate.via_alias and candidate.code != str(value):
                         # NotFound where another service sharing the envelope has
                         # NOT_FOUND as spelt: the exact spelling comes first.
@@ -468,7 +543,7 @@ def _match_service(
                         add(candidate.pk, weight, f"code field {pointer}")
     message = _message_of(matcher, body)
     if message:
-        _match_message(matcher, body.skeleton(message), body.loose(message), add)
+        _match_message(matcher, body.skeleton(message), body.loose(message), add, by_code)
     if status is not None and status in matcher.by_status and not matched_code:
         pk = matcher.by_status[status]
         if matcher.status_only:
@@ -536,16 +611,30 @@ def _match_message(
     skeleton: str,
     loose: tuple[str, ...],
     add: Callable[[int, float, str], None],
+    named: list[int],
 ) -> None:
+    """Signal the entries whose typical message the body's is (`named`: those of the
+    service a code field already named)."""
     exact = matcher.by_skeleton.get(skeleton) if skeleton else None
-    # A message that dozens of entries share tells none of them apart.
-    for pk in (exact or [])[:MAX_SHARED_MESSAGE]:
-        add(pk, TYPICAL_MESSAGE, "typical message")
-    if exact or not matcher.by_skeleton:
+    if exact:
+        for pk in _told_apart(exact, named):
+            add(pk, TYPICAL_MESSAGE, "typical message")
+        return
+    if not matcher.by_skeleton:
         return
     pks = [pk for typical in matcher.loose_skeletons(loose) for pk in matcher.by_skeleton[typical]]
-    for pk in pks[:MAX_SHARED_MESSAGE]:
+    for pk in _told_apart(pks, named):
         add(pk, TYPICAL_WITH_VALUES, "typical message with other values")
+
+
+def _told_apart(pks: list[int], named: list[int]) -> list[int]:
+    """The entries a typical message points at. One that dozens of a service's entries
+    share (every `... must be between ...` of its validation errors) tells none of them
+    apart, as a shared example shape does not: it only adds to the entries a code field
+    named. Signalling each of them cost a call thousands of signals in a large fleet."""
+    if len(pks) <= MAX_SHARED_MESSAGE:
+        return pks
+    return [pk for pk in named if pk in pks]
 
 
 def _match_similar_messages(
@@ -595,13 +684,18 @@ def identify_many(
     """identify() for each response, in order, reading the catalog version once and every
     matched entry in one query (a log pipeline's batch)."""
     version = catalog_version()
-    index, codes = matchers(version), HeldKeys()
+    index = matchers(version)
+    codes = BodyKeys(matchers=index)
     bodies = [_seen_body(seen, index) for seen in responses]
     codes.read(*(key for body, _, chosen in bodies for key in _code_keys(body, chosen)))
-    # Only the best few are read from the database; twice the limit leaves room for
-    # drafts the caller may not see.
-    bests = [_rank(body, status, chosen, seen.service, index, codes)[: limit * 2]
-             for seen, (body, status, chosen) in zip(responses, bodies, strict=True)]  # fmt: skip
+    # Only the best few are read from the database, once the drafts the caller may not
+    # see are left out (the query keeps only what the caller may see all the same).
+    hidden = set() if can_see_drafts(user) else _drafts(index)
+    bests = [
+        [(pk, found) for pk, found in _rank(body, status, chosen, seen.service, index, codes)
+         if pk not in hidden][:limit]
+        for seen, (body, status, chosen) in zip(responses, bodies, strict=True)
+    ]  # fmt: skip
     wanted = {pk for best in bests for pk, _ in best}
     errors = ErrorCode.objects.visible_to(user).for_entries().in_bulk(wanted) if wanted else {}
     answers = []
@@ -616,6 +710,11 @@ def identify_many(
         )
         answers.append(ranked[:limit])
     return answers
+
+
+def _drafts(index: dict[str, ServiceMatcher]) -> set[int]:
+    """The codes only staff see, of every service."""
+    return set().union(*(matcher.drafts for matcher in index.values() if matcher.drafts))
 
 
 def _seen_body(

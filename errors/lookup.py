@@ -99,27 +99,6 @@ def _fill(
     return index
 
 
-@dataclass
-class HeldKeys(CodeIndex):
-    """A code index filled a key at a time, as keys are asked for (one query for each new
-    key): identify asks for the few keys a body holds, so it reads those and no worker
-    holds every code's keys."""
-
-    asked: set[str] = field(default_factory=set)
-
-    def candidates(self, service: str, key: str) -> list[Candidate]:
-        self.read(key)
-        return super().candidates(service, key)
-
-    def read(self, *keys: str) -> None:
-        """Read the holders of those `keys` not asked for yet, in one query."""
-        new = set(keys) - self.asked
-        if new:
-            self.asked |= new
-            for slug, held in key_holders(*new).by_service.items():
-                self.by_service.setdefault(slug, {}).update(held)
-
-
 def _best_visible(candidates: list[Candidate], visible: set[int], code: str) -> list[Candidate]:
     """The visible candidates the rule picks: those holding the key as their own code,
     spelt as asked first (then ignoring case); only when there are none, the alias

@@ -101,6 +101,47 @@ def test_alias_in_the_code_field_answers_the_current_entry(demo):
     assert "alias" in found[0].reason
 
 
+def test_an_alias_names_its_holder_in_each_service_only_where_no_code_has_the_name(demo):
+    """The rule of errors.lookup, with the aliases read from the matchers: an alias
+    counts in a service where no code holds the name as its own."""
+    portal = ErrorCode.objects.get(service__slug="portal", code="not_found")
+    portal.aliases = ["FORBIDDEN"]  # synthesis has a FORBIDDEN of its own
+    portal.save()
+    named = {(item.error.service.slug, item.error.code) for item in identify({"code": "FORBIDDEN"})}
+    assert ("portal", "not_found") in named and ("synthesis", "FORBIDDEN") in named
+    found = identify({"code": "forbidden"}, service="portal")
+    assert (found[0].error.code, "alias" in found[0].reason) == ("not_found", True)
+
+
+def body_at(**values_at: str) -> dict:
+    """A JSON body holding each value at its pointer (`/error/code`: `{"error": {"code"`)."""
+    body: dict = {}
+    for pointer, value in values_at.values():
+        *parents, name = pointer.strip("/").split("/")
+        place = body
+        for parent in parents:
+            place = place.setdefault(parent, {})
+        place[name] = value
+    return body
+
+
+def test_a_message_dozens_of_entries_share_only_adds_to_what_a_code_field_named(demo):
+    """Like a shared example shape, a typical message that more than MAX_SHARED_MESSAGE
+    entries of a service share tells none of them apart."""
+    service = Service.objects.get(slug="sigsentry")
+    shared = ErrorCode.objects.filter(service=service).order_by("pk")
+    assert shared.count() > identification.MAX_SHARED_MESSAGE
+    shared.update(messages=["The field must be between 1 and 10"])
+    message = (service.message_pointer, "The field must be between 3 and 7")
+    assert all(item.confidence < 0.5 for item in identify(body_at(message=message)))
+    first = shared.first()
+    found = identify(body_at(code=(service.code_pointer, first.code), message=message))
+    assert found[0].error == first
+    assert found[0].reason == f"code field {service.code_pointer}; typical message"
+    # None of the service's other entries is signalled by the message they all share.
+    assert [item.error for item in found if item.error.service == service] == [first]
+
+
 def test_plain_text_body_is_read_as_a_message(demo):
     assert best("signal not found") == ("elder-signals", "SIGNAL_NOT_FOUND")
 
@@ -147,6 +188,18 @@ def test_drafts_are_hidden_from_anonymous_callers(demo, admin_user):
     ErrorCode.objects.filter(service__slug="synthesis", code="FORBIDDEN").update(published=False)
     assert all(item.error.code != "FORBIDDEN" for item in identify({"code": "FORBIDDEN"}))
     assert identify({"code": "FORBIDDEN"}, user=admin_user)[0].error.code == "FORBIDDEN"
+
+
+def test_drafts_give_their_places_to_the_next_candidates(demo, admin_user):
+    """Only `limit` candidates are read: drafts are left out before, not after."""
+    body = {"code": "NOT_FOUND"}
+    everyone = [(item.error.service.slug, item.error.code) for item in identify(body, limit=3)]
+    first = everyone[0]
+    ErrorCode.objects.filter(service__slug=first[0], code=first[1]).update(published=False)
+    anonymous = [(item.error.service.slug, item.error.code) for item in identify(body, limit=2)]
+    assert anonymous == everyone[1:3]
+    staff = identify(body, user=admin_user, limit=1)
+    assert (staff[0].error.service.slug, staff[0].error.code) == first
 
 
 def test_warm_identify_costs_three_queries(demo, django_assert_num_queries):
