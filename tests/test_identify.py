@@ -113,8 +113,9 @@ def test_an_alias_names_its_holder_in_each_service_only_where_no_code_has_the_na
     assert (found[0].error.code, "alias" in found[0].reason) == ("not_found", True)
 
 
-def body_at(**values_at: str) -> dict:
-    """A JSON body holding each value at its pointer (`/error/code`: `{"error": {"code"`)."""
+def body_at(**values_at: tuple[str, str]) -> dict:
+    """A JSON body holding each (pointer, value) at its pointer (`/error/code`:
+    `{"error": {"code": ...}}`)."""
     body: dict = {}
     for pointer, value in values_at.values():
         *parents, name = pointer.strip("/").split("/")
