@@ -349,7 +349,9 @@ class MatcherCache:
             for pk, service_version in versions.items()
             if service_version is None or self._built.get(pk, (None,))[0] != service_version
         }
-        fresh = _build(stale) if stale else {}
+        # Most services changed (a first build, a large import): one pass over the tables
+        # reads them faster than the service-id index would.
+        fresh = _build(None if len(stale) * 2 > len(versions) else stale) if stale else {}
         if sum(len(matcher.status_of) for matcher in fresh.values()) >= FREEZE_FROM:
             # Matchers live until their service changes, and a full collection walks every
             # object there is (130 ms at 100,000 codes, every few hundred calls): collected
