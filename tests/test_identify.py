@@ -243,7 +243,15 @@ def test_a_write_rebuilds_the_matchers_of_its_service_alone(demo, builds):
     """At a million codes, rebuilding every service's matcher after each write took longer
     than gunicorn's timeout: an edit rebuilds its own service's."""
     first = identification.matchers()
-    assert builds == [{"aisafe", "portal", "sigsentry", "synthesis", "elder-signals", "cloudsigma"}]
+    assert builds == [None]  # every service, in one pass over the tables
+    assert set(first) == {
+        "aisafe",
+        "portal",
+        "sigsentry",
+        "synthesis",
+        "elder-signals",
+        "cloudsigma",
+    }
     error = ErrorCode.objects.get(service__slug="synthesis", code="FORBIDDEN")
     error.messages = ["The gate is shut for you"]
     error.save()
