@@ -6,7 +6,7 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.db import connections
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_migrate, pre_migrate
 
 
 def _repair_triggers(sender: AppConfig, using: str, **kwargs: Any) -> None:
@@ -25,9 +25,21 @@ def _repair_triggers(sender: AppConfig, using: str, **kwargs: Any) -> None:
     ensure_service_state(connection)
 
 
+def _drop_cross_table_triggers(sender: AppConfig, using: str, **kwargs: Any) -> None:
+    # SQLite checks every trigger when a migration rebuilds a table: those reading another
+    # table than their own would fail the rebuild of that one. _repair_triggers puts them
+    # back after the migrations.
+    from errors.service_version import drop_cross_table_triggers
+
+    connection = connections[using]
+    if "errors_servicestate" in connection.introspection.table_names():
+        drop_cross_table_triggers(connection)
+
+
 class ErrorsConfig(AppConfig):
     name = "errors"
     verbose_name = "Error catalog"
 
     def ready(self) -> None:
+        pre_migrate.connect(_drop_cross_table_triggers, sender=self)
         post_migrate.connect(_repair_triggers, sender=self)

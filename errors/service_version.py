@@ -18,8 +18,20 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
 
-BUMP = "UPDATE errors_servicestate SET version = version + 1 WHERE service_id"
+# A service's version moves past both its own and the catalog's: versions are never reused
+# within a database's epoch, even by a service row made again under an id used before.
+CATALOG = "coalesce((SELECT version FROM errors_catalogstate WHERE id = 1), 0)"
+BUMP = (
+    "UPDATE errors_servicestate SET version = {greatest}(version, {catalog}) + 1 WHERE service_id"
+)
+NEW_ROW = f"{CATALOG} + 1"
 CODE_SERVICE = "SELECT service_id FROM errors_errorcode WHERE id"
+SQLITE_BUMP = BUMP.format(greatest="max", catalog=CATALOG)
+POSTGRESQL_BUMP = BUMP.format(greatest="GREATEST", catalog=CATALOG)
+# SQLite checks every trigger when Django rebuilds a table (ALTER TABLE ... RENAME): those
+# on errors_example read errors_errorcode, which is gone for a moment when that table is
+# rebuilt, so they are dropped before each `migrate` (errors.apps) and made again after.
+SQLITE_CROSS_TABLE = [f"errors_example_service_version_{e}" for e in ("insert", "update", "delete")]
 
 
 def service_versions(using: str = DEFAULT_DB_ALIAS) -> dict[int, int | None]:
@@ -40,16 +52,19 @@ def sqlite_statements() -> list[str]:
     on = "CREATE TRIGGER IF NOT EXISTS {table}_service_version_{event} AFTER {EVENT} ON {table}"
     bodies = {
         ("errors_service", "insert"): (
-            "INSERT OR IGNORE INTO errors_servicestate (service_id, version) VALUES (NEW.id, 0)"
+            "INSERT OR IGNORE INTO errors_servicestate (service_id, version) "
+            f"VALUES (NEW.id, {NEW_ROW})"
         ),
-        ("errors_service", "update"): f"{BUMP} = NEW.id",
+        ("errors_service", "update"): f"{SQLITE_BUMP} = NEW.id",
         ("errors_service", "delete"): "DELETE FROM errors_servicestate WHERE service_id = OLD.id",
-        ("errors_errorcode", "insert"): f"{BUMP} = NEW.service_id",
-        ("errors_errorcode", "update"): f"{BUMP} IN (NEW.service_id, OLD.service_id)",
-        ("errors_errorcode", "delete"): f"{BUMP} = OLD.service_id",
-        ("errors_example", "insert"): f"{BUMP} IN ({CODE_SERVICE} = NEW.error_id)",
-        ("errors_example", "update"): f"{BUMP} IN ({CODE_SERVICE} IN (NEW.error_id, OLD.error_id))",
-        ("errors_example", "delete"): f"{BUMP} IN ({CODE_SERVICE} = OLD.error_id)",
+        ("errors_errorcode", "insert"): f"{SQLITE_BUMP} = NEW.service_id",
+        ("errors_errorcode", "update"): f"{SQLITE_BUMP} IN (NEW.service_id, OLD.service_id)",
+        ("errors_errorcode", "delete"): f"{SQLITE_BUMP} = OLD.service_id",
+        ("errors_example", "insert"): f"{SQLITE_BUMP} IN ({CODE_SERVICE} = NEW.error_id)",
+        ("errors_example", "update"): (
+            f"{SQLITE_BUMP} IN ({CODE_SERVICE} IN (NEW.error_id, OLD.error_id))"
+        ),
+        ("errors_example", "delete"): f"{SQLITE_BUMP} IN ({CODE_SERVICE} = OLD.error_id)",
     }
     return [
         on.format(table=table, event=event, EVENT=event.upper()) + f" BEGIN {body}; END"
@@ -67,16 +82,16 @@ def postgresql_statements() -> list[str]:
     }
     statements = []
     for table, services in changed.items():
-        insert = f"{BUMP} IN ({services.format(rows='new_rows')})"
-        delete = f"{BUMP} IN ({services.format(rows='old_rows')})"
+        insert = f"{POSTGRESQL_BUMP} IN ({services.format(rows='new_rows')})"
+        delete = f"{POSTGRESQL_BUMP} IN ({services.format(rows='old_rows')})"
         if table == "errors_service":
             insert = (
                 "INSERT INTO errors_servicestate (service_id, version) "
-                "SELECT id, 0 FROM new_rows ON CONFLICT DO NOTHING"
+                f"SELECT id, {NEW_ROW} FROM new_rows ON CONFLICT DO NOTHING"
             )
             delete = "DELETE FROM errors_servicestate WHERE service_id IN (SELECT id FROM old_rows)"
         update = (
-            f"{BUMP} IN ({services.format(rows='new_rows')} "
+            f"{POSTGRESQL_BUMP} IN ({services.format(rows='new_rows')} "
             f"UNION {services.format(rows='old_rows')})"
         )
         statements.append(
@@ -101,7 +116,8 @@ def postgresql_statements() -> list[str]:
     statements.append(
         "CREATE OR REPLACE FUNCTION errors_service_versions_truncated() RETURNS trigger AS $$ "
         "BEGIN IF TG_TABLE_NAME = 'errors_service' THEN DELETE FROM errors_servicestate; "
-        "ELSE UPDATE errors_servicestate SET version = version + 1; END IF; RETURN NULL; "
+        f"ELSE UPDATE errors_servicestate SET version = GREATEST(version, {CATALOG}) + 1; "
+        "END IF; RETURN NULL; "
         "END; $$ LANGUAGE plpgsql"
     )
     for table in changed:
@@ -116,21 +132,41 @@ def postgresql_statements() -> list[str]:
 
 # Services saved before the triggers existed (or while a table rebuild had dropped them).
 MISSING_ROWS = (
-    "INSERT INTO errors_servicestate (service_id, version) SELECT id, 0 FROM errors_service "
+    "INSERT INTO errors_servicestate (service_id, version) "
+    f"SELECT id, {NEW_ROW} FROM errors_service "
     "WHERE id NOT IN (SELECT service_id FROM errors_servicestate)"
 )
-
-
-# A write made while the triggers were missing bumped nothing: every service is new again.
-BUMP_ALL = "UPDATE errors_servicestate SET version = version + 1"
+# A write made while triggers were missing bumped nothing: every service is new again.
+BUMP_ALL = f"UPDATE errors_servicestate SET version = version + {CATALOG} + 1"
+TRIGGER_NAMES = {
+    "sqlite": "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
+    "AND name LIKE 'errors_%_service_version_%'",
+    "postgresql": "SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal "
+    "AND tgname LIKE 'errors_%_service_version_%'",
+}
 
 
 def ensure_service_state(connection: Any) -> None:
-    """Create the triggers and the state rows where they are missing, and move every
-    version on (idempotent; run after every `migrate`)."""
-    statements = (
-        postgresql_statements() if connection.vendor == "postgresql" else sqlite_statements()
-    )
+    """Create the triggers and the state rows where they are missing (idempotent; run after
+    every `migrate`). When triggers were missing, writes made meanwhile moved no version:
+    every service's version then moves on, and workers rebuild every matcher once."""
+    postgresql = connection.vendor == "postgresql"
+    statements = postgresql_statements() if postgresql else sqlite_statements()
+    triggers = sum(statement.startswith("CREATE TRIGGER") for statement in statements)
     with connection.cursor() as cursor:
-        for statement in [*statements, MISSING_ROWS, BUMP_ALL]:
+        cursor.execute(TRIGGER_NAMES["postgresql" if postgresql else "sqlite"])
+        (present,) = cursor.fetchone()
+        for statement in [*statements, MISSING_ROWS]:
             cursor.execute(statement)
+        if present < triggers:
+            cursor.execute(BUMP_ALL)
+
+
+def drop_cross_table_triggers(connection: Any) -> None:
+    """Before a `migrate` on SQLite: drop the triggers that read another table than theirs
+    (SQLITE_CROSS_TABLE), which would fail any rebuild of that table."""
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        for name in SQLITE_CROSS_TABLE:
+            cursor.execute(f"DROP TRIGGER IF EXISTS {name}")

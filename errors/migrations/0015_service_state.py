@@ -12,15 +12,15 @@ does.
 from django.db import migrations, models
 
 SQLITE_FORWARD = [
-    "CREATE TRIGGER IF NOT EXISTS errors_service_service_version_insert AFTER INSERT ON errors_service BEGIN INSERT OR IGNORE INTO errors_servicestate (service_id, version) VALUES (NEW.id, 0); END",
-    "CREATE TRIGGER IF NOT EXISTS errors_service_service_version_update AFTER UPDATE ON errors_service BEGIN UPDATE errors_servicestate SET version = version + 1 WHERE service_id = NEW.id; END",
-    "CREATE TRIGGER IF NOT EXISTS errors_service_service_version_delete AFTER DELETE ON errors_service BEGIN DELETE FROM errors_servicestate WHERE service_id = OLD.id; END",
-    "CREATE TRIGGER IF NOT EXISTS errors_errorcode_service_version_insert AFTER INSERT ON errors_errorcode BEGIN UPDATE errors_servicestate SET version = version + 1 WHERE service_id = NEW.service_id; END",
-    "CREATE TRIGGER IF NOT EXISTS errors_errorcode_service_version_update AFTER UPDATE ON errors_errorcode BEGIN UPDATE errors_servicestate SET version = version + 1 WHERE service_id IN (NEW.service_id, OLD.service_id); END",
-    "CREATE TRIGGER IF NOT EXISTS errors_errorcode_service_version_delete AFTER DELETE ON errors_errorcode BEGIN UPDATE errors_servicestate SET version = version + 1 WHERE service_id = OLD.service_id; END",
-    "CREATE TRIGGER IF NOT EXISTS errors_example_service_version_insert AFTER INSERT ON errors_example BEGIN UPDATE errors_servicestate SET version = version + 1 WHERE service_id IN (SELECT service_id FROM errors_errorcode WHERE id = NEW.error_id); END",
-    "CREATE TRIGGER IF NOT EXISTS errors_example_service_version_update AFTER UPDATE ON errors_example BEGIN UPDATE errors_servicestate SET version = version + 1 WHERE service_id IN (SELECT service_id FROM errors_errorcode WHERE id IN (NEW.error_id, OLD.error_id)); END",
-    "CREATE TRIGGER IF NOT EXISTS errors_example_service_version_delete AFTER DELETE ON errors_example BEGIN UPDATE errors_servicestate SET version = version + 1 WHERE service_id IN (SELECT service_id FROM errors_errorcode WHERE id = OLD.error_id); END",
+    'CREATE TRIGGER IF NOT EXISTS errors_service_service_version_insert AFTER INSERT ON errors_service BEGIN INSERT OR IGNORE INTO errors_servicestate (service_id, version) VALUES (NEW.id, coalesce((SELECT version FROM errors_catalogstate WHERE id = 1), 0) + 1); END',
+    'CREATE TRIGGER IF NOT EXISTS errors_service_service_version_update AFTER UPDATE ON errors_service BEGIN UPDATE errors_servicestate SET version = max(version, coalesce((SELECT version FROM errors_catalogstate WHERE id = 1), 0)) + 1 WHERE service_id = NEW.id; END',
+    'CREATE TRIGGER IF NOT EXISTS errors_service_service_version_delete AFTER DELETE ON errors_service BEGIN DELETE FROM errors_servicestate WHERE service_id = OLD.id; END',
+    'CREATE TRIGGER IF NOT EXISTS errors_errorcode_service_version_insert AFTER INSERT ON errors_errorcode BEGIN UPDATE errors_servicestate SET version = max(version, coalesce((SELECT version FROM errors_catalogstate WHERE id = 1), 0)) + 1 WHERE service_id = NEW.service_id; END',
+    'CREATE TRIGGER IF NOT EXISTS errors_errorcode_service_version_update AFTER UPDATE ON errors_errorcode BEGIN UPDATE errors_servicestate SET version = max(version, coalesce((SELECT version FROM errors_catalogstate WHERE id = 1), 0)) + 1 WHERE service_id IN (NEW.service_id, OLD.service_id); END',
+    'CREATE TRIGGER IF NOT EXISTS errors_errorcode_service_version_delete AFTER DELETE ON errors_errorcode BEGIN UPDATE errors_servicestate SET version = max(version, coalesce((SELECT version FROM errors_catalogstate WHERE id = 1), 0)) + 1 WHERE service_id = OLD.service_id; END',
+    'CREATE TRIGGER IF NOT EXISTS errors_example_service_version_insert AFTER INSERT ON errors_example BEGIN UPDATE errors_servicestate SET version = max(version, coalesce((SELECT version FROM errors_catalogstate WHERE id = 1), 0)) + 1 WHERE service_id IN (SELECT service_id FROM errors_errorcode WHERE id = NEW.error_id); END',
+    'CREATE TRIGGER IF NOT EXISTS errors_example_service_version_update AFTER UPDATE ON errors_example BEGIN UPDATE errors_servicestate SET version = max(version, coalesce((SELECT version FROM errors_catalogstate WHERE id = 1), 0)) + 1 WHERE service_id IN (SELECT service_id FROM errors_errorcode WHERE id IN (NEW.error_id, OLD.error_id)); END',
+    'CREATE TRIGGER IF NOT EXISTS errors_example_service_version_delete AFTER DELETE ON errors_example BEGIN UPDATE errors_servicestate SET version = max(version, coalesce((SELECT version FROM errors_catalogstate WHERE id = 1), 0)) + 1 WHERE service_id IN (SELECT service_id FROM errors_errorcode WHERE id = OLD.error_id); END',
 ]
 
 SQLITE_BACKWARD = [
@@ -36,28 +36,28 @@ SQLITE_BACKWARD = [
 ]
 
 POSTGRESQL_FORWARD = [
-    "CREATE OR REPLACE FUNCTION errors_service_service_version() RETURNS trigger AS $$ BEGIN IF TG_OP = 'INSERT' THEN INSERT INTO errors_servicestate (service_id, version) SELECT id, 0 FROM new_rows ON CONFLICT DO NOTHING; ELSIF TG_OP = 'UPDATE' THEN UPDATE errors_servicestate SET version = version + 1 WHERE service_id IN (SELECT id FROM new_rows UNION SELECT id FROM old_rows); ELSE DELETE FROM errors_servicestate WHERE service_id IN (SELECT id FROM old_rows); END IF; RETURN NULL; END; $$ LANGUAGE plpgsql",
+    "CREATE OR REPLACE FUNCTION errors_service_service_version() RETURNS trigger AS $$ BEGIN IF TG_OP = 'INSERT' THEN INSERT INTO errors_servicestate (service_id, version) SELECT id, coalesce((SELECT version FROM errors_catalogstate WHERE id = 1), 0) + 1 FROM new_rows ON CONFLICT DO NOTHING; ELSIF TG_OP = 'UPDATE' THEN UPDATE errors_servicestate SET version = GREATEST(version, coalesce((SELECT version FROM errors_catalogstate WHERE id = 1), 0)) + 1 WHERE service_id IN (SELECT id FROM new_rows UNION SELECT id FROM old_rows); ELSE DELETE FROM errors_servicestate WHERE service_id IN (SELECT id FROM old_rows); END IF; RETURN NULL; END; $$ LANGUAGE plpgsql",
     'DROP TRIGGER IF EXISTS errors_service_service_version_insert ON errors_service',
     'CREATE TRIGGER errors_service_service_version_insert AFTER INSERT ON errors_service REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION errors_service_service_version()',
     'DROP TRIGGER IF EXISTS errors_service_service_version_update ON errors_service',
     'CREATE TRIGGER errors_service_service_version_update AFTER UPDATE ON errors_service REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION errors_service_service_version()',
     'DROP TRIGGER IF EXISTS errors_service_service_version_delete ON errors_service',
     'CREATE TRIGGER errors_service_service_version_delete AFTER DELETE ON errors_service REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION errors_service_service_version()',
-    "CREATE OR REPLACE FUNCTION errors_errorcode_service_version() RETURNS trigger AS $$ BEGIN IF TG_OP = 'INSERT' THEN UPDATE errors_servicestate SET version = version + 1 WHERE service_id IN (SELECT service_id FROM new_rows); ELSIF TG_OP = 'UPDATE' THEN UPDATE errors_servicestate SET version = version + 1 WHERE service_id IN (SELECT service_id FROM new_rows UNION SELECT service_id FROM old_rows); ELSE UPDATE errors_servicestate SET version = version + 1 WHERE service_id IN (SELECT service_id FROM old_rows); END IF; RETURN NULL; END; $$ LANGUAGE plpgsql",
+    "CREATE OR REPLACE FUNCTION errors_errorcode_service_version() RETURNS trigger AS $$ BEGIN IF TG_OP = 'INSERT' THEN UPDATE errors_servicestate SET version = GREATEST(version, coalesce((SELECT version FROM errors_catalogstate WHERE id = 1), 0)) + 1 WHERE service_id IN (SELECT service_id FROM new_rows); ELSIF TG_OP = 'UPDATE' THEN UPDATE errors_servicestate SET version = GREATEST(version, coalesce((SELECT version FROM errors_catalogstate WHERE id = 1), 0)) + 1 WHERE service_id IN (SELECT service_id FROM new_rows UNION SELECT service_id FROM old_rows); ELSE UPDATE errors_servicestate SET version = GREATEST(version, coalesce((SELECT version FROM errors_catalogstate WHERE id = 1), 0)) + 1 WHERE service_id IN (SELECT service_id FROM old_rows); END IF; RETURN NULL; END; $$ LANGUAGE plpgsql",
     'DROP TRIGGER IF EXISTS errors_errorcode_service_version_insert ON errors_errorcode',
     'CREATE TRIGGER errors_errorcode_service_version_insert AFTER INSERT ON errors_errorcode REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION errors_errorcode_service_version()',
     'DROP TRIGGER IF EXISTS errors_errorcode_service_version_update ON errors_errorcode',
     'CREATE TRIGGER errors_errorcode_service_version_update AFTER UPDATE ON errors_errorcode REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION errors_errorcode_service_version()',
     'DROP TRIGGER IF EXISTS errors_errorcode_service_version_delete ON errors_errorcode',
     'CREATE TRIGGER errors_errorcode_service_version_delete AFTER DELETE ON errors_errorcode REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION errors_errorcode_service_version()',
-    "CREATE OR REPLACE FUNCTION errors_example_service_version() RETURNS trigger AS $$ BEGIN IF TG_OP = 'INSERT' THEN UPDATE errors_servicestate SET version = version + 1 WHERE service_id IN (SELECT service_id FROM errors_errorcode WHERE id IN (SELECT error_id FROM new_rows)); ELSIF TG_OP = 'UPDATE' THEN UPDATE errors_servicestate SET version = version + 1 WHERE service_id IN (SELECT service_id FROM errors_errorcode WHERE id IN (SELECT error_id FROM new_rows) UNION SELECT service_id FROM errors_errorcode WHERE id IN (SELECT error_id FROM old_rows)); ELSE UPDATE errors_servicestate SET version = version + 1 WHERE service_id IN (SELECT service_id FROM errors_errorcode WHERE id IN (SELECT error_id FROM old_rows)); END IF; RETURN NULL; END; $$ LANGUAGE plpgsql",
+    "CREATE OR REPLACE FUNCTION errors_example_service_version() RETURNS trigger AS $$ BEGIN IF TG_OP = 'INSERT' THEN UPDATE errors_servicestate SET version = GREATEST(version, coalesce((SELECT version FROM errors_catalogstate WHERE id = 1), 0)) + 1 WHERE service_id IN (SELECT service_id FROM errors_errorcode WHERE id IN (SELECT error_id FROM new_rows)); ELSIF TG_OP = 'UPDATE' THEN UPDATE errors_servicestate SET version = GREATEST(version, coalesce((SELECT version FROM errors_catalogstate WHERE id = 1), 0)) + 1 WHERE service_id IN (SELECT service_id FROM errors_errorcode WHERE id IN (SELECT error_id FROM new_rows) UNION SELECT service_id FROM errors_errorcode WHERE id IN (SELECT error_id FROM old_rows)); ELSE UPDATE errors_servicestate SET version = GREATEST(version, coalesce((SELECT version FROM errors_catalogstate WHERE id = 1), 0)) + 1 WHERE service_id IN (SELECT service_id FROM errors_errorcode WHERE id IN (SELECT error_id FROM old_rows)); END IF; RETURN NULL; END; $$ LANGUAGE plpgsql",
     'DROP TRIGGER IF EXISTS errors_example_service_version_insert ON errors_example',
     'CREATE TRIGGER errors_example_service_version_insert AFTER INSERT ON errors_example REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION errors_example_service_version()',
     'DROP TRIGGER IF EXISTS errors_example_service_version_update ON errors_example',
     'CREATE TRIGGER errors_example_service_version_update AFTER UPDATE ON errors_example REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION errors_example_service_version()',
     'DROP TRIGGER IF EXISTS errors_example_service_version_delete ON errors_example',
     'CREATE TRIGGER errors_example_service_version_delete AFTER DELETE ON errors_example REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION errors_example_service_version()',
-    "CREATE OR REPLACE FUNCTION errors_service_versions_truncated() RETURNS trigger AS $$ BEGIN IF TG_TABLE_NAME = 'errors_service' THEN DELETE FROM errors_servicestate; ELSE UPDATE errors_servicestate SET version = version + 1; END IF; RETURN NULL; END; $$ LANGUAGE plpgsql",
+    "CREATE OR REPLACE FUNCTION errors_service_versions_truncated() RETURNS trigger AS $$ BEGIN IF TG_TABLE_NAME = 'errors_service' THEN DELETE FROM errors_servicestate; ELSE UPDATE errors_servicestate SET version = GREATEST(version, coalesce((SELECT version FROM errors_catalogstate WHERE id = 1), 0)) + 1; END IF; RETURN NULL; END; $$ LANGUAGE plpgsql",
     'DROP TRIGGER IF EXISTS errors_service_service_version_truncate ON errors_service',
     'CREATE TRIGGER errors_service_service_version_truncate AFTER TRUNCATE ON errors_service FOR EACH STATEMENT EXECUTE FUNCTION errors_service_versions_truncated()',
     'DROP TRIGGER IF EXISTS errors_errorcode_service_version_truncate ON errors_errorcode',
@@ -86,7 +86,7 @@ POSTGRESQL_BACKWARD = [
 ]
 
 # A row for each service there is.
-EXISTING = "INSERT INTO errors_servicestate (service_id, version) SELECT id, 0 FROM errors_service WHERE id NOT IN (SELECT service_id FROM errors_servicestate)"
+EXISTING = 'INSERT INTO errors_servicestate (service_id, version) SELECT id, coalesce((SELECT version FROM errors_catalogstate WHERE id = 1), 0) + 1 FROM errors_service WHERE id NOT IN (SELECT service_id FROM errors_servicestate)'
 
 
 def install(apps, schema_editor):
