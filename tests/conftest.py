@@ -12,6 +12,7 @@ from errors.catalog.importer import load_demo_catalogs
 from errors.versioned_cache import clear_all
 from tests.factories import (  # noqa: F401 - MINIMAL and catalog_text: test modules import them from here
     MINIMAL,
+    capture_demo,
     catalog_text,
     import_minimal,
     load_demo,
@@ -44,10 +45,18 @@ def empty_cache():
 # --------------------------------------------------------------------------- catalogs
 
 
+@pytest.fixture(scope="session")
+def demo_rows(django_db_setup, django_db_blocker):
+    """What importing the demo catalogs writes, captured once per test process, before any
+    test could patch what an import does (tests.factories.capture_demo)."""
+    with django_db_blocker.unblock():
+        return capture_demo()
+
+
 @pytest.fixture
-def demo(db):
+def demo(db, demo_rows):
     """The six bundled demo catalogs, imported (tests.factories.load_demo)."""
-    return load_demo()
+    return load_demo(demo_rows)
 
 
 @pytest.fixture

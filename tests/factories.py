@@ -14,7 +14,7 @@ from typing import Any
 
 from django.contrib.auth.models import Group, User
 from django.core.management.color import no_style
-from django.db import connection
+from django.db import connection, transaction
 from django.db.migrations.loader import MigrationLoader
 from django.db.models import Model
 
@@ -141,28 +141,32 @@ DEMO_MODELS: tuple[type[Model], ...] = (
     Guide,
     ErrorCodeRevision,
 )
-_demo_rows: DemoRows | None = None
 
 
-def load_demo() -> list[Any]:
+def capture_demo() -> DemoRows:
+    """Import the demo catalogs in a transaction that is rolled back, and keep what the
+    import wrote to each table, and its report."""
+    with transaction.atomic():
+        report = load_demo_catalogs()
+        rows = DemoRows([(m, list(m._default_manager.values())) for m in DEMO_MODELS], report)
+        transaction.set_rollback(True)
+    return rows
+
+
+def load_demo(rows: DemoRows) -> list[Any]:
     """The six demo catalogs imported, as load_demo_catalogs() does and with its report.
 
     About 300 tests start from them, and importing them costs 0.2 s (parsing, validating,
-    rendering Markdown and highlighting code). The first import in a process is kept, and
-    later tests that start from an empty catalog get its rows written back in one bulk
-    insert a table, ids included (test_factories.py pins that the result is the same).
+    rendering Markdown and highlighting code). A test that starts from an empty catalog
+    gets `rows` (capture_demo(), once per process) written back in one bulk insert a
+    table, ids included; test_factories.py pins that the result is an import's.
     """
-    global _demo_rows
     if any(model._default_manager.exists() for model in DEMO_MODELS):
         return load_demo_catalogs()  # the test wrote rows of its own first: import
-    if _demo_rows is None:
-        report = load_demo_catalogs()
-        _demo_rows = DemoRows([(m, list(m._default_manager.values())) for m in DEMO_MODELS], report)
-        return report
-    for model, rows in _demo_rows.rows:
-        model._default_manager.bulk_create(model(**row) for row in rows)
+    for model, values in rows.rows:
+        model._default_manager.bulk_create(model(**row) for row in values)
     # PostgreSQL's sequences do not move for rows inserted with their ids.
     with connection.cursor() as cursor:
         for statement in connection.ops.sequence_reset_sql(no_style(), list(DEMO_MODELS)):
             cursor.execute(statement)
-    return copy.deepcopy(_demo_rows.report)
+    return copy.deepcopy(rows.report)
