@@ -1,8 +1,8 @@
 """What each worker keeps per service and catalog version, built once in gunicorn's master
 before it forks the workers (gunicorn.conf.py, with the app preloaded).
 
-identify's matchers take a build proportional to the catalog (about 40 s at a million
-codes). Built in the master, every worker starts with them, shared copy-on-write, and
+identify's matchers take a build proportional to the catalog (about 20 s at a million
+codes on 2 cores). Built in the master, every worker starts with them, shared copy-on-write, and
 rebuilds only the services written since; a worker replaced by `max_requests` or after a
 crash starts as fast.
 """
