@@ -392,6 +392,9 @@ class BodyKeys(CodeIndex):
     (`read`), then those listing it as an alias, from the service's matcher."""
 
     matchers: dict[str, ServiceMatcher] = field(default_factory=dict)
+    # The drafts the caller may not see: for them a draft holding a name does not exist,
+    # and so does not hide the published code listing it as an alias.
+    hidden: set[int] = field(default_factory=set)
     asked: set[str] = field(default_factory=set)
 
     def read(self, *keys: str) -> None:
@@ -415,10 +418,9 @@ class BodyKeys(CodeIndex):
         own = super().candidates(service, key)
         matcher = self.matchers.get(service)
         aliases = matcher.alias_holders.get(key, []) if matcher else []
-        if not aliases:
-            return own
         held = {candidate.pk for candidate in own}
-        return own + [candidate for candidate in aliases if candidate.pk not in held]
+        found = own + [candidate for candidate in aliases if candidate.pk not in held]
+        return [candidate for candidate in found if candidate.pk not in self.hidden]
 
 
 class PlainText(str):
@@ -503,7 +505,7 @@ def _adder(
 
 def _match_service(
     matcher: ServiceMatcher,
-    codes: CodeIndex,
+    codes: BodyKeys,
     body: SeenBody,
     status: int | None,
     found: dict[int, _Candidate],
@@ -546,8 +548,9 @@ def _match_service(
     message = _message_of(matcher, body)
     if message:
         _match_message(matcher, body.skeleton(message), body.loose(message), add, by_code)
-    if status is not None and status in matcher.by_status and not matched_code:
-        pk = matcher.by_status[status]
+    status_entry = matcher.by_status.get(status) if status is not None else None
+    if status_entry is not None and status_entry not in codes.hidden and not matched_code:
+        pk = status_entry
         if matcher.status_only:
             weight = STATUS_ONLY_IN_ENVELOPE if fit else STATUS_ONLY
             add(pk, weight, "status-only service: its entry for this HTTP status")
@@ -569,7 +572,7 @@ PROBLEM_PAGE = re.compile(r"/services/([\w-]{1,100})/errors/([^/]{1,200})/?")
 
 def _match_problem_type(
     index: dict[str, ServiceMatcher],
-    codes: CodeIndex,
+    codes: BodyKeys,
     body: SeenBody,
     status: int | None,
     found: dict[int, _Candidate],
@@ -687,12 +690,12 @@ def identify_many(
     matched entry in one query (a log pipeline's batch)."""
     version = catalog_version()
     index = matchers(version)
-    codes = BodyKeys(matchers=index)
+    hidden = set() if can_see_drafts(user) else _drafts(index)
+    codes = BodyKeys(matchers=index, hidden=hidden)
     bodies = [_seen_body(seen, index) for seen in responses]
     codes.read(*(key for body, _, chosen in bodies for key in _code_keys(body, chosen)))
     # Only the best few are read from the database, once the drafts the caller may not
     # see are left out (the query keeps only what the caller may see all the same).
-    hidden = set() if can_see_drafts(user) else _drafts(index)
     bests = [
         [(pk, found) for pk, found in _rank(body, status, chosen, seen.service, index, codes)
          if pk not in hidden][:limit]
@@ -758,7 +761,7 @@ def _rank(
     chosen: list[ServiceMatcher],
     service: str | None,
     index: dict[str, ServiceMatcher],
-    codes: CodeIndex,
+    codes: BodyKeys,
 ) -> list[tuple[int, _Candidate]]:
     found: dict[int, _Candidate] = {}
     _match_problem_type(index, codes, body, status, found, service)
@@ -767,7 +770,8 @@ def _rank(
     # Comparing the message with every service's typical messages is most of what identify
     # costs at scale; it is only worth it when no code field or typical message has
     # already named an entry with more confidence than a similar message could.
-    if not any(candidate.confidence >= SIMILAR_MESSAGE for candidate in found.values()):
+    visible = (candidate for pk, candidate in found.items() if pk not in codes.hidden)
+    if not any(candidate.confidence >= SIMILAR_MESSAGE for candidate in visible):
         for matcher in chosen:
             _match_similar_messages(matcher, body, status, found)
     return sorted(found.items(), key=lambda item: -item[1].confidence)

@@ -191,6 +191,20 @@ def test_drafts_are_hidden_from_anonymous_callers(demo, admin_user):
     assert identify({"code": "FORBIDDEN"}, user=admin_user)[0].error.code == "FORBIDDEN"
 
 
+def test_a_draft_holding_a_name_does_not_hide_the_published_code_with_that_alias(demo, admin_user):
+    """For a caller who may not see drafts they do not exist (errors.lookup's rule)."""
+    draft = ErrorCode.objects.get(service__slug="synthesis", code="FORBIDDEN")
+    draft.published = False
+    draft.save()
+    holder = ErrorCode.objects.get(service__slug="synthesis", code="NOT_FOUND")
+    holder.aliases = ["FORBIDDEN"]
+    holder.save()
+    anonymous = identify({"code": "FORBIDDEN"}, service="synthesis")
+    assert (anonymous[0].error, "alias" in anonymous[0].reason) == (holder, True)
+    staff = identify({"code": "FORBIDDEN"}, service="synthesis", user=admin_user)
+    assert staff[0].error == draft  # staff see the draft, which holds the name itself
+
+
 def test_drafts_give_their_places_to_the_next_candidates(demo, admin_user):
     """Only `limit` candidates are read: drafts are left out before, not after."""
     body = {"code": "NOT_FOUND"}
