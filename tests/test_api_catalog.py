@@ -292,6 +292,11 @@ def test_a_slug_taken_after_the_permission_check_is_refused_and_nothing_changes(
     assert response.status_code == 403
     assert "not a publisher of 'shop'" in response.json()["detail"]
     assert ErrorCode.objects.get(code="NOT_FOUND").title == "Not found"
+    dry_run = api.put(
+        URL + "?dry_run=1", MINIMAL.replace("title: Not found", "title: Hijacked"),
+        content_type="application/yaml", HTTP_AUTHORIZATION=token,
+    )  # fmt: skip
+    assert dry_run.status_code == 403  # nor does it see the diff
 
 
 def test_a_listed_publisher_may_publish(api, editor_token):

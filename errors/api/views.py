@@ -422,12 +422,14 @@ def settle_publishers(request: Request, slug: str, *, created: bool, dry_run: bo
     lists its publisher as its first one, who may then publish it again; a service that
     another publish created since this one's permission check (errors.api.permissions
     found the slug free) refuses a user it does not list, and the import is undone."""
-    if dry_run or request.user.pk is None:
+    if request.user.pk is None:
+        return
+    if created:
+        if not dry_run:
+            Service.objects.get(slug=slug).publishers.add(request.user.pk)
         return
     service = Service.objects.get(slug=slug)
-    if created:
-        service.publishers.add(request.user.pk)
-    elif not service.may_be_published_by(request.user):
+    if not service.may_be_published_by(request.user):  # a dry run's diff is refused too
         raise PermissionDenied(not_a_publisher(request.user, service))
 
 
