@@ -7,6 +7,7 @@ import json
 import pytest
 
 from errors import identify as identification
+from errors import matchers as kept
 from errors.bodies import split_http_example
 from errors.catalog.importer import import_catalog_text
 from errors.catalog_version import catalog_version
@@ -226,12 +227,12 @@ def test_warm_identify_costs_three_queries(demo, django_assert_num_queries):
 
 
 def test_matchers_are_reused_until_the_catalog_changes(demo):
-    first = identification.matchers()
-    assert identification.matchers() is first
+    first = kept.matchers()
+    assert kept.matchers() is first
     error = ErrorCode.objects.get(service__slug="synthesis", code="FORBIDDEN")
     error.messages = ["A brand new typical message"]
     error.save()
-    assert identification.matchers() is not first
+    assert kept.matchers() is not first
     assert best("a brand new typical message") == ("synthesis", "FORBIDDEN")
 
 
@@ -239,7 +240,7 @@ def test_matchers_are_reused_until_the_catalog_changes(demo):
 def builds(monkeypatch):
     """The services each matcher build reads, in order (None: every service)."""
     calls = []
-    build = identification._build
+    build = kept._build
 
     def spy(only):
         calls.append(
@@ -249,14 +250,14 @@ def builds(monkeypatch):
         )
         return build(only)
 
-    monkeypatch.setattr(identification, "_build", spy)
+    monkeypatch.setattr(kept, "_build", spy)
     return calls
 
 
 def test_a_write_rebuilds_the_matchers_of_its_service_alone(demo, builds):
     """At a million codes, rebuilding every service's matcher after each write took longer
     than gunicorn's timeout: an edit rebuilds its own service's."""
-    first = identification.matchers()
+    first = kept.matchers()
     assert builds == [None]  # every service, in one pass over the tables
     assert set(first) == {
         "aisafe",
@@ -269,7 +270,7 @@ def test_a_write_rebuilds_the_matchers_of_its_service_alone(demo, builds):
     error = ErrorCode.objects.get(service__slug="synthesis", code="FORBIDDEN")
     error.messages = ["The gate is shut for you"]
     error.save()
-    again = identification.matchers()
+    again = kept.matchers()
     assert builds[1:] == [{"synthesis"}]
     assert again["synthesis"] is not first["synthesis"]
     assert all(again[slug] is first[slug] for slug in first if slug != "synthesis")
@@ -277,17 +278,17 @@ def test_a_write_rebuilds_the_matchers_of_its_service_alone(demo, builds):
 
 
 def test_an_example_a_queryset_update_or_an_envelope_edit_rebuilds_its_service(demo, builds):
-    identification.matchers()
+    kept.matchers()
     example = Example.objects.filter(error__service__slug="sigsentry", language="json").first()
     example.body = json.dumps({"wombat": {"burrow": 1}})
     example.save()
-    identification.matchers()
+    kept.matchers()
     ErrorCode.objects.filter(service__slug="cloudsigma").update(messages=["Moon is made of cheese"])
-    identification.matchers()
+    kept.matchers()
     service = Service.objects.get(slug="aisafe")
     service.message_pointer = "/error/text"
     service.save()
-    matchers = identification.matchers()
+    matchers = kept.matchers()
     assert builds[1:] == [{"sigsentry"}, {"cloudsigma"}, {"aisafe"}]
     assert matchers["aisafe"].message_pointers[0] == "/error/text"
     assert best({"wombat": {"burrow": 7}}) == ("sigsentry", example.error.code)
@@ -295,11 +296,11 @@ def test_an_example_a_queryset_update_or_an_envelope_edit_rebuilds_its_service(d
 
 
 def test_added_renamed_and_deleted_services_are_noticed(demo, builds):
-    identification.matchers()
+    kept.matchers()
     import_catalog_text(MINIMAL, "shop.yaml")
     Service.objects.filter(slug="cloudsigma").update(slug="cloudsigma-two")
     Service.objects.get(slug="portal").delete()
-    matchers = identification.matchers()
+    matchers = kept.matchers()
     assert builds[1:] == [{"shop", "cloudsigma-two"}]
     assert set(matchers) == {
         "aisafe",
@@ -317,9 +318,9 @@ def test_added_renamed_and_deleted_services_are_noticed(demo, builds):
 def test_a_service_without_its_version_row_is_rebuilt_every_time(demo, builds):
     """A service saved while the triggers were missing has no version to trust."""
     ServiceState.objects.filter(service_id=Service.objects.get(slug="cloudsigma").pk).delete()
-    identification.matchers()
+    kept.matchers()
     ErrorCode.objects.filter(service__slug="cloudsigma").update(messages=["Out of coffee"])
-    identification.matchers()
+    kept.matchers()
     assert builds[1:] == [{"cloudsigma"}]
     assert best("out of coffee")[0] == "cloudsigma"
 
@@ -388,14 +389,14 @@ def test_the_matchers_read_example_shapes_stored_when_saved(demo, monkeypatch):
     build at a million codes; an example's shape is worked out when it is saved."""
     example = Example.objects.filter(language="json", error__service__slug="sigsentry").first()
     assert example.shape == sorted(example.shape) and example.shape
-    monkeypatch.setattr(identification, "example_shape", lambda *args: pytest.fail(args))
-    identification.build_matchers()
+    monkeypatch.setattr(kept, "example_shape", lambda *args: pytest.fail(args))
+    kept.build_matchers()
 
 
 def test_examples_saved_before_shapes_were_stored_are_parsed(demo):
-    shapes = {slug: dict(m.by_shape) for slug, m in identification.build_matchers().items()}
+    shapes = {slug: dict(m.by_shape) for slug, m in kept.build_matchers().items()}
     Example.objects.update(shape=None)  # as rows older than migration 0014
-    again = {slug: dict(m.by_shape) for slug, m in identification.build_matchers().items()}
+    again = {slug: dict(m.by_shape) for slug, m in kept.build_matchers().items()}
     assert again == shapes and shapes["sigsentry"]
 
 

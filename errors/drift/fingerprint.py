@@ -13,7 +13,7 @@ from typing import Any
 
 from errors.bodies import body_shape, resolve_pointer
 from errors.drift import redact
-from errors.identify import ServiceMatcher
+from errors.matchers import ServiceMatcher
 
 # Where bodies of services outside the catalog usually keep their code and message.
 COMMON_CODE_POINTERS = (

@@ -25,6 +25,7 @@ from errors.catalog_version import catalog_version
 from errors.drift import redact, store
 from errors.drift.fingerprint import COMMON_CODE_POINTERS, Fingerprint, fingerprint_of
 from errors.lookup import UnknownService
+from errors.matchers import matchers
 from errors.models import ErrorCode, Service
 from errors.versioned_cache import VersionedCache
 
@@ -242,7 +243,7 @@ class Recogniser:
         version = catalog_version()
         if version != self.version:
             self.version = version
-            self.matchers = identify.matchers(version)
+            self.matchers = matchers(version)
             pointers = {p for m in self.matchers.values() for p, _ in m.code_pointers}
             self.keep = frozenset(pointers | set(COMMON_CODE_POINTERS))
             self.answers = _answers.get(version, dict)
