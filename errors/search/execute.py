@@ -109,7 +109,7 @@ def search_errors(
     # A service's codes (or a category's) were written together and lie close by id: the
     # engines may narrow their index reads to them. A status or lifecycle is spread out.
     narrowed = bool(query.service or query.category)
-    matches, match_params = engine.matches(plan, fuzzy, base, narrowed=narrowed)
+    matches, match_params = engine.matches(plan, fuzzy, base, narrowed=narrowed, cap=MATCH_CAP + 1)
     # At most MATCH_CAP + 1 matches are read: past that the total is a lower bound.
     # The code tiers go first, so a cut never loses an exact code, alias or prefix;
     # without them every match has tier 0 and the database stops at the cap.

@@ -11,11 +11,15 @@ from django.db import connection
 
 from errors.search.engine import (
     CATALOG_VERSION,
-    MATCH_COLUMNS,
+    CODE_PREFIX,
+    EXACT_ALIAS,
+    EXACT_CODE,
+    KEY_CONTAINS,
     SPACED_KEYS,
     VERSION_KEY,
     Engine,
-    _tier_sql,
+    Source,
+    matches_of,
 )
 from errors.search.plan import (
     CODE_KEY,
@@ -119,16 +123,14 @@ class PostgresEngine(Engine):
         base: tuple[str, Sequence[Any]],
         *,
         narrowed: bool = False,
+        cap: int,
     ) -> tuple[str, list]:
-        # One table, conditions joined by OR: PostgreSQL combines its indexes (BitmapOr),
-        # or, when the filters are narrower, reads the filtered codes and checks each.
-        conditions: list[str] = []
-        params: list = []
-        rank, rank_params = "0.0", []
+        # One SELECT a kind of match, each with its tier: PostgreSQL stops each at `cap`
+        # (matches_of), where one SELECT with the conditions joined by OR (BitmapOr)
+        # read, ranked and sorted by tier every code holding a common word or key.
+        sources: list[Source] = []
         if plan.match_terms:
             column, tsquery, terms = self._tsquery(plan)
-            conditions.append(f"k.{column} @@ to_tsquery('errors_search', %s)")
-            params.append(tsquery)
             # ts_rank sums weights, so one title word beats a message matching every
             # word; scaling by the share of the words a code matches restores what bm25
             # does. With every word required, that share is always one.
@@ -138,26 +140,43 @@ class PostgresEngine(Engine):
                     f"(k.{column} @@ to_tsquery('errors_search', %s))::int" for _ in terms
                 )
                 coverage_params = terms
-            rank = (
-                f"CASE WHEN k.{column} @@ to_tsquery('errors_search', %s) THEN "
-                f"ts_rank('{POSTGRES_WEIGHTS}', k.{column}, to_tsquery('errors_search', %s))"
-                f" * ({coverage}) / {len(terms)}.0 ELSE 0.0 END"
+            sources.append(
+                (
+                    "SELECT k.error_id AS id, 0 AS tier, "
+                    f"ts_rank('{POSTGRES_WEIGHTS}', k.{column}, to_tsquery('errors_search', %s))"
+                    f" * ({coverage}) / {len(terms)}.0 AS rank FROM errors_search k "
+                    f"WHERE k.{column} @@ to_tsquery('errors_search', %s)",
+                    [tsquery, *coverage_params, tsquery],
+                )
             )
-            rank_params = [tsquery, tsquery, *coverage_params]
-        if plan.matches_keys:
-            # keys starts with the code's own key; the trigram index serves both patterns.
-            long_key = len(plan.key) >= CONTAINS_MIN
-            conditions.append("k.keys LIKE %s")
-            params.append(_like_contains(plan.key) if long_key else _like_prefix(plan.key))
-        if fuzzy:
-            conditions.append(f"k.error_id IN ({', '.join(str(int(pk)) for pk in fuzzy)})")
-        where = " OR ".join(conditions) or "FALSE"
-        tier, tier_params = _tier_sql(self, plan, fuzzy, "b.code_key", "k.keys", "b.id")
-        return (
-            f"SELECT {MATCH_COLUMNS}, {tier} AS tier, {rank} AS rank "
-            f"FROM errors_search k JOIN ({base[0]}) b ON b.id = k.error_id WHERE ({where})",
-            [*tier_params, *rank_params, *base[1], *params],
-        )
+        if plan.matches_keys and plan.code_starts:
+            # keys starts with the code's own key; the trigram index serves the prefix.
+            sources += [
+                (
+                    f"SELECT id, {EXACT_CODE} AS tier, 0.0 AS rank FROM errors_errorcode "
+                    "WHERE code_key = %s",
+                    [plan.key],
+                ),
+                (
+                    f"SELECT error_id AS id, {CODE_PREFIX} AS tier, 0.0 AS rank "
+                    "FROM errors_search WHERE keys LIKE %s",
+                    [_like_prefix(plan.key)],
+                ),
+            ]
+        if plan.matches_keys and len(plan.key) >= CONTAINS_MIN:
+            sources += [
+                (
+                    f"SELECT error_id AS id, {KEY_CONTAINS} AS tier, 0.0 AS rank "
+                    "FROM errors_search WHERE keys LIKE %s",
+                    [_like_contains(plan.key)],
+                ),
+                (
+                    f"SELECT error_id AS id, {EXACT_ALIAS} AS tier, 0.0 AS rank "
+                    f"FROM errors_search WHERE keys LIKE %s AND {self.contains(SPACED_KEYS)}",
+                    [_like_contains(f" {plan.key}"), f" {plan.key} "],
+                ),
+            ]
+        return matches_of(sources, fuzzy, base, cap)
 
     @staticmethod
     def _tsquery(plan: TextPlan) -> tuple[str, str, list[str]]:

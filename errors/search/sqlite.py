@@ -17,11 +17,10 @@ from errors.search.engine import (
     EXACT_CODE,
     INDEXED_COLUMNS,
     KEY_CONTAINS,
-    MATCH_COLUMNS,
     SPACED_KEYS,
     VERSION_KEY,
     Engine,
-    _fuzzy_tier,
+    matches_of,
 )
 from errors.search.plan import (
     CODE_KEY,
@@ -73,6 +72,7 @@ class SQLiteEngine(Engine):
         base: tuple[str, Sequence[Any]],
         *,
         narrowed: bool = False,
+        cap: int,
     ) -> tuple[str, list]:
         # FTS5 cannot apply the filters, so it would read every match in the catalog
         # before the join drops those of other services (100 ms for `invalid` in one
@@ -85,12 +85,12 @@ class SQLiteEngine(Engine):
                 f" AND (SELECT max(id) FROM ({base[0]}) hi)",
                 [*base[1], *base[1]],
             )
-        candidates, params = _union_candidates(self, plan, fuzzy, within)
-        return (
-            f"SELECT {MATCH_COLUMNS}, c.tier AS tier, c.rank AS rank "
-            f"FROM ({candidates}) c JOIN ({base[0]}) b ON b.id = c.id",
-            [*params, *base[1]],
-        )
+        sources = []
+        if plan.match_terms:
+            sources.append(self.text_candidates(plan, within))
+        if plan.matches_keys:
+            sources += self.key_candidates(plan.key, plan.code_starts, within)
+        return matches_of(sources, fuzzy, base, cap)
 
     def word_stats(self, plan: TextPlan) -> tuple[dict[str, float], str]:
         # Counted by the full-text index itself, which stems each word (and a prefix:
@@ -169,33 +169,44 @@ class SQLiteEngine(Engine):
 
     def key_candidates(
         self, key: str, code_starts: bool, within: tuple[str, list]
-    ) -> tuple[str, list]:
-        parts, params = [], []
+    ) -> list[tuple[str, list]]:
+        parts: list[tuple[str, list]] = []
         if code_starts:
-            parts.append(
-                f"SELECT id, CASE WHEN code_key = %s THEN {EXACT_CODE} ELSE {CODE_PREFIX} END "
-                "AS tier, 0.0 AS rank FROM errors_errorcode WHERE code_key >= %s AND code_key < %s"
-            )
-            params += [key, key, _next_key(key)]
+            parts += [
+                (
+                    f"SELECT id, {EXACT_CODE} AS tier, 0.0 AS rank FROM errors_errorcode "
+                    "WHERE code_key = %s",
+                    [key],
+                ),
+                (
+                    f"SELECT id, {CODE_PREFIX} AS tier, 0.0 AS rank FROM errors_errorcode "
+                    "WHERE code_key > %s AND code_key < %s",
+                    [key, _next_key(key)],
+                ),
+            ]
         if len(key) >= CONTAINS_MIN:
             # Inside a code or an alias, from the trigram index alone: telling an exact
             # alias apart by reading each match's keys cost three times as much (40 ms
             # for the 10,000 codes holding `notfound` at 100,000).
             parts.append(
-                f"SELECT rowid AS id, {KEY_CONTAINS} AS tier, 0.0 AS rank "
-                f"FROM errors_search_keys WHERE errors_search_keys MATCH %s{within[0]}"
+                (
+                    f"SELECT rowid AS id, {KEY_CONTAINS} AS tier, 0.0 AS rank "
+                    f"FROM errors_search_keys WHERE errors_search_keys MATCH %s{within[0]}",
+                    [_fts5_phrase(key), *within[1]],
+                )
             )
-            params += [_fts5_phrase(key), *within[1]]
             # An alias spelt as the key: keys are "code_key alias alias ...", so only
             # the few codes with a key starting " key" (the trigrams hold the space) are
             # read and checked.
             parts.append(
-                f"SELECT rowid AS id, {EXACT_ALIAS} AS tier, 0.0 AS rank "
-                "FROM errors_search_keys WHERE errors_search_keys MATCH %s "
-                f"AND {self.contains(SPACED_KEYS)}{within[0]}"
+                (
+                    f"SELECT rowid AS id, {EXACT_ALIAS} AS tier, 0.0 AS rank "
+                    "FROM errors_search_keys WHERE errors_search_keys MATCH %s "
+                    f"AND {self.contains(SPACED_KEYS)}{within[0]}",
+                    [_fts5_phrase(f" {key}"), f" {key} ", *within[1]],
+                )
             )
-            params += [_fts5_phrase(f" {key}"), f" {key} ", *within[1]]
-        return " UNION ALL ".join(parts), params
+        return parts
 
     def fuzzy_candidates(self, key: str) -> tuple[str, list]:
         # Codes sharing a 4- or 5-letter run with the key: one typo leaves such runs
@@ -228,40 +239,6 @@ class SQLiteEngine(Engine):
             key,
             *params,
         ]
-
-
-def _union_candidates(
-    engine: SQLiteEngine, plan: TextPlan, fuzzy: dict[int, float], within: tuple[str, list]
-) -> tuple[str, list]:
-    """(id, tier, rank) of every code the words, the key or a misspelling match (full-text
-    matches `within` the filtered codes' id range): FTS5 tables answer MATCH only on
-    their own, so each kind of match is its own SELECT and knows its tier."""
-    sources = []
-    if plan.match_terms:
-        sources.append(engine.text_candidates(plan, within))
-    if plan.matches_keys:
-        sources.append(engine.key_candidates(plan.key, plan.code_starts, within))
-    if fuzzy:
-        ids = ", ".join(str(int(pk)) for pk in fuzzy)
-        sources.append(
-            (
-                f"SELECT id, {_fuzzy_tier('id', fuzzy)} AS tier, 0.0 AS rank "
-                f"FROM errors_errorcode WHERE id IN ({ids})",
-                [],
-            )
-        )
-    if not sources:
-        sources.append(("SELECT id, 0 AS tier, 0.0 AS rank FROM errors_errorcode WHERE 1 = 0", []))
-    union = " UNION ALL ".join(sql for sql, _ in sources)
-    params = [param for _, source_params in sources for param in source_params]
-    if len(sources) == 1 and plan.match_terms:
-        # The full-text match alone names each code once: no grouping (a temporary
-        # b-tree over every match, a third of the time for 10,000 matches).
-        return union, params
-    return (
-        f"SELECT id, max(tier) AS tier, max(rank) AS rank FROM ({union}) matches GROUP BY id",
-        params,
-    )
 
 
 # --------------------------------------------------------------------------- the index
