@@ -296,7 +296,14 @@ class ErrorCode(models.Model):
                 violation_error_message="The HTTP status must be from 100 to 599.",
             ),
         ]
-        indexes = [models.Index(fields=["http_status"], name="errorcode_status_idx")]
+        indexes = [
+            # A status filter's codes, counted per service and read a service at a time
+            # in page order without reading their rows (search's `_browse`).
+            models.Index(
+                fields=["http_status", "service", "order", "code", "published"],
+                name="errorcode_status_idx",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.service.slug} {self.code}" if self.service_id else self.code

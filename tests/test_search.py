@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
+from hypothesis import given
+from hypothesis import strategies as st
 
 from errors.catalog.importer import import_catalog_text
 from errors.models import ErrorCode, Example, Service
-from errors.search.execute import search_errors
+from errors.search.execute import page_window, search_errors
+from errors.search.highlight import WORD_PATTERN, _matched_spans, term_pattern
 from errors.search.index import ensure_search_index
-from errors.search.plan import plan_text, search_terms, trigram_similarity
+from errors.search.plan import TextPlan, plan_text, search_terms, trigram_similarity
 from errors.search.query import QueryError, parse_query
 from tests.conftest import MINIMAL
 from tests.factories import make_code
@@ -475,3 +478,55 @@ def test_browsing_takes_two_queries(demo, django_assert_num_queries):
         results = search_errors(parse_query("status:404"))
     with django_assert_num_queries(0):
         [(hit.error.service.slug, hit.error.category) for hit in results.hits]
+
+
+def test_browse_pages_follow_catalog_order_across_services(demo):
+    """Each page is read among the services it falls in: the pages, one after another,
+    are every filtered code in catalog order, as one sort of them all would give."""
+    expected = list(
+        ErrorCode.objects.filter(published=True, http_status=404)
+        .order_by("service__slug", "order", "code")
+        .values_list("id", flat=True)
+    )
+    assert len(expected) > 3
+    for per_page in (1, 2, 3, 7):
+        pages = -(-len(expected) // per_page)
+        seen = [
+            hit.error.pk
+            for page in range(1, pages + 2)  # and one past the end, which is empty
+            for hit in search_errors(parse_query("status:404"), page=page, per_page=per_page).hits
+        ]
+        assert seen == expected, per_page
+
+
+@pytest.mark.parametrize(
+    ("start", "per_page", "window", "skip"),
+    [
+        (0, 2, ["a"], 0),
+        (0, 4, ["a", "b"], 0),
+        (2, 2, ["b"], 0),
+        (3, 5, ["b", "c"], 1),
+        (4, 1, ["c"], 0),
+        (9, 3, ["c"], 5),
+        (10, 3, [], 0),
+    ],
+)
+def test_page_window_names_the_services_a_page_falls_in(start, per_page, window, skip):
+    counts = {"a": 2, "b": 2, "c": 6}
+    assert page_window(["a", "b", "c"], counts, start, per_page) == (window, skip)
+
+
+@given(
+    text=st.text(alphabet=st.sampled_from("aAbBfFoOuUnNdDxX_-. 9İßé"), max_size=60),
+    terms=st.lists(st.sampled_from(["found", "founds", "not", "box", "fo", "ß"]), min_size=1),
+)
+def test_highlight_reads_from_the_first_literal_as_from_the_start(text, terms):
+    """Reading words from the run holding the first literal finds the spans reading
+    the whole field finds, capitals, underscores and case changes of length included."""
+    pattern = term_pattern(TextPlan(key="", terms=tuple(terms), prefix_last=False))
+    everything = [
+        found.span()
+        for found in WORD_PATTERN.finditer(text)
+        if pattern.match(found.group().lower())
+    ]
+    assert _matched_spans(text, pattern) == everything

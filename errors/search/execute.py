@@ -223,15 +223,24 @@ def _browse(
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT sv.slug, f.http_status, f.n FROM ({grouped}) f "
-            "JOIN errors_service sv ON sv.id = f.service_id",
+            "JOIN errors_service sv ON sv.id = f.service_id ORDER BY sv.slug",
             params,
         )
-        by_service, by_status, total = _facets(cursor.fetchall())
+        rows = cursor.fetchall()
+    by_service, by_status, total = _facets(rows)
     start = (page - 1) * per_page
-    # Sort only ids, then read the page's rows: sorting whole rows would read every
-    # matching code's long texts (50 ms for 2,000 codes at 100,000).
+    # The page's codes are sorted among those of the services it falls in, whose counts
+    # are known now, not among every code the filters let through (90,000 for a status
+    # at a million codes); the services in the order the database sorts their slugs.
+    window, skip = page_window(
+        list(dict.fromkeys(slug for slug, _, _ in rows)), by_service, start, per_page
+    )
     ordering = ("service__slug", "order", "code")
-    page_ids = errors.order_by(*ordering).values("id")[start : start + per_page]
+    page_ids = (
+        errors.filter(service__slug__in=window)
+        .order_by(*ordering)
+        .values("id")[skip : skip + per_page]
+    )
     page_errors = sorted(
         ErrorCode.objects.select_related("service", "category").filter(pk__in=page_ids),
         key=lambda error: (error.service.slug, error.order, error.code),
@@ -245,6 +254,23 @@ def _browse(
         by_service=by_service,
         by_status=by_status,
     )
+
+
+def page_window(
+    slugs: list[str], counts: dict[str, int], start: int, per_page: int
+) -> tuple[list[str], int]:
+    """The services (of `slugs`, in page order, with `counts` codes each) that the page
+    of `per_page` codes from `start` falls in, and how many of their codes come before
+    it."""
+    window: list[str] = []
+    skip = seen = 0
+    for slug in slugs:
+        if seen + counts[slug] > start and seen < start + per_page:
+            if not window:
+                skip = start - seen
+            window.append(slug)
+        seen += counts[slug]
+    return window, skip
 
 
 def _maybe_misspelt(plan: TextPlan, stats: dict[str, float]) -> bool:
