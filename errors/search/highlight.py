@@ -59,9 +59,11 @@ class TermPattern:
         """Whether the lowercase `word` is one the search matched."""
         return self.regex.match(word)
 
-    def may_match(self, lowered: str) -> bool:
-        """False when no word of the lowercase text can match."""
-        return any(literal in lowered for literal in self.literals)
+    def first_at(self, lowered: str) -> int:
+        """Where the first word of the lowercase text that can match starts at the
+        earliest, or -1 when none can."""
+        found = [at for literal in self.literals if (at := lowered.find(literal)) >= 0]
+        return min(found, default=-1)
 
 
 def term_pattern(plan: TextPlan) -> TermPattern:
@@ -107,11 +109,21 @@ def highlight_error(
 
 
 def _matched_spans(text: str, pattern: TermPattern) -> list[tuple[int, int]]:
-    if not pattern.may_match(text[:HIGHLIGHT_SCAN].lower()):
+    scanned = text[:HIGHLIGHT_SCAN]
+    lowered = scanned.lower()
+    first = pattern.first_at(lowered)
+    if first < 0:
         return []
+    # Words are runs of word characters (split further at capitals and digits), and a
+    # matched word starts with a literal: the words are read from the start of the run
+    # that holds the first one, not from the start of the field (the same words, for
+    # less). Lowering may change a text's length: then from the start.
+    begin = first if len(lowered) == len(scanned) else 0
+    while begin and (scanned[begin - 1].isalnum() or scanned[begin - 1] == "_"):
+        begin -= 1
     return [
         found.span()
-        for found in WORD_PATTERN.finditer(text, 0, HIGHLIGHT_SCAN)
+        for found in WORD_PATTERN.finditer(text, begin, HIGHLIGHT_SCAN)
         if pattern.match(found.group().lower())
     ]
 
