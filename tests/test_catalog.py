@@ -394,6 +394,26 @@ def test_refresh_statistics_runs_on_the_database(shop):
     assert estimates == counts
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's VACUUM")
+@pytest.mark.django_db(transaction=True)
+def test_refresh_statistics_vacuums_outside_a_transaction():
+    """Out of any transaction (after an import's commit) the catalog tables are
+    vacuumed, so index-only scans need not read the table."""
+    from errors.catalog.importer import CATALOG_TABLES, refresh_statistics
+
+    shop = Service.objects.create(slug="shop", name="Shop")
+    for number in range(7):
+        make_code(shop, f"CODE_{number}")
+    refresh_statistics()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname FROM pg_stat_user_tables "
+            "WHERE relname = ANY(%s) AND vacuum_count > 0 AND analyze_count > 0",
+            [list(CATALOG_TABLES)],
+        )
+        assert {name for (name,) in cursor.fetchall()} == set(CATALOG_TABLES)
+
+
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's PRAGMA optimize")
 def test_refresh_statistics_analyzes_the_queried_tables_on_sqlite(shop):
     """PRAGMA optimize analyzes the tables that queries used and that lack statistics."""
