@@ -9,8 +9,9 @@ real import path; `--services`/`--codes-per-service` change it), made once per d
 reused while it has that size. gunicorn runs with the production settings and one worker;
 each query is asked `--repeats` times with another `per_page`, so no answer is replayed
 from a cache; what is timed is the whole request, from the client. Queries of every kind a
-user types: codes, common and rare words, statuses, filters, pasted messages with other
-values, vague phrases. Prints each query's median and the p50/p95 of all requests.
+user types: codes (some misspelt), common and rare words, statuses, filters, pasted
+messages with other values, vague phrases. Prints each query's median and the p50/p95
+of all requests.
 
 Writes only to its own database: a SQLite file that is not db.sqlite3, or a PostgreSQL
 database whose name ends in `_bench`.
@@ -42,6 +43,7 @@ from benchmarks.run import free_port, wait_until_up
 # resources, problems and message templates: errors/catalog/synthetic.py).
 QUERIES: dict[str, list[str]] = {
     "exact code": ["INVOICE_NOT_FOUND", "webhook_limit_exceeded", "ClusterTimeout"],
+    "misspelt code": ["INVOICE_NOT_FUOND", "webhok_limit_exceeded", "ClusterTimout"],
     "common words": ["not found", "conflict", "payment", "quota", "already exists"],
     "two words": ["validation failed", "timeout upstream", "rate limit"],
     "status": ["429", "404 not found", "status:409 conflict"],

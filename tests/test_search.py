@@ -530,3 +530,30 @@ def test_highlight_reads_from_the_first_literal_as_from_the_start(text, terms):
         if pattern.match(found.group().lower())
     ]
     assert _matched_spans(text, pattern) == everything
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's misspelling candidates")
+def test_a_misspelt_code_is_found_without_its_common_runs(shop, monkeypatch):
+    """Runs of letters that many codes hold (`eeded`) are not looked for; the code is
+    found from its rarer runs, and ranked by all of them."""
+    monkeypatch.setattr("errors.search.sqlite.COMMON_RUN", 2)
+    for number in range(6):
+        make_code(shop, f"QUOTA_{number}_EXCEEDED", title="Quota exceeded")
+    make_code(shop, "WEBHOOK_LIMIT_EXCEEDED", title="Too many webhooks")
+    make_code(shop, "WEBHOOK_LIMIT_EXCEEDED_LEGACY", title="Too many webhooks, before v2")
+    hits = search_errors(parse_query("webhok_limit_exceeded")).hits
+    assert [hit.error.code for hit in hits[:2]] == [
+        "WEBHOOK_LIMIT_EXCEEDED",
+        "WEBHOOK_LIMIT_EXCEEDED_LEGACY",
+    ]
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's misspelling candidates")
+def test_a_misspelt_code_whose_runs_are_all_common_finds_no_neighbour(shop, monkeypatch):
+    monkeypatch.setattr("errors.search.sqlite.COMMON_RUN", 1)
+    for number in range(4):
+        make_code(shop, f"QUOTA_EXCEEDED_{number}", title="Quota exceeded")
+    # Found by their words alone (`quota`), none as a misspelling (a tier of 300+).
+    hits = search_errors(parse_query("QUOTA_EXCEDED")).hits
+    assert hits
+    assert all(hit.score < 300 for hit in hits)
