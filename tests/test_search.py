@@ -536,7 +536,7 @@ def test_highlight_reads_from_the_first_literal_as_from_the_start(text, terms):
 def test_a_misspelt_code_is_found_without_its_common_runs(shop, monkeypatch):
     """Runs of letters that many codes hold (`eeded`) are not looked for; the code is
     found from its rarer runs, and ranked by all of them."""
-    monkeypatch.setattr("errors.search.sqlite.COMMON_RUN", 2)
+    monkeypatch.setattr("errors.search.sqlite.FUZZY_RUN_BUDGET", 3)
     for number in range(6):
         make_code(shop, f"QUOTA_{number}_EXCEEDED", title="Quota exceeded")
     make_code(shop, "WEBHOOK_LIMIT_EXCEEDED", title="Too many webhooks")
@@ -549,11 +549,12 @@ def test_a_misspelt_code_is_found_without_its_common_runs(shop, monkeypatch):
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's misspelling candidates")
-def test_a_misspelt_code_whose_runs_are_all_common_finds_no_neighbour(shop, monkeypatch):
-    monkeypatch.setattr("errors.search.sqlite.COMMON_RUN", 1)
-    for number in range(4):
-        make_code(shop, f"QUOTA_EXCEEDED_{number}", title="Quota exceeded")
-    # Found by their words alone (`quota`), none as a misspelling (a tier of 300+).
+def test_a_misspelt_code_whose_runs_are_all_common_is_found_from_the_rarest(shop, monkeypatch):
+    """Past the budget the rarest run is still looked for, among at most twice the
+    budget of candidates."""
+    monkeypatch.setattr("errors.search.sqlite.FUZZY_RUN_BUDGET", 1)
+    make_code(shop, "QUOTA_EXCEEDED", title="Quota exceeded")
+    make_code(shop, "QUOTA_EXCEEDED_AGAIN", title="Quota exceeded again")
     hits = search_errors(parse_query("QUOTA_EXCEDED")).hits
-    assert hits
-    assert all(hit.score < 300 for hit in hits)
+    assert hits[0].error.code == "QUOTA_EXCEEDED"
+    assert hits[0].score >= 300  # as a misspelling

@@ -37,9 +37,8 @@ from errors.search.plan import (
 SQLITE_COLUMN_WEIGHTS = "10, 8, 6, 4, 4, 1.5, 1.5, 1"
 
 
-# A run of letters in more codes than this is not looked for in a misspelt code's
-# neighbours, unless it is one of the two rarest (see fuzzy_candidates).
-COMMON_RUN = 500
+# How many codes a misspelt code's runs of letters may lead to (see fuzzy_candidates).
+FUZZY_RUN_BUDGET = 2000
 
 
 # When every word is that common, all are required in the strong fields (code, aliases,
@@ -216,30 +215,32 @@ class SQLiteEngine(Engine):
     def fuzzy_candidates(self, key: str) -> tuple[str, list]:
         # Codes sharing a 4- or 5-letter run with the key: one typo leaves such runs
         # intact, and they match far fewer codes than single trigrams would. Ranking
-        # every code that holds a common run (`eeded` of every `..._exceeded`) cost
-        # 22 ms at 100,000 codes and grows with the catalog: only the runs in at most
-        # COMMON_RUN codes are matched, and the two rarest that some code holds if they
-        # are in at most twice as many. A misspelt code whose every intact run is
-        # commoner than that finds no neighbour: it could be hundreds of codes.
+        # every code that holds any run (`eeded` of every `..._exceeded`) cost 22 ms at
+        # 100,000 codes and grows with the catalog. Each run is counted up to
+        # FUZZY_RUN_BUDGET codes; the rarest runs some code holds are matched while
+        # they hold fewer codes together than that (the rarest always), and at most
+        # twice that many candidates are read and ordered.
         size = 4 if len(key) < 10 else 5
         runs = {key[i : i + size] for i in range(0, len(key) - size + 1, size - 1)}
         grams = sorted(runs | {key[-size:]})
         counted = " UNION ALL ".join(
             "SELECT %s AS gram, (SELECT count(*) FROM (SELECT 1 FROM errors_search_keys "
-            f"WHERE errors_search_keys MATCH %s LIMIT {2 * COMMON_RUN + 1})) AS n"
+            f"WHERE errors_search_keys MATCH %s LIMIT {FUZZY_RUN_BUDGET + 1})) AS n"
             for _ in grams
         )
         held = " + ".join("(instr(keys, %s) > 0)" for _ in grams)
         return (
-            f"WITH g AS MATERIALIZED ({counted}) "
-            "SELECT rowid, keys FROM errors_search_keys WHERE errors_search_keys MATCH ("
+            f"WITH g AS MATERIALIZED ({counted}), "
+            "kept AS (SELECT gram, sum(n) OVER (ORDER BY n, gram) - n AS before FROM g "
+            "WHERE n > 0) "
+            "SELECT rowid, keys FROM (SELECT rowid, keys FROM errors_search_keys "
+            "WHERE errors_search_keys MATCH ("
             # No run kept: a phrase shorter than a trigram, which matches no code.
-            "SELECT coalesce(group_concat(gram, ' OR '), '\"_\"') FROM g "
-            f"WHERE n > 0 AND (n <= {COMMON_RUN} OR gram IN (SELECT gram FROM g "
-            f"WHERE n > 0 AND n <= {2 * COMMON_RUN} ORDER BY n LIMIT 2))) "
+            "SELECT coalesce(group_concat(gram, ' OR '), '\"_\"') FROM kept "
+            f"WHERE before < {FUZZY_RUN_BUDGET}) LIMIT {2 * FUZZY_RUN_BUDGET}) "
             # The candidates holding most of the runs, common ones included, then those
             # whose own key (before the first space) is nearest the key's length: bm25
-            # over the rare runs alone would rank by the length of the keys only.
+            # over the rarer runs alone would rank by the length of the keys only.
             f"ORDER BY {held} DESC, abs(instr(keys || ' ', ' ') - 1 - %s) LIMIT %s",
             [
                 *(param for gram in grams for param in (_fts5_phrase(gram), _fts5_phrase(gram))),
