@@ -73,7 +73,12 @@ Source = tuple[str, list]
 
 
 def matches_of(
-    sources: list[Source], fuzzy: dict[int, float], base: tuple[str, Sequence[Any]], cap: int
+    sources: list[Source],
+    fuzzy: dict[int, float],
+    base: tuple[str, Sequence[Any]],
+    cap: int,
+    *,
+    join: str = "JOIN",
 ) -> tuple[str, list]:
     """MATCH_COLUMNS, tier and rank of the codes `sources` and the misspellings match among
     those the filters (`base`) let through: at most `cap` of each source.
@@ -85,7 +90,8 @@ def matches_of(
     PostgreSQL at 100,000 codes, for a search that ranks the first `cap` by tier
     anyway. A source's first matches are as good as its others, as far as tiers go:
     every source has one tier (the misspellings, of several, are ten codes at most).
-    A code matched several ways keeps its best tier and rank.
+    A code matched several ways keeps its best tier and rank. `join` joins each source
+    to the filters (SQLite's CROSS JOIN keeps the source the outer loop).
     """
     if fuzzy:
         ids = ", ".join(str(int(pk)) for pk in fuzzy)
@@ -102,7 +108,7 @@ def matches_of(
     capped = [
         (
             "SELECT * FROM (SELECT s.id AS id, s.tier AS tier, s.rank AS rank "
-            f"FROM ({sql}) s JOIN ({base[0]}) f ON f.id = s.id LIMIT {int(cap)}) c{number}",
+            f"FROM ({sql}) s {join} ({base[0]}) f ON f.id = s.id LIMIT {int(cap)}) c{number}",
             [*params, *base[1]],
         )
         for number, (sql, params) in enumerate(sources)

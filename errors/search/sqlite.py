@@ -94,7 +94,10 @@ class SQLiteEngine(Engine):
             sources.append(self.text_candidates(plan, within))
         if plan.matches_keys:
             sources += self.key_candidates(plan.key, plan.code_starts, within)
-        return matches_of(sources, fuzzy, base, cap)
+        # The full-text match must stay the outer loop: at a million codes, with the
+        # statistics of `status:409` (82,000 codes), SQLite read the status index first
+        # and ran the full-text query once for each of them (minutes).
+        return matches_of(sources, fuzzy, base, cap, join="CROSS JOIN")
 
     def word_stats(self, plan: TextPlan) -> tuple[dict[str, float], str]:
         # Counted by the full-text index itself, which stems each word (and a prefix:
