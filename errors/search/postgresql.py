@@ -150,7 +150,8 @@ class PostgresEngine(Engine):
                 )
             )
         if plan.matches_keys and plan.code_starts:
-            # keys starts with the code's own key; the trigram index serves the prefix.
+            # Both from the code-key btree (Django's `_like` index serves the prefix):
+            # the trigram index would read every key holding the text.
             sources += [
                 (
                     f"SELECT id, {EXACT_CODE} AS tier, 0.0 AS rank FROM errors_errorcode "
@@ -158,9 +159,9 @@ class PostgresEngine(Engine):
                     [plan.key],
                 ),
                 (
-                    f"SELECT error_id AS id, {CODE_PREFIX} AS tier, 0.0 AS rank "
-                    "FROM errors_search WHERE keys LIKE %s",
-                    [_like_prefix(plan.key)],
+                    f"SELECT id, {CODE_PREFIX} AS tier, 0.0 AS rank FROM errors_errorcode "
+                    "WHERE code_key LIKE %s AND code_key <> %s",
+                    [_like_prefix(plan.key), plan.key],
                 ),
             ]
         if plan.matches_keys and len(plan.key) >= CONTAINS_MIN:
