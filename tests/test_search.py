@@ -558,3 +558,12 @@ def test_a_misspelt_code_whose_runs_are_all_common_is_found_from_the_rarest(shop
     hits = search_errors(parse_query("QUOTA_EXCEDED")).hits
     assert hits[0].error.code == "QUOTA_EXCEEDED"
     assert hits[0].score >= 300  # as a misspelling
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's trigram lookup")
+def test_at_most_fuzzy_read_keys_are_compared_with_a_misspelt_code(shop, monkeypatch):
+    monkeypatch.setattr("errors.search.postgresql.FUZZY_READ", 2)
+    for number in range(5):
+        make_code(shop, f"QUOTA_EXCEEDED_{number}", title="Quota exceeded")
+    hits = search_errors(parse_query("QUOTA_EXCEDED_1")).hits
+    assert len([hit for hit in hits if hit.score >= 300]) == 2
