@@ -110,9 +110,10 @@ def search_errors(
     # engines may narrow their index reads to them. A status or lifecycle is spread out.
     narrowed = bool(query.service or query.category)
     matches, match_params = engine.matches(plan, fuzzy, base, narrowed=narrowed, cap=MATCH_CAP + 1)
-    # At most MATCH_CAP + 1 matches are read: past that the total is a lower bound.
-    # The code tiers go first, so a cut never loses an exact code, alias or prefix;
-    # without them every match has tier 0 and the database stops at the cap.
+    # At most MATCH_CAP + 1 matches of each kind are read (words, exact code, prefix, ...)
+    # and MATCH_CAP + 1 of them all kept: past that the total is a lower bound. The code
+    # tiers go first, so a cut never loses an exact code, alias or prefix; without them
+    # every match has tier 0 and the database stops at the cap.
     tiers_first = "ORDER BY x.tier DESC " if plan.matches_keys or fuzzy else ""
     score = "m.tier + 100.0 * m.rank / (1.0 + m.rank)"
     # One statement finds the matches once, then counts them and ranks one page.
