@@ -28,7 +28,8 @@ COMMON_DOCS = 2000
 
 # Names in word_stats() for the count of the last word as a prefix, for whether a
 # code starts with the key (then the key is no misspelling), and for whether a code or
-# alias holds a key of CONTAINS_MIN letters or more.
+# alias holds a key of CONTAINS_MIN letters or more (PostgreSQL asks only when no code
+# starts with it, which is all that it matters for).
 PREFIX_KEY, CODE_KEY, INSIDE_KEY = "*prefix", "*code", "*inside"
 
 
