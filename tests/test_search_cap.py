@@ -80,3 +80,21 @@ def test_api_count_says_whether_it_is_a_lower_bound(api, widgets, cap_of_three):
 def test_api_count_is_exact_under_the_cap(api, widgets):
     data = api.get("/api/v1/errors/", {"q": "widget"}).json()
     assert (data["count"], data["count_is_lower_bound"]) == (6, False)
+
+
+def test_a_kind_of_key_is_read_only_while_better_kinds_leave_room(shop, monkeypatch):
+    """Codes holding the key come after the code itself and those starting with it: when
+    those fill the cap, the codes holding it are not read, and are not missed."""
+    make_code(shop, "GADGET", title="Gadget")
+    for suffix in "ABC":
+        make_code(shop, f"GADGET_{suffix}", title=f"Gadget {suffix}")
+    make_code(shop, "OLD_GADGET", title="Old one")
+    monkeypatch.setattr("errors.search.execute.MATCH_CAP", 3)
+    capped = search_errors(parse_query("GADGET"), per_page=10)
+    assert [hit.error.code for hit in capped.hits][0] == "GADGET"
+    assert "OLD_GADGET" not in [hit.error.code for hit in capped.hits]
+    assert capped.total_is_lower_bound
+    monkeypatch.setattr("errors.search.execute.MATCH_CAP", 10)
+    everything = search_errors(parse_query("GADGET"), per_page=10)
+    assert [hit.error.code for hit in everything.hits][-1] == "OLD_GADGET"
+    assert (everything.total, everything.total_is_lower_bound) == (5, False)

@@ -73,55 +73,75 @@ Source = tuple[str, list]
 
 
 def matches_of(
-    sources: list[Source],
+    words: Source | None,
+    keys: list[Source],
     fuzzy: dict[int, float],
     base: tuple[str, Sequence[Any]],
     cap: int,
     *,
     join: str = "JOIN",
 ) -> tuple[str, list]:
-    """MATCH_COLUMNS, tier and rank of the codes `sources` and the misspellings match among
-    those the filters (`base`) let through: at most `cap` of each source.
+    """MATCH_COLUMNS, tier and rank of the codes the words, the keys and the
+    misspellings match among those the filters (`base`) let through: at most `cap` of
+    each kind of match.
 
-    Each source is a SELECT of (id, tier, rank) for one kind of match: the words, codes
-    spelt as the key or starting with it, keys holding it, exact aliases. Each stops at
+    `words` and each of `keys` (best tier first: exact code, exact alias, code prefix,
+    key inside) is a SELECT of (id, tier, rank) for one kind of match. Each stops at
     `cap` filtered matches: reading all 10,200 codes that hold `notfound` and grouping
     them with the 10,200 that say "not found" cost 18 ms on SQLite and 45 ms on
     PostgreSQL at 100,000 codes, for a search that ranks the first `cap` by tier
-    anyway. A source's first matches are as good as its others, as far as tiers go:
-    every source has one tier (the misspellings, of several, are ten codes at most).
-    A code matched several ways keeps its best tier and rank. `join` joins each source
-    to the filters (SQLite's CROSS JOIN keeps the source the outer loop).
+    anyway. A kind's first matches are as good as its others, as far as tiers go: each
+    has one tier (the misspellings, of several, are ten codes at most). A kind of key
+    is read only when the better kinds found fewer than `cap` codes: past that it could
+    not be among the first `cap` (the key inside a code is the costliest read, 12-18 ms
+    on PostgreSQL at a million codes). A code matched several ways keeps its best tier
+    and rank. `join` joins each kind to the filters (SQLite's CROSS JOIN keeps the kind
+    the outer loop).
     """
+
+    def capped(sql: str, params: list, where: str = "") -> Source:
+        return (
+            "SELECT s.id AS id, s.tier AS tier, s.rank AS rank "
+            f"FROM ({sql}) s {join} ({base[0]}) f ON f.id = s.id{where} LIMIT {int(cap)}",
+            [*params, *base[1]],
+        )
+
+    tables: list[str] = []
+    params: list = []
+    for number, (sql, source_params) in enumerate(keys):
+        where = ""
+        if number:
+            better = " UNION ALL ".join(f"SELECT id FROM k{index}" for index in range(number))
+            where = f" WHERE (SELECT count(DISTINCT id) FROM ({better}) b) < {int(cap)}"
+        part, part_params = capped(sql, source_params, where)
+        tables.append(f"k{number} AS ({part})")
+        params += part_params
+    others = [words] if words else []
     if fuzzy:
         ids = ", ".join(str(int(pk)) for pk in fuzzy)
-        sources = [
-            *sources,
+        others.append(
             (
                 f"SELECT id, {_fuzzy_tier('id', fuzzy)} AS tier, 0.0 AS rank "
                 f"FROM errors_errorcode WHERE id IN ({ids})",
                 [],
-            ),
-        ]
-    if not sources:
-        sources = [("SELECT id, 0 AS tier, 0.0 AS rank FROM errors_errorcode WHERE 1 = 0", [])]
-    capped = [
-        (
-            "SELECT * FROM (SELECT s.id AS id, s.tier AS tier, s.rank AS rank "
-            f"FROM ({sql}) s {join} ({base[0]}) f ON f.id = s.id LIMIT {int(cap)}) c{number}",
-            [*params, *base[1]],
+            )
         )
-        for number, (sql, params) in enumerate(sources)
-    ]
-    union = " UNION ALL ".join(sql for sql, _ in capped)
-    params = [param for _, source_params in capped for param in source_params]
-    if len(capped) > 1:
+    parts = [f"SELECT * FROM k{number}" for number in range(len(keys))]
+    for number, (sql, source_params) in enumerate(others):
+        part, part_params = capped(sql, source_params)
+        parts.append(f"SELECT * FROM ({part}) o{number}")
+        params += part_params
+    if not parts:
+        parts = ["SELECT id, 0 AS tier, 0.0 AS rank FROM errors_errorcode WHERE 1 = 0"]
+    union = " UNION ALL ".join(parts)
+    if len(parts) > 1:
         union = (
             "SELECT id, max(tier) AS tier, max(rank) AS rank "
             f"FROM ({union}) every_match GROUP BY id"
         )
+    with_tables = f"WITH {', '.join(tables)} " if tables else ""
     return (
-        f"SELECT {MATCH_COLUMNS}, m.tier AS tier, m.rank AS rank "
+        f"{with_tables}SELECT {MATCH_COLUMNS}, m.tier AS tier, m.rank AS rank "
         f"FROM ({union}) m JOIN errors_errorcode b ON b.id = m.id",
         params,
     )

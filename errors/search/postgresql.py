@@ -136,7 +136,7 @@ class PostgresEngine(Engine):
         # One SELECT a kind of match, each with its tier: PostgreSQL stops each at `cap`
         # (matches_of), where one SELECT with the conditions joined by OR (BitmapOr)
         # read, ranked and sorted by tier every code holding a common word or key.
-        sources: list[Source] = []
+        words: Source | None = None
         if plan.match_terms:
             column, tsquery, terms = self._tsquery(plan)
             # ts_rank sums weights, so one title word beats a message matching every
@@ -148,48 +148,48 @@ class PostgresEngine(Engine):
                     f"(k.{column} @@ to_tsquery('errors_search', %s))::int" for _ in terms
                 )
                 coverage_params = terms
-            sources.append(
-                (
-                    "SELECT k.error_id AS id, 0 AS tier, "
-                    f"ts_rank('{POSTGRES_WEIGHTS}', k.{column}, to_tsquery('errors_search', %s))"
-                    f" * ({coverage}) / {len(terms)}.0 AS rank FROM errors_search k "
-                    f"WHERE k.{column} @@ to_tsquery('errors_search', %s)",
-                    [tsquery, *coverage_params, tsquery],
-                )
+            words = (
+                "SELECT k.error_id AS id, 0 AS tier, "
+                f"ts_rank('{POSTGRES_WEIGHTS}', k.{column}, to_tsquery('errors_search', %s))"
+                f" * ({coverage}) / {len(terms)}.0 AS rank FROM errors_search k "
+                f"WHERE k.{column} @@ to_tsquery('errors_search', %s)",
+                [tsquery, *coverage_params, tsquery],
             )
-        if plan.matches_keys and plan.code_starts:
-            # Both from the code-key btree (Django's `_like` index serves the prefix):
-            # the trigram index would read every key holding the text.
-            sources += [
-                (
-                    f"SELECT id, {EXACT_CODE} AS tier, 0.0 AS rank FROM errors_errorcode "
-                    "WHERE code_key = %s",
-                    [plan.key],
-                ),
-                (
-                    f"SELECT id, {CODE_PREFIX} AS tier, 0.0 AS rank FROM errors_errorcode "
-                    "WHERE code_key LIKE %s AND code_key <> %s",
-                    [_like_prefix(plan.key), plan.key],
-                ),
-            ]
-        if plan.matches_keys and len(plan.key) >= CONTAINS_MIN:
-            sources += [
-                (
-                    f"SELECT error_id AS id, {KEY_CONTAINS} AS tier, 0.0 AS rank "
-                    "FROM errors_search WHERE keys LIKE %s",
-                    [_like_contains(plan.key)],
-                ),
-                # An alias spelt as the key: a whole word after the code's own key. Both
-                # ends in the patterns let the trigram index look for the word's end too:
-                # `% payment%` offered the 19,700 keys holding a word that starts with
-                # `payment` at a million codes, each read and checked (121 ms), for none.
-                (
-                    f"SELECT error_id AS id, {EXACT_ALIAS} AS tier, 0.0 AS rank "
-                    "FROM errors_search WHERE keys LIKE %s OR keys LIKE %s",
-                    [f"% {_like_escape(plan.key)} %", f"% {_like_escape(plan.key)}"],
-                ),
-            ]
-        return matches_of(sources, fuzzy, base, cap)
+        keys = self._key_kinds(plan) if plan.matches_keys else []
+        return matches_of(words, keys, fuzzy, base, cap)
+
+    @staticmethod
+    def _key_kinds(plan: TextPlan) -> list[Source]:
+        """The kinds of key match, best tier first (as matches_of wants them)."""
+        long_key = len(plan.key) >= CONTAINS_MIN
+        # The code's own key from the code-key btree (Django's `_like` index serves the
+        # prefix): the trigram index would read every key holding the text.
+        exact = (
+            f"SELECT id, {EXACT_CODE} AS tier, 0.0 AS rank FROM errors_errorcode "
+            "WHERE code_key = %s",
+            [plan.key],
+        )
+        # An alias spelt as the key: a whole word after the code's own key. Both ends in
+        # the patterns let the trigram index look for the word's end too: `% payment%`
+        # offered the 19,700 keys holding a word that starts with `payment` at a million
+        # codes, each read and checked (121 ms), for none.
+        alias = (
+            f"SELECT error_id AS id, {EXACT_ALIAS} AS tier, 0.0 AS rank "
+            "FROM errors_search WHERE keys LIKE %s OR keys LIKE %s",
+            [f"% {_like_escape(plan.key)} %", f"% {_like_escape(plan.key)}"],
+        )
+        prefix = (
+            f"SELECT id, {CODE_PREFIX} AS tier, 0.0 AS rank FROM errors_errorcode "
+            "WHERE code_key LIKE %s AND code_key <> %s",
+            [_like_prefix(plan.key), plan.key],
+        )
+        inside = (
+            f"SELECT error_id AS id, {KEY_CONTAINS} AS tier, 0.0 AS rank "
+            "FROM errors_search WHERE keys LIKE %s",
+            [_like_contains(plan.key)],
+        )
+        kinds = [(exact, plan.code_starts), (alias, long_key), (prefix, plan.code_starts)]
+        return [kind for kind, wanted in [*kinds, (inside, long_key)] if wanted]
 
     @staticmethod
     def _tsquery(plan: TextPlan) -> tuple[str, str, list[str]]:

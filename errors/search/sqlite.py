@@ -89,15 +89,12 @@ class SQLiteEngine(Engine):
                 f" AND (SELECT max(id) FROM ({base[0]}) hi)",
                 [*base[1], *base[1]],
             )
-        sources = []
-        if plan.match_terms:
-            sources.append(self.text_candidates(plan, within))
-        if plan.matches_keys:
-            sources += self.key_candidates(plan.key, plan.code_starts, within)
+        words = self.text_candidates(plan, within) if plan.match_terms else None
+        keys = self.key_candidates(plan.key, plan.code_starts, within) if plan.matches_keys else []
         # The full-text match must stay the outer loop: at a million codes, with the
         # statistics of `status:409` (82,000 codes), SQLite read the status index first
         # and ran the full-text query once for each of them (minutes).
-        return matches_of(sources, fuzzy, base, cap, join="CROSS JOIN")
+        return matches_of(words, keys, fuzzy, base, cap, join="CROSS JOIN")
 
     def word_stats(self, plan: TextPlan) -> tuple[dict[str, float], str]:
         # Counted by the full-text index itself, which stems each word (and a prefix:
@@ -177,43 +174,37 @@ class SQLiteEngine(Engine):
     def key_candidates(
         self, key: str, code_starts: bool, within: tuple[str, list]
     ) -> list[tuple[str, list]]:
-        parts: list[tuple[str, list]] = []
-        if code_starts:
-            parts += [
-                (
-                    f"SELECT id, {EXACT_CODE} AS tier, 0.0 AS rank FROM errors_errorcode "
-                    "WHERE code_key = %s",
-                    [key],
-                ),
-                (
-                    f"SELECT id, {CODE_PREFIX} AS tier, 0.0 AS rank FROM errors_errorcode "
-                    "WHERE code_key > %s AND code_key < %s",
-                    [key, _next_key(key)],
-                ),
-            ]
-        if len(key) >= CONTAINS_MIN:
-            # Inside a code or an alias, from the trigram index alone: telling an exact
-            # alias apart by reading each match's keys cost three times as much (40 ms
-            # for the 10,000 codes holding `notfound` at 100,000).
-            parts.append(
-                (
-                    f"SELECT rowid AS id, {KEY_CONTAINS} AS tier, 0.0 AS rank "
-                    f"FROM errors_search_keys WHERE errors_search_keys MATCH %s{within[0]}",
-                    [_fts5_phrase(key), *within[1]],
-                )
-            )
-            # An alias spelt as the key: keys are "code_key alias alias ...", so only
-            # the few codes with a key starting " key" (the trigrams hold the space) are
-            # read and checked.
-            parts.append(
-                (
-                    f"SELECT rowid AS id, {EXACT_ALIAS} AS tier, 0.0 AS rank "
-                    "FROM errors_search_keys WHERE errors_search_keys MATCH %s "
-                    f"AND {self.contains(SPACED_KEYS)}{within[0]}",
-                    [_fts5_phrase(f" {key}"), f" {key} ", *within[1]],
-                )
-            )
-        return parts
+        """The kinds of key match, best tier first (as matches_of wants them)."""
+        long_key = len(key) >= CONTAINS_MIN
+        exact = (
+            f"SELECT id, {EXACT_CODE} AS tier, 0.0 AS rank FROM errors_errorcode "
+            "WHERE code_key = %s",
+            [key],
+        )
+        # An alias spelt as the key: keys are "code_key alias alias ...", so only the
+        # codes with a key starting " key" (the trigrams hold the space) are read and
+        # checked.
+        alias = (
+            f"SELECT rowid AS id, {EXACT_ALIAS} AS tier, 0.0 AS rank "
+            "FROM errors_search_keys WHERE errors_search_keys MATCH %s "
+            f"AND {self.contains(SPACED_KEYS)}{within[0]}",
+            [_fts5_phrase(f" {key}"), f" {key} ", *within[1]],
+        )
+        prefix = (
+            f"SELECT id, {CODE_PREFIX} AS tier, 0.0 AS rank FROM errors_errorcode "
+            "WHERE code_key > %s AND code_key < %s",
+            [key, _next_key(key)],
+        )
+        # Inside a code or an alias, from the trigram index alone: telling an exact alias
+        # apart by reading each match's keys cost three times as much (40 ms for the
+        # 10,000 codes holding `notfound` at 100,000).
+        inside = (
+            f"SELECT rowid AS id, {KEY_CONTAINS} AS tier, 0.0 AS rank "
+            f"FROM errors_search_keys WHERE errors_search_keys MATCH %s{within[0]}",
+            [_fts5_phrase(key), *within[1]],
+        )
+        kinds = [(exact, code_starts), (alias, long_key), (prefix, code_starts)]
+        return [kind for kind, wanted in [*kinds, (inside, long_key)] if wanted]
 
     def fuzzy_candidates(self, key: str) -> tuple[str, list]:
         # Codes sharing a 4- or 5-letter run with the key: one typo leaves such runs
