@@ -112,7 +112,7 @@ def matches_of(
         where = ""
         if number:
             better = " UNION ALL ".join(f"SELECT id FROM k{index}" for index in range(number))
-            where = f" WHERE (SELECT count(DISTINCT id) FROM ({better}) b) < {int(cap)}"
+            where = f" WHERE (SELECT count(DISTINCT id) FROM ({better}) found) < {int(cap)}"
         part, part_params = capped(sql, source_params, where)
         tables.append(f"k{number} AS ({part})")
         params += part_params
