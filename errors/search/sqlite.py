@@ -224,7 +224,7 @@ class SQLiteEngine(Engine):
         )
         held = " + ".join("(instr(keys, %s) > 0)" for _ in grams)
         return (
-            f"WITH g AS MATERIALIZED ({counted}), "
+            f"WITH g AS ({counted}), "
             "kept AS (SELECT gram, sum(n) OVER (ORDER BY n, gram) - n AS before FROM g "
             "WHERE n > 0) "
             "SELECT rowid, keys FROM (SELECT rowid, keys FROM errors_search_keys "
