@@ -13,7 +13,6 @@ from __future__ import annotations
 import difflib
 import gc
 import re
-import threading
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -27,7 +26,7 @@ from errors.lookup import Candidate, CodeIndex
 from errors.message_values import forms_of, loose_match
 from errors.models import ErrorCode, Example, Service
 from errors.service_version import service_versions
-from errors.versioned_cache import register
+from errors.versioned_cache import VersionedCache, register
 
 # The weights of a code field (errors.identify weighs every signal).
 CODE_FIELD = 0.95
@@ -249,24 +248,16 @@ class MatcherCache:
     """
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        # One tuple, replaced whole: a reader never pairs one version with another's value.
-        self._held: tuple[str, dict[str, ServiceMatcher]] | None = None
+        # The matchers by slug under the version last asked for; _refresh runs under its
+        # lock, so it alone touches what was built per service.
+        self._by_version: VersionedCache[dict[str, ServiceMatcher]] = VersionedCache()
         self._epoch = ""
         self._built: dict[int, tuple[int, ServiceMatcher]] = {}
         register(self)
 
     def get(self, version: str) -> dict[str, ServiceMatcher]:
         """The matchers under the catalog `version`, by slug."""
-        held = self._held
-        if held is not None and held[0] == version:
-            return held[1]
-        with self._lock:
-            held = self._held
-            if held is None or held[0] != version:
-                held = (version, self._refresh(version))
-                self._held = held
-            return held[1]
+        return self._by_version.get(version, lambda: self._refresh(version))
 
     def _refresh(self, version: str) -> dict[str, ServiceMatcher]:
         epoch = version.partition("-")[0]
@@ -299,8 +290,8 @@ class MatcherCache:
 
     def clear(self) -> None:
         """Forget every matcher (tests)."""
-        with self._lock:
-            self._held, self._epoch, self._built = None, "", {}
+        self._by_version.clear()
+        self._epoch, self._built = "", {}
 
 
 _matchers = MatcherCache()
