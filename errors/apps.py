@@ -32,7 +32,9 @@ def _drop_cross_table_triggers(sender: AppConfig, using: str, **kwargs: Any) -> 
     from errors.service_version import drop_cross_table_triggers
 
     connection = connections[using]
-    if "errors_servicestate" in connection.introspection.table_names():
+    if connection.vendor == "sqlite" and (
+        "errors_servicestate" in connection.introspection.table_names()
+    ):
         drop_cross_table_triggers(connection)
 
 
