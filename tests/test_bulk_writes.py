@@ -1,26 +1,35 @@
-"""Writing many rows at once: COPY on PostgreSQL, bulk_create elsewhere, same results."""
+"""Writing many rows at once: COPY on PostgreSQL, a staged INSERT on SQLite, same results."""
 
 from __future__ import annotations
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 
 from errors.catalog.bulk_writes import insert_rows, reserve_ids
 from errors.catalog_version import catalog_version
 from errors.models import ErrorCode, Example
+from errors.search.execute import search_errors
+from errors.search.query import parse_query
 
 pytestmark = pytest.mark.django_db
 
-POSTGRES = connection.vendor == "postgresql"
 
-
-def test_reserved_ids_are_new_and_distinct():
+def test_reserved_ids_are_new_and_distinct(shop):
+    ErrorCode.objects.create(service=shop, code="OLD", title="Old")
     ids = reserve_ids(ErrorCode, 3)
-    if not POSTGRES:
-        assert ids is None  # SQLite hands ids out as rows are inserted
-        return
-    assert len(set(ids)) == 3
+    assert ids is not None and len(set(ids)) == 3
     assert not ErrorCode.objects.filter(pk__in=ids).exists()
+    assert min(ids) > ErrorCode.objects.get(code="OLD").pk
+
+
+def test_reserved_ids_never_reuse_a_deleted_codes_id(shop):
+    """As ids handed out by an insert (AUTOINCREMENT on SQLite, a sequence on
+    PostgreSQL): a deleted code's id is not given to a new one."""
+    deleted = ErrorCode.objects.create(service=shop, code="GONE", title="Gone")
+    deleted_pk = deleted.pk
+    deleted.delete()
+    ids = reserve_ids(ErrorCode, 2)
+    assert ids is not None and min(ids) > deleted_pk
 
 
 def test_inserted_rows_read_back_with_every_field(shop):
@@ -35,8 +44,7 @@ def test_inserted_rows_read_back_with_every_field(shop):
 
 def test_rows_with_reserved_ids_keep_them(shop):
     ids = reserve_ids(ErrorCode, 2)
-    if ids is None:
-        pytest.skip("only PostgreSQL reserves ids")
+    assert ids is not None
     errors = [
         ErrorCode(service=shop, code=code, title=code, pk=pk)
         for code, pk in zip("AB", ids, strict=True)
@@ -46,17 +54,49 @@ def test_rows_with_reserved_ids_keep_them(shop):
 
 
 def test_examples_written_before_their_codes_are_searchable(shop):
-    """The order the importer uses on PostgreSQL: the code's insert indexes its examples."""
+    """The order the importer uses: the code's insert indexes its examples."""
     ids = reserve_ids(ErrorCode, 1)
-    if ids is None:
-        pytest.skip("only PostgreSQL reserves ids")
-    error = ErrorCode(service=shop, code="X", title="X", pk=ids[0], published=True)
+    assert ids is not None
+    error = ErrorCode(
+        service=shop, code="X_CODE", title="X", pk=ids[0], published=True, aliases=["LEGACY_X"]
+    )
+    error.render_html()
     insert_rows(Example, [Example(error=error, body="wombat", description_html="", body_html="")])
     insert_rows(ErrorCode, [error])
-    from errors.search.execute import search_errors
-    from errors.search.query import parse_query
 
-    assert [hit.error.code for hit in search_errors(parse_query("wombat")).hits] == ["X"]
+    assert codes_found("wombat") == ["X_CODE"]  # its example's words
+    assert codes_found("x_code") == ["X_CODE"]  # its code
+    assert codes_found("legacy_x") == ["X_CODE"]  # its alias
+
+
+def codes_found(text: str) -> list[str]:
+    return [hit.error.code for hit in search_errors(parse_query(text)).hits]
+
+
+def test_values_are_stored_as_the_fields_say(shop):
+    """SQLite's staging table keeps each column's affinity: a code of digits stays text,
+    a missing status stays NULL, JSON stays JSON."""
+    error = ErrorCode(service=shop, code="404", title="Digits", http_status=None, tags=["a"])
+    error.render_html()
+    insert_rows(ErrorCode, [error])
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT typeof(code), typeof(http_status) FROM errors_errorcode WHERE code = '404'"
+            )
+            assert cursor.fetchone() == ("text", "null")
+    row = ErrorCode.objects.get(code="404")
+    assert (row.http_status, row.tags) == (None, ["a"])
+
+
+def test_a_refused_insert_leaves_the_next_one_working(shop):
+    """A row the table refuses (a code already in the service) raises, leaves no row and
+    no staging table behind, and the next insert goes through."""
+    ErrorCode.objects.create(service=shop, code="TAKEN", title="Taken")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_rows(ErrorCode, [ErrorCode(service=shop, code="taken", title="Again")])
+    insert_rows(ErrorCode, [ErrorCode(service=shop, code="FREE", title="Free")])
+    assert sorted(ErrorCode.objects.values_list("code", flat=True)) == ["FREE", "TAKEN"]
 
 
 def test_insert_bumps_the_catalog_version(shop):
@@ -66,8 +106,6 @@ def test_insert_bumps_the_catalog_version(shop):
 
 
 def test_mixing_rows_with_and_without_ids_is_refused(shop):
-    if not POSTGRES:
-        pytest.skip("bulk_create decides this itself on SQLite")
     with pytest.raises(ValueError):
         insert_rows(
             ErrorCode,

@@ -456,7 +456,7 @@ def _write_codes_and_examples(
     else:
         # Examples first (their foreign key is checked at commit): the search trigger of
         # the codes' insert then indexes each new code once, with its examples, instead
-        # of indexing it bare and again when its examples arrive.
+        # of indexing it bare and again as each of its examples arrives.
         for error, pk in zip(to_create, ids, strict=True):
             error.pk = pk
         _replace_examples(to_create, to_update, new_examples)
