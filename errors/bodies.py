@@ -8,6 +8,8 @@ import json
 import re
 from typing import Any
 
+from errors.render_cache import prerenderable
+
 
 def split_http_example(text: str) -> tuple[int | None, str]:
     """Split an `HTTP/1.1 404 Not Found` example into its status and its body."""
@@ -51,6 +53,7 @@ def body_shape(body: Any) -> frozenset[str]:
     return frozenset(keys)
 
 
+@prerenderable
 def example_shape(language: str, text: str) -> list[str]:
     """The shape of an example body written as JSON or as a whole HTTP answer, sorted;
     empty when it is not a JSON object."""

@@ -23,6 +23,8 @@ from pygments.lexers import get_lexer_by_name
 from pygments.token import STANDARD_TYPES
 from pygments.util import ClassNotFound
 
+from errors.render_cache import prerenderable
+
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl", "dt",
     "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "kbd", "li", "ol", "p", "pre",
@@ -191,6 +193,7 @@ def _render_markdown(text: str) -> str:
     return sanitise_html(_converter().reset().convert(text))
 
 
+@prerenderable
 def render_markdown(text: str) -> SafeString:
     """Render editor Markdown to sanitised HTML with highlighted code blocks."""
     if not text or not text.strip():
@@ -214,6 +217,7 @@ def _lexer(language: str) -> Lexer:
     return get_lexer_by_name(LEXERS.get(language, language))
 
 
+@prerenderable
 def highlight_code(body: str, language: str) -> SafeString:
     """Colour an example body with Pygments; JSON is pretty-printed first."""
     if language == "json":

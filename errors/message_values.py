@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+from errors.render_cache import prerenderable
+
 MAX_TEXT = 2000  # characters of a message compared; longer texts are cut
 
 # Every pattern below reads request text: each is linear (no nested or overlapping
@@ -98,6 +100,7 @@ def message_forms(text: str) -> tuple[str, tuple[str, ...]]:
 FORMS_VERSION = 1
 
 
+@prerenderable
 def stored_forms(messages: list) -> dict:
     """What a code keeps of its typical messages' forms (ErrorCode.message_forms), with
     the messages and the version they were worked out from, so that identify's matchers

@@ -4,9 +4,10 @@ history under the user who acted."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -14,8 +15,8 @@ from uuid import UUID
 from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
-from errors import catalog_version
-from errors.catalog.bulk_writes import insert_rows, reserve_ids
+from errors import catalog_version, render_cache
+from errors.catalog.bulk_writes import import_page_cache, insert_rows, reserve_ids
 from errors.catalog.canonical import (
     ENVELOPE_POINTERS,
     ERROR_LIST_FIELDS,
@@ -26,8 +27,9 @@ from errors.catalog.canonical import (
     canonical_service,
     errors_for_catalog,
 )
-from errors.catalog.files import CatalogFile, each_catalog_file, parse_catalog
+from errors.catalog.files import CatalogFile, parse_catalog, read_catalog_file
 from errors.catalog.history import new_batch, record_import_revisions
+from errors.catalog.prerender import Prerendering, Source
 from errors.catalog.problems import CatalogInvalid, Problem
 from errors.catalog.validation import validate_catalog, validate_catalogs, validated
 from errors.models import Category, ErrorCode, Example, Guide, Service
@@ -105,7 +107,7 @@ def diff_fields(old: dict, new: dict) -> dict[str, tuple[Any, Any]]:
 
 
 def import_catalogs(
-    catalogs: Iterable[CatalogFile],
+    catalogs: Sequence[CatalogFile] | Iterable[Source],
     *,
     acting_user: Any = None,
     dry_run: bool = False,
@@ -115,7 +117,8 @@ def import_catalogs(
     """Validate then import every file in one transaction; a single problem writes nothing.
 
     A list of files is validated whole before anything is written. Any other iterable
-    (a generator reading or making each file) is taken a file at a time, so that a
+    (of files, or of callables that read or make each: errors/catalog/prerender.py) is
+    taken a file at a time, so that a
     catalog of a million codes in a hundred files never lies in memory at once: each file
     is validated and written in turn, and a problem in a later one rolls back what the
     earlier ones wrote (the files after it are still validated, to report every problem).
@@ -128,17 +131,22 @@ def import_catalogs(
     batch = new_batch()
     results = []
     with transaction.atomic():
-        each: Iterator[CatalogFile]
-        if isinstance(catalogs, Sequence):
+        if isinstance(catalogs, Sequence) and all(
+            isinstance(catalog, CatalogFile) for catalog in catalogs
+        ):
             validate_catalogs(catalogs)
             lock_catalog(catalogs[0].data["service"]["slug"] if len(catalogs) == 1 else None)
-            each = iter(catalogs)
+            files = Prerendering(catalogs, check=False)
+            each: Iterable[CatalogFile] = files
         else:
             lock_catalog(None)
-            each = validated(catalogs, problems)
-        for catalog in each:
-            data = canonical_from_file(catalog.data)
-            results.append(_import_one(data, acting_user, progress=progress, batch=batch))
+            files = Prerendering(catalogs)
+            each = validated(files, problems, check=files.problems_of)
+        with files, import_page_cache():
+            for catalog in each:
+                data = canonical_from_file(catalog.data)
+                with render_cache.use(files.renders_of(catalog)):
+                    results.append(_import_one(data, acting_user, progress=progress, batch=batch))
         if problems:
             raise CatalogInvalid(problems)  # rolls back what the earlier files wrote
         if dry_run:
@@ -221,14 +229,13 @@ def import_catalog_files(
     dry_run: bool = False,
     progress: Progress | None = None,
 ) -> list[ServiceChanges]:
-    """Read, validate and import files from disk, one file at a time."""
-    problems: list[Problem] = []
+    """Read, validate and import files from disk, one file at a time (a large import's
+    later files are read beside it, in the worker)."""
     return import_catalogs(
-        each_catalog_file(paths, problems),
+        (partial(read_catalog_file, path) for path in paths),
         acting_user=acting_user,
         dry_run=dry_run,
         progress=progress,
-        problems=problems,
     )
 
 
@@ -434,6 +441,10 @@ def _apply_error_fields(
 
 def _link_replacements(service: Service, replacements: dict[str, str]) -> None:
     """Point `replaced_by` at codes that may have been created in the same import."""
+    if not any(replacements.values()) and not (
+        ErrorCode.objects.filter(service=service, replaced_by__isnull=False).exists()
+    ):
+        return  # nothing to point, nothing to clear: a new service's usual case
     rows = list(ErrorCode.objects.filter(service=service).only("pk", "code", "replaced_by_id"))
     pk_of = {error.code.lower(): error.pk for error in rows}
     changed = []

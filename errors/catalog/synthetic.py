@@ -7,6 +7,8 @@ import json
 import random
 from collections.abc import Iterator
 
+from errors.catalog.files import CatalogFile
+
 RESOURCES = [
     "invoice", "customer", "subscription", "payment", "refund", "order", "shipment", "product",
     "price", "coupon", "account", "project", "workspace", "member", "role", "token", "webhook",
@@ -128,3 +130,9 @@ def synthetic_catalogs(services: int, codes_per_service: int, seed: int = 1) -> 
     """`services` synthetic catalogs of `codes_per_service` codes each."""
     for index in range(services):
         yield synthetic_catalog(index, codes_per_service, seed)
+
+
+def synthetic_file(service_index: int, codes: int, seed: int = 1) -> CatalogFile:
+    """`synthetic_catalog` as a parsed file, named after its service (for an import)."""
+    data = synthetic_catalog(service_index, codes, seed)
+    return CatalogFile(name=data["service"]["slug"], data=data)

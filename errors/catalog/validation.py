@@ -269,15 +269,19 @@ def example_disagreements(entry: dict, body: Any, envelope: dict) -> list[str]:
 
 def validate_catalog(catalog: CatalogFile) -> None:
     """Raise `CatalogInvalid` with every problem of one parsed file."""
+    problems = catalog_problems(catalog)
+    if problems:
+        raise CatalogInvalid(problems)
+
+
+def catalog_problems(catalog: CatalogFile) -> list[Problem]:
+    """Every problem of one parsed file, by line (none: it can be imported). A code
+    written as a bare number is made a string first (`coerce_codes`)."""
     if not isinstance(catalog.data, dict):
-        raise CatalogInvalid(
-            [
-                Problem(
-                    catalog.name, "", "the file must be a mapping with a 'service' key at the top."
-                )
-            ]
-        )
-    _coerce_codes(catalog.data)
+        return [
+            Problem(catalog.name, "", "the file must be a mapping with a 'service' key at the top.")
+        ]
+    coerce_codes(catalog.data)
     problems = schema_problems(catalog)
     try:
         problems += semantic_problems(catalog)
@@ -285,12 +289,13 @@ def validate_catalog(catalog: CatalogFile) -> None:
         # Parts of the file have the wrong shape; the schema problems already say where.
         if not problems:
             raise
-    if problems:
-        raise CatalogInvalid(sorted(problems, key=lambda problem: problem.line or 0))
+    return sorted(problems, key=lambda problem: problem.line or 0)
 
 
-def _coerce_codes(data: dict) -> None:
+def coerce_codes(data: Any) -> None:
     """`code: 404` written without quotes means the code "404"."""
+    if not isinstance(data, dict):
+        return
     for entry in data.get("errors", []) if isinstance(data.get("errors"), list) else []:
         if isinstance(entry, dict):
             for key in ("code", "replaced_by"):
@@ -307,16 +312,20 @@ def validate_catalogs(catalogs: Sequence[CatalogFile]) -> None:
         raise CatalogInvalid(problems)
 
 
-def validated(catalogs: Iterable[CatalogFile], problems: list[Problem]) -> Iterator[CatalogFile]:
+def validated(
+    catalogs: Iterable[CatalogFile],
+    problems: list[Problem],
+    check: Callable[[CatalogFile], list[Problem]] = catalog_problems,
+) -> Iterator[CatalogFile]:
     """Each file that is valid (and the only one of its service), as long as `problems`
     is empty: after the first problem every later file is still checked, so that all of
-    them are reported at once, but none is given to import."""
+    them are reported at once, but none is given to import. `check` finds a file's own
+    problems (a large import's are found beside it: errors/catalog/prerender.py)."""
     seen: dict[str, str] = {}
     for catalog in catalogs:
-        try:
-            validate_catalog(catalog)
-        except CatalogInvalid as exc:
-            problems.extend(exc.problems)
+        found = check(catalog)
+        if found:
+            problems.extend(found)
             continue
         slug = catalog.data["service"]["slug"]
         if slug in seen:

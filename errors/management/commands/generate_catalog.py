@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -10,9 +11,8 @@ from django.core.management.base import BaseCommand, CommandParser
 from tqdm import tqdm
 
 from errors.catalog.export import dump_catalog
-from errors.catalog.files import CatalogFile
 from errors.catalog.importer import import_catalogs
-from errors.catalog.synthetic import synthetic_catalogs
+from errors.catalog.synthetic import synthetic_catalogs, synthetic_file
 
 
 class Command(BaseCommand):
@@ -42,9 +42,13 @@ class Command(BaseCommand):
                 path.write_text(dump_catalog(data, options["format"]), encoding="utf-8")
             self.stdout.write(f"Wrote {options['services']} files ({total} codes) to {folder}")
             return
-        # A generator: each catalog is made as the import reaches it, so a million codes
-        # never lie in memory at once (the time below includes making them).
-        files = (CatalogFile(name=data["service"]["slug"], data=data) for data in catalogs)
+        # Each catalog is made as the import reaches it, so a million codes never lie in
+        # memory at once (the time below includes making them); a large import's later
+        # catalogs are made beside it, in the worker that renders them.
+        files = (
+            partial(synthetic_file, index, options["codes_per_service"], options["seed"])
+            for index in range(options["services"])
+        )
         started = time.perf_counter()
         with tqdm(total=total, unit="code", file=self.stderr, disable=total < 1000) as bar:
             import_catalogs(files, progress=bar.update)
