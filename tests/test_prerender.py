@@ -5,8 +5,10 @@ the importing process."""
 
 from __future__ import annotations
 
+import gc
 import json
 import multiprocessing
+import weakref
 from functools import partial
 from pathlib import Path
 
@@ -22,7 +24,7 @@ from errors.catalog.bulk_writes import (
     import_page_cache,
 )
 from errors.catalog.files import CatalogFile
-from errors.catalog.importer import import_catalog_files, import_catalogs
+from errors.catalog.importer import _young_garbage_only, import_catalog_files, import_catalogs
 from errors.catalog.problems import CatalogInvalid
 from errors.catalog.synthetic import synthetic_catalog, synthetic_file
 from errors.markdown import render_markdown
@@ -187,3 +189,29 @@ def test_paths_are_read_in_the_worker(monkeypatch, tmp_path: Path):
     changes = import_catalog_files(paths)
     assert [change.slug for change in changes] == ["svc-000", "svc-001"]
     assert ErrorCode.objects.count() == 10
+
+
+def test_a_streamed_import_collects_garbage_a_file_at_a_time():
+    cycle: list[object] = []
+    with _young_garbage_only(True) as file_done:
+        assert not gc.isenabled()
+        cycle.append(cycle)  # garbage only the cyclic collector frees
+        watcher = weakref.ref(Cyclic(cycle))
+        file_done()
+        assert watcher() is None
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), _young_garbage_only(True):
+        raise RuntimeError("an import that fails")
+    assert gc.isenabled()
+
+
+def test_an_import_of_listed_files_leaves_the_collector_alone():
+    with _young_garbage_only(False) as file_done:
+        assert gc.isenabled()
+        file_done()
+
+
+class Cyclic:
+    def __init__(self, payload: object) -> None:
+        self.me = self
+        self.payload = payload

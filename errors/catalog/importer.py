@@ -4,12 +4,14 @@ history under the user who acted."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import gc
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from django.db import OperationalError, connection, transaction
@@ -131,22 +133,22 @@ def import_catalogs(
     batch = new_batch()
     results = []
     with transaction.atomic():
-        if isinstance(catalogs, Sequence) and all(
-            isinstance(catalog, CatalogFile) for catalog in catalogs
-        ):
-            validate_catalogs(catalogs)
-            lock_catalog(catalogs[0].data["service"]["slug"] if len(catalogs) == 1 else None)
-            files = Prerendering(catalogs, check=False)
+        listed = _listed(catalogs)
+        if listed is not None:
+            validate_catalogs(listed)
+            lock_catalog(listed[0].data["service"]["slug"] if len(listed) == 1 else None)
+            files = Prerendering(listed, check=False)
             each: Iterable[CatalogFile] = files
         else:
             lock_catalog(None)
             files = Prerendering(catalogs)
             each = validated(files, problems, check=files.problems_of)
-        with files, import_page_cache():
+        with files, import_page_cache(), _young_garbage_only(listed is None) as file_done:
             for catalog in each:
                 data = canonical_from_file(catalog.data)
                 with render_cache.use(files.renders_of(catalog)):
                     results.append(_import_one(data, acting_user, progress=progress, batch=batch))
+                file_done()
         if problems:
             raise CatalogInvalid(problems)  # rolls back what the earlier files wrote
         if dry_run:
@@ -154,6 +156,31 @@ def import_catalogs(
         elif sum(changes.codes_written for changes in results) >= ANALYZE_AFTER_CODES:
             transaction.on_commit(refresh_statistics)
     return results
+
+
+def _listed(catalogs: Sequence[CatalogFile] | Iterable[Source]) -> Sequence[CatalogFile] | None:
+    """The files, if they were given as a list of parsed files (validated whole before
+    anything is written), else None (a stream)."""
+    if isinstance(catalogs, Sequence) and all(isinstance(item, CatalogFile) for item in catalogs):
+        return cast(Sequence[CatalogFile], catalogs)
+    return None
+
+
+@contextmanager
+def _young_garbage_only(streamed: bool) -> Iterator[Callable[[], object]]:
+    """While a stream of files is imported (the command line's imports), Python's cyclic
+    garbage collector runs once a file, on what that file made, instead of whenever
+    allocations pile up. Its full collections walked every object the import holds
+    (files of 10,000 codes: 16 % of an import). Gives `file_done`, to call after each
+    file. An import of a list of files (a publish, inside a web worker) is left alone."""
+    if not streamed or not gc.isenabled():
+        yield lambda: None
+        return
+    gc.disable()
+    try:
+        yield lambda: gc.collect(1)  # the young generations: this file's garbage
+    finally:
+        gc.enable()
 
 
 class ImportBusy(CatalogInvalid):
