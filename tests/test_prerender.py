@@ -173,6 +173,11 @@ def test_the_page_cache_is_given_back():
             assert cursor.fetchone()[0] == -IMPORT_PAGE_CACHE_KIB
         cursor.execute("PRAGMA cache_size")
         assert cursor.fetchone()[0] == before
+        cursor.execute("PRAGMA cache_size = 100000")  # pages: 400 MB, more than an import's
+        with import_page_cache():
+            cursor.execute("PRAGMA cache_size")
+            assert cursor.fetchone()[0] == -400000
+        cursor.execute(f"PRAGMA cache_size = {before}")
 
 
 def _as_json(data: dict) -> str:

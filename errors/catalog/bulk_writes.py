@@ -81,8 +81,10 @@ def import_page_cache(alias: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
         return
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA cache_size")
-        before = int(cursor.fetchone()[0])
-        cursor.execute(f"PRAGMA cache_size = {-max(IMPORT_PAGE_CACHE_KIB, abs(before))}")
+        before = int(cursor.fetchone()[0])  # KiB if negative, else pages
+        cursor.execute("PRAGMA page_size")
+        before_kib = -before if before < 0 else before * int(cursor.fetchone()[0]) // 1024
+        cursor.execute(f"PRAGMA cache_size = {-max(IMPORT_PAGE_CACHE_KIB, before_kib)}")
     try:
         yield
     finally:

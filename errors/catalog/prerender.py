@@ -1,13 +1,15 @@
-"""Rendering a large import's files in a second process while the first writes.
+"""Reading, checking and rendering a large import's files in a second process while the
+first writes.
 
-An import writes through one database connection, but what it stores beside each text
-(HTML, highlighted bodies, messages' forms, example shapes) is worked out from the file
-alone: about a third of an import's time. Once a stream of files has held
-`PARALLEL_AFTER_CODES` codes, each later file is handed to a worker process as soon as
-it is read, and checked and rendered there while the import writes the file before it. The worker's
-answers come back as a render table (errors/render_cache.py) that the import looks its
-renders up in; anything the table lacks (a worker that failed, a text it did not
-foresee) is rendered in the importing process as before, so the rows are the same.
+An import writes through one database connection, but reading a file, validating it and
+working out what it stores beside each text (HTML, highlighted bodies, messages' forms,
+example shapes) need only the file: about half of an import's time. Once a stream of
+files has held `PARALLEL_AFTER_CODES` codes, each later file is handed to a worker
+process as soon as the one before it is taken, and read, checked and rendered there
+while the import writes the file before it. The renders come back as a render table
+(errors/render_cache.py) that the import looks them up in; anything the table lacks (a
+worker that failed, a text it did not foresee) is rendered in the importing process as
+before, so the rows are the same.
 
 Small imports (a publish, the demo catalogs) never start a worker: it costs about a
 second to start, which only a large import wins back.
