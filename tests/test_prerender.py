@@ -47,8 +47,14 @@ def rows() -> list[tuple]:
         for error in ErrorCode.objects.select_related("service").order_by("service__slug", "order")
     ]
     examples = [
-        (example.error.code, *(getattr(example, name) for name in EXAMPLE_FIELDS))
-        for example in Example.objects.select_related("error").order_by("error__code", "order")
+        (
+            example.error.service.slug,
+            example.error.code,
+            *(getattr(example, name) for name in EXAMPLE_FIELDS),
+        )
+        for example in Example.objects.select_related("error__service").order_by(
+            "error__service__slug", "error__order", "order"
+        )
     ]
     return codes + examples
 
