@@ -13,10 +13,10 @@ from functools import partial
 from pathlib import Path
 
 import pytest
-from django.db import connection, models
+from django.db import IntegrityError, connection, models
 
 from errors import render_cache
-from errors.catalog import prerender
+from errors.catalog import importer, prerender
 from errors.catalog.bulk_writes import (
     IMPORT_PAGE_CACHE_KIB,
     RowValues,
@@ -24,7 +24,12 @@ from errors.catalog.bulk_writes import (
     import_page_cache,
 )
 from errors.catalog.files import CatalogFile
-from errors.catalog.importer import _young_garbage_only, import_catalog_files, import_catalogs
+from errors.catalog.importer import (
+    FULL_COLLECTIONS_AFTER,
+    _rare_full_collections,
+    import_catalog_files,
+    import_catalogs,
+)
 from errors.catalog.problems import CatalogInvalid
 from errors.catalog.synthetic import synthetic_catalog, synthetic_file
 from errors.markdown import render_markdown
@@ -65,7 +70,7 @@ def files(count: int = 3, codes: int = 40) -> list[partial[CatalogFile]]:
 
 def test_a_large_stream_rendered_beside_the_import_writes_the_same_rows(monkeypatch):
     monkeypatch.setattr(prerender, "PARALLEL_AFTER_CODES", 10**9)  # all in this process
-    import_catalogs(iter(files()))
+    import_catalogs(iter(files()), parallel=True)
     alone = rows()
     ErrorCode.objects.all().delete()
 
@@ -79,7 +84,7 @@ def test_a_large_stream_rendered_beside_the_import_writes_the_same_rows(monkeypa
         return future
 
     monkeypatch.setattr(prerender.Prerendering, "_submit", submit)
-    import_catalogs(iter(files()))
+    import_catalogs(iter(files()), parallel=True)
     assert started == [True, True, True]
     assert rows() == alone
     assert ErrorCode.objects.count() == 120
@@ -99,7 +104,7 @@ def test_files_that_cannot_be_read_are_told_and_nothing_is_written(monkeypatch, 
     broken = tmp_path / "broken.yaml"
     broken.write_text("service: [unclosed\n", encoding="utf-8")
     with pytest.raises(CatalogInvalid) as caught:
-        import_catalog_files([good, tmp_path / "missing.yaml", broken])
+        import_catalog_files([good, tmp_path / "missing.yaml", broken], parallel=True)
     told = "\n".join(str(problem) for problem in caught.value.problems)
     assert "no such file" in told and "not valid YAML" in told
     assert not ErrorCode.objects.exists()
@@ -114,7 +119,9 @@ def failing_in_a_worker(index: int) -> CatalogFile:
 
 def test_what_the_worker_fails_at_is_done_in_the_importing_process(monkeypatch, caplog):
     monkeypatch.setattr(prerender, "PARALLEL_AFTER_CODES", 0)
-    import_catalogs(iter([partial(failing_in_a_worker, 0), partial(failing_in_a_worker, 1)]))
+    import_catalogs(
+        iter([partial(failing_in_a_worker, 0), partial(failing_in_a_worker, 1)]), parallel=True
+    )
     assert ErrorCode.objects.count() == 20
     assert "beside the import failed" in caplog.text
 
@@ -197,29 +204,73 @@ def test_paths_are_read_in_the_worker(monkeypatch, tmp_path: Path):
         path = tmp_path / f"svc-{index}.json"
         path.write_text(_as_json(synthetic_catalog(index, 5)), encoding="utf-8")
         paths.append(path)
-    changes = import_catalog_files(paths)
+    changes = import_catalog_files(paths, parallel=True)
     assert [change.slug for change in changes] == ["svc-000", "svc-001"]
     assert ErrorCode.objects.count() == 10
 
 
-def test_a_streamed_import_collects_garbage_a_file_at_a_time():
-    cycle: list[object] = []
-    with _young_garbage_only(True) as file_done:
-        assert not gc.isenabled()
-        cycle.append(cycle)  # garbage only the cyclic collector frees
+def test_a_streamed_import_puts_off_full_collections_and_gives_the_thresholds_back():
+    before = gc.get_threshold()
+    with _rare_full_collections(True):
+        assert gc.isenabled()
+        assert gc.get_threshold() == (*before[:2], FULL_COLLECTIONS_AFTER)
+        cycle: list[object] = []
+        cycle.append(cycle)
         watcher = weakref.ref(Cyclic(cycle))
-        file_done()
+        gc.collect(1)  # young garbage is still collected
         assert watcher() is None
-    assert gc.isenabled()
-    with pytest.raises(RuntimeError), _young_garbage_only(True):
+    assert gc.get_threshold() == before
+    with pytest.raises(RuntimeError), _rare_full_collections(True):
         raise RuntimeError("an import that fails")
-    assert gc.isenabled()
+    assert gc.get_threshold() == before
 
 
 def test_an_import_of_listed_files_leaves_the_collector_alone():
-    with _young_garbage_only(False) as file_done:
-        assert gc.isenabled()
-        file_done()
+    before = gc.get_threshold()
+    with _rare_full_collections(False):
+        assert gc.get_threshold() == before
+
+
+def test_only_a_caller_that_asks_gets_a_worker(monkeypatch):
+    """A web request or a script of someone's own imports in its own process."""
+    monkeypatch.setattr(prerender, "PARALLEL_AFTER_CODES", 0)
+    stream = prerender.Prerendering(files(2, 5), parallel=False)
+    with stream:
+        assert len(list(stream)) == 2
+        assert stream.pool is None
+
+
+def test_a_worker_that_cannot_start_leaves_the_import_to_this_process(monkeypatch, caplog):
+    monkeypatch.setattr(prerender, "PARALLEL_AFTER_CODES", 0)
+
+    def no_processes(*args, **kwargs):
+        raise OSError("no more processes")
+
+    monkeypatch.setattr(prerender, "ProcessPoolExecutor", no_processes)
+    import_catalogs(iter(files(2, 5)), parallel=True)
+    assert ErrorCode.objects.count() == 10
+    assert "working in this process" in caplog.text
+
+
+def test_a_failing_import_says_what_failed_and_gives_the_page_cache_back(monkeypatch, shop):
+    """The import's own error comes out (not Django's complaint about the broken
+    transaction), and the connection's page cache is its own again."""
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's page cache")
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        before = cursor.fetchone()[0]
+
+    def clash(*args, **kwargs):
+        ErrorCode.objects.create(service=shop, code="TWICE", title="Twice")
+        ErrorCode.objects.create(service=shop, code="twice", title="Again")
+
+    monkeypatch.setattr(importer, "_link_replacements", clash)
+    with pytest.raises(IntegrityError):
+        import_catalogs(iter(files(1, 5)))
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        assert cursor.fetchone()[0] == before
 
 
 class Cyclic:

@@ -88,8 +88,9 @@ def import_page_cache(alias: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
     try:
         yield
     finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA cache_size = {before}")
+        # Through the driver's own connection: after a failed statement Django refuses
+        # its cursors until the rollback, and must not hide that failure behind its own.
+        connection.connection.execute(f"PRAGMA cache_size = {before}")
 
 
 def insert_rows(model: type[models.Model], objs: Sequence[models.Model]) -> None:
@@ -146,7 +147,9 @@ def _insert_through_staging(
     cursor.execute(f"CREATE TEMP TABLE {staging} AS SELECT {columns} FROM {table} WHERE 0")
     try:
         cursor.executemany(f"INSERT INTO {staging} ({columns}) VALUES ({placeholders})", rows)
-        cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {staging}")
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {staging} ORDER BY rowid"
+        )
     finally:
         cursor.execute(f"DROP TABLE IF EXISTS {staging}")
 

@@ -115,6 +115,7 @@ def import_catalogs(
     dry_run: bool = False,
     progress: Progress | None = None,
     problems: list[Problem] | None = None,
+    parallel: bool = False,
 ) -> list[ServiceChanges]:
     """Validate then import every file in one transaction; a single problem writes nothing.
 
@@ -128,6 +129,11 @@ def import_catalogs(
 
     The history names `acting_user` (None for the command line) as the author, and
     records the import as one batch (one changelog entry per service).
+
+    `parallel` (the import commands) lets a large stream read, check and render its
+    later files in a worker process (errors/catalog/prerender.py): the calling script
+    must keep its top level behind `if __name__ == "__main__":`, since the worker
+    imports it. Web requests and other callers leave it off.
     """
     problems = [] if problems is None else problems
     batch = new_batch()
@@ -137,18 +143,17 @@ def import_catalogs(
         if listed is not None:
             validate_catalogs(listed)
             lock_catalog(listed[0].data["service"]["slug"] if len(listed) == 1 else None)
-            files = Prerendering(listed, check=False)
+            files = Prerendering(listed, check=False, parallel=parallel)
             each: Iterable[CatalogFile] = files
         else:
             lock_catalog(None)
-            files = Prerendering(catalogs)
+            files = Prerendering(catalogs, parallel=parallel)
             each = validated(files, problems, check=files.problems_of)
-        with files, import_page_cache(), _young_garbage_only(listed is None) as file_done:
+        with files, import_page_cache(), _rare_full_collections(listed is None):
             for catalog in each:
                 data = canonical_from_file(catalog.data)
                 with render_cache.use(files.renders_of(catalog)):
                     results.append(_import_one(data, acting_user, progress=progress, batch=batch))
-                file_done()
         if problems:
             raise CatalogInvalid(problems)  # rolls back what the earlier files wrote
         if dry_run:
@@ -167,20 +172,25 @@ def _listed(catalogs: Sequence[CatalogFile] | Iterable[Source]) -> Sequence[Cata
 
 
 @contextmanager
-def _young_garbage_only(streamed: bool) -> Iterator[Callable[[], object]]:
+def _rare_full_collections(streamed: bool) -> Iterator[None]:
     """While a stream of files is imported (the command line's imports), Python's cyclic
-    garbage collector runs once a file, on what that file made, instead of whenever
-    allocations pile up. Its full collections walked every object the import holds
-    (files of 10,000 codes: 16 % of an import). Gives `file_done`, to call after each
-    file. An import of a list of files (a publish, inside a web worker) is left alone."""
-    if not streamed or not gc.isenabled():
-        yield lambda: None
+    garbage collector still collects its young generations as allocations pile up, but
+    not the oldest: those full collections walked every object the import holds (files
+    of 10,000 codes: 16 % of an import). Thresholds are given back after, failure or
+    not. An import of a list of files (a publish, inside a web worker) is left alone."""
+    if not streamed:
+        yield
         return
-    gc.disable()
+    thresholds = gc.get_threshold()
+    gc.set_threshold(thresholds[0], thresholds[1], FULL_COLLECTIONS_AFTER)
     try:
-        yield lambda: gc.collect(1)  # the young generations: this file's garbage
+        yield
     finally:
-        gc.enable()
+        gc.set_threshold(*thresholds)
+
+
+# Young-generation collections between two full ones while a stream is imported.
+FULL_COLLECTIONS_AFTER = 1_000_000
 
 
 class ImportBusy(CatalogInvalid):
@@ -255,14 +265,16 @@ def import_catalog_files(
     acting_user: Any = None,
     dry_run: bool = False,
     progress: Progress | None = None,
+    parallel: bool = False,
 ) -> list[ServiceChanges]:
-    """Read, validate and import files from disk, one file at a time (a large import's
-    later files are read beside it, in the worker)."""
+    """Read, validate and import files from disk, one file at a time (with `parallel`,
+    a large import's later files are read beside it, in a worker: `import_catalogs`)."""
     return import_catalogs(
         (partial(read_catalog_file, path) for path in paths),
         acting_user=acting_user,
         dry_run=dry_run,
         progress=progress,
+        parallel=parallel,
     )
 
 

@@ -22,14 +22,13 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from multiprocessing import get_context
 
 from errors.bodies import example_shape
 from errors.catalog.files import CatalogFile
 from errors.catalog.problems import CatalogInvalid, Problem
-from errors.catalog.validation import catalog_problems, coerce_codes
+from errors.catalog.validation import catalog_problems
 from errors.markdown import highlight_code, render_markdown
 from errors.message_values import stored_forms
 from errors.render_cache import RenderTable, entry
@@ -81,24 +80,27 @@ class Prerendering:
     the worker only renders.
     """
 
-    def __init__(self, sources: Iterable[Source], *, check: bool = True) -> None:
+    def __init__(
+        self, sources: Iterable[Source], *, check: bool = True, parallel: bool = True
+    ) -> None:
         self.sources = sources
         self.check = check
         self.pool: ProcessPoolExecutor | None = None
-        self.wanted = _cores() > 1
+        self.wanted = parallel and _cores() > 1
         self.codes_seen = 0
         self.current: tuple[CatalogFile, Prepared | None] | None = None
 
     def __enter__(self) -> Prerendering:
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: object, *exc_info: object) -> None:
+        self.close(wait=exc_type is None)
 
-    def close(self) -> None:
-        """Stop the worker (what it is still doing is dropped)."""
+    def close(self, wait: bool = True) -> None:
+        """Stop the worker: what it was given is dropped, and unless `wait` (the import
+        failed), what it is doing is not waited for either."""
         if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool.shutdown(wait=wait, cancel_futures=True)
             self.pool = None
 
     def __iter__(self) -> Iterator[CatalogFile]:
@@ -115,10 +117,8 @@ class Prerendering:
     def problems_of(self, catalog: CatalogFile) -> list[Problem]:
         """The file's problems: the worker's, or found here."""
         prepared = self._prepared(catalog)
-        if prepared is None:
-            return catalog_problems(catalog)
-        coerce_codes(catalog.data)  # as the worker did (a file read here is not yet)
-        return prepared.problems
+        # a file the worker read or checked is its copy, checked (and coerced) there
+        return catalog_problems(catalog) if prepared is None else prepared.problems
 
     def renders_of(self, catalog: CatalogFile) -> RenderTable | None:
         """The file's render table, or None (render everything here)."""
@@ -131,19 +131,20 @@ class Prerendering:
         return self.current[1]
 
     def _submit(self, source: Source) -> Future[tuple[CatalogFile, Prepared]] | None:
-        if self.pool is None and self.wanted and self.codes_seen >= PARALLEL_AFTER_CODES:
-            # spawn, not fork: the importing process holds a database connection and
-            # threads (a progress bar's) that a forked child would inherit.
-            self.pool = ProcessPoolExecutor(
-                max_workers=1, mp_context=get_context("spawn"), initializer=_start_worker
-            )
-        if self.pool is None:
+        if not self.wanted or self.codes_seen < PARALLEL_AFTER_CODES:
             return None
         try:
+            if self.pool is None:
+                # spawn, not fork: the importing process holds a database connection
+                # and threads (a progress bar's) that a forked child would inherit.
+                self.pool = ProcessPoolExecutor(
+                    max_workers=1, mp_context=get_context("spawn"), initializer=_start_worker
+                )
             return self.pool.submit(load_and_prepare, source, self.check)
-        except BrokenProcessPool:  # the worker died: work here from now on
-            logger.warning("The rendering worker stopped: rendering in this process")
-            self.pool.shutdown(wait=False, cancel_futures=True)
+        except Exception:  # it could not start, or it died: work here from now on
+            logger.warning("The import's worker stopped: working in this process", exc_info=True)
+            if self.pool is not None:
+                self.pool.shutdown(wait=False, cancel_futures=True)
             self.pool, self.wanted = None, False
             return None
 
@@ -189,9 +190,8 @@ def _load(source: Source) -> tuple[CatalogFile, Prepared | None]:
     try:
         return source(), None
     except CatalogInvalid as exc:
-        return CatalogFile(name=exc.problems[0].file if exc.problems else "", data=None), (
-            Prepared(exc.problems, None)
-        )
+        problems = exc.problems or [Problem("", "", "a file could not be read.")]
+        return CatalogFile(name=problems[0].file, data=None), Prepared(problems, None)
 
 
 def _codes_in(catalog: CatalogFile) -> int:

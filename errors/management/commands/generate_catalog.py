@@ -51,7 +51,7 @@ class Command(BaseCommand):
         )
         started = time.perf_counter()
         with tqdm(total=total, unit="code", file=self.stderr, disable=total < 1000) as bar:
-            import_catalogs(files, progress=bar.update)
+            import_catalogs(files, progress=bar.update, parallel=True)
         seconds = time.perf_counter() - started
         self.stdout.write(f"Imported {total} codes in {options['services']} services "
                           f"in {seconds:.1f} s")  # fmt: skip

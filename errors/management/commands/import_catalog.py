@@ -36,7 +36,10 @@ class Command(BaseCommand):
             hidden = True if options["no_progress"] else None
             with tqdm(unit="code", disable=hidden, file=self.stderr) as bar:
                 results = import_catalog_files(
-                    options["files"], dry_run=options["dry_run"], progress=bar.update
+                    options["files"],
+                    dry_run=options["dry_run"],
+                    progress=bar.update,
+                    parallel=True,  # manage.py keeps its top level behind __main__
                 )
         except CatalogInvalid as exc:
             for problem in exc.problems:
