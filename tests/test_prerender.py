@@ -91,7 +91,7 @@ def test_a_large_stream_rendered_beside_the_import_writes_the_same_rows(monkeypa
 
 
 def test_a_small_stream_starts_no_worker():
-    stream = prerender.Prerendering(files(2, 5))
+    stream = prerender.Prerendering(files(2, 5), parallel=True)
     with stream:
         assert [catalog.name for catalog in stream] == ["svc-000", "svc-001"]
         assert stream.pool is None

@@ -122,14 +122,19 @@ def insert_rows(model: type[models.Model], objs: Sequence[models.Model]) -> None
                 for row in rows:
                     copy.write_row(row)
         else:
-            _insert_through_staging(cursor, model, columns, len(fields), rows)
+            _insert_through_staging(cursor, connection, model, columns, len(fields), rows)
     for obj in objs:
         obj._state.adding = False
         obj._state.db = alias
 
 
 def _insert_through_staging(
-    cursor: Any, model: type[models.Model], columns: str, width: int, rows: Iterable[list[Any]]
+    cursor: Any,
+    connection: BaseDatabaseWrapper,
+    model: type[models.Model],
+    columns: str,
+    width: int,
+    rows: Iterable[list[Any]],
 ) -> None:
     """SQLite: the rows go into a temporary table of the same columns, then into the
     table in one INSERT ... SELECT. Each statement that fires a trigger writing to the
@@ -139,9 +144,8 @@ def _insert_through_staging(
     thousand codes at 100,000 codes). The copy costs a few milliseconds a thousand rows.
     The temporary table keeps each column's affinity, so values are stored as they
     would have been."""
-    quote = cursor.db.ops.quote_name
-    table = quote(model._meta.db_table)
-    staging = "temp." + quote(f"{model._meta.db_table}_staging")
+    table = connection.ops.quote_name(model._meta.db_table)
+    staging = "temp." + connection.ops.quote_name(f"{model._meta.db_table}_staging")
     placeholders = ", ".join(["%s"] * width)
     cursor.execute(f"DROP TABLE IF EXISTS {staging}")
     cursor.execute(f"CREATE TEMP TABLE {staging} AS SELECT {columns} FROM {table} WHERE 0")

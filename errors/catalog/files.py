@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -270,24 +269,3 @@ def read_catalog_file(path: str | Path) -> CatalogFile:
             [Problem(str(path), "", "the file is not UTF-8 text: save it as UTF-8.")]
         ) from exc
     return parse_catalog(text, str(path))
-
-
-def read_catalog_files(paths: Iterable[str | Path]) -> list[CatalogFile]:
-    """Read every file, collecting the problems of all before giving up."""
-    problems: list[Problem] = []
-    files = list(each_catalog_file(paths, problems))
-    if problems:
-        raise CatalogInvalid(problems)
-    return files
-
-
-def each_catalog_file(
-    paths: Iterable[str | Path], problems: list[Problem]
-) -> Iterator[CatalogFile]:
-    """Read the files one at a time (only one is in memory while its reader works on it);
-    one that cannot be read is skipped, its problems added to `problems`."""
-    for path in paths:
-        try:
-            yield read_catalog_file(path)
-        except CatalogInvalid as exc:
-            problems.extend(exc.problems)

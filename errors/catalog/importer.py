@@ -114,7 +114,6 @@ def import_catalogs(
     acting_user: Any = None,
     dry_run: bool = False,
     progress: Progress | None = None,
-    problems: list[Problem] | None = None,
     parallel: bool = False,
 ) -> list[ServiceChanges]:
     """Validate then import every file in one transaction; a single problem writes nothing.
@@ -125,7 +124,7 @@ def import_catalogs(
     catalog of a million codes in a hundred files never lies in memory at once: each file
     is validated and written in turn, and a problem in a later one rolls back what the
     earlier ones wrote (the files after it are still validated, to report every problem).
-    `problems` is a list the iterable itself adds to (files it could not read).
+    A callable that cannot read its file raises `CatalogInvalid`, told with the rest.
 
     The history names `acting_user` (None for the command line) as the author, and
     records the import as one batch (one changelog entry per service).
@@ -135,7 +134,7 @@ def import_catalogs(
     must keep its top level behind `if __name__ == "__main__":`, since the worker
     imports it. Web requests and other callers leave it off.
     """
-    problems = [] if problems is None else problems
+    problems: list[Problem] = []
     batch = new_batch()
     results = []
     with transaction.atomic():

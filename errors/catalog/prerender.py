@@ -77,11 +77,12 @@ class Prerendering:
     the file the iteration gave last. A file that could not be read comes as a
     `CatalogFile` without data, whose problems say why. Close it (it is a context
     manager) to stop the worker. With `check=False` the files were validated already:
-    the worker only renders.
+    the worker only renders. Without `parallel` there is no worker: the files are read
+    here, one at a time.
     """
 
     def __init__(
-        self, sources: Iterable[Source], *, check: bool = True, parallel: bool = True
+        self, sources: Iterable[Source], *, check: bool = True, parallel: bool = False
     ) -> None:
         self.sources = sources
         self.check = check

@@ -276,12 +276,12 @@ def validate_catalog(catalog: CatalogFile) -> None:
 
 def catalog_problems(catalog: CatalogFile) -> list[Problem]:
     """Every problem of one parsed file, by line (none: it can be imported). A code
-    written as a bare number is made a string first (`coerce_codes`)."""
+    written as a bare number is made a string first."""
     if not isinstance(catalog.data, dict):
         return [
             Problem(catalog.name, "", "the file must be a mapping with a 'service' key at the top.")
         ]
-    coerce_codes(catalog.data)
+    _coerce_codes(catalog.data)
     problems = schema_problems(catalog)
     try:
         problems += semantic_problems(catalog)
@@ -292,10 +292,8 @@ def catalog_problems(catalog: CatalogFile) -> list[Problem]:
     return sorted(problems, key=lambda problem: problem.line or 0)
 
 
-def coerce_codes(data: Any) -> None:
+def _coerce_codes(data: dict) -> None:
     """`code: 404` written without quotes means the code "404"."""
-    if not isinstance(data, dict):
-        return
     for entry in data.get("errors", []) if isinstance(data.get("errors"), list) else []:
         if isinstance(entry, dict):
             for key in ("code", "replaced_by"):

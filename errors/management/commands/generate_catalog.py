@@ -30,13 +30,13 @@ class Command(BaseCommand):
                             help="Write files here instead of importing.")  # fmt: skip
 
     def handle(self, *args: Any, **options: Any) -> None:
-        catalogs = synthetic_catalogs(
-            options["services"], options["codes_per_service"], options["seed"]
-        )
         total = options["services"] * options["codes_per_service"]
         if options["output"]:
             folder = Path(options["output"])
             folder.mkdir(parents=True, exist_ok=True)
+            catalogs = synthetic_catalogs(
+                options["services"], options["codes_per_service"], options["seed"]
+            )
             for data in catalogs:
                 path = folder / f"{data['service']['slug']}.{options['format']}"
                 path.write_text(dump_catalog(data, options["format"]), encoding="utf-8")
