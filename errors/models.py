@@ -408,9 +408,18 @@ class Example(models.Model):
 
     def render_html(self) -> None:
         """Render the explanation, highlight the body and work out its shape."""
-        self.description_html = render_markdown(self.description)
-        self.body_html = highlight_code(self.body, self.language)
-        self.shape = example_shape(self.language, self.body)
+        for name, value in self.rendered(self.description, self.language, self.body).items():
+            setattr(self, name, value)
+
+    @staticmethod
+    def rendered(description: str, language: str, body: str) -> dict[str, Any]:
+        """The fields an example's texts give: its explanation's HTML, its highlighted
+        body and the body's shape (what `render_html` sets)."""
+        return {
+            "description_html": render_markdown(description),
+            "body_html": highlight_code(body, language),
+            "shape": example_shape(language, body),
+        }
 
 
 class Guide(models.Model):

@@ -149,14 +149,16 @@ def test_row_values_are_what_djangos_fields_prepare(demo):
         objs = list(model.objects.all()[:50])
         assert objs
         values = RowValues(fields, connection)
+        by_name = RowValues(fields, connection, mappings=True)
         for obj in objs:
             expected = [
                 field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields
             ]
-            got = values(obj)
-            for field, want, have in zip(fields, expected, got, strict=True):
-                if not getattr(field, "auto_now", False) and not getattr(field, "auto_now_add", 0):
-                    assert plain(have) == plain(want), (model.__name__, field.name)
+            mapping = {field.attname: getattr(obj, field.attname) for field in fields}
+            for got in (values(obj), by_name(mapping)):
+                for field, want, have in zip(fields, expected, got, strict=True):
+                    if not getattr(field, "auto_now", 0) and not getattr(field, "auto_now_add", 0):
+                        assert plain(have) == plain(want), (model.__name__, field.name)
 
 
 def plain(value: object) -> object:

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from errors.catalog.bulk_writes import insert_rows
+from errors.catalog.bulk_writes import insert_values
 from errors.catalog.canonical import (
     ERROR_LIST_FIELDS,
     ERROR_TEXT_FIELDS,
@@ -72,18 +72,42 @@ def _revision(
     when: datetime | None = None,
     batch: uuid.UUID | None = None,
 ) -> Revision:
-    return Revision(
-        service_id=service_id,
-        error=error,
-        code=code,
-        action=action,
-        source=source,
-        changes=changes or {},
-        snapshot=snapshot,
-        user=author(acting_user),
-        created_at=when or timezone.now(),
-        batch=batch or new_batch(),
-    )
+    user = author(acting_user)
+    values = _revision_values(
+        error.pk if error is not None else None, service_id, code, action, snapshot, changes,
+        user=user, source=source, when=when or timezone.now(), batch=batch or new_batch(),
+    )  # fmt: skip
+    revision = Revision(**values)
+    revision.error, revision.user = error, user  # the objects at hand, not read again
+    return revision
+
+
+def _revision_values(
+    error_id: int | None,
+    service_id: int,
+    code: str,
+    action: str,
+    snapshot: Snapshot,
+    changes: dict | None,
+    *,
+    user: Any,
+    source: str,
+    when: datetime,
+    batch: uuid.UUID,
+) -> dict[str, Any]:
+    """A revision's row, by field attname (what `insert_values` takes)."""
+    return {
+        "service_id": service_id,
+        "error_id": error_id,
+        "code": code,
+        "action": action,
+        "source": source,
+        "changes": changes or {},
+        "snapshot": snapshot,
+        "user_id": user.pk if user is not None else None,
+        "created_at": when,
+        "batch": batch,
+    }
 
 
 def record_change(
@@ -153,34 +177,32 @@ def record_import_revisions(
     `now` is the `updated_at` the import wrote, so revisions and rows share one time.
     """
     now = now or timezone.now()
-    source = Revision.Source.IMPORT
     batch = batch or new_batch()
+    common = {"user": author(acting_user), "source": Revision.Source.IMPORT.value,
+              "when": now, "batch": batch}  # fmt: skip
+    added_action, changed_action = Revision.Action.ADDED.value, Revision.Action.CHANGED.value
     rows = [
-        _revision(error, service.pk, item["code"], Revision.Action.ADDED, item, source=source,
-                  when=now, acting_user=acting_user, batch=batch)
+        _revision_values(error.pk, service.pk, item["code"], added_action, item, None, **common)
         for error, item in added
-    ]  # fmt: skip
+    ]
     rows += [
-        _revision(
-            error,
+        _revision_values(
+            error.pk,
             service.pk,
             item["code"],
-            Revision.Action.CHANGED,
+            changed_action,
             item,
             {key: [old, new] for key, (old, new) in differences.items()},
-            source=source,
-            when=now,
-            acting_user=acting_user,
-            batch=batch,
+            **common,
         )
         for error, differences, item in changed
     ]
     rows += [
-        _revision(None, service.pk, item["code"], Revision.Action.DELETED, item, source=source,
-                  when=now, acting_user=acting_user, batch=batch)
+        _revision_values(None, service.pk, item["code"], Revision.Action.DELETED.value, item, None,
+                         **common)
         for _, item in removed
     ]  # fmt: skip
-    insert_rows(Revision, rows)
+    insert_values(Revision, rows)
 
 
 def history_of(error: ErrorCode) -> QuerySet[Revision]:

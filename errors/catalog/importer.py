@@ -18,7 +18,7 @@ from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from errors import catalog_version, render_cache
-from errors.catalog.bulk_writes import import_page_cache, insert_rows, reserve_ids
+from errors.catalog.bulk_writes import import_page_cache, insert_rows, insert_values, reserve_ids
 from errors.catalog.canonical import (
     ENVELOPE_POINTERS,
     ERROR_LIST_FIELDS,
@@ -520,10 +520,14 @@ def _replace_examples(
     replaced = [error for error in updated if error.code.lower() in new_examples]
     if replaced:
         Example.objects.filter(error__in=replaced).delete()
-    rows = []
-    for error in created + replaced:
-        for order, item in enumerate(new_examples[error.code.lower()]):
-            example = Example(error=error, order=order, **item)
-            example.render_html()
-            rows.append(example)
-    insert_rows(Example, rows)
+    rows = [
+        {
+            "error_id": error.pk,
+            "order": order,
+            **item,
+            **Example.rendered(item["description"], item["language"], item["body"]),
+        }
+        for error in created + replaced
+        for order, item in enumerate(new_examples[error.code.lower()])
+    ]
+    insert_values(Example, rows)
