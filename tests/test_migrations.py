@@ -132,6 +132,14 @@ def indexed(db, error_id, word):
         return count == 1
 
 
+def pending_size(db, table):
+    """FTS5's `hashsize` for `table` (None: its default)."""
+    with db.cursor() as cursor:
+        cursor.execute(f"SELECT v FROM {table}_config WHERE k = 'hashsize'")
+        row = cursor.fetchone()
+        return row[0] if row else None
+
+
 def service_versions(db):
     with db.cursor() as cursor:
         cursor.execute("SELECT service_id, version FROM errors_servicestate")
@@ -146,6 +154,8 @@ def assert_installed(db):
         )
         triggers = names(db, "SELECT name FROM sqlite_master WHERE type = 'trigger'")
         assert triggers == SEARCH_TRIGGERS | SQLITE_CATALOG_TRIGGERS | SQLITE_SERVICE_TRIGGERS
+        for table in ("errors_search_text", "errors_search_keys"):  # 0017: one segment a write
+            assert pending_size(db, table) == 16 * 1024 * 1024
     else:
         assert {"errors_search", "errors_search_codes", "errors_search_status"} <= names(
             db, "SELECT relname FROM pg_class"
