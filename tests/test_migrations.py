@@ -191,8 +191,12 @@ def assert_installed(db):
     assert catalog_version(db) == 2
     versions.append(service_versions(db)[service.pk])
     assert indexed(db, error.pk, "quota")
-    Example.objects.using(db.alias).create(error=error, body='{"detail": "bandwidth"}')
+    example = Example.objects.using(db.alias).create(error=error, body='{"detail": "bandwidth"}')
     assert indexed(db, error.pk, "bandwidth")
+    versions.append(service_versions(db)[service.pk])
+    Example.objects.using(db.alias).filter(pk=example.pk).update(body='{"detail": "disk"}')
+    versions.append(service_versions(db)[service.pk])  # an example's update and delete too
+    Example.objects.using(db.alias).filter(pk=example.pk).delete()
     versions.append(service_versions(db)[service.pk])
     ErrorCode.objects.using(db.alias).filter(pk=error.pk).update(title="Storage full")
     assert indexed(db, error.pk, "storage") and not indexed(db, error.pk, "quota")
