@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from errors.catalog.export import export_catalog
 from errors.catalog.files import parse_catalog
@@ -428,3 +429,30 @@ def test_refresh_statistics_analyzes_the_queried_tables_on_sqlite(shop):
             "SELECT DISTINCT CAST(stat AS INTEGER) FROM sqlite_stat1 WHERE tbl = 'errors_errorcode'"
         )
         assert cursor.fetchall() == [(7,)]  # each index's entry starts with the row count
+
+
+def catalog_with_categories(slug: str, count: int) -> str:
+    categories = "\n".join(f"  - {{slug: c{n}, name: Category {n}}}" for n in range(count))
+    codes = "\n".join(
+        f"  - {{code: E{n}, http_status: 400, category: c{n}, title: Error {n}}}"
+        for n in range(count)
+    )
+    return (
+        f"service:\n  slug: {slug}\n  name: {slug}\n  envelope: {{code_pointer: /code}}\n"
+        f"categories:\n{categories}\nerrors:\n{codes}\n"
+    )
+
+
+def test_a_new_services_categories_are_written_in_one_statement():
+    """The queries of importing a new service do not grow with its categories, and each
+    code points at its own."""
+    counts = []
+    for slug, count in (("few", 2), ("many", 12)):
+        with CaptureQueriesContext(connection) as queries:
+            import_catalog_text(catalog_with_categories(slug, count), f"{slug}.yaml")
+        counts.append(len(queries))
+        codes = ErrorCode.objects.filter(service__slug=slug).select_related("category")
+        assert {(error.code, error.category.slug) for error in codes} == {
+            (f"E{n}", f"c{n}") for n in range(count)
+        }
+    assert counts[0] == counts[1]

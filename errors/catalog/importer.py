@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, cast
 from uuid import UUID
 
-from django.db import OperationalError, connection, transaction
+from django.db import OperationalError, connection, connections, router, transaction
 from django.utils import timezone
 
 from errors import catalog_version, render_cache
@@ -354,23 +354,42 @@ def _sync_categories(
 ) -> dict[str, Category]:
     existing = {category.slug: category for category in service.categories.all()}
     result: dict[str, Category] = {}
+    created: list[Category] = []
     for order, item in enumerate(wanted):
         category = existing.pop(item["slug"], None)
         current = (category.name, category.description, category.order) if category else None
         if category is None or current != (item["name"], item["description"], order):
+            new = category is None
             category = category or Category(service=service, slug=item["slug"])
             category.name, category.description, category.order = (
                 item["name"],
                 item["description"],
                 order,
             )
-            category.save()
+            if new:
+                created.append(category)
+            else:
+                category.save()
             changes.categories_changed = True
         result[item["slug"]] = category
+    _create_categories(created)
     if existing:
         Category.objects.filter(pk__in=[category.pk for category in existing.values()]).delete()
         changes.categories_changed = True
     return result
+
+
+def _create_categories(created: list[Category]) -> None:
+    """New categories in one statement (a save each was a round trip and a catalog-version
+    trigger each: 50 categories a service, 5,000 statements in an import of 100 services),
+    with their ids, which the codes point at."""
+    for category in created:
+        category.render_html()
+    if connections[router.db_for_write(Category)].features.can_return_rows_from_bulk_insert:
+        Category.objects.bulk_create(created)
+    else:
+        for category in created:
+            category.save()
 
 
 def _sync_guides(service: Service, wanted: list[dict], changes: ServiceChanges) -> None:
