@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.db import IntegrityError, connection, models, transaction
+from django.utils.timezone import now
 
 from errors.catalog.bulk_writes import RowValues, insert_rows, insert_values, reserve_ids
 from errors.catalog_version import catalog_version
@@ -175,3 +178,27 @@ def test_a_field_that_prepares_its_value_on_save_needs_instances():
     with pytest.raises(ValueError, match="give model instances"):
         RowValues([field], connection, mappings=True)
     RowValues([field], connection)  # instances: its pre_save is called
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"text": 'a "quoted"\ttab\\ ü ☃', "list": [1, 2.5, None, True, -(2**63)]},
+        {1: "a key that is not a string", "nested": {"empty": {}}},  # Django's json.dumps
+        [2**70, "an integer past 64 bits"],  # and this, which orjson refuses, go to Django
+    ],
+)
+def test_json_values_are_stored_as_djangos_json_would_store_them(shop, value):
+    insert_values(
+        ErrorCodeRevision,
+        [{"service_id": shop.pk, "code": "A", "action": "added", "snapshot": value}],
+    )
+    assert ErrorCodeRevision.objects.get().snapshot == json.loads(json.dumps(value))
+
+
+def test_a_json_value_django_refuses_is_refused(shop):
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        insert_values(
+            ErrorCodeRevision,
+            [{"service_id": shop.pk, "code": "A", "action": "added", "snapshot": {"at": now()}}],
+        )

@@ -157,8 +157,12 @@ def test_row_values_are_what_djangos_fields_prepare(demo):
             mapping = {field.attname: getattr(obj, field.attname) for field in fields}
             for got in (values(obj), by_name(mapping)):
                 for field, want, have in zip(fields, expected, got, strict=True):
-                    if not getattr(field, "auto_now", 0) and not getattr(field, "auto_now_add", 0):
-                        assert plain(have) == plain(want), (model.__name__, field.name)
+                    if getattr(field, "auto_now", 0) or getattr(field, "auto_now_add", 0):
+                        continue
+                    if isinstance(field, models.JSONField) and connection.vendor == "postgresql":
+                        # JSON text (orjson's), parsed by the server as Django's would be
+                        have = json.loads(have) if isinstance(have, str) else plain(have)
+                    assert plain(have) == plain(want), (model.__name__, field.name)
 
 
 def plain(value: object) -> object:

@@ -24,6 +24,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+import orjson
 from django.db import DEFAULT_DB_ALIAS, connections, models, router
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
@@ -230,6 +231,12 @@ class RowValues:
         self.plain = [_reads_plainly(field) for field in fields]
         self.text = [_keeps_strings(field) for field in fields]
         self.json = [_adapts_json(field) for field in fields]
+        # PostgreSQL parses a jsonb column's text itself, so any JSON text of the value
+        # stores the same value as Django's `json.dumps` (with no encoder of the field's).
+        self.jsonb = [
+            json and connection.vendor == "postgresql" and field.encoder is None  # type: ignore[attr-defined]
+            for json, field in zip(self.json, fields, strict=True)
+        ]
         if mappings:
             for field, stamped, plain in zip(fields, self.stamped, self.plain, strict=True):
                 if not (stamped or plain or _dates_plainly(field)):
@@ -254,8 +261,7 @@ class RowValues:
             if self.text[position] and type(value) is str:
                 values.append(value)  # what Django's preparation would give: the string
             elif self.json[position] and type(value) in (list, dict):
-                # what Django's preparation would give, without its three layers
-                values.append(self.connection.ops.adapt_json_value(value, field.encoder))  # type: ignore[attr-defined]
+                values.append(self._json(value, field, self.jsonb[position]))
             elif type(value) in REPEATING and not field.primary_key:
                 key = (position, type(value), value)
                 if key not in self.prepared:
@@ -264,6 +270,21 @@ class RowValues:
             else:
                 values.append(field.get_db_prep_save(value, self.connection))
         return values
+
+    def _json(self, value: list | dict, field: models.Field, jsonb: bool) -> Any:
+        """What Django's preparation of a list or dict would store, without its three
+        layers: on PostgreSQL the text of orjson, 4-5 times as fast as `json.dumps`
+        (a fifth of an import's Python time on PostgreSQL went to JSON: a code's
+        aliases, messages and forms, a revision's entry). What orjson refuses (keys
+        that are not strings, integers past 64 bits, a datetime) goes to Django, which
+        writes it or raises as it would. Only past Django's checks do they differ: orjson
+        writes a UUID, which Django refuses, and NaN as null, which PostgreSQL refuses."""
+        if jsonb:
+            try:
+                return orjson.dumps(value, option=orjson.OPT_PASSTHROUGH_DATETIME).decode()
+            except TypeError:
+                pass
+        return self.connection.ops.adapt_json_value(value, field.encoder)  # type: ignore[attr-defined]
 
 
 def _reads_plainly(field: models.Field) -> bool:
