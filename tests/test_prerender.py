@@ -20,6 +20,7 @@ from errors.catalog import importer, prerender
 from errors.catalog.bulk_writes import (
     IMPORT_PAGE_CACHE_KIB,
     RowValues,
+    _keeps_ints,
     _keeps_strings,
     import_page_cache,
 )
@@ -283,3 +284,17 @@ class Cyclic:
     def __init__(self, payload: object) -> None:
         self.me = self
         self.payload = payload
+
+
+def test_only_integer_fields_that_prepare_as_django_does_keep_their_ints():
+    class Doubled(models.IntegerField):
+        def get_prep_value(self, value):
+            return int(value) * 2
+
+    assert _keeps_ints(models.IntegerField())
+    assert _keeps_ints(models.PositiveIntegerField())
+    assert _keeps_ints(models.BigAutoField(primary_key=True))
+    assert _keeps_ints(ErrorCode._meta.get_field("service"))  # a foreign key to an id
+    assert not _keeps_ints(Doubled())
+    assert not _keeps_ints(models.CharField(max_length=5))
+    assert not _keeps_ints(models.FloatField())

@@ -231,6 +231,7 @@ class RowValues:
         self.plain = [_reads_plainly(field) for field in fields]
         self.text = [_keeps_strings(field) for field in fields]
         self.json = [_adapts_json(field) for field in fields]
+        self.ints = [_keeps_ints(field) for field in fields]
         # PostgreSQL parses a jsonb column's text itself, so any JSON text of the value
         # stores the same value as Django's `json.dumps` (with no encoder of the field's).
         self.jsonb = [
@@ -245,7 +246,7 @@ class RowValues:
                     )
 
     def __call__(self, row: Any) -> list[Any]:
-        values = []
+        values: list[Any] = []
         value: Any
         for position, field in enumerate(self.fields):
             if self.stamped[position]:
@@ -262,6 +263,8 @@ class RowValues:
                 values.append(value)  # what Django's preparation would give: the string
             elif self.json[position] and type(value) in (list, dict):
                 values.append(self._json(value, field, self.jsonb[position]))
+            elif self.ints[position] and type(value) is int:
+                values.append(value)  # the number Django's preparation would give
             elif type(value) in REPEATING and not field.primary_key:
                 key = (position, type(value), value)
                 if key not in self.prepared:
@@ -316,6 +319,27 @@ def _keeps_strings(field: models.Field) -> bool:
         and kind.get_db_prep_value is models.Field.get_db_prep_value
         and kind.get_prep_value is text.get_prep_value
         and kind.to_python is text.to_python
+    )
+
+
+def _keeps_ints(field: models.Field) -> bool:
+    """Whether Django's preparation of the field gives back any `int` as the same number:
+    an integer field, an auto field or a foreign key to one, that overrides none of the
+    steps. (On PostgreSQL Django wraps it in psycopg's Int8 and the like, which COPY
+    writes as the same digits.) Ids and the foreign keys to them never repeat, and cost
+    Django 1-2 µs each."""
+    if isinstance(field, models.ForeignKey):
+        if type(field).get_db_prep_save is not models.ForeignKey.get_db_prep_save:
+            return False
+        field = field.target_field
+    kind = type(field)
+    return (
+        isinstance(field, models.IntegerField)
+        and kind.get_db_prep_save is models.Field.get_db_prep_save
+        and kind.get_db_prep_value
+        in (models.IntegerField.get_db_prep_value, models.AutoField.get_db_prep_value)
+        and kind.get_prep_value is models.IntegerField.get_prep_value
+        and kind.to_python is models.IntegerField.to_python
     )
 
 
