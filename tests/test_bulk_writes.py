@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 import pytest
 from django.db import IntegrityError, connection, models, transaction
@@ -196,9 +197,23 @@ def test_json_values_are_stored_as_djangos_json_would_store_them(shop, value):
     assert ErrorCodeRevision.objects.get().snapshot == json.loads(json.dumps(value))
 
 
-def test_a_json_value_django_refuses_is_refused(shop):
+@dataclass
+class Point:
+    x: int
+
+
+@pytest.mark.parametrize("refused", [now(), Point(1)])
+def test_a_json_value_django_refuses_is_refused(shop, refused):
     with pytest.raises(TypeError, match="not JSON serializable"):
         insert_values(
             ErrorCodeRevision,
-            [{"service_id": shop.pk, "code": "A", "action": "added", "snapshot": {"at": now()}}],
+            [{"service_id": shop.pk, "code": "A", "action": "added", "snapshot": {"at": refused}}],
         )
+
+
+def test_a_primary_key_of_none_is_no_primary_key(shop):
+    insert_values(
+        ErrorCodeRevision,
+        [{"id": None, "service_id": shop.pk, "code": code, "action": "added"} for code in "AB"],
+    )
+    assert sorted(ErrorCodeRevision.objects.values_list("code", flat=True)) == ["A", "B"]

@@ -456,3 +456,27 @@ def test_a_new_services_categories_are_written_in_one_statement():
             (f"E{n}", f"c{n}") for n in range(count)
         }
     assert counts[0] == counts[1]
+
+
+def test_a_reimport_adds_renames_and_removes_categories_together():
+    import_catalog_text(catalog_with_categories("mixed", 3), "mixed.yaml")
+    kept = Category.objects.get(service__slug="mixed", slug="c0").pk
+    text = catalog_with_categories("mixed", 3)
+    text = text.replace("{slug: c0, name: Category 0}", "{slug: c0, name: Renamed}")
+    text = text.replace("{slug: c2, name: Category 2}", "{slug: c9, name: New}")
+    text = text.replace("category: c2,", "category: c9,")
+    changes = import_catalog_text(text, "mixed.yaml")
+    assert changes.categories_changed
+    rows = Category.objects.filter(service__slug="mixed").order_by("order")
+    assert [(row.slug, row.name, row.order) for row in rows] == [
+        ("c0", "Renamed", 0),
+        ("c1", "Category 1", 1),
+        ("c9", "New", 2),
+    ]
+    assert rows[0].pk == kept  # changed in place, not made again
+    codes = ErrorCode.objects.filter(service__slug="mixed").select_related("category")
+    assert {error.code: error.category.slug for error in codes} == {
+        "E0": "c0",
+        "E1": "c1",
+        "E2": "c9",
+    }

@@ -8,6 +8,7 @@ SQLite file or a throwaway PostgreSQL database on the same server, dropped at th
 from __future__ import annotations
 
 import ast
+import importlib
 import uuid
 from io import StringIO
 from pathlib import Path
@@ -16,6 +17,8 @@ import pytest
 from django.core.management import call_command
 from django.db import connection, connections, models
 from django.db.migrations.executor import MigrationExecutor
+
+from errors.service_version import postgresql_statements
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "errors" / "migrations"
 ALIAS = "migrations_under_test"
@@ -354,3 +357,15 @@ def test_search_keys_get_a_space_after_the_last_alias_and_lose_it_going_back(fre
     assert keys() == {"plain again ", "renamed oldname oldername "}  # the function's own
     migrate(fresh_database, [("errors", "0018_example_version_plans")])
     assert keys() == {"plain again", "renamed oldname oldername"}
+
+
+def test_the_frozen_example_version_function_is_the_live_one():
+    """0018 carries the function errors/service_version.py makes; after every `migrate`
+    the live one is installed again, so the two must not drift apart unnoticed."""
+    frozen = importlib.import_module("errors.migrations.0018_example_version_plans")
+    live = [
+        statement
+        for statement in postgresql_statements()
+        if statement.startswith("CREATE OR REPLACE FUNCTION errors_example_service_version()")
+    ]
+    assert live == [frozen.PLANNED_EACH_RUN]

@@ -122,16 +122,16 @@ def insert_values(model: type[models.Model], rows: Sequence[Mapping[str, Any]]) 
     writing it, and the import writes a revision and the examples of every code.
 
     A field left out of a row takes its default; `auto_now` fields get the one time of
-    the call. The primary key is given in every row or in none. Values are prepared by
-    the fields, as `insert_rows` and `bulk_create` prepare them. Only for models whose
-    fields store the value they are given (no file fields)."""
+    the call. The primary key is given (not None) in every row or in none. Values are
+    prepared by the fields, as `insert_rows` and `bulk_create` prepare them. Only for
+    models whose fields store the value they are given (no file fields)."""
     if not rows:
         return
     alias = router.db_for_write(model)
     connection = connections[alias]
     pk_name = model._meta.pk.attname
-    with_pk = pk_name in rows[0]
-    if any((pk_name in row) != with_pk for row in rows):
+    with_pk = rows[0].get(pk_name) is not None
+    if any((row.get(pk_name) is not None) != with_pk for row in rows):
         raise ValueError("insert_values needs a primary key in every row or in none.")
     if connection.vendor not in ("postgresql", "sqlite"):
         objs = [model(**row) for row in rows]
@@ -280,14 +280,21 @@ class RowValues:
         (a fifth of an import's Python time on PostgreSQL went to JSON: a code's
         aliases, messages and forms, a revision's entry). What orjson refuses (keys
         that are not strings, integers past 64 bits, a datetime) goes to Django, which
-        writes it or raises as it would. Only past Django's checks do they differ: orjson
-        writes a UUID, which Django refuses, and NaN as null, which PostgreSQL refuses."""
+        writes it or raises as it would. They differ only on values that `json.dumps`
+        refuses or PostgreSQL rejects: orjson writes a UUID and an Enum that is not a str
+        or an int (as its value), and NaN or infinity as null, where Django's path
+        raises. The catalog's files hold none (their JSON is JSON)."""
         if jsonb:
             try:
-                return orjson.dumps(value, option=orjson.OPT_PASSTHROUGH_DATETIME).decode()
+                return orjson.dumps(value, option=JSONB_OPTIONS).decode()
             except TypeError:
                 pass
         return self.connection.ops.adapt_json_value(value, field.encoder)  # type: ignore[attr-defined]
+
+
+# Dates, times and dataclasses to Django's path (orjson would write them; json.dumps
+# refuses them).
+JSONB_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 
 
 def _reads_plainly(field: models.Field) -> bool:
