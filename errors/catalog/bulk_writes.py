@@ -342,12 +342,18 @@ def _keeps_ints(field: models.Field) -> bool:
     kind = type(field)
     return (
         isinstance(field, models.IntegerField)
-        and kind.get_db_prep_save is models.Field.get_db_prep_save
-        and kind.get_db_prep_value
-        in (models.IntegerField.get_db_prep_value, models.AutoField.get_db_prep_value)
+        and kind.get_db_prep_save in INT_PREP_SAVES
+        and kind.get_db_prep_value in INT_PREP_VALUES
         and kind.get_prep_value is models.IntegerField.get_prep_value
         and kind.to_python is models.IntegerField.to_python
     )
+
+
+# Django's own steps that give an int back as it is: an auto field's too, which on
+# Django 6 has a `get_db_prep_save` of its own (it also checks the value as an id).
+_AUTO = models.fields.AutoFieldMixin
+INT_PREP_SAVES = (models.Field.get_db_prep_save, getattr(_AUTO, "get_db_prep_save", None))
+INT_PREP_VALUES = (models.IntegerField.get_db_prep_value, _AUTO.get_db_prep_value)
 
 
 def _adapts_json(field: models.Field) -> bool:
