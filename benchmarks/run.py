@@ -58,6 +58,8 @@ from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlparse
 
+import psutil
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script
 
 from benchmarks.plan import (
@@ -175,29 +177,15 @@ def measure_import(run: Run) -> None:
 
 
 def tree_rss_kb(pid: int) -> int:
-    """The resident memory of a process and all its descendants (Linux's /proc), in KiB;
-    what ends meanwhile counts for nothing."""
-    children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            status = (entry / "status").read_text()
-        except OSError:
-            continue
-        parent = int(stat.rsplit(")", 1)[1].split()[1])  # after the command's name
-        children.setdefault(parent, []).append(int(entry.name))
-        rss[int(entry.name)] = next(
-            (int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0
-        )
-    total, pending = 0, [pid]
-    while pending:
-        current = pending.pop()
-        total += rss.get(current, 0)
-        pending += children.get(current, [])
-    return total
+    """The resident memory of a process and all its descendants, in KiB; what ends
+    meanwhile counts for nothing."""
+    total = 0
+    with contextlib.suppress(psutil.NoSuchProcess):
+        root = psutil.Process(pid)
+        for process in [root, *root.children(recursive=True)]:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                total += process.memory_info().rss
+    return total // 1024
 
 
 # --------------------------------------------------------------------------- gunicorn
