@@ -16,7 +16,9 @@ INDEXED_COLUMNS = "code, code_key, aliases, title, summary, messages, descriptio
 EXACT_CODE, EXACT_ALIAS, CODE_PREFIX, KEY_CONTAINS, FUZZY_CODE = 1000, 900, 700, 400, 300
 
 
-MATCH_COLUMNS = 'b.id, b.code_key, b."order", b.service_id, b.http_status'
+# What search reads of each match, taken from the filters' SELECT (`base`) as each kind is
+# joined to it: reading them again by id cost a lookup a match.
+MATCH_COLUMNS = 'id, code_key, "order", service_id, http_status'
 
 
 SPACED_KEYS = "' ' || keys || ' '"
@@ -101,7 +103,8 @@ def matches_of(
 
     def capped(sql: str, params: list, where: str = "") -> Source:
         return (
-            "SELECT s.id AS id, s.tier AS tier, s.rank AS rank "
+            'SELECT s.id AS id, f.code_key, f."order", f.service_id, f.http_status, '
+            "s.tier AS tier, s.rank AS rank "
             f"FROM ({sql}) s {join} ({base[0]}) f ON f.id = s.id{where} LIMIT {int(cap)}",
             [*params, *base[1]],
         )
@@ -132,17 +135,17 @@ def matches_of(
         parts.append(f"SELECT * FROM ({part}) o{number}")
         params += part_params
     if not parts:
-        parts = ["SELECT id, 0 AS tier, 0.0 AS rank FROM errors_errorcode WHERE 1 = 0"]
+        parts = [f"SELECT {MATCH_COLUMNS}, 0 AS tier, 0.0 AS rank FROM errors_errorcode WHERE 1 = 0"]
     union = " UNION ALL ".join(parts)
     if len(parts) > 1:
+        # A code's columns are the same in each kind that matched it: grouped by with it.
         union = (
-            "SELECT id, max(tier) AS tier, max(rank) AS rank "
-            f"FROM ({union}) every_match GROUP BY id"
+            f"SELECT {MATCH_COLUMNS}, max(tier) AS tier, max(rank) AS rank "
+            f"FROM ({union}) every_match GROUP BY {MATCH_COLUMNS}"
         )
     with_tables = f"WITH {', '.join(tables)} " if tables else ""
     return (
-        f"{with_tables}SELECT {MATCH_COLUMNS}, m.tier AS tier, m.rank AS rank "
-        f"FROM ({union}) m JOIN errors_errorcode b ON b.id = m.id",
+        f"{with_tables}SELECT {MATCH_COLUMNS}, tier, rank FROM ({union}) m",
         params,
     )
 
