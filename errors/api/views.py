@@ -259,8 +259,11 @@ class ErrorListView(CachedReadView):
 
 
 def _prefetch_replacements(errors: list) -> None:
-    """Load every `replaced_by` of a page in one query (search may not join it)."""
-    prefetch_related_objects(errors, "replaced_by")
+    """Load every `replaced_by` of a page in one query (search may not join it).
+
+    Only entries that have one are handed over: Django reads none for the others, but
+    working that out took a third of a millisecond for a page of 20."""
+    prefetch_related_objects([error for error in errors if error.replaced_by_id], "replaced_by")
 
 
 class ErrorDetailView(CachedReadView):
