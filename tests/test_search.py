@@ -567,3 +567,55 @@ def test_at_most_fuzzy_read_keys_are_compared_with_a_misspelt_code(shop, monkeyp
         make_code(shop, f"QUOTA_EXCEEDED_{number}", title="Quota exceeded")
     hits = search_errors(parse_query("QUOTA_EXCEDED_1")).hits
     assert len([hit for hit in hits if hit.score >= 300]) == 2
+
+
+def _faces_queries(client, text: str, per_page: int) -> dict[str, int]:
+    """How many queries each face of a search of `text` makes: the API, the search page,
+    the suggestions, the MCP tool and the CLI."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.core.management import call_command
+    from django.test.utils import CaptureQueriesContext
+
+    from errors.mcp_server.answers import search_catalog
+
+    faces = {
+        "api": lambda: client.get("/api/v1/errors/", {"q": text, "per_page": per_page}),
+        "page": lambda: client.get("/search/", {"q": text}),
+        "suggest": lambda: client.get("/search/suggest/", {"q": text}),
+        "mcp": lambda: search_catalog(
+            text, service=None, status=None, lifecycle=None, limit=per_page,
+            user=AnonymousUser(), base_url="http://portal.test",
+        ),
+        "cli": lambda: call_command("search", text, "--json", "--per-page", str(per_page)),
+    }  # fmt: skip
+    counts = {}
+    for name, face in faces.items():
+        with CaptureQueriesContext(connection) as queries:
+            face()
+        counts[name] = len(queries)
+    return counts
+
+
+def test_every_face_of_a_page_of_hits_reads_no_field_it_deferred(client, shop, capsys):
+    # Search reads a page's codes without the fields no face shows (rendered HTML,
+    # forms, timestamps, the service's and category's long texts): a face that used one
+    # would read it again code by code, and its queries would grow with the page.
+    from errors.models import Category
+
+    category = Category.objects.create(service=shop, slug="zoo", name="Zoo")
+    make_code(shop, "ZEBRA_GONE", summary="The zebra left", lifecycle="deprecated")
+    make_code(shop, "ZEBRA_BACK", summary="A zebra came back", category=category)
+    ErrorCode.objects.filter(code="ZEBRA_GONE").update(
+        replaced_by=ErrorCode.objects.get(code="ZEBRA_BACK")
+    )
+    search_errors(parse_query("warm"))
+    few = _faces_queries(client, "zebra", 20)
+    for number in range(12):
+        make_code(
+            shop, f"ZEBRA_{number}", summary=f"Zebra number {number} escaped",
+            category=category, aliases=[f"ZEBRA_OLD_{number}"],
+        )  # fmt: skip
+    search_errors(parse_query("warm"))
+    many = _faces_queries(client, "zebra", 19)
+    capsys.readouterr()
+    assert many == few

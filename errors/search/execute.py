@@ -60,6 +60,22 @@ SERVICE_TEXTS = (
 )
 
 
+# What no face of a hit shows of the code or its category (the API's entry, the search
+# page's row, the suggestions, the CLI, the MCP tools): rendered HTML, forms, operations,
+# timestamps. Decoding them was a quarter of reading a page of hits.
+HIT_UNSHOWN = (
+    "description_html",
+    "resolution_html",
+    "message_forms",
+    "operations",
+    "details_shape",
+    "created_at",
+    "updated_at",
+    "category__description",
+    "category__description_html",
+)
+
+
 def engine_for(vendor: str) -> Engine:
     """The search SQL of a database vendor."""
     if vendor == "sqlite":
@@ -144,7 +160,7 @@ def search_errors(
     loaded = (
         ErrorCode.objects.select_related("service", "category")
         # A hit names its service; the service's own long texts are for its page.
-        .defer(*(f"service__{name}" for name in SERVICE_TEXTS))
+        .defer(*(f"service__{name}" for name in SERVICE_TEXTS), *HIT_UNSHOWN)
         .order_by()  # ranked above; the model's ordering would join and sort for nothing
         .in_bulk([pk for pk, _ in ranked])
     )
