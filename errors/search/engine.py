@@ -135,7 +135,9 @@ def matches_of(
         parts.append(f"SELECT * FROM ({part}) o{number}")
         params += part_params
     if not parts:
-        parts = [f"SELECT {MATCH_COLUMNS}, 0 AS tier, 0.0 AS rank FROM errors_errorcode WHERE 1 = 0"]
+        parts = [
+            f"SELECT {MATCH_COLUMNS}, 0 AS tier, 0.0 AS rank FROM errors_errorcode WHERE 1 = 0"
+        ]
     union = " UNION ALL ".join(parts)
     if len(parts) > 1:
         # A code's columns are the same in each kind that matched it: grouped by with it.
