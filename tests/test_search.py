@@ -155,6 +155,18 @@ def test_last_word_matches_as_a_prefix_while_typing(shop):
     assert codes("subscr") == ["shop/X"]
 
 
+def test_a_whole_last_word_is_matched_as_typed_and_a_partial_one_as_a_prefix(shop):
+    make_code(shop, "WORK", title="Work stopped")
+    make_code(shop, "SPACE", title="Workspace full")
+    make_code(shop, "LATE", title="Subscription renewal late")
+    # `work` is a word of the catalog: not widened to `workspace` (and SQLite does not
+    # count what it starts); `subscr` is none: widened to `subscription`, in a longer
+    # query too.
+    assert codes("work") == ["shop/WORK"]
+    assert codes("renewal subscr") == ["shop/LATE"]
+    assert sorted(codes("stopped subscr")) == ["shop/LATE", "shop/WORK"]
+
+
 def test_example_bodies_are_searched(shop):
     error = make_code(shop, "X")
     Example.objects.create(error=error, body='{"detail": "zanzibar exploded"}')

@@ -120,8 +120,16 @@ class SQLiteEngine(Engine):
             )
             params += [word, f"{PROSE_COLUMNS} : {_fts5_phrase(word)}"]
         if plan.prefix_last:
-            parts.append(f"SELECT '{PREFIX_KEY}', {counted}")
-            params.append(_fts5_phrase(plan.terms[-1]) + "*")
+            # What the last word starts matters only when it is no word of the catalog
+            # itself (a whole word is matched as it is): FTS5 merges the lists of every
+            # word a prefix starts before the LIMIT applies (1 ms for `before*` at
+            # 100,000 codes), so that count is left at 0 otherwise.
+            parts.append(
+                f"SELECT '{PREFIX_KEY}', CASE WHEN EXISTS (SELECT 1 FROM errors_search_text "
+                f"WHERE errors_search_text MATCH %s) THEN 0 ELSE {counted} END"
+            )
+            last = " OR ".join(_fts5_phrase(word) for word in plan.spellings(plan.terms[-1]))
+            params += [last, _fts5_phrase(plan.terms[-1]) + "*"]
         parts.append(
             f"SELECT '{CODE_KEY}', count(*) FROM (SELECT 1 FROM errors_errorcode "
             "WHERE code_key >= %s AND code_key < %s LIMIT 1)"
