@@ -54,9 +54,8 @@ class Engine:
         """How many codes hold each word (estimated where the database only estimates),
         under PREFIX_KEY those its last word starts (0 may stand for "not counted" when
         the last word is itself a word of the catalog, and so is matched whole), and
-        under CODE_KEY whether some code
-        starts with the key; and the catalog version they were counted under: one
-        query."""
+        under CODE_KEY whether some code starts with the key; and the catalog version
+        they were counted under: one query."""
         raise NotImplementedError
 
     def fuzzy_candidates(self, key: str) -> tuple[str, list]:
