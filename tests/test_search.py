@@ -16,7 +16,7 @@ from errors.search.index import ensure_search_index
 from errors.search.plan import TextPlan, plan_text, search_terms, trigram_similarity
 from errors.search.query import QueryError, parse_query
 from tests.conftest import MINIMAL
-from tests.factories import make_code
+from tests.factories import make_code, make_service
 
 pytestmark = pytest.mark.django_db
 
@@ -395,23 +395,25 @@ def test_dropped_triggers_are_put_back_and_the_index_rebuilt(shop):
 
 @pytest.fixture
 def warm_statistics(demo):
-    """One search first: PostgreSQL reads its word statistics once per catalog version."""
-    search_errors(parse_query("warm"))
+    """One search with hits first: the process then holds what it reads once per catalog
+    version (the vocabulary, the services hits name, PostgreSQL's word statistics)."""
+    assert search_errors(parse_query("not found")).hits
 
 
 def test_word_statistics_are_read_once_per_catalog_version(demo, django_assert_num_queries):
-    # The first search of a process reads the catalog version and the vocabulary (the
-    # service names a query may hold, synonyms: issue 15); PostgreSQL's common words too.
+    # The first search of a process reads the catalog version, the vocabulary (the
+    # service names a query may hold, synonyms: issue 15) and, for its hits, the
+    # services; PostgreSQL's common words too.
     reads = 1 if connection.vendor == "postgresql" else 0
-    with django_assert_num_queries(5 + reads):
+    with django_assert_num_queries(6 + reads):
         search_errors(parse_query("not found"))
     # Then the version comes with the word statistics: no query of its own.
     with django_assert_num_queries(3):
         search_errors(parse_query("not found"))
     make_code(Service.objects.get(slug="aisafe"), "NEW_CODE", title="Brand new")
-    # A new version, seen with the word statistics: the vocabulary is read again and the
-    # words counted again under it.
-    with django_assert_num_queries(5 + reads):
+    # A new version, seen with the word statistics: the vocabulary and the services are
+    # read again and the words counted again under it.
+    with django_assert_num_queries(6 + reads):
         search_errors(parse_query("not found"))
     with django_assert_num_queries(3):
         search_errors(parse_query("not found"))
@@ -425,6 +427,39 @@ def test_a_service_added_since_the_vocabulary_was_read_is_named_at_once(demo):
     )
     results = search_errors(parse_query("fresh service not found"))
     assert results.query.service == "fresh-service"
+
+
+def test_hits_name_their_service_as_it_is_now(shop):
+    make_code(shop, "ZEBRA_GONE", summary="The zebra left")
+    assert search_errors(parse_query("zebra")).hits[0].error.service.name == "Shop"
+    Service.objects.filter(pk=shop.pk).update(name="Zoo shop")  # a new catalog version
+    assert search_errors(parse_query("zebra")).hits[0].error.service.name == "Zoo shop"
+
+
+def test_a_hit_of_a_service_written_after_the_services_were_read_is_named(shop, monkeypatch):
+    from errors.search import execute
+
+    make_code(shop, "ZEBRA_GONE", summary="The zebra left")
+    search_errors(parse_query("zebra"))
+    # A service and its code written between the word statistics (the version) and the
+    # page's codes: the services held under that version do not have it.
+    version = execute._services.held()[0]
+    make_code(make_service("zoo", "Zoo"), "ZEBRA_BACK", summary="A zebra came back")
+    monkeypatch.setattr(execute, "_planned", _planned_under(execute._planned, version))
+    hits = search_errors(parse_query("zebra")).hits
+    assert sorted((hit.error.code, hit.error.service.name) for hit in hits) == [
+        ("ZEBRA_BACK", "Zoo"),
+        ("ZEBRA_GONE", "Shop"),
+    ]
+
+
+def _planned_under(planned, version):
+    """_planned, as if the version it read were `version`."""
+
+    def under(engine, query):
+        return (*planned(engine, query)[:3], version)
+
+    return under
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's ANALYZE statistics")
@@ -452,7 +487,7 @@ def test_hits_matched_by_their_examples_alone_read_those_examples(shop, django_a
     error = make_code(shop, "X", summary="Something broke")
     Example.objects.create(error=error, body='{"detail": "zanzibar exploded"}')
     make_code(shop, "ZANZIBAR_DOWN", summary="Zanzibar is down")
-    search_errors(parse_query("warm"))
+    search_errors(parse_query("down"))
     with django_assert_num_queries(4):  # one more: the examples of the hit that needs them
         results = search_errors(parse_query("zanzibar"))
     assert sorted((hit.error.code, hit.matched) for hit in results.hits) == [

@@ -14,7 +14,7 @@ from django.db.models import Count, QuerySet, prefetch_related_objects
 from django.utils.html import format_html
 
 from errors.catalog_version import catalog_version
-from errors.models import ErrorCode
+from errors.models import ErrorCode, Service
 from errors.search.engine import Engine
 from errors.search.highlight import EXAMPLE_FIELDS, TermPattern, highlight_error, term_pattern
 from errors.search.plan import (
@@ -39,6 +39,7 @@ from errors.search.query import (
 )
 from errors.search.results import SearchHit, SearchResults
 from errors.search.sqlite import SQLiteEngine
+from errors.versioned_cache import VersionedCache
 
 # Search reads at most this many matches (and one more, to know there are more):
 # counting and ranking 9,000 matches of `status:429 limit` took 50 ms at 100,000 codes.
@@ -76,6 +77,12 @@ HIT_UNSHOWN = (
 )
 
 
+# The services hits name, read once per catalog version (they are few, and change with
+# it): joining them to each page of codes cost more than reading the codes (PostgreSQL
+# planned the three tables' join for about 1 ms a search).
+_services: VersionedCache[dict[int, Service]] = VersionedCache()
+
+
 def engine_for(vendor: str) -> Engine:
     """The search SQL of a database vendor."""
     if vendor == "sqlite":
@@ -99,7 +106,7 @@ def search_errors(
     if not query.text:
         return _browse(query, filtered_errors(query, user), page, per_page)
     engine = engine_for(connection.vendor)
-    query, plan, stats = _planned(engine, query)
+    query, plan, stats, version = _planned(engine, query)
     errors = filtered_errors(query, user)
     plan = _without_common_words(plan, stats) if plan.terms else plan
     plan = replace(
@@ -158,12 +165,12 @@ def search_errors(
     (read,) = [int(count) for part, _, _, count in rows if part == 2]
     ranked = [(int(pk), score) for part, pk, _, score in rows if part == 1]
     loaded = (
-        ErrorCode.objects.select_related("service", "category")
-        # A hit names its service; the service's own long texts are for its page.
-        .defer(*(f"service__{name}" for name in SERVICE_TEXTS), *HIT_UNSHOWN)
+        ErrorCode.objects.select_related("category")
+        .defer(*HIT_UNSHOWN)
         .order_by()  # ranked above; the model's ordering would join and sort for nothing
         .in_bulk([pk for pk, _ in ranked])
     )
+    _name_services(list(loaded.values()), version)
     pattern = term_pattern(plan)
     hits = [_hit(loaded[pk], float(score), plan, pattern, pk in fuzzy) for pk, score in ranked]
     unexplained = [hit for hit in hits if not hit.matched]
@@ -185,9 +192,30 @@ def search_errors(
     )
 
 
-def _planned(engine: Engine, query: SearchQuery) -> tuple[SearchQuery, TextPlan, dict[str, float]]:
-    """The query with the service its text names as a filter, the plan of its text and
-    the word statistics, under the catalog's vocabulary (service names, synonyms).
+def _name_services(errors: list[ErrorCode], version: str) -> None:
+    """Give each of `errors` its service, as this process holds them under `version`
+    (without their long texts, which are for the service's page). A service written
+    since that version was read (with codes the search found) is read on its own."""
+    if not errors:
+        return
+    services = _services.get(version, _read_services)
+    missing = {error.service_id for error in errors} - services.keys()
+    if missing:
+        services = {**services, **Service.objects.defer(*SERVICE_TEXTS).in_bulk(missing)}
+    for error in errors:
+        error.service = services[error.service_id]
+
+
+def _read_services() -> dict[int, Service]:
+    return Service.objects.defer(*SERVICE_TEXTS).in_bulk()
+
+
+def _planned(
+    engine: Engine, query: SearchQuery
+) -> tuple[SearchQuery, TextPlan, dict[str, float], str]:
+    """The query with the service its text names as a filter, the plan of its text, the
+    word statistics and the catalog version they were read under, under the catalog's
+    vocabulary (service names, synonyms).
 
     The catalog version comes with the word statistics, so a search spends no query on
     it: the vocabulary held is used, and the plan made again only when the statistics
@@ -202,7 +230,7 @@ def _planned(engine: Engine, query: SearchQuery) -> tuple[SearchQuery, TextPlan,
     current = counted_under or (catalog_version() if held else version)
     if current != version:
         named, plan, stats, _ = _plan_with(engine, query, vocabulary(current))
-    return named, plan, stats
+    return named, plan, stats, current
 
 
 def _plan_with(
