@@ -3,6 +3,7 @@ escaped, with the matched words in <mark>."""
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 
@@ -138,13 +139,15 @@ def _snippet(text: str, spans: list[tuple[int, int]]) -> SafeString:
         end = text.rfind(" ", start, end) if text.rfind(" ", start, end) > spans[0][1] else end
     pieces = ["…"] if start else []
     cursor = start
+    # The standard library's escape, which Django's escape() and format_html() call
+    # through layers that cost more than the escaping for a dozen pieces a hit.
     for span_start, span_end in spans:
         if span_start < start or span_end > end:
             continue
-        pieces.append(escape(text[cursor:span_start]))
-        pieces.append(format_html("<mark>{}</mark>", text[span_start:span_end]))
+        pieces.append(html.escape(text[cursor:span_start]))
+        pieces.append(f"<mark>{html.escape(text[span_start:span_end])}</mark>")
         cursor = span_end
-    pieces.append(escape(text[cursor:end]))
+    pieces.append(html.escape(text[cursor:end]))
     if end < len(text):
         pieces.append("…")
-    return mark_safe("".join(str(piece) for piece in pieces))  # every piece is escaped
+    return mark_safe("".join(pieces))  # every piece is escaped
