@@ -63,7 +63,9 @@ SERVICE_TEXTS = (
 
 # What no face of a hit shows of the code or its category (the API's entry, the search
 # page's row, the suggestions, the CLI, the MCP tools): rendered HTML, forms, operations,
-# timestamps. Decoding them was a quarter of reading a page of hits.
+# timestamps. Decoding them was a quarter of reading a page of hits. Named as what is
+# left out, not what is read: a field added later is then read for nothing, never read
+# back code by code by a face that shows it.
 HIT_UNSHOWN = (
     "description_html",
     "resolution_html",
@@ -79,7 +81,8 @@ HIT_UNSHOWN = (
 
 # The services hits name, read once per catalog version (they are few, and change with
 # it): joining them to each page of codes cost more than reading the codes (PostgreSQL
-# planned the three tables' join for about 1 ms a search).
+# planned the three tables' join for about 1 ms a search). The instances are shared by
+# every request of the process under that version: read them, never change them.
 _services: VersionedCache[dict[int, Service]] = VersionedCache()
 
 
@@ -100,7 +103,8 @@ def search_errors(
     Ranking, counting and paging happen in SQL: a constant number of queries whatever
     the number of matches: three, four for a lone word that names no code as typed
     (the misspelling lookup), one more when a hit is explained by its example bodies
-    alone.
+    alone; and once per catalog version, the services hits name (one more for a
+    service written since the version was read).
     """
     page = max(page, 1)
     if not query.text:
@@ -201,13 +205,14 @@ def _name_services(errors: list[ErrorCode], version: str) -> None:
     services = _services.get(version, _read_services)
     missing = {error.service_id for error in errors} - services.keys()
     if missing:
-        services = {**services, **Service.objects.defer(*SERVICE_TEXTS).in_bulk(missing)}
+        services = {**services, **_read_services(missing)}
     for error in errors:
         error.service = services[error.service_id]
 
 
-def _read_services() -> dict[int, Service]:
-    return Service.objects.defer(*SERVICE_TEXTS).in_bulk()
+def _read_services(ids: set[int] | None = None) -> dict[int, Service]:
+    """Services by id (`ids`, or all), without their long texts."""
+    return Service.objects.defer(*SERVICE_TEXTS).in_bulk(ids)
 
 
 def _planned(
