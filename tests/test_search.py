@@ -423,25 +423,24 @@ def test_dropped_triggers_are_put_back_and_the_index_rebuilt(shop):
 
 @pytest.fixture
 def warm_statistics(demo):
-    """One search with hits first: the process then holds what it reads once per catalog
-    version (the vocabulary, the services hits name, PostgreSQL's word statistics)."""
-    assert search_errors(parse_query("not found")).hits
+    """One search first: PostgreSQL reads its word statistics once per catalog version."""
+    search_errors(parse_query("warm"))
 
 
 def test_word_statistics_are_read_once_per_catalog_version(demo, django_assert_num_queries):
-    # The first search of a process reads the catalog version, the vocabulary (the
-    # service names a query may hold, synonyms: issue 15) and, for its hits, the
-    # services; PostgreSQL's common words too.
+    # The first search of a process reads the catalog version and the vocabulary (the
+    # service names a query may hold, synonyms: issue 15; the services hits name);
+    # PostgreSQL's common words too.
     reads = 1 if connection.vendor == "postgresql" else 0
-    with django_assert_num_queries(6 + reads):
+    with django_assert_num_queries(5 + reads):
         search_errors(parse_query("not found"))
     # Then the version comes with the word statistics: no query of its own.
     with django_assert_num_queries(3):
         search_errors(parse_query("not found"))
     make_code(Service.objects.get(slug="aisafe"), "NEW_CODE", title="Brand new")
-    # A new version, seen with the word statistics: the vocabulary and the services are
-    # read again and the words counted again under it.
-    with django_assert_num_queries(6 + reads):
+    # A new version, seen with the word statistics: the vocabulary is read again and the
+    # words counted again under it.
+    with django_assert_num_queries(5 + reads):
         search_errors(parse_query("not found"))
     with django_assert_num_queries(3):
         search_errors(parse_query("not found"))
@@ -466,14 +465,15 @@ def test_hits_name_their_service_as_it_is_now(shop):
 
 def test_a_hit_of_a_service_written_after_the_services_were_read_is_named(shop, monkeypatch):
     from errors.search import execute
+    from errors.search.query import held_vocabulary
 
     make_code(shop, "ZEBRA_GONE", summary="The zebra left")
     search_errors(parse_query("zebra"))
     # A service and its code written between the word statistics (the version) and the
     # page's codes: the services held under that version do not have it.
-    version = execute._services.held()[0]
+    words = held_vocabulary()[1]
     make_code(make_service("zoo", "Zoo"), "ZEBRA_BACK", summary="A zebra came back")
-    monkeypatch.setattr(execute, "_planned", _planned_under(execute._planned, version))
+    monkeypatch.setattr(execute, "_planned", _planned_under(execute._planned, words))
     hits = search_errors(parse_query("zebra")).hits
     assert sorted((hit.error.code, hit.error.service.name) for hit in hits) == [
         ("ZEBRA_BACK", "Zoo"),
@@ -481,11 +481,11 @@ def test_a_hit_of_a_service_written_after_the_services_were_read_is_named(shop, 
     ]
 
 
-def _planned_under(planned, version):
-    """_planned, as if the version it read were `version`."""
+def _planned_under(planned, words):
+    """_planned, as if the vocabulary it read were `words`."""
 
     def under(engine, query):
-        return (*planned(engine, query)[:3], version)
+        return (*planned(engine, query)[:3], words)
 
     return under
 
@@ -515,7 +515,7 @@ def test_hits_matched_by_their_examples_alone_read_those_examples(shop, django_a
     error = make_code(shop, "X", summary="Something broke")
     Example.objects.create(error=error, body='{"detail": "zanzibar exploded"}')
     make_code(shop, "ZANZIBAR_DOWN", summary="Zanzibar is down")
-    search_errors(parse_query("down"))
+    search_errors(parse_query("warm"))
     with django_assert_num_queries(4):  # one more: the examples of the hit that needs them
         results = search_errors(parse_query("zanzibar"))
     assert sorted((hit.error.code, hit.matched) for hit in results.hits) == [
@@ -686,7 +686,7 @@ def test_every_face_of_a_page_of_hits_reads_no_field_it_deferred(client, shop, c
     # Hits of several services: a face reading a field the services are read without
     # would cost a query a service, which one service would hide.
     services = [shop, make_service("zoo", "Zoo"), make_service("park", "Park")]
-    search_errors(parse_query("zebra"))  # the services hits name, read once a version
+    search_errors(parse_query("zebra"))  # the vocabulary, read once a version
     few = _faces_queries(client, "zebra", 20)
     for number in range(12):
         make_code(

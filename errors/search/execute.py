@@ -30,6 +30,7 @@ from errors.search.plan import (
 )
 from errors.search.postgresql import PostgresEngine
 from errors.search.query import (
+    SERVICE_TEXTS,
     SearchQuery,
     Vocabulary,
     filtered_errors,
@@ -39,26 +40,10 @@ from errors.search.query import (
 )
 from errors.search.results import SearchHit, SearchResults
 from errors.search.sqlite import SQLiteEngine
-from errors.versioned_cache import VersionedCache
 
 # Search reads at most this many matches (and one more, to know there are more):
 # counting and ranking 9,000 matches of `status:429 limit` took 50 ms at 100,000 codes.
 MATCH_CAP = 1000
-
-
-# What a hit does not read of its service: reading and decoding them for every hit was a
-# fifth of a search's time at 20-40 hits.
-SERVICE_TEXTS = (
-    "description",
-    "description_html",
-    "envelope_example",
-    "envelope_fields",
-    "envelope_alternatives",
-    "search_synonyms",
-    "stability",
-    "stability_html",
-    "code_pattern",
-)
 
 
 # What no face of a hit shows of the code or its category (the API's entry, the search
@@ -79,13 +64,6 @@ HIT_UNSHOWN = (
 )
 
 
-# The services hits name, read once per catalog version (they are few, and change with
-# it): joining them to each page of codes cost more than reading the codes (PostgreSQL
-# planned the three tables' join for about 1 ms a search). The instances are shared by
-# every request of the process under that version: read them, never change them.
-_services: VersionedCache[dict[int, Service]] = VersionedCache()
-
-
 def engine_for(vendor: str) -> Engine:
     """The search SQL of a database vendor."""
     if vendor == "sqlite":
@@ -103,14 +81,14 @@ def search_errors(
     Ranking, counting and paging happen in SQL: a constant number of queries whatever
     the number of matches: three, four for a lone word that names no code as typed
     (the misspelling lookup), one more when a hit is explained by its example bodies
-    alone; and once per catalog version, the services hits name (one more for a
-    service written since the version was read).
+    alone; and once per catalog version, the vocabulary (service names, synonyms, the
+    services hits name; one more for a service written since it was read).
     """
     page = max(page, 1)
     if not query.text:
         return _browse(query, filtered_errors(query, user), page, per_page)
     engine = engine_for(connection.vendor)
-    query, plan, stats, version = _planned(engine, query)
+    query, plan, stats, words = _planned(engine, query)
     errors = filtered_errors(query, user)
     plan = _without_common_words(plan, stats) if plan.terms else plan
     plan = replace(
@@ -174,7 +152,7 @@ def search_errors(
         .order_by()  # ranked above; the model's ordering would join and sort for nothing
         .in_bulk([pk for pk, _ in ranked])
     )
-    _name_services(list(loaded.values()), version)
+    _name_services(list(loaded.values()), words.services)
     pattern = term_pattern(plan)
     hits = [_hit(loaded[pk], float(score), plan, pattern, pk in fuzzy) for pk, score in ranked]
     unexplained = [hit for hit in hits if not hit.matched]
@@ -196,31 +174,22 @@ def search_errors(
     )
 
 
-def _name_services(errors: list[ErrorCode], version: str) -> None:
-    """Give each of `errors` its service, as this process holds them under `version`
-    (without their long texts, which are for the service's page). A service written
-    since that version was read (with codes the search found) is read on its own."""
-    if not errors:
-        return
-    services = _services.get(version, _read_services)
+def _name_services(errors: list[ErrorCode], services: dict[int, Service]) -> None:
+    """Give each of `errors` its service from `services` (the vocabulary's). A service
+    written since they were read (with codes the search found) is read on its own."""
     missing = {error.service_id for error in errors} - services.keys()
     if missing:
-        services = {**services, **_read_services(missing)}
+        services = {**services, **Service.objects.defer(*SERVICE_TEXTS).in_bulk(missing)}
     for error in errors:
         error.service = services[error.service_id]
 
 
-def _read_services(ids: set[int] | None = None) -> dict[int, Service]:
-    """Services by id (`ids`, or all), without their long texts."""
-    return Service.objects.defer(*SERVICE_TEXTS).in_bulk(ids)
-
-
 def _planned(
     engine: Engine, query: SearchQuery
-) -> tuple[SearchQuery, TextPlan, dict[str, float], str]:
-    """The query with the service its text names as a filter, the plan of its text, the
-    word statistics and the catalog version they were read under, under the catalog's
-    vocabulary (service names, synonyms).
+) -> tuple[SearchQuery, TextPlan, dict[str, float], Vocabulary]:
+    """The query with the service its text names as a filter, the plan of its text and
+    the word statistics, under the catalog's vocabulary (service names, synonyms), and
+    that vocabulary.
 
     The catalog version comes with the word statistics, so a search spends no query on
     it: the vocabulary held is used, and the plan made again only when the statistics
@@ -234,8 +203,9 @@ def _planned(
     # vocabulary was not read just now.
     current = counted_under or (catalog_version() if held else version)
     if current != version:
-        named, plan, stats, _ = _plan_with(engine, query, vocabulary(current))
-    return named, plan, stats, current
+        words = vocabulary(current)
+        named, plan, stats, _ = _plan_with(engine, query, words)
+    return named, plan, stats, words
 
 
 def _plan_with(

@@ -105,13 +105,32 @@ def filtered_errors(query: SearchQuery, user: Any = None) -> ErrorCodeQuerySet:
 # --------------------------------------------------------------------------- issue 15
 
 
+# What search reads of no service: the long texts of its page. Reading and decoding them
+# for every hit was a fifth of a search's time at 20-40 hits.
+SERVICE_TEXTS = (
+    "description",
+    "description_html",
+    "envelope_example",
+    "envelope_fields",
+    "envelope_alternatives",
+    "stability",
+    "stability_html",
+    "code_pattern",
+)
+
+
 @dataclass(frozen=True)
 class Vocabulary:
     """What the catalog adds to the words of a query: its services' names (-> slug) and
-    the synonym groups (built in, and each service's own)."""
+    the synonym groups (built in, and each service's own); and the services themselves
+    by id (without SERVICE_TEXTS), which hits name. Joining them to each page of codes
+    cost more than reading the codes (PostgreSQL planned the three tables' join for
+    about 1 ms a search). The instances are shared by every request of the process under
+    one catalog version: read them, never change them."""
 
     names: dict[str, str]
     synonyms: dict[str, tuple[str, ...]]
+    services: dict[int, Service]
 
 
 _vocabulary: VersionedCache[Vocabulary] = VersionedCache()
@@ -120,13 +139,14 @@ _vocabulary: VersionedCache[Vocabulary] = VersionedCache()
 def _read_vocabulary() -> Vocabulary:
     names: dict[str, str] = {}
     groups: list[tuple[str, ...]] = []
-    for slug, name, synonyms in Service.objects.values_list("slug", "name", "search_synonyms"):
-        for spelling in (slug, slug.replace("-", " "), name):
+    services = Service.objects.defer(*SERVICE_TEXTS).in_bulk()
+    for service in services.values():
+        for spelling in (service.slug, service.slug.replace("-", " "), service.name):
             words = " ".join(re.findall(r"\w+", spelling.lower()))
             if words:
-                names[words] = slug
-        groups += [tuple(str(word) for word in group) for group in synonyms or []]
-    return Vocabulary(names, synonym_groups(tuple(groups)))
+                names[words] = service.slug
+        groups += [tuple(str(word) for word in group) for group in service.search_synonyms or []]
+    return Vocabulary(names, synonym_groups(tuple(groups)), services)
 
 
 def vocabulary(version: str | None = None) -> Vocabulary:
