@@ -28,6 +28,8 @@ SEARCH_TRIGGERS = {
     for table in ("code", "example")
     for event in ("insert", "update", "delete")
 }
+# SQLite's triggers that keep the aliases' keys (0020); PostgreSQL's search function does.
+SQLITE_ALIAS_TRIGGERS = {f"errors_search_alias_{event}" for event in ("insert", "update", "delete")}
 CATALOG_TABLES = ("service", "category", "errorcode", "example", "guide")
 # SQLite has row triggers, one per event; PostgreSQL one statement trigger per table.
 SQLITE_CATALOG_TRIGGERS = {
@@ -135,6 +137,13 @@ def indexed(db, error_id, word):
         return count == 1
 
 
+def alias_keys(db):
+    """The (key, code id) of every alias the aliases' keys table holds (0020)."""
+    with db.cursor() as cursor:
+        cursor.execute("SELECT key, error_id FROM errors_search_aliases")
+        return set(cursor.fetchall())
+
+
 def pending_size(db, table):
     """FTS5's `hashsize` for `table` (None: its default)."""
     with db.cursor() as cursor:
@@ -152,17 +161,30 @@ def service_versions(db):
 def assert_installed(db):
     """The search index and the catalog version are there, and the triggers keep them."""
     if db.vendor == "sqlite":
-        assert {"errors_search_text", "errors_search_keys", "errors_search_codes"} <= names(
-            db, "SELECT name FROM sqlite_master WHERE type IN ('table', 'index')"
-        )
+        assert {
+            "errors_search_text",
+            "errors_search_keys",
+            "errors_search_codes",
+            "errors_search_aliases",
+            "errors_search_aliases_key",
+        } <= names(db, "SELECT name FROM sqlite_master WHERE type IN ('table', 'index')")
         triggers = names(db, "SELECT name FROM sqlite_master WHERE type = 'trigger'")
-        assert triggers == SEARCH_TRIGGERS | SQLITE_CATALOG_TRIGGERS | SQLITE_SERVICE_TRIGGERS
+        assert triggers == (
+            SEARCH_TRIGGERS
+            | SQLITE_ALIAS_TRIGGERS
+            | SQLITE_CATALOG_TRIGGERS
+            | SQLITE_SERVICE_TRIGGERS
+        )
         for table in ("errors_search_text", "errors_search_keys"):  # 0017: one segment a write
             assert pending_size(db, table) == 16 * 1024 * 1024
     else:
-        assert {"errors_search", "errors_search_codes", "errors_search_status"} <= names(
-            db, "SELECT relname FROM pg_class"
-        )
+        assert {
+            "errors_search",
+            "errors_search_codes",
+            "errors_search_status",
+            "errors_search_aliases",
+            "errors_search_aliases_key",
+        } <= names(db, "SELECT relname FROM pg_class")
         triggers = names(db, "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
         assert triggers == (
             SEARCH_TRIGGERS
@@ -204,23 +226,33 @@ def assert_installed(db):
     ErrorCode.objects.using(db.alias).filter(pk=error.pk).update(title="Storage full")
     assert indexed(db, error.pk, "storage") and not indexed(db, error.pk, "quota")
     versions.append(service_versions(db)[service.pk])
+    assert alias_keys(db) == set()
+    ErrorCode.objects.using(db.alias).filter(pk=error.pk).update(
+        aliases=["Quota-Reached", "quota_reached", "OVER LIMIT", "_"]
+    )
+    assert alias_keys(db) == {("quotareached", error.pk), ("overlimit", error.pk)}
+    ErrorCode.objects.using(db.alias).filter(pk=error.pk).update(aliases=["over_limit"])
+    assert alias_keys(db) == {("overlimit", error.pk)}
     assert versions == sorted(set(versions)) and versions[0] >= 1
     version = catalog_version(db)
     service.delete()  # the code and its example with it
     assert catalog_version(db) > version
     assert not indexed(db, error.pk, "storage")
+    assert alias_keys(db) == set()
     assert service_versions(db) == {}
     if db.vendor == "postgresql":
         service = Service.objects.using(db.alias).create(slug="shop", name="Shop")
         error = ErrorCode.objects.using(db.alias).create(
-            service=service, code="GONE", code_key="gone", title="Truncated"
+            service=service, code="GONE", code_key="gone", title="Truncated", aliases=["went"]
         )
         assert indexed(db, error.pk, "truncated")
+        assert alias_keys(db) == {("went", error.pk)}
         before = service_versions(db)[service.pk]
         with db.cursor() as cursor:
             cursor.execute("TRUNCATE errors_example, errors_errorcode CASCADE")
             cursor.execute("SELECT count(*) FROM errors_search")
             assert cursor.fetchone() == (0,)
+        assert alias_keys(db) == set()
         assert service_versions(db)[service.pk] > before
 
 
@@ -322,7 +354,9 @@ def test_a_migration_that_rebuilds_the_codes_table_runs_on_sqlite(fresh_database
         editor.alter_field(ErrorCode, old, new)  # a table rebuild on SQLite
     emit_post_migrate_signal(verbosity=0, interactive=False, db=ALIAS)
     triggers = names(fresh_database, "SELECT name FROM sqlite_master WHERE type = 'trigger'")
-    assert triggers == SEARCH_TRIGGERS | SQLITE_CATALOG_TRIGGERS | SQLITE_SERVICE_TRIGGERS
+    assert triggers == (
+        SEARCH_TRIGGERS | SQLITE_ALIAS_TRIGGERS | SQLITE_CATALOG_TRIGGERS | SQLITE_SERVICE_TRIGGERS
+    )
     Service = apps.get_model("errors", "Service")
     Example = apps.get_model("errors", "Example")
     service = Service.objects.using(ALIAS).create(slug="shop", name="Shop")
@@ -357,6 +391,36 @@ def test_search_keys_get_a_space_after_the_last_alias_and_lose_it_going_back(fre
     assert keys() == {"plain again ", "renamed oldname oldername "}  # the function's own
     migrate(fresh_database, [("errors", "0018_example_version_plans")])
     assert keys() == {"plain again", "renamed oldname oldername"}
+
+
+def test_aliases_written_before_their_table_are_in_it_and_going_back_drops_it(fresh_database):
+    """0020: the aliases' keys of the codes there already are get written, as the
+    triggers (SQLite) or the search function (PostgreSQL) write them from then on."""
+    migrate(fresh_database, [("errors", "0019_search_keys_spaced")])
+    apps = MigrationExecutor(fresh_database).loader.project_state().apps
+    Service = apps.get_model("errors", "Service")
+    ErrorCode = apps.get_model("errors", "ErrorCode")
+    service = Service.objects.using(ALIAS).create(slug="shop", name="Shop")
+    plain, renamed = (
+        ErrorCode.objects.using(ALIAS).create(
+            service=service, code=code, code_key=code.lower(), aliases=aliases
+        )
+        for code, aliases in (("PLAIN", []), ("RENAMED", ["old_name", "Old-Name", "Older"]))
+    )
+    migrate(fresh_database)
+    assert alias_keys(fresh_database) == {("oldname", renamed.pk), ("older", renamed.pk)}
+    ErrorCode.objects.using(ALIAS).filter(pk=plain.pk).update(aliases=["was_plain"])
+    assert ("wasplain", plain.pk) in alias_keys(fresh_database)
+    migrate(fresh_database, [("errors", "0019_search_keys_spaced")])
+    tables = (
+        "SELECT name FROM sqlite_master"
+        if fresh_database.vendor == "sqlite"
+        else ("SELECT relname FROM pg_class")
+    )
+    assert not {"errors_search_aliases", "errors_search_aliases_key"} & names(
+        fresh_database, tables
+    )
+    ErrorCode.objects.using(ALIAS).filter(pk=plain.pk).update(aliases=["again"])  # no table
 
 
 def test_the_frozen_example_version_function_is_the_live_one():

@@ -108,6 +108,22 @@ def test_alias_outranks_a_code_prefix(shop):
     assert codes("old_token") == ["shop/TOKEN_EXPIRED", "shop/OLD_TOKEN_FORMAT"]
 
 
+def test_an_alias_is_found_by_its_key_in_any_spelling_and_case(shop):
+    """From the aliases' keys. SQLite's lower() folds ASCII letters alone, so there a
+    key with others is found in the trigram index (which folds their case) as a code
+    that holds it, not as an alias."""
+    make_code(shop, "PAYMENT_FAILED", aliases=["ÉCHEC_PAIEMENT", "Card-Declined"])
+    make_code(shop, "CARD_DECLINED_LATER")
+    for text in ("échec paiement", "ÉCHEC-PAIEMENT", "card_declined", "CardDeclined"):
+        hits = search_errors(parse_query(text)).hits
+        folded = text.isascii() or connection.vendor == "postgresql"
+        reason = "alias" if folded else "code contains"
+        assert (hits[0].error.code, hits[0].reason) == ("PAYMENT_FAILED", reason), text
+    ErrorCode.objects.filter(code="PAYMENT_FAILED").update(aliases=["NOW_ELSEWHERE"])
+    assert search_errors(parse_query("card_declined")).hits[0].reason == "code prefix"
+    assert codes("now_elsewhere") == ["shop/PAYMENT_FAILED"]
+
+
 def test_code_prefix_outranks_title_words(shop):
     make_code(shop, "QUOTA_REACHED", title="Quota reached")
     make_code(shop, "LIMITED", title="Quota of the plan")

@@ -239,6 +239,7 @@ def lock_catalog(slug: str | None) -> None:
 ANALYZE_AFTER_CODES = 1000
 CATALOG_TABLES = (
     "errors_service", "errors_category", "errors_errorcode", "errors_example", "errors_search",
+    "errors_search_aliases",
 )  # fmt: skip
 
 

@@ -24,6 +24,21 @@ MATCH_COLUMNS = 'id, code_key, "order", service_id, http_status'
 SPACED_KEYS = "' ' || keys || ' '"
 
 
+# The key of each alias of each code (migration 0020), under a b-tree: the codes an alias
+# names are one read away, where the trigram index of the keys read the codes holding each
+# of the key's common trigrams first (1.4-3.3 ms at 100,000 codes for a key no alias has).
+ALIAS_KEYS = "errors_search_aliases"
+
+
+def exact_alias(key: str) -> Source:
+    """The kind of match of the codes with an alias spelt as `key` (as matches_of wants)."""
+    return (
+        f"SELECT error_id AS id, {EXACT_ALIAS} AS tier, 0.0 AS rank FROM {ALIAS_KEYS} "
+        "WHERE key = %s",
+        [key],
+    )
+
+
 # The catalog version as errors.catalog_version spells it, read by word_stats() in the
 # statement that counts the words, and the name it is read under there.
 CATALOG_VERSION = "epoch || '-' || version"
@@ -68,8 +83,12 @@ class Engine:
 
     def key_holders(self, key: str) -> tuple[str, list]:
         """SELECT of the ids of the codes whose own key or one of whose aliases' keys is
-        `key`: the code-key index and the keys index, never a read of every code."""
-        raise NotImplementedError
+        `key`: the code-key index and the aliases' keys, never a read of every code."""
+        return (
+            "SELECT id FROM errors_errorcode WHERE code_key = %s "
+            f"UNION SELECT error_id FROM {ALIAS_KEYS} WHERE key = %s",
+            [key, key],
+        )
 
 
 Source = tuple[str, list]

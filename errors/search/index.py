@@ -26,6 +26,7 @@ from django.db import connection as default_connection
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from errors.search.sqlite import (
+    SQLITE_INDEXES,
     SQLITE_REBUILD,
     SQLITE_TABLES,
     SQLITE_TRIGGERS,
@@ -57,7 +58,7 @@ def ensure_search_index(connection: BaseDatabaseWrapper = default_connection) ->
         (present,) = cursor.fetchone()
         cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = 'errors_search_text'")
         (tables,) = cursor.fetchone()
-    if not tables or present == len(SQLITE_TRIGGERS) + 1:  # and the covering index
+    if not tables or present == len(SQLITE_TRIGGERS) + SQLITE_INDEXES:
         return False
     install_search_index(connection)
     return True

@@ -12,12 +12,12 @@ from django.db import connection
 from errors.search.engine import (
     CATALOG_VERSION,
     CODE_PREFIX,
-    EXACT_ALIAS,
     EXACT_CODE,
     KEY_CONTAINS,
     VERSION_KEY,
     Engine,
     Source,
+    exact_alias,
     matches_of,
 )
 from errors.search.plan import (
@@ -49,16 +49,6 @@ def _like_contains(value: str) -> str:
 
 def _like_prefix(value: str) -> str:
     return f"{_like_escape(value)}%"
-
-
-def _alias_pattern(key: str) -> str:
-    """The keys holding `key` as an alias: a whole word after the code's own key. Every
-    key is followed by a space (migration 0019), so both ends are in the one pattern and
-    the trigram index looks for the word's end too: `% payment%` offered the 19,700 keys
-    holding a word that starts with `payment` at a million codes, each read and checked
-    (121 ms), for none; `% payment %` or `% payment` (before the space) read the index
-    twice (14.5 ms each for `alreadyexists`)."""
-    return f"% {_like_escape(key)} %"
 
 
 class PostgresEngine(Engine):
@@ -179,12 +169,7 @@ class PostgresEngine(Engine):
             "WHERE code_key = %s",
             [plan.key],
         )
-        # An alias spelt as the key: a whole word after the code's own key (`alias_pattern`).
-        alias = (
-            f"SELECT error_id AS id, {EXACT_ALIAS} AS tier, 0.0 AS rank "
-            "FROM errors_search WHERE keys LIKE %s",
-            [_alias_pattern(plan.key)],
-        )
+        alias = exact_alias(plan.key)
         # Unless the filters keep one service's codes (which the code-key index cannot
         # narrow to: 39 -> 97 ms for `service:svc-001 payment` at a million codes),
         # OFFSET 0 plans the prefix on its own, for all its rows: under the cap's LIMIT
@@ -233,15 +218,6 @@ class PostgresEngine(Engine):
 
     def contains(self, haystack: str) -> str:
         return f"strpos({haystack}, %s) > 0"
-
-    def key_holders(self, key: str) -> tuple[str, list]:
-        # The code-key btree finds the codes' own keys; the trigram index the keys
-        # holding `key` as a whole word after the first (an alias), as in matches().
-        return (
-            "SELECT id FROM errors_errorcode WHERE code_key = %s UNION "
-            "SELECT error_id FROM errors_search WHERE keys LIKE %s",
-            [key, _alias_pattern(key)],
-        )
 
 
 # What word_stats() reads its word statistics under: the catalog version, and

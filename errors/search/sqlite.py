@@ -20,6 +20,7 @@ from errors.search.engine import (
     SPACED_KEYS,
     VERSION_KEY,
     Engine,
+    exact_alias,
     matches_of,
 )
 from errors.search.plan import (
@@ -189,15 +190,18 @@ class SQLiteEngine(Engine):
             "WHERE code_key = %s",
             [key],
         )
-        # An alias spelt as the key: keys are "code_key alias alias ...", so only the
-        # codes with a key starting " key" (the trigrams hold the space) are read and
-        # checked.
-        alias = (
-            f"SELECT rowid AS id, {EXACT_ALIAS} AS tier, 0.0 AS rank "
-            "FROM errors_search_keys WHERE errors_search_keys MATCH %s "
-            f"AND {self.contains(SPACED_KEYS)}{within[0]}",
-            [_fts5_phrase(f" {key}"), f" {key} ", *within[1]],
-        )
+        # An alias spelt as the key, from the aliases' keys (their triggers lower ASCII
+        # letters alone, as lower() does). A key with other letters is looked for as a
+        # key after a space in the trigram index, which folds their case too, and
+        # checked: keys are "code_key alias alias ...".
+        alias = exact_alias(key)
+        if not key.isascii():
+            alias = (
+                f"SELECT rowid AS id, {EXACT_ALIAS} AS tier, 0.0 AS rank "
+                "FROM errors_search_keys WHERE errors_search_keys MATCH %s "
+                f"AND {self.contains(SPACED_KEYS)}{within[0]}",
+                [_fts5_phrase(f" {key}"), f" {key} ", *within[1]],
+            )
         prefix = (
             f"SELECT id, {CODE_PREFIX} AS tier, 0.0 AS rank FROM errors_errorcode "
             "WHERE code_key > %s AND code_key < %s",
@@ -256,11 +260,14 @@ class SQLiteEngine(Engine):
         return f"instr({haystack}, %s) > 0"
 
     def key_holders(self, key: str) -> tuple[str, list]:
-        # An alias's key follows a space in keys ("code_key alias alias"): the phrase
-        # " key" is a trigram or more for keys of two letters or more, and the trigram
-        # index folds case beyond ASCII, which SQLite's lower() in the index triggers
-        # does not: the caller keeps the rows whose alias keys, worked out in Python,
-        # are the key. A one-letter key is looked for in every row of the keys table.
+        if key.isascii():
+            return super().key_holders(key)
+        # SQLite's lower() in the index triggers folds ASCII letters alone: a key with
+        # others is looked for in the trigram index, which folds their case too. An
+        # alias's key follows a space in keys ("code_key alias alias"): the phrase " key"
+        # is a trigram or more for keys of two letters or more; the caller keeps the rows
+        # whose alias keys, worked out in Python, are the key. A one-letter key is looked
+        # for in every row of the keys table.
         if len(key) > 1:
             aliases = "SELECT rowid FROM errors_search_keys WHERE errors_search_keys MATCH %s"
             params = [_fts5_phrase(f" {key}")]
@@ -320,7 +327,33 @@ SQLITE_TABLES = [
     # texts span overflow pages): joining 3,500 matches drops from 14 ms to 3 ms.
     "CREATE INDEX IF NOT EXISTS errors_search_codes ON errors_errorcode "
     '(id, published, http_status, service_id, code_key, "order", lifecycle, category_id)',
+    # The key of each alias (engine.ALIAS_KEYS): WITHOUT ROWID, the table is its primary
+    # key, a code's aliases together for the triggers; the key's index holds that key,
+    # so a lookup reads nothing else.
+    "CREATE TABLE IF NOT EXISTS errors_search_aliases (key TEXT NOT NULL, "
+    "error_id INTEGER NOT NULL, PRIMARY KEY (error_id, key)) WITHOUT ROWID",
+    "CREATE INDEX IF NOT EXISTS errors_search_aliases_key ON errors_search_aliases (key)",
 ]
+
+
+# The indexes named errors_search_* above: ensure_search_index counts them with the
+# triggers.
+SQLITE_INDEXES = sum(statement.startswith("CREATE INDEX") for statement in SQLITE_TABLES)
+
+
+# The key of an alias (`value` of json_each) as the triggers write it: lower() folds ASCII
+# letters alone, so search and lookup look up only ASCII keys here (sqlite.py).
+_SQLITE_ALIAS_KEY = "lower(replace(replace(replace(value, '_', ''), '-', ''), ' ', ''))"
+
+
+def _sqlite_alias_keys(row: str, *, every_code: bool = False) -> str:
+    """SELECT of the (key, error_id) of each alias of `row` (NEW), or with `every_code`
+    of every code (`row` naming each)."""
+    source = f"errors_errorcode {row}, " if every_code else ""
+    return (
+        f"SELECT DISTINCT {_SQLITE_ALIAS_KEY}, {row}.id FROM {source}json_each({row}.aliases) "
+        f"WHERE {row}.aliases <> '[]' AND {_SQLITE_ALIAS_KEY} <> ''"
+    )
 
 
 SQLITE_TRIGGERS = {
@@ -347,6 +380,22 @@ SQLITE_TRIGGERS = {
         AFTER DELETE ON errors_errorcode BEGIN
             DELETE FROM errors_search_text WHERE rowid = OLD.id;
             DELETE FROM errors_search_keys WHERE rowid = OLD.id;
+        END""",
+    "errors_search_alias_insert": f"""
+        CREATE TRIGGER IF NOT EXISTS errors_search_alias_insert
+        AFTER INSERT ON errors_errorcode WHEN NEW.aliases <> '[]' BEGIN
+            INSERT INTO errors_search_aliases (key, error_id) {_sqlite_alias_keys("NEW")};
+        END""",
+    "errors_search_alias_update": f"""
+        CREATE TRIGGER IF NOT EXISTS errors_search_alias_update
+        AFTER UPDATE OF aliases ON errors_errorcode BEGIN
+            DELETE FROM errors_search_aliases WHERE error_id = OLD.id;
+            INSERT INTO errors_search_aliases (key, error_id) {_sqlite_alias_keys("NEW")};
+        END""",
+    "errors_search_alias_delete": """
+        CREATE TRIGGER IF NOT EXISTS errors_search_alias_delete
+        AFTER DELETE ON errors_errorcode BEGIN
+            DELETE FROM errors_search_aliases WHERE error_id = OLD.id;
         END""",
     "errors_search_example_insert": f"""
         CREATE TRIGGER IF NOT EXISTS errors_search_example_insert
@@ -383,4 +432,6 @@ SQLITE_REBUILD = [
         FROM errors_errorcode e""",
     f"INSERT INTO errors_search_keys(rowid, keys) SELECT e.id, {_sqlite_keys('e')} "
     "FROM errors_errorcode e",
+    "DELETE FROM errors_search_aliases",
+    f"INSERT INTO errors_search_aliases (key, error_id) {_sqlite_alias_keys('e', every_code=True)}",
 ]
