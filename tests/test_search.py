@@ -3,6 +3,8 @@ kept in step with every write, highlights and the number of queries."""
 
 from __future__ import annotations
 
+from unittest import mock
+
 import pytest
 from django.db import connection
 from hypothesis import given
@@ -610,17 +612,20 @@ def test_page_window_names_the_services_a_page_falls_in(start, per_page, window,
 @given(
     text=st.text(alphabet=st.sampled_from("aAbBfFoOuUnNdDxX_-. 9İßé"), max_size=60),
     terms=st.lists(st.sampled_from(["found", "founds", "not", "box", "fo", "ß"]), min_size=1),
+    scan=st.sampled_from([4000, 25, 7]),
 )
-def test_highlight_reads_from_the_first_literal_as_from_the_start(text, terms):
-    """Reading words from the run holding the first literal finds the spans reading
-    the whole field finds, capitals, underscores and case changes of length included."""
+def test_highlight_reads_the_runs_holding_a_literal_as_it_would_read_every_word(text, terms, scan):
+    """Reading only the runs of word characters that hold a literal finds the spans
+    reading every word of the field finds: capitals, underscores, case changes of
+    length and the end of the part of a field that is read (HIGHLIGHT_SCAN) included."""
     pattern = term_pattern(TextPlan(key="", terms=tuple(terms), prefix_last=False))
     everything = [
         found.span()
-        for found in WORD_PATTERN.finditer(text)
+        for found in WORD_PATTERN.finditer(text, 0, scan)
         if pattern.match(found.group().lower())
     ]
-    assert _matched_spans(text, pattern) == everything
+    with mock.patch("errors.search.highlight.HIGHLIGHT_SCAN", scan):
+        assert _matched_spans(text, pattern) == everything
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's misspelling candidates")

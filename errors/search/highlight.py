@@ -52,19 +52,14 @@ class TermPattern:
     """Which words of a text the search would have matched, for highlighting."""
 
     regex: re.Pattern[str]
-    # What every matched word starts with: a field that holds none of them anywhere has
-    # no match, and skipping its word-by-word scan is most of what highlighting costs.
-    literals: tuple[str, ...]
+    # What every matched word starts with (its literals), in lowercase text: only the
+    # runs of word characters holding one are read word by word (reading every word of
+    # a field was most of what highlighting cost), and a field holding none has no match.
+    literals: re.Pattern[str]
 
     def match(self, word: str) -> re.Match[str] | None:
         """Whether the lowercase `word` is one the search matched."""
         return self.regex.match(word)
-
-    def first_at(self, lowered: str) -> int:
-        """Where the first word of the lowercase text that can match starts at the
-        earliest, or -1 when none can."""
-        found = [at for literal in self.literals if (at := lowered.find(literal)) >= 0]
-        return min(found, default=-1)
 
 
 def term_pattern(plan: TextPlan) -> TermPattern:
@@ -76,7 +71,10 @@ def term_pattern(plan: TextPlan) -> TermPattern:
         stem = term[: max(4, len(term) - 2)] if len(term) > 4 else term
         parts.append(re.escape(stem) if (prefix or stem != term) else re.escape(term) + r"\Z")
         literals.append(stem)
-    return TermPattern(re.compile("|".join(parts) or r"(?!)"), tuple(literals))
+    return TermPattern(
+        re.compile("|".join(parts) or r"(?!)"),
+        re.compile("|".join(re.escape(literal) for literal in literals) or r"(?!)"),
+    )
 
 
 def highlight_error(
@@ -109,22 +107,36 @@ def highlight_error(
     return "", escape(error.summary or error.title)
 
 
+# A run of word characters: no word (WORD_PATTERN) spans two.
+WORD_RUN = re.compile(r"\w+")
+
+
 def _matched_spans(text: str, pattern: TermPattern) -> list[tuple[int, int]]:
     scanned = text[:HIGHLIGHT_SCAN]
     lowered = scanned.lower()
-    first = pattern.first_at(lowered)
-    if first < 0:
-        return []
-    # Words are runs of word characters (split further at capitals and digits), and a
-    # matched word starts with a literal: the words are read from the start of the run
-    # that holds the first one, not from the start of the field (the same words, for
-    # less). Lowering may change a text's length: then from the start.
-    begin = first if len(lowered) == len(scanned) else 0
-    while begin and (scanned[begin - 1].isalnum() or scanned[begin - 1] == "_"):
-        begin -= 1
+    if len(lowered) != len(scanned):  # lowering changed the length: every word is read
+        return _spans_between(scanned, pattern, 0, len(scanned))
+    # Words are split from runs of word characters (further at capitals and digits), and
+    # a matched word starts with a literal: only the runs holding a literal are read.
+    spans: list[tuple[int, int]] = []
+    read_to = 0
+    for literal in pattern.literals.finditer(lowered):
+        if literal.start() < read_to:
+            continue  # in a run read already
+        begin = literal.start()
+        while begin and (scanned[begin - 1].isalnum() or scanned[begin - 1] == "_"):
+            begin -= 1
+        run = WORD_RUN.match(scanned, begin)
+        read_to = run.end() if run else literal.end()
+        spans += _spans_between(scanned, pattern, begin, read_to)
+    return spans
+
+
+def _spans_between(text: str, pattern: TermPattern, start: int, end: int) -> list[tuple[int, int]]:
+    """The spans of the words from `start` to `end` of `text` that the search matched."""
     return [
         found.span()
-        for found in WORD_PATTERN.finditer(text, begin, HIGHLIGHT_SCAN)
+        for found in WORD_PATTERN.finditer(text, start, end)
         if pattern.match(found.group().lower())
     ]
 
