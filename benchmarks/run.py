@@ -381,7 +381,7 @@ def measure_search_http(run: Run) -> None:
 
     port = free_port()
     with gunicorn(run, port, workers=1):
-        timings = search_http.time_queries(port, repeats=7)
+        (timings,) = search_http.time_queries([port], repeats=7)
     every = [ms for values in timings.values() for ms in values]
     run.results["search_http"] = {
         "requests": len(every),

@@ -13,6 +13,11 @@ user types: codes (some misspelt), common and rare words, statuses, filters, pas
 messages with other values, vague phrases. Prints each query's median and the p50/p95
 of all requests.
 
+`--against DIR` compares with another checkout of the portal (a `git worktree` of an
+earlier commit): a second worker runs its code on the same database, and each request
+goes to both, in turn, so that a machine whose speed drifts (shared CPUs) slows both
+alike. Prints both columns.
+
 Writes only to its own database: a SQLite file that is not db.sqlite3, or a PostgreSQL
 database whose name ends in `_bench`.
 """
@@ -29,6 +34,7 @@ import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
+from typing import IO
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script
 
@@ -109,18 +115,41 @@ def ensure_catalog(env: dict[str, str], services: int, per_service: int) -> None
     )
 
 
-def time_queries(port: int, repeats: int) -> dict[str, list[float]]:
-    """Each query `repeats` times, each time with another page size: milliseconds."""
-    timings: dict[str, list[float]] = {}
+def time_queries(ports: list[int], repeats: int) -> list[dict[str, list[float]]]:
+    """Each query `repeats` times, each time with another page size, on each server in
+    turn (the first first on even rounds, last on odd ones): milliseconds, per server."""
+    timings: list[dict[str, list[float]]] = [{} for _ in ports]
     every = [text for texts in QUERIES.values() for text in texts]
-    for text in every:  # warm: the worker's caches, as after its first minutes
-        ask(port, text, 99)
+    for port in ports:
+        for text in every:  # warm: the worker's caches, as after its first minutes
+            ask(port, text, 99)
     for round_ in range(repeats):
         for text in every:
-            started = time.perf_counter()
-            ask(port, text, 10 + round_)
-            timings.setdefault(text, []).append((time.perf_counter() - started) * 1000)
+            order = list(enumerate(ports))
+            for number, port in order if round_ % 2 == 0 else order[::-1]:
+                started = time.perf_counter()
+                ask(port, text, 10 + round_)
+                timings[number].setdefault(text, []).append((time.perf_counter() - started) * 1000)
     return timings
+
+
+def start_server(root: Path, env: dict[str, str], log: IO[str]) -> tuple[int, subprocess.Popen]:
+    """One gunicorn worker of the portal checked out at `root`, and its port."""
+    port = free_port()
+    server_env = {
+        **env,
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_WORKERS": "1",
+        "GUNICORN_MAX_REQUESTS": "0",
+        "GUNICORN_LOG_LEVEL": "warning",
+        "PYTHONPATH": str(root),
+    }
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py", "portal.wsgi"],
+        cwd=root, env=server_env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    wait_until_up(f"http://127.0.0.1:{port}/healthz", server)
+    return port, server
 
 
 def ask(port: int, text: str, per_page: int) -> None:
@@ -142,43 +171,44 @@ def main() -> None:
     parser.add_argument("--services", type=int, default=100)
     parser.add_argument("--codes-per-service", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument(
+        "--against", type=Path, help="another checkout of the portal, asked in turn"
+    )
     options = parser.parse_args()
+    roots = [ROOT, *([options.against.resolve()] if options.against else [])]
     with tempfile.TemporaryDirectory(prefix="search-http-") as folder:
         workdir = Path(folder)
         env = database_env(options.database_url, workdir)
         ensure_catalog(env, options.services, options.codes_per_service)
-        port = free_port()
-        server_env = {
-            **env,
-            "GUNICORN_BIND": f"127.0.0.1:{port}",
-            "GUNICORN_WORKERS": "1",
-            "GUNICORN_MAX_REQUESTS": "0",
-            "GUNICORN_LOG_LEVEL": "warning",
-        }
-        log = (workdir / "gunicorn.log").open("w")
-        server = subprocess.Popen(
-            [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py",
-             "portal.wsgi"],
-            cwd=ROOT, env=server_env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        try:
-            wait_until_up(f"http://127.0.0.1:{port}/healthz", server)
-            timings = time_queries(port, options.repeats)
-        finally:
-            stop(server, timeout=30)
-            log.close()
+        with (workdir / "gunicorn.log").open("w") as log:
+            servers: list[subprocess.Popen] = []
+            try:
+                ports = []
+                for root in roots:
+                    port, server = start_server(root, env, log)
+                    ports.append(port)
+                    servers.append(server)
+                timings = time_queries(ports, options.repeats)
+            finally:
+                for server in servers:
+                    stop(server, timeout=30)
     vendor = "PostgreSQL" if options.database_url.startswith("postgres") else "SQLite"
     codes = options.services * options.codes_per_service
     print(f"{vendor}, {codes} codes (generate_catalog), one gunicorn worker, {machine()}")
+    if options.against:
+        print(f"median ms: this checkout, then {options.against} (asked in turn)")
     print(f"{'kind':<15} {'query':<48} {'median ms':>9}")
     for kind, texts in QUERIES.items():
         for text in texts:
-            print(f"{kind:<15} {text:<48} {statistics.median(timings[text]):>9.1f}")
-    every = [ms for values in timings.values() for ms in values]
-    print(
-        f"all {len(every)} requests: p50 {statistics.median(every):.1f} ms, "
-        f"p95 {percentile(every, 0.95):.1f} ms, max {max(every):.1f} ms"
-    )
+            medians = "".join(f"{statistics.median(t[text]):>9.1f}" for t in timings)
+            print(f"{kind:<15} {text:<48} {medians}")
+    for root, server_timings in zip(roots, timings, strict=True):
+        every = [ms for values in server_timings.values() for ms in values]
+        print(
+            f"all {len(every)} requests: p50 {statistics.median(every):.1f} ms, "
+            f"p95 {percentile(every, 0.95):.1f} ms, max {max(every):.1f} ms"
+            + (f" ({root})" if options.against else "")
+        )
 
 
 if __name__ == "__main__":
