@@ -16,6 +16,12 @@ INDEXED_COLUMNS = "code, code_key, aliases, title, summary, messages, descriptio
 EXACT_CODE, EXACT_ALIAS, CODE_PREFIX, KEY_CONTAINS, FUZZY_CODE = 1000, 900, 700, 400, 300
 
 
+# The rank of a match that no words ranked, as a float: PostgreSQL takes `0.0` for a
+# numeric, and sorting and grouping a thousand matches of the code tiers by numeric
+# arithmetic cost 0.2-0.6 ms more.
+NO_RANK = "CAST(0 AS float)"
+
+
 # What search reads of each match, taken from the filters' SELECT (`base`) as each kind is
 # joined to it: reading them again by id cost a lookup a match.
 MATCH_COLUMNS = 'id, code_key, "order", service_id, http_status'
@@ -33,7 +39,7 @@ ALIAS_KEYS = "errors_search_aliases"
 def exact_alias(key: str) -> Source:
     """The kind of match of the codes with an alias spelt as `key` (as matches_of wants)."""
     return (
-        f"SELECT error_id AS id, {EXACT_ALIAS} AS tier, 0.0 AS rank FROM {ALIAS_KEYS} "
+        f"SELECT error_id AS id, {EXACT_ALIAS} AS tier, {NO_RANK} AS rank FROM {ALIAS_KEYS} "
         "WHERE key = %s",
         [key],
     )
@@ -144,7 +150,7 @@ def matches_of(
         ids = ", ".join(str(int(pk)) for pk in fuzzy)
         others.append(
             (
-                f"SELECT id, {_fuzzy_tier('id', fuzzy)} AS tier, 0.0 AS rank "
+                f"SELECT id, {_fuzzy_tier('id', fuzzy)} AS tier, {NO_RANK} AS rank "
                 f"FROM errors_errorcode WHERE id IN ({ids})",
                 [],
             )
@@ -156,7 +162,8 @@ def matches_of(
         params += part_params
     if not parts:
         parts = [
-            f"SELECT {MATCH_COLUMNS}, 0 AS tier, 0.0 AS rank FROM errors_errorcode WHERE 1 = 0"
+            f"SELECT {MATCH_COLUMNS}, 0 AS tier, {NO_RANK} AS rank "
+            "FROM errors_errorcode WHERE 1 = 0"
         ]
     union = " UNION ALL ".join(parts)
     if len(parts) > 1:

@@ -14,6 +14,7 @@ from errors.search.engine import (
     CODE_PREFIX,
     EXACT_CODE,
     KEY_CONTAINS,
+    NO_RANK,
     VERSION_KEY,
     Engine,
     Source,
@@ -165,7 +166,7 @@ class PostgresEngine(Engine):
         # The code's own key from the code-key btree (Django's `_like` index serves the
         # prefix): the trigram index would read every key holding the text.
         exact = (
-            f"SELECT id, {EXACT_CODE} AS tier, 0.0 AS rank FROM errors_errorcode "
+            f"SELECT id, {EXACT_CODE} AS tier, {NO_RANK} AS rank FROM errors_errorcode "
             "WHERE code_key = %s",
             [plan.key],
         )
@@ -177,12 +178,12 @@ class PostgresEngine(Engine):
         # (51,000 entries read for `payment`'s 1,001 at 100,000 codes, 10 ms), where the
         # code-key index gives the codes that start with it (5 ms).
         prefix = (
-            f"SELECT id, {CODE_PREFIX} AS tier, 0.0 AS rank FROM errors_errorcode "
+            f"SELECT id, {CODE_PREFIX} AS tier, {NO_RANK} AS rank FROM errors_errorcode "
             f"WHERE code_key LIKE %s AND code_key <> %s{'' if narrowed else ' OFFSET 0'}",
             [_like_prefix(plan.key), plan.key],
         )
         inside = (
-            f"SELECT error_id AS id, {KEY_CONTAINS} AS tier, 0.0 AS rank "
+            f"SELECT error_id AS id, {KEY_CONTAINS} AS tier, {NO_RANK} AS rank "
             "FROM errors_search WHERE keys LIKE %s",
             [_like_contains(plan.key)],
         )

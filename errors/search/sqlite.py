@@ -17,6 +17,7 @@ from errors.search.engine import (
     EXACT_CODE,
     INDEXED_COLUMNS,
     KEY_CONTAINS,
+    NO_RANK,
     SPACED_KEYS,
     VERSION_KEY,
     Engine,
@@ -186,7 +187,7 @@ class SQLiteEngine(Engine):
         """The kinds of key match, best tier first (as matches_of wants them)."""
         long_key = len(key) >= CONTAINS_MIN
         exact = (
-            f"SELECT id, {EXACT_CODE} AS tier, 0.0 AS rank FROM errors_errorcode "
+            f"SELECT id, {EXACT_CODE} AS tier, {NO_RANK} AS rank FROM errors_errorcode "
             "WHERE code_key = %s",
             [key],
         )
@@ -197,13 +198,13 @@ class SQLiteEngine(Engine):
         alias = exact_alias(key)
         if not key.isascii():
             alias = (
-                f"SELECT rowid AS id, {EXACT_ALIAS} AS tier, 0.0 AS rank "
+                f"SELECT rowid AS id, {EXACT_ALIAS} AS tier, {NO_RANK} AS rank "
                 "FROM errors_search_keys WHERE errors_search_keys MATCH %s "
                 f"AND {self.contains(SPACED_KEYS)}{within[0]}",
                 [_fts5_phrase(f" {key}"), f" {key} ", *within[1]],
             )
         prefix = (
-            f"SELECT id, {CODE_PREFIX} AS tier, 0.0 AS rank FROM errors_errorcode "
+            f"SELECT id, {CODE_PREFIX} AS tier, {NO_RANK} AS rank FROM errors_errorcode "
             "WHERE code_key > %s AND code_key < %s",
             [key, _next_key(key)],
         )
@@ -211,7 +212,7 @@ class SQLiteEngine(Engine):
         # apart by reading each match's keys cost three times as much (40 ms for the
         # 10,000 codes holding `notfound` at 100,000).
         inside = (
-            f"SELECT rowid AS id, {KEY_CONTAINS} AS tier, 0.0 AS rank "
+            f"SELECT rowid AS id, {KEY_CONTAINS} AS tier, {NO_RANK} AS rank "
             f"FROM errors_search_keys WHERE errors_search_keys MATCH %s{within[0]}",
             [_fts5_phrase(key), *within[1]],
         )
