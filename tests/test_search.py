@@ -436,6 +436,17 @@ def test_dropped_triggers_are_put_back_and_the_index_rebuilt(shop):
     assert ensure_search_index(connection) is False
 
 
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite table rebuilds drop triggers")
+def test_a_dropped_alias_trigger_is_put_back_and_the_aliases_written_again(shop):
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER errors_search_alias_insert")
+    make_code(shop, "X", aliases=["LEGACY_NAME"])
+    assert search_errors(parse_query("legacy_name")).hits[0].reason != "alias"
+    assert ensure_search_index(connection) is True
+    assert search_errors(parse_query("legacy_name")).hits[0].reason == "alias"
+    assert ensure_search_index(connection) is False
+
+
 # Query counts stay constant whatever the number of matches
 
 

@@ -4,8 +4,10 @@ trigram-tokenised code and alias keys), and the queries over them."""
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
@@ -328,18 +330,7 @@ SQLITE_TABLES = [
     # texts span overflow pages): joining 3,500 matches drops from 14 ms to 3 ms.
     "CREATE INDEX IF NOT EXISTS errors_search_codes ON errors_errorcode "
     '(id, published, http_status, service_id, code_key, "order", lifecycle, category_id)',
-    # The key of each alias (engine.ALIAS_KEYS): WITHOUT ROWID, the table is its primary
-    # key, a code's aliases together for the triggers; the key's index holds that key,
-    # so a lookup reads nothing else.
-    "CREATE TABLE IF NOT EXISTS errors_search_aliases (key TEXT NOT NULL, "
-    "error_id INTEGER NOT NULL, PRIMARY KEY (error_id, key)) WITHOUT ROWID",
-    "CREATE INDEX IF NOT EXISTS errors_search_aliases_key ON errors_search_aliases (key)",
 ]
-
-
-# The indexes named errors_search_* above: ensure_search_index counts them with the
-# triggers.
-SQLITE_INDEXES = sum(statement.startswith("CREATE INDEX") for statement in SQLITE_TABLES)
 
 
 # The key of an alias (`value` of json_each) as the triggers write it: lower() folds ASCII
@@ -382,22 +373,6 @@ SQLITE_TRIGGERS = {
             DELETE FROM errors_search_text WHERE rowid = OLD.id;
             DELETE FROM errors_search_keys WHERE rowid = OLD.id;
         END""",
-    "errors_search_alias_insert": f"""
-        CREATE TRIGGER IF NOT EXISTS errors_search_alias_insert
-        AFTER INSERT ON errors_errorcode WHEN NEW.aliases <> '[]' BEGIN
-            INSERT INTO errors_search_aliases (key, error_id) {_sqlite_alias_keys("NEW")};
-        END""",
-    "errors_search_alias_update": f"""
-        CREATE TRIGGER IF NOT EXISTS errors_search_alias_update
-        AFTER UPDATE OF aliases ON errors_errorcode BEGIN
-            DELETE FROM errors_search_aliases WHERE error_id = OLD.id;
-            INSERT INTO errors_search_aliases (key, error_id) {_sqlite_alias_keys("NEW")};
-        END""",
-    "errors_search_alias_delete": """
-        CREATE TRIGGER IF NOT EXISTS errors_search_alias_delete
-        AFTER DELETE ON errors_errorcode BEGIN
-            DELETE FROM errors_search_aliases WHERE error_id = OLD.id;
-        END""",
     "errors_search_example_insert": f"""
         CREATE TRIGGER IF NOT EXISTS errors_search_example_insert
         AFTER INSERT ON errors_example BEGIN
@@ -433,6 +408,71 @@ SQLITE_REBUILD = [
         FROM errors_errorcode e""",
     f"INSERT INTO errors_search_keys(rowid, keys) SELECT e.id, {_sqlite_keys('e')} "
     "FROM errors_errorcode e",
+]
+
+
+# The key of each alias (engine.ALIAS_KEYS, migration 0020): WITHOUT ROWID, the table is its
+# primary key, a code's aliases together for the triggers; the key's index holds that
+# key, so a lookup reads nothing else.
+SQLITE_ALIAS_TABLES = [
+    "CREATE TABLE IF NOT EXISTS errors_search_aliases (key TEXT NOT NULL, "
+    "error_id INTEGER NOT NULL, PRIMARY KEY (error_id, key)) WITHOUT ROWID",
+    "CREATE INDEX IF NOT EXISTS errors_search_aliases_key ON errors_search_aliases (key)",
+]
+
+
+SQLITE_ALIAS_TRIGGERS = {
+    "errors_search_alias_insert": f"""
+        CREATE TRIGGER IF NOT EXISTS errors_search_alias_insert
+        AFTER INSERT ON errors_errorcode WHEN NEW.aliases <> '[]' BEGIN
+            INSERT INTO errors_search_aliases (key, error_id) {_sqlite_alias_keys("NEW")};
+        END""",
+    "errors_search_alias_update": f"""
+        CREATE TRIGGER IF NOT EXISTS errors_search_alias_update
+        AFTER UPDATE OF aliases ON errors_errorcode BEGIN
+            DELETE FROM errors_search_aliases WHERE error_id = OLD.id;
+            INSERT INTO errors_search_aliases (key, error_id) {_sqlite_alias_keys("NEW")};
+        END""",
+    "errors_search_alias_delete": """
+        CREATE TRIGGER IF NOT EXISTS errors_search_alias_delete
+        AFTER DELETE ON errors_errorcode BEGIN
+            DELETE FROM errors_search_aliases WHERE error_id = OLD.id;
+        END""",
+}
+
+
+SQLITE_ALIAS_REBUILD = [
     "DELETE FROM errors_search_aliases",
     f"INSERT INTO errors_search_aliases (key, error_id) {_sqlite_alias_keys('e', every_code=True)}",
 ]
+
+
+@dataclass(frozen=True)
+class IndexPart:
+    """What one migration installed of the index (there once `table` is), and how to
+    install it again: tables and indexes, triggers, and the statements that fill it."""
+
+    table: str
+    tables: list[str]
+    triggers: dict[str, str]
+    rebuild: list[str]
+
+    @property
+    def names(self) -> set[str]:
+        """The names of its indexes and triggers."""
+        indexes = (re.search(r"CREATE INDEX IF NOT EXISTS (\w+)", sql) for sql in self.tables)
+        return {found.group(1) for found in indexes if found} | set(self.triggers)
+
+    @property
+    def statements(self) -> list[str]:
+        return [*self.tables, *self.triggers.values(), *self.rebuild]
+
+
+# The index on SQLite: the full text and keys (migration 0004 and later), then the
+# aliases' keys (0020).
+SQLITE_INDEX_PARTS = (
+    IndexPart("errors_search_text", SQLITE_TABLES, SQLITE_TRIGGERS, SQLITE_REBUILD),
+    IndexPart(
+        "errors_search_aliases", SQLITE_ALIAS_TABLES, SQLITE_ALIAS_TRIGGERS, SQLITE_ALIAS_REBUILD
+    ),
+)
