@@ -7,9 +7,9 @@ found, the one spelt as asked first (then the one spelt so but for case); only w
 is none, the codes listing it as an alias. Only what the user may see counts: a draft
 never hides a published code.
 
-Codes and aliases are found through the code-key index and the search's keys index
-(`key_holders`), a query that reads only what it finds: no worker holds every code's keys,
-and a write costs no rebuild.
+Codes and aliases are found through the code-key index and the search's index of the
+aliases' keys (`key_holders`), a query that reads only what it finds: no worker holds
+every code's keys, and a write costs no rebuild.
 """
 
 from __future__ import annotations
@@ -58,9 +58,10 @@ class CodeIndex:
 
 def key_holders(*keys: str) -> CodeIndex:
     """The codes holding any of `keys` as their own or an alias's key, as a code index of
-    those keys alone: a query over the code-key index and the search's keys index for
-    every KEYS_PER_QUERY keys, which reads the rows holding a key (the whole keys table
-    for keys too short for trigrams), and no worker builds anything."""
+    those keys alone: a query over the code-key index and the aliases' keys for every
+    KEYS_PER_QUERY keys, which reads the rows holding a key (on SQLite, a key beyond
+    ASCII from the trigram index of the keys: Engine.key_holders), and no worker builds
+    anything."""
     wanted = sorted({key for key in keys if key})
     index = CodeIndex()
     engine = engine_for(connection.vendor)
