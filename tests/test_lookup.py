@@ -7,6 +7,8 @@ from rest_framework.test import APIClient
 
 from errors.lookup import UnknownService, find_code, find_codes, nearest_codes
 from errors.models import ErrorCode
+from errors.search.execute import search_errors
+from errors.search.query import parse_query
 from tests.factories import make_code
 
 pytestmark = pytest.mark.django_db
@@ -50,6 +52,19 @@ def test_aliases_beyond_ascii_are_found_by_their_key(shop):
     failed = make_code(shop, "PAYMENT_FAILED", aliases=["ÉCHEC_PAIEMENT", "Zahlung-Ü"])
     assert find_codes("échec-paiement") == [failed] and find_codes("ÉCHECPAIEMENT") == [failed]
     assert find_codes("zahlung_ü") == [failed]
+
+
+def test_aliases_written_with_any_whitespace_are_found_by_their_key(shop):
+    """A key leaves out every whitespace character (code_key's `\\s`), and the Kelvin
+    sign lowers to `k`, in the aliases' keys as in Python; search finds them too."""
+    cold = make_code(
+        shop, "TOO_COLD", aliases=["Tab\tBed", "line\nfeed", "em\u2003space", "\u212aelvin_Low"]
+    )
+    for spelling in ("TabBed", "line_feed", "EM-SPACE", "kelvin low"):
+        assert find_codes(spelling) == [cold], spelling
+        assert search_errors(parse_query(spelling)).hits[0].error == cold, spelling
+    ErrorCode.objects.filter(pk=cold.pk).update(aliases=["Tab\u2003\tBed"])
+    assert find_codes("tabbed") == [cold] and find_codes("linefeed") == []
 
 
 def test_keys_are_read_a_hundred_at_a_time(shop):

@@ -427,6 +427,18 @@ def test_aliases_written_before_their_table_are_in_it_and_going_back_drops_it(fr
     assert "errors_search_aliases" not in names(fresh_database, tables)
 
 
+def test_the_frozen_alias_keys_are_the_live_ones():
+    """0020 carries the SQL errors/search/sqlite.py makes of an alias's key, which
+    ensure_search_index installs again after a table rebuild: the two must agree."""
+    from errors.search.sqlite import _sqlite_alias_keys
+
+    frozen = importlib.import_module("errors.migrations.0020_search_alias_keys")
+    assert frozen.sqlite_alias_keys("NEW") == _sqlite_alias_keys("NEW")
+    assert frozen.sqlite_alias_keys("e", every_code=True) == _sqlite_alias_keys(
+        "e", every_code=True
+    )
+
+
 def test_the_frozen_example_version_function_is_the_live_one():
     """0018 carries the function errors/service_version.py makes; after every `migrate`
     the live one is installed again, so the two must not drift apart unnoticed."""
