@@ -128,6 +128,23 @@ def test_an_alias_is_found_by_its_key_in_any_spelling_and_case(shop):
     assert codes("now_elsewhere") == ["shop/PAYMENT_FAILED"]
 
 
+def test_a_short_alias_is_an_exact_alias_too(shop):
+    """The aliases' keys are one b-tree read, so an alias of any length ranks as an
+    alias (a key under six letters was looked for only as a code's start), and is no
+    misspelling to look up."""
+    make_code(shop, "PAYMENT_DECLINED", aliases=["E42", "pd"], title="Declined")
+    make_code(shop, "E420_TIMEOUT", title="Timeout")
+    hits = search_errors(parse_query("e42")).hits
+    assert [(hit.error.code, hit.reason) for hit in hits] == [
+        ("PAYMENT_DECLINED", "alias"),
+        ("E420_TIMEOUT", "code prefix"),
+    ]
+    assert [(hit.error.code, hit.reason) for hit in search_errors(parse_query("PD")).hits] == [
+        ("PAYMENT_DECLINED", "alias")
+    ]
+    assert codes("e4") == ["shop/E420_TIMEOUT"]  # a key no alias has: as before
+
+
 def lower_folds_beyond_ascii() -> bool:
     """Whether the database's lower() folds `É` to `é` (SQLite's never does)."""
     with connection.cursor() as cursor:

@@ -37,6 +37,10 @@ SPACED_KEYS = "' ' || keys || ' '"
 ALIAS_KEYS = "errors_search_aliases"
 
 
+# Whether an alias is spelt as the key (the parameter), for word_stats(): 0 or 1.
+ALIAS_COUNT = f"(SELECT count(*) FROM (SELECT 1 FROM {ALIAS_KEYS} WHERE key = %s LIMIT 1) a)"
+
+
 def exact_alias(key: str) -> Source:
     """The kind of match of the codes with an alias spelt as `key` (as matches_of wants)."""
     return (

@@ -18,6 +18,7 @@ from errors.models import ErrorCode, Service
 from errors.search.engine import Engine
 from errors.search.highlight import EXAMPLE_FIELDS, TermPattern, highlight_error, term_pattern
 from errors.search.plan import (
+    ALIAS_KEY,
     CODE_KEY,
     FUZZY_KEEP,
     FUZZY_THRESHOLD,
@@ -92,7 +93,10 @@ def search_errors(
     errors = filtered_errors(query, user)
     plan = _without_common_words(plan, stats) if plan.terms else plan
     plan = replace(
-        plan, code_starts=bool(stats.get(CODE_KEY)), key_inside=bool(stats.get(INSIDE_KEY))
+        plan,
+        code_starts=bool(stats.get(CODE_KEY)),
+        key_alias=bool(stats.get(ALIAS_KEY)),
+        key_inside=bool(stats.get(INSIDE_KEY)),
     )
     if (plan.require_all or plan.code_like) and stats.get(CODE_KEY):
         # A code, or only common words, and codes start with the text (`RATE_LIMITED`,
@@ -298,7 +302,7 @@ def _maybe_misspelt(plan: TextPlan, stats: dict[str, float]) -> bool:
     costliest step of a search, 20-60 ms at 100,000 codes): not when codes start with it
     or hold it, nor when a plain word (`conflict`, not `RATE_LIMTED`) is a word of the
     catalog as typed."""
-    if stats.get(CODE_KEY) or stats.get(INSIDE_KEY):
+    if stats.get(CODE_KEY) or stats.get(ALIAS_KEY) or stats.get(INSIDE_KEY):
         return False
     return plan.code_like or not stats.get(WORD_KEY)
 

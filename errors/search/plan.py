@@ -33,6 +33,11 @@ COMMON_DOCS = 2000
 PREFIX_KEY, CODE_KEY, INSIDE_KEY = "*prefix", "*code", "*inside"
 
 
+# Name in word_stats() for whether an alias's key is the key (the aliases' table: one
+# b-tree read, so asked whatever the key's length).
+ALIAS_KEY = "*alias"
+
+
 # Name in word_stats() for whether the last word is itself a word of some code: then it
 # was typed whole ("work"), and is not widened to the words it starts ("workspace").
 WORD_KEY = "*word"
@@ -124,10 +129,12 @@ class TextPlan:
     require_all: bool = False
     # One token spelt like a code: `_`, `-`, digits or inner capitals (RATE_LIMITED).
     code_like: bool = False
-    # Whether some code starts with the key, and whether a code or alias holds it
-    # (word_stats knows): a key that matches nothing is left out of the match, so the
-    # matches need no ordering by code tier before the cap (MATCH_CAP).
+    # Whether some code starts with the key, whether an alias is spelt as it, and whether
+    # a code or alias holds it (word_stats knows): a key that matches nothing is left out
+    # of the match, so the matches need no ordering by code tier before the cap
+    # (MATCH_CAP).
     code_starts: bool = True
+    key_alias: bool = True
     key_inside: bool = True
     # Other spellings of a word (synonyms, `org` -> `organization`), and words a code or
     # message may write as one camelCase word (`to date` -> `todate`): both match as
@@ -141,10 +148,13 @@ class TextPlan:
 
     @property
     def matches_keys(self) -> bool:
-        """Whether the code keys match: a code starts with the key, or the key is long
-        enough to be looked for inside codes and aliases and is there."""
+        """Whether the code keys match: a code starts with the key, an alias is spelt as
+        it, or the key is long enough to be looked for inside codes and aliases and is
+        there."""
         return bool(self.key) and (
-            self.code_starts or (len(self.key) >= CONTAINS_MIN and self.key_inside)
+            self.code_starts
+            or self.key_alias
+            or (len(self.key) >= CONTAINS_MIN and self.key_inside)
         )
 
     @property

@@ -10,6 +10,7 @@ from typing import Any
 from django.db import connection
 
 from errors.search.engine import (
+    ALIAS_COUNT,
     CATALOG_VERSION,
     CODE_PREFIX,
     EXACT_CODE,
@@ -22,6 +23,7 @@ from errors.search.engine import (
     matches_of,
 )
 from errors.search.plan import (
+    ALIAS_KEY,
     CODE_KEY,
     CONTAINS_MIN,
     FUZZY_CANDIDATES,
@@ -75,6 +77,8 @@ class PostgresEngine(Engine):
                 SELECT '{CODE_KEY}', NULL, count(*) FROM (
                     SELECT 1 FROM errors_errorcode WHERE code_key LIKE %s LIMIT 1) x
                 UNION ALL
+                SELECT '{ALIAS_KEY}', NULL, {ALIAS_COUNT}
+                UNION ALL
                 SELECT '{INSIDE_KEY}', NULL, count(*) FROM (
                     SELECT 1 FROM errors_search WHERE length(%s) >= {CONTAINS_MIN}
                     AND NOT EXISTS (SELECT 1 FROM errors_errorcode WHERE code_key LIKE %s)
@@ -97,6 +101,7 @@ class PostgresEngine(Engine):
                     [" ".join(plan.spellings(term)) for term in plan.terms],
                     _like_prefix(plan.key),
                     plan.key,
+                    plan.key,
                     _like_prefix(plan.key),
                     _like_contains(plan.key),
                     prefix,
@@ -109,7 +114,7 @@ class PostgresEngine(Engine):
         version = next((lexemes[0] for name, lexemes, _ in rows if name == VERSION_KEY), "")
         common = common_lexemes(version)
         catalog = version.split("/", 1)[0] or "none"
-        counted = (CODE_KEY, INSIDE_KEY, WORD_KEY, *plan.compounds)
+        counted = (CODE_KEY, ALIAS_KEY, INSIDE_KEY, WORD_KEY, *plan.compounds)
         stats = {name: float(count) for name, _, count in rows if name in counted}
         for name, lexemes, _ in rows:
             if name not in (*counted, VERSION_KEY):
@@ -187,7 +192,7 @@ class PostgresEngine(Engine):
             "FROM errors_search WHERE keys LIKE %s",
             [_like_contains(plan.key)],
         )
-        kinds = [(exact, plan.code_starts), (alias, long_key), (prefix, plan.code_starts)]
+        kinds = [(exact, plan.code_starts), (alias, plan.key_alias), (prefix, plan.code_starts)]
         return [kind for kind, wanted in [*kinds, (inside, long_key)] if wanted]
 
     @staticmethod

@@ -13,6 +13,7 @@ from typing import Any
 from django.db import connection
 
 from errors.search.engine import (
+    ALIAS_COUNT,
     CATALOG_VERSION,
     CODE_PREFIX,
     EXACT_ALIAS,
@@ -27,6 +28,7 @@ from errors.search.engine import (
     matches_of,
 )
 from errors.search.plan import (
+    ALIAS_KEY,
     CODE_KEY,
     COMMON_DOCS,
     CONTAINS_MIN,
@@ -94,7 +96,7 @@ class SQLiteEngine(Engine):
                 [*base[1], *base[1]],
             )
         words = self.text_candidates(plan, within) if plan.match_terms else None
-        keys = self.key_candidates(plan.key, plan.code_starts, within) if plan.matches_keys else []
+        keys = self.key_candidates(plan, within) if plan.matches_keys else []
         # The full-text match must stay the outer loop: at a million codes, with the
         # statistics of `status:409` (82,000 codes), SQLite read the status index first
         # and ran the full-text query once for each of them (minutes).
@@ -139,6 +141,8 @@ class SQLiteEngine(Engine):
             "WHERE code_key >= %s AND code_key < %s LIMIT 1)"
         )
         params += [plan.key, _next_key(plan.key)]
+        parts.append(f"SELECT '{ALIAS_KEY}', {ALIAS_COUNT}")
+        params.append(plan.key)
         if len(plan.key) >= CONTAINS_MIN:
             parts.append(
                 f"SELECT '{INSIDE_KEY}', count(*) FROM (SELECT 1 FROM errors_search_keys "
@@ -151,7 +155,7 @@ class SQLiteEngine(Engine):
         with connection.cursor() as cursor:
             cursor.execute(" UNION ALL ".join(parts), params)
             found = dict(cursor.fetchall())
-        names = (*plan.terms, *plan.compounds, PREFIX_KEY, CODE_KEY, INSIDE_KEY)
+        names = (*plan.terms, *plan.compounds, PREFIX_KEY, CODE_KEY, ALIAS_KEY, INSIDE_KEY)
         stats = {name: float(found.get(name) or 0) for name in names}
         if plan.terms:  # the last word's own count says whether it is a whole word
             stats[WORD_KEY] = stats[plan.terms[-1]]
@@ -183,10 +187,9 @@ class SQLiteEngine(Engine):
             [expression, *within[1]],
         )
 
-    def key_candidates(
-        self, key: str, code_starts: bool, within: tuple[str, list]
-    ) -> list[tuple[str, list]]:
+    def key_candidates(self, plan: TextPlan, within: tuple[str, list]) -> list[tuple[str, list]]:
         """The kinds of key match, best tier first (as matches_of wants them)."""
+        key, code_starts = plan.key, plan.code_starts
         long_key = len(key) >= CONTAINS_MIN
         exact = (
             f"SELECT id, {EXACT_CODE} AS tier, {NO_RANK} AS rank FROM errors_errorcode "
@@ -197,8 +200,9 @@ class SQLiteEngine(Engine):
         # letters alone, as lower() does). A key with other letters is looked for as a
         # key after a space in the trigram index, which folds their case too, and
         # checked: keys are "code_key alias alias ...".
-        alias = exact_alias(key)
+        alias, alias_wanted = exact_alias(key), plan.key_alias
         if not key.isascii():
+            alias_wanted = long_key
             alias = (
                 f"SELECT rowid AS id, {EXACT_ALIAS} AS tier, {NO_RANK} AS rank "
                 "FROM errors_search_keys WHERE errors_search_keys MATCH %s "
@@ -218,7 +222,7 @@ class SQLiteEngine(Engine):
             f"FROM errors_search_keys WHERE errors_search_keys MATCH %s{within[0]}",
             [_fts5_phrase(key), *within[1]],
         )
-        kinds = [(exact, code_starts), (alias, long_key), (prefix, code_starts)]
+        kinds = [(exact, code_starts), (alias, alias_wanted), (prefix, code_starts)]
         return [kind for kind, wanted in [*kinds, (inside, long_key)] if wanted]
 
     def fuzzy_candidates(self, key: str) -> tuple[str, list]:
