@@ -689,13 +689,26 @@ def test_a_misspelt_code_is_found_without_its_common_runs(shop, monkeypatch):
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's misspelling candidates")
 def test_a_misspelt_code_whose_runs_are_all_common_is_found_from_the_rarest(shop, monkeypatch):
-    """Past the budget the rarest run is still looked for, among at most twice the
-    budget of candidates."""
+    """Past the budget the rarest run is still looked for."""
     monkeypatch.setattr("errors.search.sqlite.FUZZY_RUN_BUDGET", 1)
     make_code(shop, "QUOTA_EXCEEDED", title="Quota exceeded")
     make_code(shop, "QUOTA_EXCEEDED_AGAIN", title="Quota exceeded again")
     hits = search_errors(parse_query("QUOTA_EXCEDED")).hits
     assert hits[0].error.code == "QUOTA_EXCEEDED"
+    assert hits[0].score >= 300  # as a misspelling
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's misspelling candidates")
+def test_a_misspelt_code_is_found_among_longer_codes_holding_the_same_runs(shop, monkeypatch):
+    """The candidates compared are those most alike in trigrams, not those nearest the
+    key's length: DATASET_LOCKED1 to 3 hold every run of `datjasetlocked` and are as long
+    as it, yet DATASET_LOCKED is the nearer."""
+    monkeypatch.setattr("errors.search.sqlite.FUZZY_CANDIDATES", 2)
+    for number in range(1, 4):
+        make_code(shop, f"DATASET_LOCKED{number}", title="Dataset locked")
+    make_code(shop, "DATASET_LOCKED", title="Dataset locked")
+    hits = search_errors(parse_query("datjasetlocked")).hits
+    assert hits[0].error.code == "DATASET_LOCKED"
     assert hits[0].score >= 300  # as a misspelling
 
 

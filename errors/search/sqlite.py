@@ -46,6 +46,9 @@ SQLITE_COLUMN_WEIGHTS = "10, 8, 6, 4, 4, 1.5, 1.5, 1"
 # How many codes a misspelt code's runs of letters may lead to (see fuzzy_candidates).
 FUZZY_RUN_BUDGET = 2000
 
+# How many of the codes holding the most kept runs have their keys read and compared.
+FUZZY_POOL = 8 * FUZZY_CANDIDATES
+
 
 # When every word is that common, all are required in the strong fields (code, aliases,
 # title, summary, messages).
@@ -230,9 +233,8 @@ class SQLiteEngine(Engine):
         # intact, and they match far fewer codes than single trigrams would. Ranking
         # every code that holds any run (`eeded` of every `..._exceeded`) cost 22 ms at
         # 100,000 codes and grows with the catalog. Each run is counted up to
-        # FUZZY_RUN_BUDGET codes; the rarest runs some code holds are matched while
-        # they hold fewer codes together than that (the rarest always), and at most
-        # twice that many candidates are read and ordered.
+        # FUZZY_RUN_BUDGET codes; the rarest runs some code holds are kept while they
+        # hold fewer codes together than that (the rarest always).
         size = 4 if len(key) < 10 else 5
         runs = {key[i : i + size] for i in range(0, len(key) - size + 1, size - 1)}
         grams = sorted(runs | {key[-size:]})
@@ -241,24 +243,38 @@ class SQLiteEngine(Engine):
             f"WHERE errors_search_keys MATCH %s LIMIT {FUZZY_RUN_BUDGET + 1})) AS n"
             for _ in grams
         )
-        held = " + ".join("(instr(keys, %s) > 0)" for _ in grams)
+        # The codes holding most of the kept runs, by id alone: reading each candidate's
+        # keys cost 3 µs, 6 ms for the 2,000 of a run as common as `clust`. A run not
+        # kept matches "_", which is shorter than a trigram and so matches no code.
+        kept_runs = " UNION ALL ".join(
+            "SELECT * FROM (SELECT rowid FROM errors_search_keys WHERE errors_search_keys "
+            "MATCH coalesce((SELECT gram FROM kept WHERE gram = %s AND before < "
+            f"{FUZZY_RUN_BUDGET}), '\"_\"') LIMIT {FUZZY_RUN_BUDGET + 1})"
+            for _ in grams
+        )
+        # Of those, the ones most similar to the key as trigram_similarity() will
+        # measure them: the key's trigrams each holds, over the trigrams of both (each
+        # word has as many as letters and one, padded). The runs alone tie hundreds of
+        # codes (every `..._locked` of `datasetlocked`), and the cut at FUZZY_CANDIDATES
+        # fell among them by chance.
+        trigrams = sorted({key[i : i + 3] for i in range(len(key) - 2)})
+        held = "(" + " + ".join("(instr(k.keys, %s) > 0)" for _ in trigrams) + ")"
+        own_length = "(instr(k.keys || ' ', ' ') - 1)"
         return (
             f"WITH g AS ({counted}), "
             "kept AS (SELECT gram, sum(n) OVER (ORDER BY n, gram) - n AS before FROM g "
-            "WHERE n > 0) "
-            "SELECT rowid, keys FROM (SELECT rowid, keys FROM errors_search_keys "
-            "WHERE errors_search_keys MATCH ("
-            # No run kept: a phrase shorter than a trigram, which matches no code.
-            "SELECT coalesce(group_concat(gram, ' OR '), '\"_\"') FROM kept "
-            f"WHERE before < {FUZZY_RUN_BUDGET}) LIMIT {2 * FUZZY_RUN_BUDGET}) "
-            # The candidates holding most of the runs, common ones included, then those
-            # whose own key (before the first space) is nearest the key's length: bm25
-            # over the rarer runs alone would rank by the length of the keys only.
-            f"ORDER BY {held} DESC, abs(instr(keys || ' ', ' ') - 1 - %s) LIMIT %s",
+            "WHERE n > 0), "
+            f"pool AS (SELECT rowid AS id FROM ({kept_runs}) GROUP BY rowid "
+            f"ORDER BY count(*) DESC LIMIT {FUZZY_POOL}) "
+            "SELECT k.rowid, k.keys FROM pool JOIN errors_search_keys k ON k.rowid = pool.id "
+            f"ORDER BY {held} * 1.0 / (%s + {own_length} - {held}) DESC, {own_length} "
+            "LIMIT %s",
             [
                 *(param for gram in grams for param in (_fts5_phrase(gram), _fts5_phrase(gram))),
-                *grams,
-                len(key),
+                *(_fts5_phrase(gram) for gram in grams),
+                *trigrams,
+                len(key) + 2,
+                *trigrams,
                 FUZZY_CANDIDATES,
             ],
         )
