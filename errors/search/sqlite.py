@@ -252,29 +252,50 @@ class SQLiteEngine(Engine):
             f"{FUZZY_RUN_BUDGET}), '\"_\"') LIMIT {FUZZY_RUN_BUDGET + 1})"
             for _ in grams
         )
-        # Of those, the ones most similar to the key as trigram_similarity() will
-        # measure them: the key's trigrams each holds, over the trigrams of both (each
-        # word has as many as letters and one, padded). The runs alone tie hundreds of
-        # codes (every `..._locked` of `datasetlocked`), and the cut at FUZZY_CANDIDATES
-        # fell among them by chance.
+        # Of those, the 50 sent on to trigram_similarity() are the most alike by an
+        # estimate of it: the key's trigrams a key holds (those of its middle, and its
+        # first letter, first two and last two, as padding makes them), over the
+        # trigrams of both (a word has as many as letters and one). The estimate is of
+        # the code's own key, and of its whole row of keys, the better of the two: an
+        # alias holding the key's trigrams is spelt like it, but a short code holding a
+        # long alias is not alike by the own key's length. Runs and lengths alone had
+        # tied hundreds of codes (each `DATASET_LOCKED<n>` holds every run that
+        # `DATASET_LOCKED` holds, and is as long as `datjasetlocked`), and the cut at
+        # FUZZY_CANDIDATES fell among them by chance.
         trigrams = sorted({key[i : i + 3] for i in range(len(key) - 2)})
-        held = "(" + " + ".join("(instr(k.keys, %s) > 0)" for _ in trigrams) + ")"
-        own_length = "(instr(k.keys || ' ', ' ') - 1)"
+        edges = [" " + key[:1], " " + key[:2], key[-2:] + " "]
+
+        def held(text: str) -> str:
+            middle = [f"(instr({text}, %s) > 0)" for _ in trigrams]
+            ends = [f"(instr(' ' || {text}, %s) > 0)"] * 2 + [f"(instr({text} || ' ', %s) > 0)"]
+            return "(" + " + ".join([*middle, *ends]) + ")"
+
+        own = "(instr(k.keys || ' ', ' ') - 1)"
+        whole = "length(rtrim(k.keys))"
         return (
             f"WITH g AS ({counted}), "
             "kept AS (SELECT gram, sum(n) OVER (ORDER BY n, gram) - n AS before FROM g "
             "WHERE n > 0), "
             f"pool AS (SELECT rowid AS id FROM ({kept_runs}) GROUP BY rowid "
-            f"ORDER BY count(*) DESC LIMIT {FUZZY_POOL}) "
-            "SELECT k.rowid, k.keys FROM pool JOIN errors_search_keys k ON k.rowid = pool.id "
-            f"ORDER BY {held} * 1.0 / (%s + {own_length} - {held}) DESC, {own_length} "
-            "LIMIT %s",
+            f"ORDER BY count(*) DESC LIMIT {FUZZY_POOL}), "
+            # The own key is counted apart only when the row has aliases.
+            f"c AS MATERIALIZED (SELECT k.rowid AS id, k.keys, {own} AS own, {whole} AS whole, "
+            f"{held('k.keys')} AS held, CASE WHEN {whole} > {own} THEN "
+            f"{held(f'substr(k.keys, 1, {own})')} END AS held_own "
+            "FROM pool JOIN errors_search_keys k ON k.rowid = pool.id) "
+            "SELECT id, keys FROM c ORDER BY max("
+            "held * 1.0 / (%s + whole - held), "
+            "coalesce(held_own, held) * 1.0 / (%s + own - coalesce(held_own, held))"
+            ") DESC, own LIMIT %s",
             [
                 *(param for gram in grams for param in (_fts5_phrase(gram), _fts5_phrase(gram))),
                 *(_fts5_phrase(gram) for gram in grams),
                 *trigrams,
-                len(key) + 2,
+                *edges,
                 *trigrams,
+                *edges,
+                len(key) + 2,
+                len(key) + 2,
                 FUZZY_CANDIDATES,
             ],
         )
