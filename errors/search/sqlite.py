@@ -245,7 +245,9 @@ class SQLiteEngine(Engine):
         )
         # The codes holding most of the kept runs, by id alone: reading each candidate's
         # keys cost 3 µs, 6 ms for the 2,000 of a run as common as `clust`. A run not
-        # kept matches "_", which is shorter than a trigram and so matches no code.
+        # kept matches "_", which is shorter than a trigram and so matches no code; the
+        # common runs count below, through their trigrams. Ties at FUZZY_POOL fall by
+        # chance, as the cut at 4,000 candidates read had.
         kept_runs = " UNION ALL ".join(
             "SELECT * FROM (SELECT rowid FROM errors_search_keys WHERE errors_search_keys "
             "MATCH coalesce((SELECT gram FROM kept WHERE gram = %s AND before < "
