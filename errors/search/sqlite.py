@@ -274,29 +274,29 @@ class SQLiteEngine(Engine):
 
         own = "(instr(k.keys || ' ', ' ') - 1)"
         whole = "length(rtrim(k.keys))"
+        # Held trigrams h of a key of l letters give h / (len(key) + l + 2 - h), which
+        # orders as h / (len(key) + l + 2) does; so each count is written once. The own
+        # key is counted apart only when the row has aliases.
+        alike = (
+            f"max({held('k.keys')} * 1.0 / (%s + {whole}), coalesce(CASE WHEN {whole} > {own} "
+            f"THEN {held(f'substr(k.keys, 1, {own})')} * 1.0 / (%s + {own}) END, 0))"
+        )
         return (
             f"WITH g AS ({counted}), "
             "kept AS (SELECT gram, sum(n) OVER (ORDER BY n, gram) - n AS before FROM g "
             "WHERE n > 0), "
             f"pool AS (SELECT rowid AS id FROM ({kept_runs}) GROUP BY rowid "
-            f"ORDER BY count(*) DESC LIMIT {FUZZY_POOL}), "
-            # The own key is counted apart only when the row has aliases.
-            f"c AS MATERIALIZED (SELECT k.rowid AS id, k.keys, {own} AS own, {whole} AS whole, "
-            f"{held('k.keys')} AS held, CASE WHEN {whole} > {own} THEN "
-            f"{held(f'substr(k.keys, 1, {own})')} END AS held_own "
-            "FROM pool JOIN errors_search_keys k ON k.rowid = pool.id) "
-            "SELECT id, keys FROM c ORDER BY max("
-            "held * 1.0 / (%s + whole - held), "
-            "coalesce(held_own, held) * 1.0 / (%s + own - coalesce(held_own, held))"
-            ") DESC, own LIMIT %s",
+            f"ORDER BY count(*) DESC LIMIT {FUZZY_POOL}) "
+            "SELECT k.rowid, k.keys FROM pool JOIN errors_search_keys k ON k.rowid = pool.id "
+            f"ORDER BY {alike} DESC, {own} LIMIT %s",
             [
                 *(param for gram in grams for param in (_fts5_phrase(gram), _fts5_phrase(gram))),
                 *(_fts5_phrase(gram) for gram in grams),
                 *trigrams,
                 *edges,
+                len(key) + 2,
                 *trigrams,
                 *edges,
-                len(key) + 2,
                 len(key) + 2,
                 FUZZY_CANDIDATES,
             ],
