@@ -698,37 +698,35 @@ def test_a_misspelt_code_whose_runs_are_all_common_is_found_from_the_rarest(shop
     assert hits[0].score >= 300  # as a misspelling
 
 
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's misspelling candidates")
-def test_a_misspelt_code_is_found_among_codes_holding_the_same_runs(shop, monkeypatch):
-    """The candidates compared are those most alike in trigrams, not those nearest the
-    key's length nor the shortest: DATASET_LOCKED1 to 3 hold every run that
-    DATASET_LOCKED holds and are as long as `datjasetlocked`, ASET_LOCKED holds them too
-    and is shorter, yet DATASET_LOCKED is the nearer."""
-    monkeypatch.setattr("errors.search.sqlite.FUZZY_CANDIDATES", 2)
-    for number in range(1, 4):
-        make_code(shop, f"DATASET_LOCKED{number}", title="Dataset locked")
-    make_code(shop, "ASET_LOCKED", title="Asset locked")
-    make_code(shop, "DATASET_LOCKED", title="Dataset locked")
-    hits = search_errors(parse_query("datjasetlocked")).hits
-    assert hits[0].error.code == "DATASET_LOCKED"
-    assert hits[0].score >= 300  # as a misspelling
+# Codes that a misspelt key's runs and length alone would put first: DATASET_LOCKED1 to 3
+# hold every run that DATASET_LOCKED holds and are as long as `datjasetlocked`, and
+# ASET_LOCKED holds them too and is shorter; LIMIT1 to 3 are short codes whose long alias
+# holds most of `ratelimted`'s trigrams.
+LOOKALIKES = {
+    "datjasetlocked": (
+        "DATASET_LOCKED",
+        [*((f"DATASET_LOCKED{number}", []) for number in range(1, 4)), ("ASET_LOCKED", [])],
+    ),
+    "ratelimted": (
+        "RATE_LIMITED",
+        [(f"LIMIT{number}", [f"TENANT_RATE_LIMITED_LEGACY{number}"]) for number in range(1, 4)],
+    ),
+}
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's misspelling candidates")
-def test_a_short_code_with_a_long_alias_is_not_taken_for_a_misspelling_of_its_alias(
-    shop, monkeypatch
-):
-    """A code is alike by its own key or by its whole row of keys: a short code whose long
-    alias holds most of `ratelimted`'s trigrams is not as alike as RATE_LIMITED."""
+@pytest.mark.parametrize("text", sorted(LOOKALIKES))
+def test_a_misspelt_code_is_found_among_codes_alike_by_runs_or_length(shop, monkeypatch, text):
+    """The candidates compared are those most alike in trigrams (by the own key, or the
+    whole row of keys), not those holding most runs, nearest the key's length or
+    shortest."""
     monkeypatch.setattr("errors.search.sqlite.FUZZY_CANDIDATES", 2)
-    for number in range(1, 4):
-        make_code(
-            shop, f"LIMIT{number}", title="Tenant limit",
-            aliases=[f"TENANT_RATE_LIMITED_LEGACY{number}"],
-        )  # fmt: skip
-    make_code(shop, "RATE_LIMITED", title="Slow down")
-    hits = search_errors(parse_query("ratelimted")).hits
-    assert hits[0].error.code == "RATE_LIMITED"
+    meant, lookalikes = LOOKALIKES[text]
+    for code, aliases in lookalikes:
+        make_code(shop, code, aliases=aliases)
+    make_code(shop, meant)
+    hits = search_errors(parse_query(text)).hits
+    assert hits[0].error.code == meant
     assert hits[0].score >= 300  # as a misspelling
 
 
