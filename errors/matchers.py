@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from itertools import chain
 from typing import Protocol
 
+from django.db import connection
+
 from errors.bodies import example_shape
 from errors.catalog_version import catalog_version
 from errors.codes import code_key
@@ -55,6 +57,7 @@ PLACEHOLDERS = {"id", "value", "n"}
 class ServiceMatcher:
     """Everything identify needs to know about one service, precomputed."""
 
+    pk: int  # the service's
     slug: str
     code_pointers: tuple[tuple[str, float], ...]
     # Each envelope's pointers: the service's own first, then its alternatives (issue 15).
@@ -151,6 +154,7 @@ def _matcher_for(service: Service) -> ServiceMatcher:
         return tuple(dict.fromkeys(str(e[name]) for e in envelopes if e.get(name)))
 
     return ServiceMatcher(
+        pk=service.pk,
         slug=service.slug,
         code_pointers=tuple(weights.items()),
         message_pointers=pointers("message_pointer"),
@@ -321,24 +325,40 @@ class BodyKeys(CodeIndex):
     def read(self, *keys: str) -> None:
         """Read the codes holding those `keys` not asked for yet as their own."""
         new = sorted({key for key in keys if key} - self.asked)
+        if not new:
+            return
         self.asked.update(new)
-        for start in range(0, len(new), KEYS_PER_QUERY):
-            rows = (
-                ErrorCode.objects.filter(code_key__in=new[start : start + KEYS_PER_QUERY])
-                .order_by("order", "pk")
-                .values_list("pk", "service__slug", "code", "code_key")
-            )
-            for pk, slug, code, key in rows:
-                held = self.by_service.setdefault(slug, {}).setdefault(key, [])
+        rows: list[tuple[int, int, str, str, int]] = []
+        # Written out, not built by the ORM: compiling this query cost as long as running
+        # it, once every identify call. The services are named from the matchers, not
+        # joined: a service added since they were built has no matcher to ask for its
+        # codes.
+        with connection.cursor() as cursor:
+            for start in range(0, len(new), KEYS_PER_QUERY):
+                chunk = new[start : start + KEYS_PER_QUERY]
+                cursor.execute(
+                    'SELECT id, service_id, code, code_key, "order" FROM errors_errorcode '
+                    f"WHERE code_key IN ({', '.join(['%s'] * len(chunk))})",
+                    chunk,
+                )
+                rows.extend(cursor.fetchall())
+        slug_of = {matcher.pk: matcher.slug for matcher in self.matchers.values()}
+        for pk, service_id, code, key, _ in sorted(rows, key=lambda row: (row[4], row[0])):
+            if service_id in slug_of:
+                held = self.by_service.setdefault(slug_of[service_id], {}).setdefault(key, [])
                 held.append(Candidate(pk, False, code))
 
     def candidates(self, service: str, key: str) -> list[Candidate]:
         """The codes of `service` that `key` may name: its own holders, then its alias
         holders (errors.lookup's rule)."""
-        self.read(key)
+        if key not in self.asked:
+            self.read(key)
         own = super().candidates(service, key)
         matcher = self.matchers.get(service)
-        aliases = matcher.alias_holders.get(key, []) if matcher else []
-        held = {candidate.pk for candidate in own}
-        found = own + [candidate for candidate in aliases if candidate.pk not in held]
-        return [candidate for candidate in found if candidate.pk not in self.hidden]
+        aliases = matcher.alias_holders.get(key) if matcher else None
+        if aliases:
+            held = {candidate.pk for candidate in own}
+            own = own + [candidate for candidate in aliases if candidate.pk not in held]
+        if not self.hidden:
+            return own
+        return [candidate for candidate in own if candidate.pk not in self.hidden]
