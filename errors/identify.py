@@ -19,8 +19,8 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -59,9 +59,10 @@ MAX_SHARED_SHAPE = 20  # entries whose examples one body shape may point at
 class SeenBody:
     """A body being identified, with what every service asks of it worked out once.
 
-    A hundred services mostly share a few envelopes: the value at each pointer, the
-    envelope fit, the code key of a value and the skeleton of a message are the same
-    for all of them, and computing them per service was most of a call's cost.
+    A hundred services mostly share a few envelopes: the value at each pointer, the status
+    and message found there, the envelope fit, the code key of a value and the skeleton
+    of a message are the same for all of them, and computing them per service was most of
+    a call's cost.
     """
 
     def __init__(self, value: Any) -> None:
@@ -69,6 +70,9 @@ class SeenBody:
         self.shape = body_shape(value)
         self._at: dict[str, Any] = {}
         self._fits: dict[tuple[str, ...], float] = {}
+        self._envelope_fits: dict[tuple[tuple[str, ...], ...], float] = {}
+        self._statuses: dict[tuple[str, ...], int | None] = {}
+        self._messages: dict[tuple[str, ...], str] = {}
         self._keys: dict[str, str] = {}
         self._skeletons: dict[str, str] = {}
         self._loose: dict[str, tuple[str, ...]] = {}
@@ -86,6 +90,33 @@ class SeenBody:
             found = sum(self.at(pointer) is not None for pointer in pointers)
             self._fits[pointers] = found / len(pointers) if pointers else 0.0
         return self._fits[pointers]
+
+    def envelope_fit(self, envelopes: tuple[tuple[str, ...], ...]) -> float:
+        """The share of the best fitting envelope's fields that the body has (0 when it
+        is not an object)."""
+        if envelopes not in self._envelope_fits:
+            best = max((self.fit(pointers) for pointers in envelopes), default=0.0)
+            self._envelope_fits[envelopes] = best
+        return self._envelope_fits[envelopes]
+
+    def status(self, pointers: tuple[str, ...]) -> int | None:
+        """The HTTP status at the first of `pointers` holding one, as a number or digits."""
+        if pointers not in self._statuses:
+            self._statuses[pointers] = next(
+                (status for pointer in pointers if (status := _status(self.at(pointer)))), None
+            )
+        return self._statuses[pointers]
+
+    def message(self, pointers: tuple[str, ...]) -> str:
+        """The text at the first of `pointers` holding text; a text body is its own."""
+        if pointers not in self._messages:
+            texts = (self.at(pointer) for pointer in pointers)
+            self._messages[pointers] = (
+                self.value
+                if isinstance(self.value, str)
+                else next((text for text in texts if isinstance(text, str)), "")
+            )
+        return self._messages[pointers]
 
     def code_key(self, value: str) -> str:
         """code_key(value), once per value."""
@@ -135,17 +166,23 @@ class Identification:
     reason: str
 
 
-@dataclass
 class _Candidate:
-    signals: list[tuple[float, str]] = field(default_factory=list)
+    """An entry's signals so far, and the confidence they make together."""
+
+    __slots__ = ("_doubt", "signals")
+
+    def __init__(self) -> None:
+        self.signals: list[tuple[float, str]] = []
+        self._doubt = 1.0
+
+    def add(self, weight: float, reason: str) -> None:
+        self.signals.append((weight, reason))
+        # Independent signals combine like probabilities: 0.6 and 0.3 make 0.72.
+        self._doubt *= 1.0 - weight
 
     @property
     def confidence(self) -> float:
-        # Independent signals combine like probabilities: 0.6 and 0.3 make 0.72.
-        doubt = 1.0
-        for weight, _ in self.signals:
-            doubt *= 1.0 - weight
-        return round(min(1.0 - doubt, 0.99), 3)
+        return round(min(1.0 - self._doubt, 0.99), 3)
 
     @property
     def reason(self) -> str:
@@ -153,37 +190,45 @@ class _Candidate:
         return "; ".join(dict.fromkeys(reason for _, reason in ordered))
 
 
-def _agree(weight: float, matcher: ServiceMatcher, pk: int, status: int | None) -> float:
-    """Lower a signal's weight when the entry's HTTP status is not the one seen."""
-    expected = matcher.status_of.get(pk)
-    if status is not None and expected is not None and expected != status:
-        return weight * STATUS_DISAGREES
-    return weight
-
-
-def _body_status(matcher: ServiceMatcher, body: SeenBody) -> int | None:
-    for pointer in matcher.status_pointers:
-        value = body.at(pointer)
-        if isinstance(value, str) and value.isascii() and value.isdigit():
-            value = int(value)
-        if isinstance(value, int) and 100 <= value <= 599:
-            return value
+def _status(value: Any) -> int | None:
+    """`value` as an HTTP status, if it is one (a number, or its digits)."""
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value)
+    if isinstance(value, int) and 100 <= value <= 599:
+        return value
     return None
 
 
-def _adder(
-    matcher: ServiceMatcher, fit: float, status: int | None, found: dict[int, _Candidate]
-) -> Callable[[int, float, str], None]:
-    """Record a signal for one of `matcher`'s entries, weighed by how well the body fits
+# A signal for one of a service's entries: its pk, weight and reason, before _weigh
+# weighs it by the envelope and the status seen.
+Signal = tuple[int, float, str]
+
+
+def _weigh(
+    matcher: ServiceMatcher,
+    fit: float,
+    status: int | None,
+    signals: list[Signal],
+    found: dict[int, _Candidate],
+) -> None:
+    """Count `signals` for `matcher`'s entries, each weighed by how well the body fits
     the service's envelope (`fit`) and whether the entry's status agrees."""
     scale = 0.8 + 0.2 * fit  # the whole envelope: surely this service
+    status_of = matcher.status_of
+    for pk, weight, reason in signals:
+        expected = status_of.get(pk)
+        if status is not None and expected is not None and expected != status:
+            weight *= STATUS_DISAGREES  # the entry's HTTP status is not the one seen
+        candidate = found.get(pk)
+        if candidate is None:
+            candidate = found[pk] = _Candidate()
+        candidate.add(weight * scale, reason)
 
-    def add(pk: int, weight: float, reason: str) -> None:
-        found.setdefault(pk, _Candidate()).signals.append(
-            (_agree(weight, matcher, pk, status) * scale, reason)
-        )
 
-    return add
+def _fit(matcher: ServiceMatcher, body: SeenBody, service_named: bool) -> float:
+    """How much of the service's envelope the body has; all of it when the caller said
+    the body is this service's."""
+    return 1.0 if service_named else body.envelope_fit(matcher.envelopes)
 
 
 def _match_service(
@@ -196,11 +241,12 @@ def _match_service(
 ) -> None:
     """The cheap, sure signals: code fields, typical messages, status, example shape.
     `service_named`: the caller said the body is this service's (as sure as a body with
-    its whole envelope: a status-only service's entry for the status is then a match)."""
-    status = status or _body_status(matcher, body)
-    fit = 1.0 if service_named else matcher.envelope_fit(body)
-    add = _adder(matcher, fit, status, found)
-    matched_code = False
+    its whole envelope: a status-only service's entry for the status is then a match).
+
+    Most services of a large fleet have nothing to say of a body: each is asked with a few
+    lookups, and only those with a signal weigh it against their envelope."""
+    status = status or body.status(matcher.status_pointers)
+    signals: list[Signal] = []
     by_code: list[int] = []  # the entries a code field names
     if isinstance(body.value, dict):
         for pointer, weight in matcher.code_pointers:
@@ -209,45 +255,42 @@ def _match_service(
                 named = codes.candidates(matcher.slug, body.code_key(str(value)))
                 own = [candidate for candidate in named if not candidate.via_alias]
                 for candidate in own or named:  # an alias counts when no code has the name
-                    matched_code = True
                     by_code.append(candidate.pk)
                     if not candidate.via_alias and candidate.code != str(value):
                         # NotFound where another service sharing the envelope has
                         # NOT_FOUND as spelt: the exact spelling comes first.
-                        add(
-                            candidate.pk,
-                            weight * OTHER_SPELLING,
-                            f"code field {pointer} (spelt {value!r}, documented "
-                            f"{candidate.code!r})",
+                        reason = (
+                            f"code field {pointer} (spelt {value!r}, documented {candidate.code!r})"
                         )
+                        signals.append((candidate.pk, weight * OTHER_SPELLING, reason))
                     elif candidate.via_alias:
-                        add(
-                            candidate.pk,
-                            ALIAS_FIELD,
-                            f"code field {pointer} holds the alias {value!r}",
-                        )
+                        reason = f"code field {pointer} holds the alias {value!r}"
+                        signals.append((candidate.pk, ALIAS_FIELD, reason))
                     else:
-                        add(candidate.pk, weight, f"code field {pointer}")
-    message = _message_of(matcher, body)
+                        signals.append((candidate.pk, weight, f"code field {pointer}"))
+    message = body.message(matcher.message_pointers)
     if message:
-        _match_message(matcher, body.skeleton(message), body.loose(message), add, by_code)
+        _match_message(matcher, body.skeleton(message), body.loose(message), signals, by_code)
     status_entry = matcher.by_status.get(status) if status is not None else None
-    if status_entry is not None and status_entry not in codes.hidden and not matched_code:
-        pk = status_entry
+    if status_entry is not None and status_entry not in codes.hidden and not by_code:
+        in_envelope = _fit(matcher, body, service_named) > 0
         if matcher.status_only:
-            weight = STATUS_ONLY_IN_ENVELOPE if fit else STATUS_ONLY
-            add(pk, weight, "status-only service: its entry for this HTTP status")
-        elif fit:
-            add(pk, STATUS_IN_ENVELOPE, "the body has this service's envelope; status entry")
+            weight = STATUS_ONLY_IN_ENVELOPE if in_envelope else STATUS_ONLY
+            reason = "status-only service: its entry for this HTTP status"
+            signals.append((status_entry, weight, reason))
+        elif in_envelope:
+            reason = "the body has this service's envelope; status entry"
+            signals.append((status_entry, STATUS_IN_ENVELOPE, reason))
     shape = body.shape
     same_shape = matcher.by_shape.get(shape, ()) if shape else ()
     # Like a shared message, a shape that many entries' examples share tells none of them
     # apart; weighing each would cost thousands of signals a call in a large catalog.
-    if len(same_shape) > MAX_SHARED_SHAPE:
-        return
-    for pk in same_shape:
-        if status is None or matcher.status_of.get(pk) in (None, status):
-            add(pk, EXAMPLE_SHAPE, "same shape as a documented example")
+    if len(same_shape) <= MAX_SHARED_SHAPE:
+        for pk in same_shape:
+            if status is None or matcher.status_of.get(pk) in (None, status):
+                signals.append((pk, EXAMPLE_SHAPE, "same shape as a documented example"))
+    if signals:
+        _weigh(matcher, _fit(matcher, body, service_named), status, signals, found)
 
 
 PROBLEM_PAGE = re.compile(r"/services/([\w-]{1,100})/errors/([^/]{1,200})/?")
@@ -270,10 +313,12 @@ def _match_problem_type(
     matcher = index.get(page.group(1)) if page else None
     if page is None or matcher is None or (service and matcher.slug != service):
         return
-    add = _adder(matcher, 1.0, status or _body_status(matcher, body), found)
     key = body.code_key(unquote(page.group(2)))
-    for candidate in codes.candidates(matcher.slug, key)[:1]:
-        add(candidate.pk, PROBLEM_TYPE, "problem type: the URL of this entry's page")
+    signals = [
+        (candidate.pk, PROBLEM_TYPE, "problem type: the URL of this entry's page")
+        for candidate in codes.candidates(matcher.slug, key)[:1]
+    ]
+    _weigh(matcher, 1.0, status or body.status(matcher.status_pointers), signals, found)
 
 
 def confident(found: list[Identification]) -> tuple[list[Identification], list[Identification]]:
@@ -284,35 +329,24 @@ def confident(found: list[Identification]) -> tuple[list[Identification], list[I
     )
 
 
-def _message_of(matcher: ServiceMatcher, body: SeenBody) -> str:
-    if isinstance(body.value, str):
-        return body.value
-    for pointer in matcher.message_pointers:
-        value = body.at(pointer)
-        if isinstance(value, str):
-            return value
-    return ""
-
-
 def _match_message(
     matcher: ServiceMatcher,
     skeleton: str,
     loose: tuple[str, ...],
-    add: Callable[[int, float, str], None],
+    signals: list[Signal],
     named: list[int],
 ) -> None:
     """Signal the entries whose typical message the body's is (`named`: those of the
     service a code field already named)."""
     exact = matcher.by_skeleton.get(skeleton) if skeleton else None
     if exact:
-        for pk in _told_apart(exact, named):
-            add(pk, TYPICAL_MESSAGE, "typical message")
+        signals.extend((pk, TYPICAL_MESSAGE, "typical message") for pk in _told_apart(exact, named))
         return
     if not matcher.by_skeleton:
         return
     pks = [pk for typical in matcher.loose_skeletons(loose) for pk in matcher.by_skeleton[typical]]
-    for pk in _told_apart(pks, named):
-        add(pk, TYPICAL_WITH_VALUES, "typical message with other values")
+    reason = "typical message with other values"
+    signals.extend((pk, TYPICAL_WITH_VALUES, reason) for pk in _told_apart(pks, named))
 
 
 def _told_apart(pks: list[int], named: list[int]) -> list[int]:
@@ -329,16 +363,17 @@ def _match_similar_messages(
     matcher: ServiceMatcher, body: SeenBody, status: int | None, found: dict[int, _Candidate]
 ) -> None:
     """Messages close to, but not the same as, a typical message: the costly comparison."""
-    message = _message_of(matcher, body)
+    message = body.message(matcher.message_pointers)
     skeleton = body.skeleton(message) if message else ""
     if not skeleton or not matcher.by_skeleton or skeleton in matcher.by_skeleton:
         return
-    status = status or _body_status(matcher, body)
-    add = _adder(matcher, matcher.envelope_fit(body), status, found)
+    signals: list[Signal] = []
     for typical in matcher.similar_skeletons(skeleton):
         ratio = difflib.SequenceMatcher(None, skeleton, typical).ratio()
-        for pk in matcher.by_skeleton[typical]:
-            add(pk, SIMILAR_MESSAGE * ratio, f"similar to a typical message ({ratio:.0%})")
+        reason = f"similar to a typical message ({ratio:.0%})"
+        signals.extend((pk, SIMILAR_MESSAGE * ratio, reason) for pk in matcher.by_skeleton[typical])
+    status = status or body.status(matcher.status_pointers)
+    _weigh(matcher, body.envelope_fit(matcher.envelopes), status, signals, found)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,6 @@ from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from itertools import chain
-from typing import Protocol
 
 from django.db import connection
 
@@ -34,12 +33,6 @@ from errors.versioned_cache import VersionedCache, register
 CODE_FIELD = 0.95
 DOCUMENTED_CODE_FIELD = 0.9
 SIMILARITY_CUTOFF = 0.8  # how close a similar message must be (difflib's ratio)
-
-
-class Fits(Protocol):
-    """A body that says how much of an envelope it has (errors.identify.SeenBody)."""
-
-    def fit(self, pointers: tuple[str, ...]) -> float: ...
 
 
 RAREST_WORDS = 3  # similar messages are looked for among those sharing these words
@@ -112,10 +105,6 @@ class ServiceMatcher:
         return difflib.get_close_matches(
             skeleton, list(candidates)[:MAX_SIMILARITY_CANDIDATES], n=3, cutoff=SIMILARITY_CUTOFF
         )
-
-    def envelope_fit(self, body: Fits) -> float:
-        """The share of the envelope's fields that the body has (0 when not an object)."""
-        return max((body.fit(pointers) for pointers in self.envelopes), default=0.0)
 
 
 def _documented_code_pointers(service: Service) -> list[str]:
