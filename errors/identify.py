@@ -17,6 +17,7 @@ name, is errors.matchers: a call costs no table scan.
 from __future__ import annotations
 
 import difflib
+import heapq
 import json
 import re
 from collections.abc import Iterator
@@ -415,10 +416,9 @@ def identify_many(
     # Only the best few are read from the database, once the drafts the caller may not
     # see are left out (the query keeps only what the caller may see all the same).
     bests = [
-        [(pk, found) for pk, found in _rank(body, status, chosen, seen.service, index, codes)
-         if pk not in hidden][:limit]
+        _rank(body, status, chosen, seen.service, index, codes, limit)
         for seen, (body, status, chosen) in zip(responses, bodies, strict=True)
-    ]  # fmt: skip
+    ]
     wanted = {pk for best in bests for pk, _ in best}
     errors = ErrorCode.objects.visible_to(user).for_entries().in_bulk(wanted) if wanted else {}
     answers = []
@@ -480,7 +480,10 @@ def _rank(
     service: str | None,
     index: dict[str, ServiceMatcher],
     codes: BodyKeys,
+    limit: int,
 ) -> list[tuple[int, _Candidate]]:
+    """The `limit` candidates the caller may see with the most confidence, best first (the
+    first found first among equals)."""
     found: dict[int, _Candidate] = {}
     _match_problem_type(index, codes, body, status, found, service)
     for matcher in chosen:
@@ -492,4 +495,7 @@ def _rank(
     if not any(candidate.confidence >= SIMILAR_MESSAGE for candidate in visible):
         for matcher in chosen:
             _match_similar_messages(matcher, body, status, found)
-    return sorted(found.items(), key=lambda item: -item[1].confidence)
+    # A message that many entries of a fleet share signals each of them: only the best
+    # few are kept, not all of them sorted.
+    visible_items = ((pk, each) for pk, each in found.items() if pk not in codes.hidden)
+    return heapq.nlargest(limit, visible_items, key=lambda item: item[1].confidence)
