@@ -103,20 +103,21 @@ class SeenBody:
     def status(self, pointers: tuple[str, ...]) -> int | None:
         """The HTTP status at the first of `pointers` holding one, as a number or digits."""
         if pointers not in self._statuses:
-            self._statuses[pointers] = next(
-                (status for pointer in pointers if (status := _status(self.at(pointer)))), None
-            )
+            found = None
+            for pointer in pointers:
+                found = _status(self.at(pointer))
+                if found is not None:
+                    break
+            self._statuses[pointers] = found
         return self._statuses[pointers]
 
     def message(self, pointers: tuple[str, ...]) -> str:
         """The text at the first of `pointers` holding text; a text body is its own."""
+        if isinstance(self.value, str):
+            return self.value
         if pointers not in self._messages:
             texts = (self.at(pointer) for pointer in pointers)
-            self._messages[pointers] = (
-                self.value
-                if isinstance(self.value, str)
-                else next((text for text in texts if isinstance(text, str)), "")
-            )
+            self._messages[pointers] = next((text for text in texts if isinstance(text, str)), "")
         return self._messages[pointers]
 
     def code_key(self, value: str) -> str:
@@ -170,14 +171,14 @@ class Identification:
 class _Candidate:
     """An entry's signals so far, and the confidence they make together."""
 
-    __slots__ = ("_doubt", "signals")
+    __slots__ = ("_doubt", "_signals")
 
     def __init__(self) -> None:
-        self.signals: list[tuple[float, str]] = []
+        self._signals: list[tuple[float, str]] = []  # (weight, reason), added by add() alone
         self._doubt = 1.0
 
     def add(self, weight: float, reason: str) -> None:
-        self.signals.append((weight, reason))
+        self._signals.append((weight, reason))
         # Independent signals combine like probabilities: 0.6 and 0.3 make 0.72.
         self._doubt *= 1.0 - weight
 
@@ -187,7 +188,7 @@ class _Candidate:
 
     @property
     def reason(self) -> str:
-        ordered = sorted(self.signals, key=lambda signal: -signal[0])
+        ordered = sorted(self._signals, key=lambda signal: -signal[0])
         return "; ".join(dict.fromkeys(reason for _, reason in ordered))
 
 
@@ -201,15 +202,15 @@ def _status(value: Any) -> int | None:
 
 
 # A signal for one of a service's entries: its pk, weight and reason, before _weigh
-# weighs it by the envelope and the status seen.
-Signal = tuple[int, float, str]
+# weighs it by the envelope and the status seen (and adds it to the entry's _Candidate).
+_EntrySignal = tuple[int, float, str]
 
 
 def _weigh(
     matcher: ServiceMatcher,
     fit: float,
     status: int | None,
-    signals: list[Signal],
+    signals: list[_EntrySignal],
     found: dict[int, _Candidate],
 ) -> None:
     """Count `signals` for `matcher`'s entries, each weighed by how well the body fits
@@ -247,7 +248,7 @@ def _match_service(
     Most services of a large fleet have nothing to say of a body: each is asked with a few
     lookups, and only those with a signal weigh it against their envelope."""
     status = status or body.status(matcher.status_pointers)
-    signals: list[Signal] = []
+    signals: list[_EntrySignal] = []
     by_code: list[int] = []  # the entries a code field names
     if isinstance(body.value, dict):
         for pointer, weight in matcher.code_pointers:
@@ -334,7 +335,7 @@ def _match_message(
     matcher: ServiceMatcher,
     skeleton: str,
     loose: tuple[str, ...],
-    signals: list[Signal],
+    signals: list[_EntrySignal],
     named: list[int],
 ) -> None:
     """Signal the entries whose typical message the body's is (`named`: those of the
@@ -368,12 +369,14 @@ def _match_similar_messages(
     skeleton = body.skeleton(message) if message else ""
     if not skeleton or not matcher.by_skeleton or skeleton in matcher.by_skeleton:
         return
-    signals: list[Signal] = []
+    signals: list[_EntrySignal] = []
     for typical in matcher.similar_skeletons(skeleton):
         ratio = difflib.SequenceMatcher(None, skeleton, typical).ratio()
         reason = f"similar to a typical message ({ratio:.0%})"
         signals.extend((pk, SIMILAR_MESSAGE * ratio, reason) for pk in matcher.by_skeleton[typical])
     status = status or body.status(matcher.status_pointers)
+    # Weighed by the envelope's fit even when the caller named the service, unlike the
+    # signals of _match_service: so it has always been, and a whole fit would change answers.
     _weigh(matcher, body.envelope_fit(matcher.envelopes), status, signals, found)
 
 
@@ -431,7 +434,7 @@ def identify_many(
             ),
             key=lambda item: (-item.confidence, item.error.service.slug, item.error.order),
         )
-        answers.append(ranked[:limit])
+        answers.append(ranked)
     return answers
 
 

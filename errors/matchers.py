@@ -50,7 +50,7 @@ PLACEHOLDERS = {"id", "value", "n"}
 class ServiceMatcher:
     """Everything identify needs to know about one service, precomputed."""
 
-    pk: int  # the service's
+    pk: int  # the service's id: BodyKeys names the service of a code it reads by it
     slug: str
     code_pointers: tuple[tuple[str, float], ...]
     # Each envelope's pointers: the service's own first, then its alternatives (issue 15).
@@ -320,20 +320,16 @@ class BodyKeys(CodeIndex):
         rows: list[tuple[int, int, str, str, int]] = []
         # Written out, not built by the ORM: compiling this query cost as long as running
         # it, once every identify call. The services are named from the matchers, not
-        # joined: a service added since they were built has no matcher to ask for its
-        # codes.
+        # joined: the codes of a service added since they were built are left out, as no
+        # matcher asks for them.
         with connection.cursor() as cursor:
             for start in range(0, len(new), KEYS_PER_QUERY):
                 chunk = new[start : start + KEYS_PER_QUERY]
-                cursor.execute(
-                    'SELECT id, service_id, code, code_key, "order" FROM errors_errorcode '
-                    f"WHERE code_key IN ({', '.join(['%s'] * len(chunk))})",
-                    chunk,
-                )
+                cursor.execute(_holders_sql(len(chunk)), chunk)
                 rows.extend(cursor.fetchall())
         slug_of = {matcher.pk: matcher.slug for matcher in self.matchers.values()}
         for pk, service_id, code, key, _ in sorted(rows, key=lambda row: (row[4], row[0])):
-            if service_id in slug_of:
+            if service_id in slug_of:  # in catalog order: order, then pk
                 held = self.by_service.setdefault(slug_of[service_id], {}).setdefault(key, [])
                 held.append(Candidate(pk, False, code))
 
@@ -342,12 +338,29 @@ class BodyKeys(CodeIndex):
         holders (errors.lookup's rule)."""
         if key not in self.asked:
             self.read(key)
-        own = super().candidates(service, key)
+        found = super().candidates(service, key)
         matcher = self.matchers.get(service)
         aliases = matcher.alias_holders.get(key) if matcher else None
         if aliases:
-            held = {candidate.pk for candidate in own}
-            own = own + [candidate for candidate in aliases if candidate.pk not in held]
+            held = {candidate.pk for candidate in found}
+            found = found + [candidate for candidate in aliases if candidate.pk not in held]
         if not self.hidden:
-            return own
-        return [candidate for candidate in own if candidate.pk not in self.hidden]
+            return found  # read, never changed, by the callers
+        return [candidate for candidate in found if candidate.pk not in self.hidden]
+
+
+# What BodyKeys reads of each code holding a key as its own, in this order.
+HOLDER_FIELDS = ("id", "service", "code", "code_key", "order")
+
+
+def _holders_sql(count: int) -> str:
+    """The statement reading the codes that hold any of `count` keys as their own, its
+    names taken from the model and quoted as the database wants them."""
+    quote = connection.ops.quote_name
+    fields = ErrorCode._meta.concrete_fields
+    column = {field.name: field.column or field.attname for field in fields}  # never None
+    return (
+        f"SELECT {', '.join(quote(column[name]) for name in HOLDER_FIELDS)} "
+        f"FROM {quote(ErrorCode._meta.db_table)} "
+        f"WHERE {quote(column['code_key'])} IN ({', '.join(['%s'] * count)})"
+    )

@@ -15,6 +15,7 @@ from errors.identify import PlainText, identify, message_skeleton
 from errors.lookup import UnknownService
 from errors.models import ErrorCode, Example, Service, ServiceState
 from tests.conftest import MINIMAL
+from tests.factories import make_code, make_service
 
 pytestmark = pytest.mark.django_db
 
@@ -224,6 +225,29 @@ def test_warm_identify_costs_three_queries(demo, django_assert_num_queries):
     # body holds (code-key and keys indexes) and the matched rows.
     with django_assert_num_queries(3):
         identify({"code": "FORBIDDEN"}, status=403)
+
+
+def test_the_codes_a_batch_names_are_read_in_catalog_order_whatever_the_queries(
+    monkeypatch, django_assert_num_queries
+):
+    """BodyKeys reads its keys KEYS_PER_QUERY at a time, and a service's codes holding
+    one key (NotFound and NOT_FOUND) come in catalog order, not in the order made."""
+    shop = make_service()
+    make_code(shop, "NOT_FOUND", order=7, http_status=404)
+    make_code(shop, "NotFound", order=1, http_status=404)
+    make_code(shop, "FORBIDDEN", order=3, http_status=403)
+    index = kept.matchers()
+    make_code(make_service("late"), "NOT_FOUND")  # no matcher asks for it: left out
+    monkeypatch.setattr(kept, "KEYS_PER_QUERY", 1)
+    keys = kept.BodyKeys(matchers=index)
+    with django_assert_num_queries(2):
+        keys.read("notfound", "forbidden", "")
+    assert set(keys.by_service) == {"shop"}
+    assert [held.code for held in keys.candidates("shop", "notfound")] == ["NotFound", "NOT_FOUND"]
+    assert [held.code for held in keys.candidates("shop", "forbidden")] == ["FORBIDDEN"]
+    found = identify({"error": {"code": "NOT_FOUND"}}, service="shop")
+    assert [item.error.code for item in found] == ["NOT_FOUND", "NotFound"]
+    assert "spelt 'NOT_FOUND', documented 'NotFound'" in found[1].reason
 
 
 def test_matchers_are_reused_until_the_catalog_changes(demo):
