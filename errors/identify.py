@@ -402,31 +402,43 @@ def identify(
     `body` is a parsed JSON value or text (JSON text is parsed; an `HTTP/1.1 ...` dump is
     split into status and body). `service` restricts the search to one service's slug.
     """
-    return identify_many([Seen(body, status, service)], user=user, limit=limit)[0]
+    (answer,) = identify_many([Seen(body, status, service)], user=user, limit=limit)
+    if isinstance(answer, UnknownService):
+        raise answer
+    return answer
 
 
 def identify_many(
     responses: list[Seen], *, user: Any = None, limit: int = 10
-) -> list[list[Identification]]:
+) -> list[list[Identification] | UnknownService]:
     """identify() for each response, in order, reading the catalog version once and every
-    matched entry in one query (a log pipeline's batch)."""
+    matched entry in one query (a log pipeline's batch). A response naming a service that
+    does not exist is answered with the UnknownService that identify() raises, alone: the
+    others are answered all the same."""
     version = catalog_version()
     index = matchers(version)
     hidden = set() if can_see_drafts(user) else _drafts(index)
     codes = BodyKeys(matchers=index, hidden=hidden)
-    bodies = [_seen_body(seen, index) for seen in responses]
-    codes.read(*(key for body, _, chosen in bodies for key in _code_keys(body, chosen)))
+    answers: list[list[Identification] | UnknownService] = []
+    readable: dict[int, tuple[SeenBody, int | None, list[ServiceMatcher]]] = {}
+    for position, seen in enumerate(responses):
+        try:
+            readable[position] = _seen_body(seen, index)
+        except UnknownService as unknown:
+            answers.append(unknown)
+        else:
+            answers.append([])
+    codes.read(*(key for body, _, chosen in readable.values() for key in _code_keys(body, chosen)))
     # Only the best few are read from the database, once the drafts the caller may not
     # see are left out (the query keeps only what the caller may see all the same).
-    bests = [
-        _rank(body, status, chosen, seen.service, index, codes, limit)
-        for seen, (body, status, chosen) in zip(responses, bodies, strict=True)
-    ]
-    wanted = {pk for best in bests for pk, _ in best}
+    bests = {
+        position: _rank(body, status, chosen, responses[position].service, index, codes, limit)
+        for position, (body, status, chosen) in readable.items()
+    }
+    wanted = {pk for best in bests.values() for pk, _ in best}
     errors = ErrorCode.objects.visible_to(user).for_entries().in_bulk(wanted) if wanted else {}
-    answers = []
-    for best in bests:
-        ranked = sorted(
+    for position, best in bests.items():
+        answers[position] = sorted(
             (
                 Identification(errors[pk], candidate.confidence, candidate.reason)
                 for pk, candidate in best
@@ -434,7 +446,6 @@ def identify_many(
             ),
             key=lambda item: (-item.confidence, item.error.service.slug, item.error.order),
         )
-        answers.append(ranked)
     return answers
 
 

@@ -238,19 +238,47 @@ def test_batch_over_two_mib_is_a_413_that_says_to_split_it(api, demo):
     assert "split the batch" in response.json()["detail"]
 
 
-def test_batch_names_the_bad_item(api, demo):
-    response = post(
-        api,
-        {"responses": [{"body": "x"}, {"status": 99, "body": "y"}]},
-        path="/api/v1/identify/batch/",
-    )
-    assert response.status_code == 400
-    assert response.json()["errors"] == [
-        {
-            "place": "responses[1].status",
-            "message": "Ensure this value is greater than or equal to 100.",
-        }
+def test_a_bad_response_of_a_batch_is_rejected_alone(api, demo, django_assert_num_queries):
+    """A log pipeline's batch with a bad status, a retired service and headers that are
+    not an object: those are rejected by index, saying what to fix, and the rest answered."""
+    responses = [
+        {"status": 99, "body": "y"},
+        {"status": 401, "body": shared("API_KEY_REVOKED")},
+        {"status": 404, "body": {"detail": "Not found"}, "service": "retired-billing"},
+        {"status": 404, "body": {"detail": "Assessment not found"}, "service": "aisafe"},
+        {"status": 500, "headers": "text/plain", "body": "Internal Server Error"},
     ]
+    post(api, {"responses": responses}, path="/api/v1/identify/batch/")
+    with django_assert_num_queries(3):  # as a batch without bad responses
+        response = post(api, {"responses": responses}, path="/api/v1/identify/batch/")
+    assert response.status_code == 200
+    answer = response.json()
+    assert answer["rejected"] == [
+        {"index": 0, "detail": "status: Ensure this value is greater than or equal to 100."},
+        {
+            "index": 2,
+            "detail": "There is no service 'retired-billing': GET /api/v1/services/ lists "
+            "the slugs.",
+        },
+        {"index": 4, "detail": 'headers: Expected a dictionary of items but got type "str".'},
+    ]
+    results = answer["results"]
+    assert [result is None for result in results] == [True, False, True, False, True]
+    assert results[1]["results"][0]["code"] == "API_KEY_REVOKED"
+    assert results[3]["results"][0]["code"] == "404"
+
+
+def test_a_batch_of_bad_responses_alone_answers_each_rejected(api, demo):
+    responses = [{"status": "abc", "body": "x"}, {"body": {"code": "X"}, "service": "nope"}]
+    answer = post(api, {"responses": responses}, path="/api/v1/identify/batch/").json()
+    assert answer["results"] == [None, None]
+    assert [item["index"] for item in answer["rejected"]] == [0, 1]
+
+
+def test_one_response_naming_no_service_is_still_a_404(api, demo):
+    response = post(api, {"body": {"code": "X"}, "service": "nope"})
+    assert response.status_code == 404
+    assert response.json()["code"] == "unknown_service"
 
 
 # --------------------------------------------------------------- problem types

@@ -65,7 +65,7 @@ def _problem_for(exc: Exception, allowed: str = "") -> tuple[str, str, dict[str,
     if isinstance(exc, exceptions.ValidationError):
         return (
             "invalid_parameter",
-            _validation_detail(exc.detail),
+            validation_detail(exc.detail),
             {"errors": _validation_list(exc.detail)},
         )
     if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
@@ -100,12 +100,12 @@ def _problem_for(exc: Exception, allowed: str = "") -> tuple[str, str, dict[str,
     return "internal_error", "The portal failed to answer: retry, or report the request_id.", {}
 
 
-def _validation_detail(detail: Any) -> str:
+def validation_detail(detail: Any) -> str:
     """A one-line message out of DRF's nested validation errors."""
     if isinstance(detail, dict):
-        return " ".join(f"{name}: {_validation_detail(value)}" for name, value in detail.items())
+        return " ".join(f"{name}: {validation_detail(value)}" for name, value in detail.items())
     if isinstance(detail, list):
-        return " ".join(_validation_detail(item) for item in detail)
+        return " ".join(validation_detail(item) for item in detail)
     return str(detail)
 
 

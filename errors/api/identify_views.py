@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from errors import identify as identification
 from errors import lookup
 from errors.api import serializers
-from errors.api.exceptions import Problem
+from errors.api.exceptions import Problem, validation_detail
 from errors.api.parsers import ApiJsonParser, IdentifyHtmlParser, IdentifyTextParser
 from errors.api.schema import COMMON_PROBLEMS, problems
 from errors.api.views import ApiView
@@ -42,13 +42,13 @@ def _is_wrapper(data: Any) -> bool:
     return isinstance(data, dict) and "body" in data and set(data) <= WRAPPER_KEYS
 
 
-def _read_one(data: Any, defaults: dict[str, Any], where: str = "") -> identification.Seen:
+def _read_one(data: Any, defaults: dict[str, Any]) -> identification.Seen:
     """One response, from the wrapper form or a bare body (status and service then come
-    from the query string); a problem names what to fix, and where in a batch."""
+    from the query string); a ValidationError names what to fix."""
     wrapped = data if _is_wrapper(data) else {**defaults, "body": data}
     given = serializers.IdentifyRequestSerializer(data=wrapped)
     if not given.is_valid():
-        raise drf.ValidationError({where: given.errors} if where else given.errors)
+        raise drf.ValidationError(given.errors)
     fields = given.validated_data
     body = fields["body"]
     content_type = fields.get("headers", {}).get("content-type", "")
@@ -76,15 +76,8 @@ def _answer(found: list[identification.Identification], request: Request) -> dic
     }
 
 
-def _identify(request: Request, seen: list[identification.Seen]) -> list[dict[str, Any]]:
-    try:
-        found = identification.identify_many(seen, user=request.user)
-    except lookup.UnknownService as exc:
-        raise Problem(
-            "unknown_service",
-            f"There is no service {exc.args[0]!r}: GET /api/v1/services/ lists the slugs.",
-        ) from exc
-    return [_answer(items, request) for items in found]
+def _no_service(unknown: lookup.UnknownService) -> str:
+    return f"There is no service {unknown.args[0]!r}: GET /api/v1/services/ lists the slugs."
 
 
 class IdentifyView(ApiView):
@@ -155,8 +148,10 @@ class IdentifyView(ApiView):
         defaults = _query_defaults(request)
         if isinstance(data, str):  # text/plain: the body itself, read as text
             data = {**defaults, "body": data, "headers": {"content-type": "text/plain"}}
-        (answer,) = _identify(request, [_read_one(data, defaults)])
-        return Response(answer)
+        (found,) = identification.identify_many([_read_one(data, defaults)], user=request.user)
+        if isinstance(found, lookup.UnknownService):
+            raise Problem("unknown_service", _no_service(found))
+        return Response(_answer(found, request))
 
 
 class IdentifyBatchView(ApiView):
@@ -166,7 +161,7 @@ class IdentifyBatchView(ApiView):
         request=serializers.IdentifyBatchRequestSerializer,
         responses={
             200: serializers.IdentifyBatchResponseSerializer,
-            **problems(400, 404, 413, 415, *COMMON_PROBLEMS),
+            **problems(400, 413, 415, *COMMON_PROBLEMS),
         },
     )
     def post(self, request: Request) -> Response:
@@ -184,5 +179,20 @@ class IdentifyBatchView(ApiView):
                 f"The batch has {len(responses)} responses: send at most "
                 f"{BATCH_MAX_RESPONSES} per request.",
             )
-        seen = [_read_one(item, {}, f"responses[{i}]") for i, item in enumerate(responses)]
-        return Response({"results": _identify(request, seen)})
+        # A bad response is rejected alone, by its index: the others are answered.
+        seen: dict[int, identification.Seen] = {}
+        rejected: list[dict[str, Any]] = []
+        for index, item in enumerate(responses):
+            try:
+                seen[index] = _read_one(item, {})
+            except drf.ValidationError as exc:
+                rejected.append({"index": index, "detail": validation_detail(exc.detail)})
+        found = identification.identify_many(list(seen.values()), user=request.user)
+        results: list[dict[str, Any] | None] = [None] * len(responses)
+        for index, answer in zip(seen, found, strict=True):
+            if isinstance(answer, lookup.UnknownService):
+                rejected.append({"index": index, "detail": _no_service(answer)})
+            else:
+                results[index] = _answer(answer, request)
+        rejected.sort(key=lambda item: item["index"])
+        return Response({"results": results, "rejected": rejected})

@@ -303,10 +303,35 @@ class IdentifyBatchRequestSerializer(serializers.Serializer):
     responses = serializers.ListField(child=serializers.JSONField(), max_length=1000)
 
 
-class IdentifyBatchResponseSerializer(serializers.Serializer):
-    """One identify answer per response, in order."""
+class RejectedResponseSerializer(serializers.Serializer):
+    """A response of a batch that could not be identified, and why."""
 
-    results = IdentifyResponseSerializer(many=True)
+    index = serializers.IntegerField(help_text="Its place in `responses`, from 0.")
+    detail = serializers.CharField(help_text="What to fix.")
+
+
+# drf-spectacular drops a list's nullable items (a child serializer's allow_null): said
+# here as it says a nullable serializer field.
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {"allOf": [{"$ref": "#/components/schemas/IdentifyResponse"}], "nullable": True},
+    }
+)
+class IdentifyAnswersField(serializers.ListField):
+    """One identify answer per response, or null for a response rejected."""
+
+
+class IdentifyBatchResponseSerializer(serializers.Serializer):
+    """One identify answer per response, in order; a bad response is rejected alone."""
+
+    results = IdentifyAnswersField(
+        child=IdentifyResponseSerializer(allow_null=True),
+        help_text="One answer per response, in order: null where the response was rejected.",
+    )
+    rejected = RejectedResponseSerializer(
+        many=True, help_text="The responses that could not be identified, by index."
+    )
 
 
 class PageSerializer(serializers.Serializer):
