@@ -254,13 +254,22 @@ def test_a_bad_response_of_a_batch_is_rejected_alone(api, demo, django_assert_nu
     assert response.status_code == 200
     answer = response.json()
     assert answer["rejected"] == [
-        {"index": 0, "detail": "status: Ensure this value is greater than or equal to 100."},
+        {
+            "index": 0,
+            "code": "invalid_parameter",
+            "detail": "status: Ensure this value is greater than or equal to 100.",
+        },
         {
             "index": 2,
+            "code": "unknown_service",
             "detail": "There is no service 'retired-billing': GET /api/v1/services/ lists "
             "the slugs.",
         },
-        {"index": 4, "detail": 'headers: Expected a dictionary of items but got type "str".'},
+        {
+            "index": 4,
+            "code": "invalid_parameter",
+            "detail": 'headers: Expected a dictionary of items but got type "str".',
+        },
     ]
     results = answer["results"]
     assert [result is None for result in results] == [True, False, True, False, True]
@@ -268,17 +277,16 @@ def test_a_bad_response_of_a_batch_is_rejected_alone(api, demo, django_assert_nu
     assert results[3]["results"][0]["code"] == "404"
 
 
-def test_a_batch_of_bad_responses_alone_answers_each_rejected(api, demo):
+def test_a_batch_of_only_bad_responses_is_all_null_and_all_rejected(api, demo):
     responses = [{"status": "abc", "body": "x"}, {"body": {"code": "X"}, "service": "nope"}]
-    answer = post(api, {"responses": responses}, path="/api/v1/identify/batch/").json()
-    assert answer["results"] == [None, None]
-    assert [item["index"] for item in answer["rejected"]] == [0, 1]
-
-
-def test_one_response_naming_no_service_is_still_a_404(api, demo):
-    response = post(api, {"body": {"code": "X"}, "service": "nope"})
-    assert response.status_code == 404
-    assert response.json()["code"] == "unknown_service"
+    response = post(api, {"responses": responses}, path="/api/v1/identify/batch/")
+    assert response.status_code == 200
+    assert response.json()["results"] == [None, None]
+    rejected = response.json()["rejected"]
+    assert [(item["index"], item["code"]) for item in rejected] == [
+        (0, "invalid_parameter"),
+        (1, "unknown_service"),
+    ]
 
 
 # --------------------------------------------------------------- problem types

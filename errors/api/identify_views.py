@@ -186,12 +186,14 @@ class IdentifyBatchView(ApiView):
             try:
                 seen[index] = _read_one(item, {})
             except drf.ValidationError as exc:
-                rejected.append({"index": index, "detail": validation_detail(exc.detail)})
+                detail = validation_detail(exc.detail)
+                rejected.append({"index": index, "code": "invalid_parameter", "detail": detail})
         found = identification.identify_many(list(seen.values()), user=request.user)
         results: list[dict[str, Any] | None] = [None] * len(responses)
         for index, answer in zip(seen, found, strict=True):
             if isinstance(answer, lookup.UnknownService):
-                rejected.append({"index": index, "detail": _no_service(answer)})
+                detail = _no_service(answer)
+                rejected.append({"index": index, "code": "unknown_service", "detail": detail})
             else:
                 results[index] = _answer(answer, request)
         rejected.sort(key=lambda item: item["index"])

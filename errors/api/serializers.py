@@ -300,37 +300,45 @@ class IdentifyResponseSerializer(serializers.Serializer):
 class IdentifyBatchRequestSerializer(serializers.Serializer):
     """Up to 1,000 responses, each a bare body or the identify request form."""
 
-    responses = serializers.ListField(child=serializers.JSONField(), max_length=1000)
+    responses = serializers.ListField(
+        child=serializers.JSONField(),
+        max_length=1000,
+        help_text="Up to 1,000 responses, each a body or {status, headers, body, service}. A "
+        "bad one is answered null and listed in `rejected` with its index; the others are "
+        "answered.",
+    )
+
+
+# Why a response of a batch was rejected (named RejectedCode in the schema).
+REJECTED_CODES = ["invalid_parameter", "unknown_service"]
 
 
 class RejectedResponseSerializer(serializers.Serializer):
     """A response of a batch that could not be identified, and why."""
 
     index = serializers.IntegerField(help_text="Its place in `responses`, from 0.")
+    code = serializers.ChoiceField(
+        choices=REJECTED_CODES,
+        help_text="What was wrong: a field of the response, or the service it names.",
+    )
     detail = serializers.CharField(help_text="What to fix.")
 
 
-# drf-spectacular drops a list's nullable items (a child serializer's allow_null): said
-# here as it says a nullable serializer field.
-@extend_schema_field(
-    {
-        "type": "array",
-        "items": {"allOf": [{"$ref": "#/components/schemas/IdentifyResponse"}], "nullable": True},
-    }
-)
-class IdentifyAnswersField(serializers.ListField):
-    """One identify answer per response, or null for a response rejected."""
+@extend_schema_field(IdentifyResponseSerializer(allow_null=True))
+class IdentifyAnswerField(serializers.JSONField):
+    """One identify answer, or null for a response rejected (drf-spectacular leaves out a
+    list's nullable serializer items, but not a field's)."""
 
 
 class IdentifyBatchResponseSerializer(serializers.Serializer):
     """One identify answer per response, in order; a bad response is rejected alone."""
 
-    results = IdentifyAnswersField(
-        child=IdentifyResponseSerializer(allow_null=True),
+    results = serializers.ListField(
+        child=IdentifyAnswerField(),
         help_text="One answer per response, in order: null where the response was rejected.",
     )
     rejected = RejectedResponseSerializer(
-        many=True, help_text="The responses that could not be identified, by index."
+        many=True, help_text="The responses that could not be identified, in index order."
     )
 
 
