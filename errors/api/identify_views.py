@@ -14,6 +14,7 @@ from errors import identify as identification
 from errors import lookup
 from errors.api import serializers
 from errors.api.exceptions import Problem, validation_detail
+from errors.api.params import no_service
 from errors.api.parsers import ApiJsonParser, IdentifyHtmlParser, IdentifyTextParser
 from errors.api.schema import COMMON_PROBLEMS, problems
 from errors.api.views import ApiView
@@ -74,10 +75,6 @@ def _answer(found: list[identification.Identification], request: Request) -> dic
         "results": serializers.IdentifiedEntrySerializer(strong, many=True, context=context).data,
         "weak": serializers.IdentifiedEntrySerializer(weak, many=True, context=context).data,
     }
-
-
-def _no_service(unknown: lookup.UnknownService) -> str:
-    return f"There is no service {unknown.args[0]!r}: GET /api/v1/services/ lists the slugs."
 
 
 class IdentifyView(ApiView):
@@ -150,7 +147,7 @@ class IdentifyView(ApiView):
             data = {**defaults, "body": data, "headers": {"content-type": "text/plain"}}
         (found,) = identification.identify_many([_read_one(data, defaults)], user=request.user)
         if isinstance(found, lookup.UnknownService):
-            raise Problem("unknown_service", _no_service(found))
+            raise Problem("unknown_service", no_service(found.args[0]))
         return Response(_answer(found, request))
 
 
@@ -192,7 +189,7 @@ class IdentifyBatchView(ApiView):
         results: list[dict[str, Any] | None] = [None] * len(responses)
         for index, answer in zip(seen, found, strict=True):
             if isinstance(answer, lookup.UnknownService):
-                detail = _no_service(answer)
+                detail = no_service(answer.args[0])
                 rejected.append({"index": index, "code": "unknown_service", "detail": detail})
             else:
                 results[index] = _answer(answer, request)

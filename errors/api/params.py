@@ -91,14 +91,16 @@ def status_param(request: Request) -> int | None:
     return number
 
 
+def no_service(slug: str) -> str:
+    """What a problem says of a service slug that names no service."""
+    return f"There is no service {slug!r}: GET /api/v1/services/ lists the slugs."
+
+
 def service_param(request: Request) -> str:
     """The `service` filter: a known service's slug, '' when absent; 404 problem if unknown."""
     slug = text_param(request, "service", 60).lower()
     if slug and not Service.objects.filter(slug=slug).exists():
-        raise Problem(
-            "unknown_service",
-            f"There is no service {slug!r}: GET /api/v1/services/ lists the slugs.",
-        )
+        raise Problem("unknown_service", no_service(slug))
     return slug
 
 
@@ -125,9 +127,7 @@ def service_or_404(slug: str) -> Service:
     """The service with this slug, or a 404 problem that says where the slugs are listed."""
     service = Service.objects.filter(slug=slug).first()
     if service is None:
-        raise Problem(
-            "not_found", f"There is no service {slug!r}: GET /api/v1/services/ lists the slugs."
-        )
+        raise Problem("not_found", no_service(slug))
     return service
 
 
