@@ -419,15 +419,13 @@ def identify_many(
     index = matchers(version)
     hidden = set() if can_see_drafts(user) else _drafts(index)
     codes = BodyKeys(matchers=index, hidden=hidden)
-    answers: list[list[Identification] | UnknownService] = []
+    answers: list[list[Identification] | UnknownService] = [[] for _ in responses]
     readable: dict[int, tuple[SeenBody, int | None, list[ServiceMatcher]]] = {}
     for position, seen in enumerate(responses):
         try:
             readable[position] = _seen_body(seen, index)
         except UnknownService as unknown:
-            answers.append(unknown)
-        else:
-            answers.append([])
+            answers[position] = unknown
     codes.read(*(key for body, _, chosen in readable.values() for key in _code_keys(body, chosen)))
     # Only the best few are read from the database, once the drafts the caller may not
     # see are left out (the query keeps only what the caller may see all the same).
