@@ -420,18 +420,20 @@ def identify_many(
     hidden = set() if can_see_drafts(user) else _drafts(index)
     codes = BodyKeys(matchers=index, hidden=hidden)
     answers: list[list[Identification] | UnknownService] = [[] for _ in responses]
-    readable: dict[int, tuple[SeenBody, int | None, list[ServiceMatcher]]] = {}
+    readable: dict[int, tuple[SeenBody, int | None, str | None, list[ServiceMatcher]]] = {}
     for position, seen in enumerate(responses):
         try:
             readable[position] = _seen_body(seen, index)
         except UnknownService as unknown:
             answers[position] = unknown
-    codes.read(*(key for body, _, chosen in readable.values() for key in _code_keys(body, chosen)))
+    codes.read(
+        *(key for body, _, _, chosen in readable.values() for key in _code_keys(body, chosen))
+    )
     # Only the best few are read from the database, once the drafts the caller may not
     # see are left out (the query keeps only what the caller may see all the same).
     bests = {
-        position: _rank(body, status, chosen, responses[position].service, index, codes, limit)
-        for position, (body, status, chosen) in readable.items()
+        position: _rank(body, status, chosen, service, index, codes, limit)
+        for position, (body, status, service, chosen) in readable.items()
     }
     wanted = {pk for best in bests.values() for pk, _ in best}
     errors = ErrorCode.objects.visible_to(user).for_entries().in_bulk(wanted) if wanted else {}
@@ -454,19 +456,22 @@ def _drafts(index: dict[str, ServiceMatcher]) -> set[int]:
 
 def _seen_body(
     seen: Seen, index: dict[str, ServiceMatcher]
-) -> tuple[SeenBody, int | None, list[ServiceMatcher]]:
-    """The body parsed, its status (from an HTTP dump if need be) and the services to try."""
-    body, status, service = seen.body, seen.status, seen.service
+) -> tuple[SeenBody, int | None, str | None, list[ServiceMatcher]]:
+    """The body parsed, its status (from an HTTP dump if need be), the service named (its
+    slug: slugs are lowercase, so `AISafe` names `aisafe`, as search's filter reads it) and
+    the services to try."""
+    body, status = seen.body, seen.status
     if isinstance(body, str) and re.match(r"\s*HTTP/[\d.]+\s+\d{3}", body):
         seen_status, body = split_http_example(body)
         status = status or seen_status
+    service = seen.service.lower() if seen.service else None
     if service:
         if service not in index:
-            raise UnknownService(service)
+            raise UnknownService(seen.service)
         chosen = [index[service]]
     else:
         chosen = list(index.values())
-    return SeenBody(parse_body(body)), status, chosen
+    return SeenBody(parse_body(body)), status, service, chosen
 
 
 def _code_keys(body: SeenBody, chosen: list[ServiceMatcher]) -> Iterator[str]:

@@ -176,6 +176,11 @@ def test_service_restricts_the_candidates(demo):
     assert {item.error.service.slug for item in found} == {"portal"}
 
 
+def test_a_service_named_in_capitals_is_its_slug(demo):
+    """Slugs are lowercase, and search's service filter reads `AISafe` as `aisafe`."""
+    assert best({"detail": "Something else"}, status=404, service="AISafe") == ("aisafe", "404")
+
+
 def test_unknown_service_raises(demo):
     with pytest.raises(UnknownService):
         identify({"code": "X"}, service="no-such-service")
