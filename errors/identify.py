@@ -28,6 +28,7 @@ from urllib.parse import unquote, urlsplit
 from errors.bodies import body_shape, resolve_pointer, split_http_example
 from errors.catalog_version import catalog_version
 from errors.codes import code_key
+from errors.entry_cache import entries
 from errors.lookup import UnknownService
 from errors.matchers import (
     BodyKeys,
@@ -436,7 +437,7 @@ def identify_many(
         for position, (body, status, service, chosen) in readable.items()
     }
     wanted = {pk for best in bests.values() for pk, _ in best}
-    errors = ErrorCode.objects.visible_to(user).for_entries().in_bulk(wanted) if wanted else {}
+    errors = entries(version, wanted, user) if wanted else {}
     for position, best in bests.items():
         answers[position] = sorted(
             (

@@ -11,6 +11,7 @@ from errors import matchers as kept
 from errors.bodies import split_http_example
 from errors.catalog.importer import import_catalog_text
 from errors.catalog_version import catalog_version
+from errors.entry_cache import EntryCache
 from errors.identify import PlainText, identify, message_skeleton
 from errors.lookup import UnknownService
 from errors.models import ErrorCode, Example, Service, ServiceState
@@ -227,9 +228,41 @@ def test_drafts_give_their_places_to_the_next_candidates(demo, admin_user):
 def test_warm_identify_costs_three_queries(demo, django_assert_num_queries):
     identify({"code": "FORBIDDEN"})
     # The fingerprint (re-read on every call in these tests), the holders of the keys the
-    # body holds (code-key and keys indexes) and the matched rows.
+    # body holds (code-key and keys indexes) and the matched rows, not read before.
     with django_assert_num_queries(3):
-        identify({"code": "FORBIDDEN"}, status=403)
+        found = identify({"code": "API_KEY_REVOKED"}, status=401)
+    # The same entries again: held in the worker for the catalog version.
+    with django_assert_num_queries(2):
+        assert identify({"code": "API_KEY_REVOKED"}, status=401) == found
+
+
+def test_entries_held_are_never_served_after_a_write(demo):
+    body = {"code": "API_KEY_REVOKED"}
+    held = identify(body, status=401)[0].error
+    ErrorCode.objects.filter(pk=held.pk).update(title="Key revoked by its owner")
+    again = identify(body, status=401)[0].error
+    assert (again.pk, again.title) == (held.pk, "Key revoked by its owner")
+
+
+def test_an_entry_held_for_staff_stays_hidden_from_everyone_else(demo, admin_user):
+    body = {"code": "API_KEY_REVOKED"}
+    first = identify(body, status=401)[0].error
+    ErrorCode.objects.filter(pk=first.pk).update(published=False)
+    assert identify(body, status=401, user=admin_user)[0].error.pk == first.pk  # now held
+    assert first.pk not in {item.error.pk for item in identify(body, status=401)}
+
+
+def test_the_entries_held_are_bounded_least_recently_used_first(demo, django_assert_num_queries):
+    held = EntryCache(max_entries=2)
+    first, second, third = ErrorCode.objects.order_by("pk").values_list("pk", flat=True)[:3]
+    version = catalog_version()
+    held.entries(version, [first, second], None)
+    held.entries(version, [first], None)  # the first is now the most recently used
+    held.entries(version, [third], None)
+    with django_assert_num_queries(0):
+        assert set(held.entries(version, [first, third], None)) == {first, third}
+    with django_assert_num_queries(1):
+        assert set(held.entries(version, [second], None)) == {second}
 
 
 def test_the_codes_a_batch_names_are_read_in_catalog_order_whatever_the_queries(

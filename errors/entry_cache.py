@@ -1,0 +1,83 @@
+"""The entries identify answers with, kept in each worker for the catalog version.
+
+A log pipeline asks about the same kinds of error all day, and each answer names up to
+ten entries. Reading them (the entry with its service, category and replacement: a
+four-table join, then thirty model instances) took 1 ms of a 3 ms call on SQLite at
+100,000 codes and 2.4 ms on PostgreSQL, for entries read a moment before. Here the
+entries read are kept, least recently used dropped first past `MAX_ENTRIES`, for as long
+as the catalog version they were read under holds: every write bumps it
+(errors.catalog_version), so an entry is never served after a change to the catalog, on
+any app server.
+
+The entries are shared between calls and threads: callers read them, and never change
+them.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Collection
+from typing import Any
+
+from errors.models import ErrorCode
+from errors.querysets import can_see_drafts
+from errors.versioned_cache import register
+
+# About 3 KB an entry with its service and category: 12 MB a worker at most.
+MAX_ENTRIES = 4096
+
+
+class EntryCache:
+    """Entries by primary key, read with what an API entry shows (`for_entries`)."""
+
+    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
+        self.max_entries = max_entries
+        self._lock = threading.Lock()
+        self._version = ""
+        self._entries: OrderedDict[int, ErrorCode] = OrderedDict()
+        register(self)
+
+    def entries(self, version: str, pks: Collection[int], user: Any) -> dict[int, ErrorCode]:
+        """The entries of `pks` that `user` may see (staff see drafts), under the catalog
+        `version` read before: those not held are read in one query."""
+        held: dict[int, ErrorCode] = {}
+        with self._lock:
+            if version == self._version:
+                for pk in pks:
+                    entry = self._entries.get(pk)
+                    if entry is not None:
+                        self._entries.move_to_end(pk)
+                        held[pk] = entry
+        missing = [pk for pk in pks if pk not in held]
+        if missing:
+            read = ErrorCode.objects.for_entries().in_bulk(missing)
+            self._keep(version, read)
+            held.update(read)
+        if can_see_drafts(user):
+            return held
+        return {pk: entry for pk, entry in held.items() if entry.published}
+
+    def _keep(self, version: str, read: dict[int, ErrorCode]) -> None:
+        """Keep entries read after `version` was: they are at least as new as it."""
+        with self._lock:
+            if version != self._version:
+                self._entries.clear()
+                self._version = version
+            self._entries.update(read)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        """Forget every entry held."""
+        with self._lock:
+            self._entries.clear()
+            self._version = ""
+
+
+_entries = EntryCache()
+
+
+def entries(version: str, pks: Collection[int], user: Any = None) -> dict[int, ErrorCode]:
+    """The entries of `pks` that `user` may see, under the catalog `version`."""
+    return _entries.entries(version, pks, user)
