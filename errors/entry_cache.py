@@ -10,7 +10,14 @@ as the catalog version they were read under holds: every write bumps it
 any app server.
 
 The entries are shared between calls and threads: callers read them, and never change
-them.
+them (nor read a field `for_entries` leaves out, which Django would load and set on the
+shared instance). They are read from the database the version is read from, never a
+replica that may lag behind it.
+
+Like every cache keyed by the version, this one assumes the version it was read under
+was committed: code that writes to the catalog, identifies in the same transaction and
+then rolls back would leave entries under a version the next write takes again (no path
+of the portal does; tests clear the caches between them).
 """
 
 from __future__ import annotations
@@ -20,11 +27,14 @@ from collections import OrderedDict
 from collections.abc import Collection
 from typing import Any
 
+from django.db import DEFAULT_DB_ALIAS
+
 from errors.models import ErrorCode
 from errors.querysets import can_see_drafts
 from errors.versioned_cache import register
 
-# About 3 KB an entry with its service and category: 12 MB a worker at most.
+# About 2-3 KB an entry with its service and category (its resolution is most of it):
+# some 12 MB a worker.
 MAX_ENTRIES = 4096
 
 
@@ -51,7 +61,7 @@ class EntryCache:
                         held[pk] = entry
         missing = [pk for pk in pks if pk not in held]
         if missing:
-            read = ErrorCode.objects.for_entries().in_bulk(missing)
+            read = ErrorCode.objects.using(DEFAULT_DB_ALIAS).for_entries().in_bulk(missing)
             self._keep(version, read)
             held.update(read)
         if can_see_drafts(user):

@@ -412,8 +412,9 @@ def identify(
 def identify_many(
     responses: list[Seen], *, user: Any = None, limit: int = 10
 ) -> list[list[Identification] | UnknownService]:
-    """identify() for each response, in order, reading the catalog version once and every
-    matched entry in one query (a log pipeline's batch). A response naming a service that
+    """identify() for each response, in order, reading the catalog version once and the
+    matched entries not held yet (errors.entry_cache) in one query (a log pipeline's
+    batch). A response naming a service that
     does not exist is answered with the UnknownService that identify() raises, alone: the
     others are answered all the same."""
     version = catalog_version()
@@ -430,8 +431,8 @@ def identify_many(
     codes.read(
         *(key for body, _, _, chosen in readable.values() for key in _code_keys(body, chosen))
     )
-    # Only the best few are read from the database, once the drafts the caller may not
-    # see are left out (the query keeps only what the caller may see all the same).
+    # Only the best few are read, once the drafts the caller may not see are left out
+    # (errors.entry_cache keeps only what the caller may see all the same).
     bests = {
         position: _rank(body, status, chosen, service, index, codes, limit)
         for position, (body, status, service, chosen) in readable.items()

@@ -27,7 +27,7 @@ def forget_process_caches() -> None:
 
     A rolled-back test leaves the version where it was, so the next test's first write
     reaches a version an earlier test already cached under: the page cache, the rate
-    limits, and what errors.versioned_cache holds (identify's matchers,
+    limits, and what errors.versioned_cache holds (identify's matchers and entries,
     search's word statistics, the API's replayed answers) would serve that test's catalog.
     """
     cache.clear()
