@@ -414,9 +414,8 @@ def identify_many(
 ) -> list[list[Identification] | UnknownService]:
     """identify() for each response, in order, reading the catalog version once and the
     matched entries not held yet (errors.entry_cache) in one query (a log pipeline's
-    batch). A response naming a service that
-    does not exist is answered with the UnknownService that identify() raises, alone: the
-    others are answered all the same."""
+    batch). A response naming a service that does not exist is answered with the
+    UnknownService that identify() raises, alone: the others are answered all the same."""
     version = catalog_version()
     index = matchers(version)
     hidden = set() if can_see_drafts(user) else _drafts(index)

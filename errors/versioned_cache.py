@@ -1,6 +1,6 @@
 """Values kept in each worker's memory for as long as the catalog version they were built
 under holds (search's word statistics, replayed API answers; identify's matchers are
-kept per service, errors.identify.MatcherCache, and the entries identify answers with,
+kept per service, errors.matchers.MatcherCache, and the entries identify answers with,
 errors.entry_cache, register here too).
 
 The version is read from the database on every request (errors.catalog_version), so a
