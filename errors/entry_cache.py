@@ -22,8 +22,6 @@ of the portal does; tests clear the caches between them).
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Collection
 from typing import Any
 
@@ -31,7 +29,7 @@ from django.db import DEFAULT_DB_ALIAS
 
 from errors.models import ErrorCode
 from errors.querysets import can_see_drafts
-from errors.versioned_cache import register
+from errors.versioned_cache import VersionedLru
 
 # About 2-3 KB an entry with its service and category (its resolution is most of it):
 # some 12 MB a worker.
@@ -42,47 +40,20 @@ class EntryCache:
     """Entries by primary key, read with what an API entry shows (`for_entries`)."""
 
     def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
-        self.max_entries = max_entries
-        self._lock = threading.Lock()
-        self._version = ""
-        self._entries: OrderedDict[int, ErrorCode] = OrderedDict()
-        register(self)
+        self._held: VersionedLru[int, ErrorCode] = VersionedLru(max_entries)
 
     def entries(self, version: str, pks: Collection[int], user: Any) -> dict[int, ErrorCode]:
         """The entries of `pks` that `user` may see (staff see drafts), under the catalog
         `version` read before: those not held are read in one query."""
-        held: dict[int, ErrorCode] = {}
-        with self._lock:
-            if version == self._version:
-                for pk in pks:
-                    entry = self._entries.get(pk)
-                    if entry is not None:
-                        self._entries.move_to_end(pk)
-                        held[pk] = entry
+        held = self._held.get_many(version, pks)
         missing = [pk for pk in pks if pk not in held]
         if missing:
             read = ErrorCode.objects.using(DEFAULT_DB_ALIAS).for_entries().in_bulk(missing)
-            self._keep(version, read)
+            self._held.put_many(version, read)  # read after `version`: at least as new
             held.update(read)
         if can_see_drafts(user):
             return held
         return {pk: entry for pk, entry in held.items() if entry.published}
-
-    def _keep(self, version: str, read: dict[int, ErrorCode]) -> None:
-        """Keep entries read after `version` was: they are at least as new as it."""
-        with self._lock:
-            if version != self._version:
-                self._entries.clear()
-                self._version = version
-            self._entries.update(read)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
-
-    def clear(self) -> None:
-        """Forget every entry held."""
-        with self._lock:
-            self._entries.clear()
-            self._version = ""
 
 
 _entries = EntryCache()

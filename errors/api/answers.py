@@ -21,8 +21,6 @@ small in-process store keyed by the catalog version:
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -37,7 +35,7 @@ from errors.api.authentication import RequestTokenAuthentication
 from errors.api.throttling import ClientRateThrottle
 from errors.catalog_version import catalog_version
 from errors.querysets import can_see_drafts
-from errors.versioned_cache import register
+from errors.versioned_cache import VersionedLru
 
 API_PREFIX = "/api/v1/"
 # Where the version read for a request is kept for the view (errors.api.caching).
@@ -82,46 +80,22 @@ class Answer:
         return response
 
 
-class AnswerStore:
+class AnswerStore(VersionedLru[tuple, Answer]):
     """Rendered answers of one catalog version, least recently used dropped first."""
 
     def __init__(self, max_answers: int = MAX_ANSWERS, max_bytes: int = MAX_BYTES):
-        self.max_answers = max_answers
+        super().__init__(max_answers, max_bytes, size_of=lambda answer: len(answer.content))
         self.max_bytes = max_bytes
-        self.version = ""
-        self.answers: OrderedDict[tuple, Answer] = OrderedDict()
-        self.size = 0
-        self.lock = threading.Lock()
-        register(self)
 
-    def get(self, version: str, key: tuple) -> Answer | None:
-        with self.lock:
-            if version != self.version:
-                return None
-            answer = self.answers.get(key)
-            if answer is not None:
-                self.answers.move_to_end(key)
-            return answer
+    @property
+    def answers(self) -> dict[tuple, Answer]:
+        """The answers held, least recently used first."""
+        return self.values
 
     def put(self, version: str, key: tuple, answer: Answer) -> None:
         if len(answer.content) > self.max_bytes // 8:
             return  # a whole catalog export: not worth crowding out a thousand lookups
-        with self.lock:
-            if version != self.version:
-                self.clear(version)
-            old = self.answers.pop(key, None)
-            if old is not None:
-                self.size -= len(old.content)
-            self.answers[key] = answer
-            self.size += len(answer.content)
-            while len(self.answers) > self.max_answers or self.size > self.max_bytes:
-                _, dropped = self.answers.popitem(last=False)
-                self.size -= len(dropped.content)
-
-    def clear(self, version: str = "") -> None:
-        self.version = version
-        self.answers.clear()
-        self.size = 0
+        super().put(version, key, answer)
 
 
 store = AnswerStore()
