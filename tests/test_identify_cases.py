@@ -214,7 +214,7 @@ def test_batch_answers_one_result_per_response_in_order(api, demo, django_assert
     ]
     post(api, {"responses": responses}, path="/api/v1/identify/batch/")
     # The catalog version and the holders of every body's code keys; the matched entries
-    # are held from the first batch (tests/test_identify.py reads them in one query).
+    # were read, in one query, by the first batch, and are held.
     with django_assert_num_queries(2):
         answer = post(api, {"responses": responses}, path="/api/v1/identify/batch/").json()
     results = answer["results"]
