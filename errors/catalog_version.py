@@ -15,6 +15,7 @@ import uuid
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
+from psycopg.pq import ExecStatus
 
 QUERY = "SELECT epoch, version FROM errors_catalogstate WHERE id = 1"
 # Held by a writer until it commits: what imports take first to run one at a time.
@@ -50,17 +51,59 @@ def _health_check_pending(connection: Any) -> bool:
 
 
 def _read(connection: Any) -> str:
+    row: Any = None
     if connection.vendor == "postgresql" and not connection.queries_logged:
         # Django's cursor wrappers cost more CPU than this one-row read itself (about
         # 75 of 120 microseconds), on a path where that is most of an API answer's cost.
         connection.ensure_connection()
         with connection.wrap_database_errors:
-            row = connection.connection.execute(QUERY).fetchone()
+            row = _prepared_read(connection)
+            if row is None:
+                row = connection.connection.execute(QUERY).fetchone()
     else:
         with connection.cursor() as cursor:
             cursor.execute(QUERY)
             row = cursor.fetchone()
     return f"{row[0]}-{row[1]}" if row else "none"
+
+
+# The read as a statement prepared once per PostgreSQL connection, run through libpq
+# itself (psycopg's `Connection.pgconn`, documented for commands psycopg does not wrap).
+# psycopg's cursor and the server's parsing and planning of the one-row read took about
+# 30 + 30 microseconds of CPU a read; the prepared statement 6 + 11. At saturation that
+# was the lookup API's whole distance from a static file: 0.74 of it, 1.03 with no read.
+STATEMENT = b"portal_catalog_version"
+
+
+def _prepared_read(connection: Any) -> tuple[str, str] | tuple[()] | None:
+    """The version row (epoch, version) by the prepared statement; () for no row; None
+    where the statement cannot be used, for the caller's cursor to read it, which raises
+    what went wrong if anything did.
+
+    Only outside transactions: psycopg opens one itself at its first statement (Django's
+    atomic blocks, a connection not in autocommit), which a statement sent past it would
+    not be part of. A connection whose server refuses the statement (a pooler that
+    moves connections between transactions, say) reads with the cursor from then on;
+    a new connection prepares it again.
+    """
+    if connection.in_atomic_block or not connection.autocommit:
+        return None
+    pgconn = connection.connection.pgconn
+    state = getattr(connection, "portal_version_statement", None)
+    if state is None or state[0] is not pgconn:
+        prepared = pgconn.prepare(STATEMENT, QUERY.encode())
+        state = (pgconn, prepared.status == ExecStatus.COMMAND_OK)
+        connection.portal_version_statement = state
+    if not state[1]:
+        return None
+    result = pgconn.exec_prepared(STATEMENT, None)
+    if result.status != ExecStatus.TUPLES_OK:
+        connection.portal_version_statement = (pgconn, False)
+        return None
+    if not result.ntuples:
+        return ()
+    epoch, version = result.get_value(0, 0), result.get_value(0, 1)
+    return (bytes(epoch or b"").decode(), bytes(version or b"").decode())
 
 
 # --------------------------------------------------------------------------- triggers
