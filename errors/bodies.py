@@ -10,6 +10,19 @@ from typing import Any
 
 from errors.render_cache import prerenderable
 
+# Where bodies usually keep their code, whoever sends them: drift reads a code there when
+# the service's own pointers hold none (or the service is not in the catalog), and
+# identify when the caller names a service whose own pointers hold none.
+COMMON_CODE_POINTERS = (
+    "/code",
+    "/error/code",
+    "/error_code",
+    "/errorCode",
+    "/error/type",
+    "/type",
+    "/errors/0/code",
+)
+
 
 def split_http_example(text: str) -> tuple[int | None, str]:
     """Split an `HTTP/1.1 404 Not Found` example into its status and its body."""

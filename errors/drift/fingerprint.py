@@ -11,20 +11,11 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from errors.bodies import body_shape, resolve_pointer
+from errors.bodies import COMMON_CODE_POINTERS, body_shape, resolve_pointer
 from errors.drift import redact
 from errors.matchers import ServiceMatcher
 
-# Where bodies of services outside the catalog usually keep their code and message.
-COMMON_CODE_POINTERS = (
-    "/code",
-    "/error/code",
-    "/error_code",
-    "/errorCode",
-    "/error/type",
-    "/type",
-    "/errors/0/code",
-)
+# Where bodies of services outside the catalog usually keep their message.
 COMMON_MESSAGE_POINTERS = (
     "/message",
     "/error/message",

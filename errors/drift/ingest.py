@@ -20,10 +20,10 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from errors import identify
-from errors.bodies import split_http_example
+from errors.bodies import COMMON_CODE_POINTERS, split_http_example
 from errors.catalog_version import catalog_version
 from errors.drift import redact, store
-from errors.drift.fingerprint import COMMON_CODE_POINTERS, Fingerprint, fingerprint_of
+from errors.drift.fingerprint import Fingerprint, fingerprint_of
 from errors.lookup import UnknownService
 from errors.matchers import matchers
 from errors.models import ErrorCode, Service
