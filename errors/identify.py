@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from errors.bodies import body_shape, resolve_pointer, split_http_example
+from errors.bodies import COMMON_CODE_POINTERS, body_shape, resolve_pointer, split_http_example
 from errors.catalog_version import catalog_version
 from errors.codes import code_key
 from errors.entry_cache import entries
@@ -41,6 +41,9 @@ from errors.querysets import can_see_drafts
 
 # Weights of the signals; a second, independent signal raises the confidence further.
 ALIAS_FIELD = 0.9
+# A code of the service the caller named, where bodies commonly keep one but the service
+# does not (errors.bodies.COMMON_CODE_POINTERS).
+UNDOCUMENTED_CODE_FIELD = 0.75
 TYPICAL_MESSAGE = 0.85
 TYPICAL_WITH_VALUES = 0.8
 SIMILAR_MESSAGE = 0.7
@@ -255,22 +258,18 @@ def _match_service(
         for pointer, weight in matcher.code_pointers:
             value = body.at(pointer)
             if isinstance(value, str | int) and not isinstance(value, bool):
-                named = codes.candidates(matcher.slug, body.code_key(str(value)))
-                own = [candidate for candidate in named if not candidate.via_alias]
-                for candidate in own or named:  # an alias counts when no code has the name
-                    by_code.append(candidate.pk)
-                    if not candidate.via_alias and candidate.code != str(value):
-                        # NotFound where another service sharing the envelope has
-                        # NOT_FOUND as spelt: the exact spelling comes first.
-                        reason = (
-                            f"code field {pointer} (spelt {value!r}, documented {candidate.code!r})"
-                        )
-                        signals.append((candidate.pk, weight * OTHER_SPELLING, reason))
-                    elif candidate.via_alias:
-                        reason = f"code field {pointer} holds the alias {value!r}"
-                        signals.append((candidate.pk, ALIAS_FIELD, reason))
-                    else:
-                        signals.append((candidate.pk, weight, f"code field {pointer}"))
+                _code_field(matcher, codes, body, pointer, str(value), weight, signals, by_code)
+        if service_named and not by_code:
+            # The caller said whose body it is, but no code is where the service keeps it
+            # (a gateway's `{"code": ...}` in front of a service that nests it): a code of
+            # that service where bodies commonly keep one, as drift reads it.
+            for pointer in _undocumented_code_pointers(matcher):
+                value = body.at(pointer)
+                if isinstance(value, str) and value:
+                    weight = UNDOCUMENTED_CODE_FIELD
+                    _code_field(matcher, codes, body, pointer, value, weight, signals, by_code)
+                    if by_code:
+                        break
     message = body.message(matcher.message_pointers)
     if message:
         _match_message(matcher, body.skeleton(message), body.loose(message), signals, by_code)
@@ -294,6 +293,43 @@ def _match_service(
                 signals.append((pk, EXAMPLE_SHAPE, "same shape as a documented example"))
     if signals:
         _weigh(matcher, _fit(matcher, body, service_named), status, signals, found)
+
+
+def _code_field(
+    matcher: ServiceMatcher,
+    codes: BodyKeys,
+    body: SeenBody,
+    pointer: str,
+    value: str,
+    weight: float,
+    signals: list[_EntrySignal],
+    by_code: list[int],
+) -> None:
+    """Signal the entries of `matcher`'s service that the code `value` at `pointer` names
+    (a code of its own spelt so, or else the codes listing it as an alias), and note them
+    in `by_code`."""
+    own_pointer = any(pointer == own for own, _ in matcher.code_pointers)
+    where = f"code field {pointer}" + ("" if own_pointer else ", not where the service keeps it")
+    named = codes.candidates(matcher.slug, body.code_key(value))
+    own = [candidate for candidate in named if not candidate.via_alias]
+    for candidate in own or named:  # an alias counts when no code has the name
+        by_code.append(candidate.pk)
+        if not candidate.via_alias and candidate.code != value:
+            # NotFound where another service sharing the envelope has NOT_FOUND as spelt:
+            # the exact spelling comes first.
+            reason = f"{where} (spelt {value!r}, documented {candidate.code!r})"
+            signals.append((candidate.pk, weight * OTHER_SPELLING, reason))
+        elif candidate.via_alias:
+            reason = f"{where} holds the alias {value!r}"
+            signals.append((candidate.pk, min(ALIAS_FIELD, weight), reason))
+        else:
+            signals.append((candidate.pk, weight, where))
+
+
+def _undocumented_code_pointers(matcher: ServiceMatcher) -> tuple[str, ...]:
+    """The common code pointers (errors.bodies) that are none of the service's own."""
+    own = {pointer for pointer, _ in matcher.code_pointers}
+    return tuple(pointer for pointer in COMMON_CODE_POINTERS if pointer not in own)
 
 
 PROBLEM_PAGE = re.compile(r"/services/([\w-]{1,100})/errors/([^/]{1,200})/?")
@@ -489,6 +525,11 @@ def _code_keys(body: SeenBody, chosen: list[ServiceMatcher]) -> Iterator[str]:
                 value = body.at(pointer)
                 if isinstance(value, str | int) and not isinstance(value, bool):
                     yield body.code_key(str(value))
+        if len(chosen) == 1:  # a service named: its code may be at a common pointer
+            for pointer in _undocumented_code_pointers(chosen[0]):
+                value = body.at(pointer)
+                if isinstance(value, str) and value:
+                    yield body.code_key(value)
 
 
 def _rank(

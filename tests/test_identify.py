@@ -177,6 +177,45 @@ def test_service_restricts_the_candidates(demo):
     assert {item.error.service.slug for item in found} == {"portal"}
 
 
+def test_a_named_services_code_where_bodies_commonly_keep_one_is_found(demo):
+    """SigSentry keeps its code at /error/code; a gateway in front of it answered
+    `{"code": ...}`. Named, the service's entry is found there, less surely than at its
+    own pointer, and the reason says where it was."""
+    found = identify({"code": "RATE_LIMITED"}, status=429, service="sigsentry")
+    assert [(item.error.service.slug, item.error.code) for item in found[:1]] == [
+        ("sigsentry", "RATE_LIMITED")
+    ]
+    own = identify({"error": {"code": "RATE_LIMITED"}}, status=429, service="sigsentry")[0]
+    assert identification.CONFIDENT <= found[0].confidence < own.confidence
+    assert "code field /code, not where the service keeps it" in found[0].reason
+    assert own.reason.startswith("code field /error/code")
+
+
+def test_a_common_pointer_is_read_only_when_the_services_own_name_nothing(db):
+    """A code at the service's own pointer wins; with no service named, only each
+    service's own pointers count; a number at a common pointer is no code."""
+    shop = make_service()
+    make_code(shop, "OUT_OF_STOCK", http_status=409)
+    make_code(shop, "CART_LOCKED", http_status=409)
+    both = {"code": "OUT_OF_STOCK", "error": {"code": "CART_LOCKED"}}
+    assert [item.error.code for item in identify(both, service="shop")] == ["CART_LOCKED"]
+    assert identify({"code": "OUT_OF_STOCK"}) == []
+    assert identify({"code": 409}, service="shop") == []
+    found = identify({"errorCode": "out-of-stock"}, service="shop")
+    assert [item.error.code for item in found] == ["OUT_OF_STOCK"]
+    assert "spelt 'out-of-stock'" in found[0].reason
+
+
+def test_a_named_services_code_at_a_common_pointer_is_read_with_the_others(
+    demo, django_assert_num_queries
+):
+    identify({"code": "FORBIDDEN"})
+    # As for a code at the service's own pointer: the fingerprint, the key holders (one
+    # read, the common pointers' keys with the others) and the entries.
+    with django_assert_num_queries(3):
+        assert identify({"code": "RATE_LIMITED"}, service="sigsentry")
+
+
 def test_a_service_named_in_capitals_is_its_slug(demo):
     """Slugs are lowercase, and search's service filter reads `AISafe` as `aisafe`."""
     assert best({"detail": "Something else"}, status=404, service="AISafe") == ("aisafe", "404")
