@@ -10,6 +10,8 @@ bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 # The work is short and CPU-bound (render or serialise cached rows): one sync worker per
 # core, plus one so a worker waiting on the database does not leave a core idle.
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() + 1))
+# sync or gthread: the database is read with blocking calls (the catalog version goes to
+# libpq directly), which a green-thread worker (gevent, eventlet) would not yield on.
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))

@@ -11,11 +11,13 @@ keyed by it is stale on every server the moment a write commits.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
+import weakref
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
-from psycopg.pq import ExecStatus
+from psycopg.pq import DiagnosticField, ExecStatus, TransactionStatus
 
 QUERY = "SELECT epoch, version FROM errors_catalogstate WHERE id = 1"
 # Held by a writer until it commits: what imports take first to run one at a time.
@@ -67,12 +69,19 @@ def _read(connection: Any) -> str:
     return f"{row[0]}-{row[1]}" if row else "none"
 
 
-# The read as a statement prepared once per PostgreSQL connection, run through libpq
-# itself (psycopg's `Connection.pgconn`, documented for commands psycopg does not wrap).
+# The read as a statement prepared once per PostgreSQL session, run through libpq itself
+# (psycopg's `Connection.pgconn`, documented for commands psycopg does not wrap).
 # psycopg's cursor and the server's parsing and planning of the one-row read took about
 # 30 + 30 microseconds of CPU a read; the prepared statement 6 + 11. At saturation that
 # was the lookup API's whole distance from a static file: 0.74 of it, 1.03 with no read.
-STATEMENT = b"portal_catalog_version"
+# Named after its text, so a session holding a statement of that name holds this text
+# (prepared through another connection object of a pooled session, say).
+STATEMENT = b"portal_catalog_version_" + hashlib.sha1(QUERY.encode()).hexdigest()[:8].encode()
+ALREADY_PREPARED, NOT_PREPARED = b"42P05", b"26000"
+
+# Whether each libpq connection has the statement (False: its server refused it), as
+# long as the connection lives: Django's pool hands a session to a new wrapper.
+_prepared: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
 
 
 def _prepared_read(connection: Any) -> tuple[str, str] | tuple[()] | None:
@@ -80,30 +89,45 @@ def _prepared_read(connection: Any) -> tuple[str, str] | tuple[()] | None:
     where the statement cannot be used, for the caller's cursor to read it, which raises
     what went wrong if anything did.
 
-    Only outside transactions: psycopg opens one itself at its first statement (Django's
-    atomic blocks, a connection not in autocommit), which a statement sent past it would
-    not be part of. A connection whose server refuses the statement (a pooler that
-    moves connections between transactions, say) reads with the cursor from then on;
-    a new connection prepares it again.
+    Only in autocommit with nothing under way: psycopg opens a transaction itself at its
+    first statement (Django's atomic blocks), which a statement sent past it would not be
+    part of, and a statement sent during a COPY would end it. A session that lost the
+    statement (`DEALLOCATE ALL` after a rollback, a pooler's reset) prepares it again; a
+    connection whose server refuses it reads with the cursor until it is replaced.
     """
-    if connection.in_atomic_block or not connection.autocommit:
+    raw = connection.connection
+    pgconn = raw.pgconn
+    if not raw.autocommit or pgconn.transaction_status != TransactionStatus.IDLE:
         return None
-    pgconn = connection.connection.pgconn
-    state = getattr(connection, "portal_version_statement", None)
-    if state is None or state[0] is not pgconn:
-        prepared = pgconn.prepare(STATEMENT, QUERY.encode())
-        state = (pgconn, prepared.status == ExecStatus.COMMAND_OK)
-        connection.portal_version_statement = state
-    if not state[1]:
+    ready = _prepared.get(pgconn)
+    if ready is None:
+        ready = _prepared[pgconn] = _prepare(pgconn)
+    if not ready:
         return None
     result = pgconn.exec_prepared(STATEMENT, None)
+    if _sqlstate(result) == NOT_PREPARED and _prepare(pgconn):
+        result = pgconn.exec_prepared(STATEMENT, None)
     if result.status != ExecStatus.TUPLES_OK:
-        connection.portal_version_statement = (pgconn, False)
+        _prepared[pgconn] = False
         return None
     if not result.ntuples:
         return ()
     epoch, version = result.get_value(0, 0), result.get_value(0, 1)
     return (bytes(epoch or b"").decode(), bytes(version or b"").decode())
+
+
+def _prepare(pgconn: Any) -> bool:
+    """Prepare the statement in `pgconn`'s session: whether it is there now."""
+    result = pgconn.prepare(STATEMENT, QUERY.encode())
+    return result.status == ExecStatus.COMMAND_OK or _sqlstate(result) == ALREADY_PREPARED
+
+
+def _sqlstate(result: Any) -> bytes | None:
+    """The SQLSTATE of a failed libpq result, None for one that did not fail."""
+    if result.status != ExecStatus.FATAL_ERROR:
+        return None
+    found: bytes | None = result.error_field(DiagnosticField.SQLSTATE)
+    return found
 
 
 # --------------------------------------------------------------------------- triggers

@@ -171,7 +171,7 @@ def test_the_store_keeps_one_version_within_its_bounds():
 def test_a_connection_that_died_between_requests_is_replaced_by_the_version_read():
     from django.db import connection, connections
 
-    from errors.catalog_version import catalog_version
+    from errors.catalog_version import _prepared, catalog_version
 
     if connection.vendor != "postgresql":
         pytest.skip("persistent connections and their health checks are PostgreSQL's")
@@ -186,6 +186,7 @@ def test_a_connection_that_died_between_requests_is_replaced_by_the_version_read
     connection.close_if_unusable_or_obsolete()  # what Django does as each request starts
     assert catalog_version() == version
     assert connection.connection.info.backend_pid != dead
+    assert _prepared.get(connection.connection.pgconn)  # the new session prepared the read
 
 
 def test_answers_hold_their_own_host_and_scheme(api, demo, settings):

@@ -9,7 +9,8 @@ import pytest
 from django.db import connection, transaction
 from psycopg.pq import TransactionStatus
 
-from errors.catalog_version import QUERY, STATEMENT, catalog_version
+from errors import catalog_version as versions
+from errors.catalog_version import QUERY, catalog_version
 from errors.models import Service
 
 pytestmark = [
@@ -29,8 +30,7 @@ def read_by_cursor() -> str:
 
 def prepared() -> bool:
     """Whether this connection reads the version by the prepared statement."""
-    state = getattr(connection, "portal_version_statement", None)
-    return bool(state and state[0] is connection.connection.pgconn and state[1])
+    return bool(versions._prepared.get(connection.connection.pgconn))
 
 
 def test_the_prepared_read_is_the_cursors_and_moves_with_every_write():
@@ -54,14 +54,41 @@ def test_inside_a_transaction_the_read_is_part_of_it():
     assert catalog_version() == read_by_cursor()
 
 
-def test_a_statement_the_server_dropped_is_read_by_cursor_until_a_new_connection():
+def test_out_of_autocommit_the_read_is_part_of_the_transaction_psycopg_opens():
+    connection.set_autocommit(False)
+    try:
+        catalog_version()
+        assert connection.connection.info.transaction_status == TransactionStatus.INTRANS
+    finally:
+        connection.rollback()
+        connection.set_autocommit(True)
+
+
+def test_a_statement_the_session_lost_is_prepared_again():
     catalog_version()
     with connection.cursor() as cursor:
-        cursor.execute(f"DEALLOCATE {STATEMENT.decode()}")  # as a pooler's reset would
+        cursor.execute("DEALLOCATE ALL")  # as psycopg does after a rollback, or a pooler
     Service.objects.create(slug="shop", name="Shop")
     assert catalog_version() == read_by_cursor()
-    assert not prepared()
+    assert prepared()
+
+
+def test_a_session_that_has_the_statement_already_uses_it():
+    """Another connection object of a pooled session prepared it: the same text."""
+    catalog_version()
+    versions._prepared.clear()  # forgotten here, still in the session
     assert catalog_version() == read_by_cursor()
+    assert prepared()
+
+
+def test_a_statement_the_server_refuses_leaves_the_connection_on_the_cursor(monkeypatch):
+    connection.close()
+    monkeypatch.setattr(versions, "QUERY", "SELECT epoch, version FROM no_such_table")
+    monkeypatch.setattr(versions, "STATEMENT", b"portal_test_refused")
+    with pytest.raises(Exception, match="no_such_table"):
+        catalog_version()  # the cursor reads the same text, and says what went wrong
+    assert not prepared()
+    monkeypatch.undo()
     connection.close()
     assert catalog_version() == read_by_cursor()
     assert prepared()
