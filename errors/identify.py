@@ -259,17 +259,8 @@ def _match_service(
             value = body.at(pointer)
             if isinstance(value, str | int) and not isinstance(value, bool):
                 _code_field(matcher, codes, body, pointer, str(value), weight, signals, by_code)
-        if service_named and not by_code:
-            # The caller said whose body it is, but no code is where the service keeps it
-            # (a gateway's `{"code": ...}` in front of a service that nests it): a code of
-            # that service where bodies commonly keep one, as drift reads it.
-            for pointer in _undocumented_code_pointers(matcher):
-                value = body.at(pointer)
-                if isinstance(value, str) and value:
-                    weight = UNDOCUMENTED_CODE_FIELD
-                    _code_field(matcher, codes, body, pointer, value, weight, signals, by_code)
-                    if by_code:
-                        break
+        if service_named and _holds_no_code_of_its_own(matcher, body):
+            _undocumented_code_field(matcher, codes, body, status, signals, by_code)
     message = body.message(matcher.message_pointers)
     if message:
         _match_message(matcher, body.skeleton(message), body.loose(message), signals, by_code)
@@ -304,12 +295,11 @@ def _code_field(
     weight: float,
     signals: list[_EntrySignal],
     by_code: list[int],
+    note: str = "",
 ) -> None:
     """Signal the entries of `matcher`'s service that the code `value` at `pointer` names
     (a code of its own spelt so, or else the codes listing it as an alias), and note them
-    in `by_code`."""
-    own_pointer = any(pointer == own for own, _ in matcher.code_pointers)
-    where = f"code field {pointer}" + ("" if own_pointer else ", not where the service keeps it")
+    in `by_code`; `note` ends each reason."""
     named = codes.candidates(matcher.slug, body.code_key(value))
     own = [candidate for candidate in named if not candidate.via_alias]
     for candidate in own or named:  # an alias counts when no code has the name
@@ -317,19 +307,63 @@ def _code_field(
         if not candidate.via_alias and candidate.code != value:
             # NotFound where another service sharing the envelope has NOT_FOUND as spelt:
             # the exact spelling comes first.
-            reason = f"{where} (spelt {value!r}, documented {candidate.code!r})"
-            signals.append((candidate.pk, weight * OTHER_SPELLING, reason))
+            reason = f"code field {pointer} (spelt {value!r}, documented {candidate.code!r})"
+            signals.append((candidate.pk, weight * OTHER_SPELLING, reason + note))
         elif candidate.via_alias:
-            reason = f"{where} holds the alias {value!r}"
-            signals.append((candidate.pk, min(ALIAS_FIELD, weight), reason))
+            reason = f"code field {pointer} holds the alias {value!r}"
+            signals.append((candidate.pk, min(ALIAS_FIELD, weight), reason + note))
         else:
-            signals.append((candidate.pk, weight, where))
+            signals.append((candidate.pk, weight, f"code field {pointer}{note}"))
+
+
+def _holds_no_code_of_its_own(matcher: ServiceMatcher, body: SeenBody) -> bool:
+    """Whether the body has nothing at the service's code pointers, and no `type` that is
+    an entry page's URL (the problem type names its entry, or another service's)."""
+    if any(body.at(pointer) is not None for pointer, _ in matcher.code_pointers):
+        return False
+    kind = body.at("/type")
+    return not (isinstance(kind, str) and PROBLEM_PAGE.search(urlsplit(kind[:2000]).path))
+
+
+def _undocumented_code_field(
+    matcher: ServiceMatcher,
+    codes: BodyKeys,
+    body: SeenBody,
+    status: int | None,
+    signals: list[_EntrySignal],
+    by_code: list[int],
+) -> None:
+    """The caller said whose body it is, but nothing is where the service keeps its code
+    (a gateway's `{"code": ...}` in front of a service that nests it): a code of that
+    service at the first pointer where bodies commonly keep one that names any, as drift
+    reads it. Text only: a number there is a status more often than a code."""
+    for pointer in _undocumented_code_pointers(matcher):
+        value = body.at(pointer)
+        if not isinstance(value, str) or not value:
+            continue
+        named: list[int] = []
+        note = ", not where the service keeps its code"
+        _code_field(
+            matcher, codes, body, pointer, value, UNDOCUMENTED_CODE_FIELD, signals, named, note
+        )
+        # One whose status is not the one seen is a weak guess: it leaves the status its
+        # entry, as a code at the service's own pointer does not.
+        status_of = matcher.status_of
+        by_code.extend(pk for pk in named if status is None or status_of.get(pk) in (None, status))
+        if named:
+            return
 
 
 def _undocumented_code_pointers(matcher: ServiceMatcher) -> tuple[str, ...]:
-    """The common code pointers (errors.bodies) that are none of the service's own."""
+    """The common code pointers (errors.bodies) that are none of the service's own, but
+    `type`s: there a body more often keeps a category (`invalid_request_error`) or an
+    RFC 9457 URL than a code."""
     own = {pointer for pointer, _ in matcher.code_pointers}
-    return tuple(pointer for pointer in COMMON_CODE_POINTERS if pointer not in own)
+    return tuple(
+        pointer
+        for pointer in COMMON_CODE_POINTERS
+        if pointer not in own and not pointer.endswith("/type")
+    )
 
 
 PROBLEM_PAGE = re.compile(r"/services/([\w-]{1,100})/errors/([^/]{1,200})/?")
@@ -464,7 +498,11 @@ def identify_many(
         except UnknownService as unknown:
             answers[position] = unknown
     codes.read(
-        *(key for body, _, _, chosen in readable.values() for key in _code_keys(body, chosen))
+        *(
+            key
+            for body, _, service, chosen in readable.values()
+            for key in _code_keys(body, chosen, named=service is not None)
+        )
     )
     # Only the best few are read, once the drafts the caller may not see are left out
     # (errors.entry_cache keeps only what the caller may see all the same).
@@ -511,9 +549,10 @@ def _seen_body(
     return SeenBody(parse_body(body)), status, service, chosen
 
 
-def _code_keys(body: SeenBody, chosen: list[ServiceMatcher]) -> Iterator[str]:
-    """The code keys the body holds at the services' code pointers, and in an RFC 9457
-    `type` that is an entry page's URL."""
+def _code_keys(body: SeenBody, chosen: list[ServiceMatcher], named: bool) -> Iterator[str]:
+    """The code keys the body holds at the services' code pointers (and, when the caller
+    `named` the service, where bodies commonly keep one), and in an RFC 9457 `type` that
+    is an entry page's URL."""
     kind = body.at("/type")
     if isinstance(kind, str) and len(kind) <= 2000:
         page = PROBLEM_PAGE.search(urlsplit(kind).path)
@@ -525,7 +564,7 @@ def _code_keys(body: SeenBody, chosen: list[ServiceMatcher]) -> Iterator[str]:
                 value = body.at(pointer)
                 if isinstance(value, str | int) and not isinstance(value, bool):
                     yield body.code_key(str(value))
-        if len(chosen) == 1:  # a service named: its code may be at a common pointer
+        if named:  # a service named: its code may be where bodies commonly keep one
             for pointer in _undocumented_code_pointers(chosen[0]):
                 value = body.at(pointer)
                 if isinstance(value, str) and value:

@@ -187,23 +187,75 @@ def test_a_named_services_code_where_bodies_commonly_keep_one_is_found(demo):
     ]
     own = identify({"error": {"code": "RATE_LIMITED"}}, status=429, service="sigsentry")[0]
     assert identification.CONFIDENT <= found[0].confidence < own.confidence
-    assert "code field /code, not where the service keeps it" in found[0].reason
-    assert own.reason.startswith("code field /error/code")
+    assert found[0].reason == "code field /code, not where the service keeps its code"
+    assert own.reason == "code field /error/code"
+    assert identify({"code": "RATE_LIMITED"}, status=429)[0].error.service.slug != "sigsentry"
 
 
-def test_a_common_pointer_is_read_only_when_the_services_own_name_nothing(db):
-    """A code at the service's own pointer wins; with no service named, only each
-    service's own pointers count; a number at a common pointer is no code."""
+@pytest.mark.parametrize(
+    "body",
+    [
+        # the service's own pointer holds a code it does not document: a new code
+        {"error": {"code": "EMAIL_TAKEN"}, "code": "RATE_LIMITED"},
+        # a `type` is a category or an RFC 9457 URL more often than a code
+        {"type": "validation_error"},
+        {"error": {"message": "Invalid", "type": "validation_error"}},
+        # an RFC 9457 problem of another service's entry
+        {"type": "https://docs.example/services/portal/errors/not_found/", "code": "NOT_FOUND"},
+    ],
+)
+def test_common_pointers_are_not_read_where_they_would_guess(demo, body):
+    assert identify(body, service="sigsentry") == []
+
+
+def test_a_common_pointer_is_read_only_for_text_and_leaves_a_disagreeing_status_its_entry(
+    demo,
+):
+    """Elder Signals tells errors apart by status, and names its entries after them."""
+    as_number = identify({"code": 429}, status=429, service="elder-signals")
+    assert [(item.error.code, item.reason) for item in as_number] == [
+        ("429", "status-only service: its entry for this HTTP status")
+    ]
+    disagreeing = identify({"code": "429"}, status=500, service="elder-signals")
+    assert [item.error.code for item in disagreeing] == ["500", "429"]
+    assert disagreeing[0].confidence >= identification.CONFIDENT > disagreeing[1].confidence
+
+
+def test_a_common_pointer_finds_another_spelling_and_the_first_pointer_naming_a_code_wins(db):
     shop = make_service()
     make_code(shop, "OUT_OF_STOCK", http_status=409)
     make_code(shop, "CART_LOCKED", http_status=409)
-    both = {"code": "OUT_OF_STOCK", "error": {"code": "CART_LOCKED"}}
-    assert [item.error.code for item in identify(both, service="shop")] == ["CART_LOCKED"]
-    assert identify({"code": "OUT_OF_STOCK"}) == []
-    assert identify({"code": 409}, service="shop") == []
+    assert identify({"code": "OUT_OF_STOCK"}) == []  # no service named: its own pointers
     found = identify({"errorCode": "out-of-stock"}, service="shop")
-    assert [item.error.code for item in found] == ["OUT_OF_STOCK"]
-    assert "spelt 'out-of-stock'" in found[0].reason
+    assert [(item.error.code, item.reason) for item in found] == [
+        (
+            "OUT_OF_STOCK",
+            "code field /errorCode (spelt 'out-of-stock', documented 'OUT_OF_STOCK'), "
+            "not where the service keeps its code",
+        )
+    ]
+    both = identify(
+        {"code": "NOPE", "error_code": "CART_LOCKED", "errorCode": "OUT_OF_STOCK"}, service="shop"
+    )
+    assert [item.error.code for item in both] == ["CART_LOCKED"]
+
+
+def test_a_common_pointer_finds_an_alias_no_surer_than_a_code(db):
+    shop = make_service()
+    make_code(shop, "OUT_OF_STOCK", aliases=["SOLD_OUT"])
+    (found,) = identify({"code": "SOLD_OUT"}, service="shop")
+    assert found.error.code == "OUT_OF_STOCK"
+    assert found.reason == (
+        "code field /code holds the alias 'SOLD_OUT', not where the service keeps its code"
+    )
+    assert found.confidence == identification.UNDOCUMENTED_CODE_FIELD
+
+
+def test_a_draft_at_a_common_pointer_is_found_for_staff_only(db, admin_user):
+    shop = make_service()
+    make_code(shop, "OUT_OF_STOCK", published=False)
+    assert identify({"code": "OUT_OF_STOCK"}, service="shop") == []
+    assert identify({"code": "OUT_OF_STOCK"}, service="shop", user=admin_user)
 
 
 def test_a_named_services_code_at_a_common_pointer_is_read_with_the_others(
@@ -211,9 +263,20 @@ def test_a_named_services_code_at_a_common_pointer_is_read_with_the_others(
 ):
     identify({"code": "FORBIDDEN"})
     # As for a code at the service's own pointer: the fingerprint, the key holders (one
-    # read, the common pointers' keys with the others) and the entries.
+    # read for the batch, the common pointers' keys with the others) and the entries.
     with django_assert_num_queries(3):
-        assert identify({"code": "RATE_LIMITED"}, service="sigsentry")
+        answers = identification.identify_many(
+            [
+                identification.Seen({"code": "RATE_LIMITED"}, 429, "sigsentry"),
+                identification.Seen({"code": "NOT_FOUND"}, None, "sigsentry"),
+                identification.Seen({"error": {"code": "FORBIDDEN"}}, 403, None),
+            ]
+        )
+    assert [answer[0].error.code for answer in answers] == [
+        "RATE_LIMITED",
+        "NOT_FOUND",
+        "FORBIDDEN",
+    ]
 
 
 def test_a_service_named_in_capitals_is_its_slug(demo):
