@@ -17,7 +17,7 @@ import weakref
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
-from psycopg.pq import DiagnosticField, ExecStatus, TransactionStatus
+from psycopg.pq import DiagnosticField, ExecStatus, PipelineStatus, TransactionStatus
 
 QUERY = "SELECT epoch, version FROM errors_catalogstate WHERE id = 1"
 # Held by a writer until it commits: what imports take first to run one at a time.
@@ -86,18 +86,23 @@ _prepared: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
 
 def _prepared_read(connection: Any) -> tuple[str, str] | tuple[()] | None:
     """The version row (epoch, version) by the prepared statement; () for no row; None
-    where the statement cannot be used, for the caller's cursor to read it, which raises
-    what went wrong if anything did.
+    where the statement cannot be used, for the caller's cursor to read it the way every
+    other query is read (raising what went wrong, if anything did).
 
     Only in autocommit with nothing under way: psycopg opens a transaction itself at its
     first statement (Django's atomic blocks), which a statement sent past it would not be
-    part of, and a statement sent during a COPY would end it. A session that lost the
-    statement (`DEALLOCATE ALL` after a rollback, a pooler's reset) prepares it again; a
-    connection whose server refuses it reads with the cursor until it is replaced.
+    part of, a statement sent during a COPY would end it, and libpq refuses one in
+    pipeline mode. A session that lost the statement (`DEALLOCATE ALL` after a rollback,
+    a pooler's reset) prepares it again; one whose server refuses to prepare it reads with
+    the cursor until it is replaced.
     """
     raw = connection.connection
     pgconn = raw.pgconn
-    if not raw.autocommit or pgconn.transaction_status != TransactionStatus.IDLE:
+    if (
+        not raw.autocommit
+        or pgconn.transaction_status != TransactionStatus.IDLE
+        or pgconn.pipeline_status != PipelineStatus.OFF
+    ):
         return None
     ready = _prepared.get(pgconn)
     if ready is None:
@@ -108,7 +113,7 @@ def _prepared_read(connection: Any) -> tuple[str, str] | tuple[()] | None:
     if _sqlstate(result) == NOT_PREPARED and _prepare(pgconn):
         result = pgconn.exec_prepared(STATEMENT, None)
     if result.status != ExecStatus.TUPLES_OK:
-        _prepared[pgconn] = False
+        _prepared.pop(pgconn, None)  # the next read prepares it again (a plan gone stale)
         return None
     if not result.ntuples:
         return ()

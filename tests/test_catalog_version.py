@@ -64,6 +64,22 @@ def test_out_of_autocommit_the_read_is_part_of_the_transaction_psycopg_opens():
         connection.set_autocommit(True)
 
 
+def test_in_a_transaction_opened_through_psycopg_the_read_is_part_of_it():
+    catalog_version()
+    with connection.connection.transaction():
+        connection.connection.execute("UPDATE errors_catalogstate SET version = version + 1")
+        inside = catalog_version()
+        assert inside == read_by_cursor()
+        assert connection.connection.info.transaction_status == TransactionStatus.INTRANS
+    assert catalog_version() == inside
+
+
+def test_in_pipeline_mode_the_cursor_reads_it():
+    version = catalog_version()
+    with connection.connection.pipeline():
+        assert catalog_version() == version  # libpq refuses a statement sent past it
+
+
 def test_a_statement_the_session_lost_is_prepared_again():
     catalog_version()
     with connection.cursor() as cursor:
