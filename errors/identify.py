@@ -317,12 +317,27 @@ def _code_field(
 
 
 def _holds_no_code_of_its_own(matcher: ServiceMatcher, body: SeenBody) -> bool:
-    """Whether the body has nothing at the service's code pointers, and no `type` that is
-    an entry page's URL (the problem type names its entry, or another service's)."""
-    if any(body.at(pointer) is not None for pointer, _ in matcher.code_pointers):
+    """Whether the body has no code (text or a number) at the service's code pointers (an
+    object there is an envelope the gateway nested), and no `type` that is an entry page's
+    URL (the problem type names its entry, or another service's)."""
+    if any(_code_value(body.at(pointer)) for pointer, _ in matcher.code_pointers):
         return False
+    return _entry_page(body) is None
+
+
+def _code_value(value: Any) -> bool:
+    """Whether `value` may be a code: text, or a number (not a bool)."""
+    return (isinstance(value, str) and value != "") or (
+        isinstance(value, int) and not isinstance(value, bool)
+    )
+
+
+def _entry_page(body: SeenBody) -> re.Match[str] | None:
+    """The entry page (service slug, code) that an RFC 9457 `type` is the URL of."""
     kind = body.at("/type")
-    return not (isinstance(kind, str) and PROBLEM_PAGE.search(urlsplit(kind[:2000]).path))
+    if not isinstance(kind, str) or len(kind) > 2000:
+        return None
+    return PROBLEM_PAGE.search(urlsplit(kind).path)
 
 
 def _undocumented_code_field(
@@ -347,10 +362,12 @@ def _undocumented_code_field(
             matcher, codes, body, pointer, value, UNDOCUMENTED_CODE_FIELD, signals, named, note
         )
         # One whose status is not the one seen is a weak guess: it leaves the status its
-        # entry, as a code at the service's own pointer does not.
+        # entry (as a code at the service's own pointer does not), and the next pointer
+        # is read.
         status_of = matcher.status_of
-        by_code.extend(pk for pk in named if status is None or status_of.get(pk) in (None, status))
-        if named:
+        agreeing = [pk for pk in named if status is None or status_of.get(pk) in (None, status)]
+        by_code.extend(agreeing)
+        if agreeing:
             return
 
 
@@ -379,10 +396,7 @@ def _match_problem_type(
 ) -> None:
     """An RFC 9457 `type` that is the URL of an entry's page (whatever the host) names
     that entry, with or without a code field."""
-    kind = body.at("/type")
-    if not isinstance(kind, str) or len(kind) > 2000:
-        return
-    page = PROBLEM_PAGE.search(urlsplit(kind).path)
+    page = _entry_page(body)
     matcher = index.get(page.group(1)) if page else None
     if page is None or matcher is None or (service and matcher.slug != service):
         return
@@ -553,11 +567,9 @@ def _code_keys(body: SeenBody, chosen: list[ServiceMatcher], named: bool) -> Ite
     """The code keys the body holds at the services' code pointers (and, when the caller
     `named` the service, where bodies commonly keep one), and in an RFC 9457 `type` that
     is an entry page's URL."""
-    kind = body.at("/type")
-    if isinstance(kind, str) and len(kind) <= 2000:
-        page = PROBLEM_PAGE.search(urlsplit(kind).path)
-        if page:
-            yield body.code_key(unquote(page.group(2)))
+    page = _entry_page(body)
+    if page:
+        yield body.code_key(unquote(page.group(2)))
     if isinstance(body.value, dict):
         for matcher in chosen:
             for pointer, _ in matcher.code_pointers:

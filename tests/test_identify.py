@@ -240,6 +240,27 @@ def test_a_common_pointer_finds_another_spelling_and_the_first_pointer_naming_a_
     assert [item.error.code for item in both] == ["CART_LOCKED"]
 
 
+def test_an_object_where_the_service_keeps_its_code_is_an_envelope_the_gateway_nested(db):
+    """An OAuth-style service keeps its code at /error; a gateway wrapped it as
+    `{"error": {"code": ...}}`."""
+    oauth = make_service("oauth", "OAuth", code_pointer="/error")
+    make_code(oauth, "invalid_grant", http_status=400)
+    found = identify({"error": {"code": "invalid_grant"}}, status=400, service="oauth")
+    assert [(item.error.code, item.reason) for item in found] == [
+        ("invalid_grant", "code field /error/code, not where the service keeps its code")
+    ]
+
+
+def test_a_pointer_whose_codes_disagree_with_the_status_leaves_the_next_one_read(db):
+    shop = make_service()
+    make_code(shop, "OUT_OF_STOCK", http_status=409)
+    make_code(shop, "CART_LOCKED", http_status=423)
+    body = {"code": "CART_LOCKED", "error_code": "OUT_OF_STOCK"}
+    found = identify(body, status=409, service="shop")
+    assert [item.error.code for item in found] == ["OUT_OF_STOCK", "CART_LOCKED"]
+    assert found[0].confidence >= identification.CONFIDENT > found[1].confidence
+
+
 def test_a_common_pointer_finds_an_alias_no_surer_than_a_code(db):
     shop = make_service()
     make_code(shop, "OUT_OF_STOCK", aliases=["SOLD_OUT"])
