@@ -215,6 +215,10 @@
   };
 
   Combobox.prototype.close = function () {
+    // Suggestions still on their way (a pause not yet over, an answer not yet in) would
+    // open the list again after Escape, Tab or leaving the box.
+    window.clearTimeout(this.timer);
+    this.request++;
     this.list.hidden = true;
     this.active = -1;
     this.input.setAttribute("aria-expanded", "false");

@@ -104,6 +104,19 @@ def test_search_as_you_type_with_the_keyboard(live_portal, page):
     page.wait_for_url(f"**/errors/{target}/")
 
 
+def test_escape_keeps_suggestions_still_on_their_way_from_reopening_the_list(live_portal, page):
+    page.goto(live_portal + "/services/sigsentry/")
+    box = page.locator("#site-search-input")
+    box.click()
+    box.press_sequentially("rate lim", delay=20)
+    listbox = page.get_by_role("listbox")
+    listbox.wait_for(state="visible")
+    box.press_sequentially("i")  # the next suggestions are asked for after a pause
+    box.press("Escape")
+    page.wait_for_timeout(800)  # past the pause (150 ms) and the answer
+    assert listbox.is_hidden() and box.get_attribute("aria-expanded") == "false"
+
+
 def test_plain_submit_searches(live_portal, page):
     page.goto(live_portal + "/")
     page.fill("#home-search-input", "key was revoked")
