@@ -450,6 +450,21 @@ class SearchPage:
             return None
         return results.exact_match
 
+    @property
+    def active_filters(self) -> int:
+        """How many of the form's filters (not the words) are set."""
+        return sum(1 for name in SEARCH_FIELDS[1:] if self.form.get(name))
+
+    @property
+    def filters_folded(self) -> bool:
+        """Whether the filter panel starts folded where it is folded (a phone's width).
+
+        Folded once results are shown, so that a phone's first screen shows them; open
+        on the bare search page and when the search did not run, where the filters are
+        what there is to do.
+        """
+        return bool(self.rows) and not self.problem
+
 
 SEARCH_FIELDS = ("q", "service", "status", "category", "lifecycle")
 

@@ -214,6 +214,15 @@ def test_search_page_shows_results_with_facets(client, shop):
     assert "/search/?q=thing&amp;status=404" in html
 
 
+def test_search_folds_its_filters_once_there_are_results(client, shop):
+    found = client.get("/search/", {"q": "thing", "status": "404"}).content.decode()
+    assert '<details class="search-filters">' in found  # folded (on a phone)
+    assert "Filters <span" in found and "(1 set)" in found
+    for params in ({}, {"q": "zzqqxx"}, {"q": "status:abc"}):
+        html = client.get("/search/", params).content.decode()
+        assert '<details class="search-filters" open>' in html, params
+
+
 def test_search_exact_unique_code_redirects_to_its_page(client, shop):
     response = client.get("/search/", {"q": "not_found"})
     assert response.status_code == 302

@@ -44,6 +44,29 @@ def test_stacked_rows_label_each_line(live_portal, phone):
     assert label == '"Resolution"'
 
 
+def test_a_phone_shows_the_first_results_in_its_first_screen(live_portal, phone):
+    phone.goto(live_portal + "/search/?q=rate+limited")
+    first = phone.locator(".hit").first
+    box = first.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= 844  # not under the filters
+    service = phone.get_by_label("Service", exact=True)
+    expect(service).to_be_hidden()  # the filters are folded into one line
+    phone.locator(".search-filters > summary").click()
+    expect(service).to_be_visible()
+
+
+def test_a_phone_opens_the_filters_where_there_is_nothing_else_to_do(live_portal, phone):
+    for path in ("/search/", "/search/?q=zzqqxxnothing"):
+        phone.goto(live_portal + path)
+        expect(phone.get_by_label("Service", exact=True)).to_be_visible()
+
+
+def test_a_wide_screen_shows_the_filters_beside_the_results(live_portal, page):
+    page.goto(live_portal + "/search/?q=rate+limited&status=429")
+    expect(page.get_by_label("Service", exact=True)).to_be_visible()
+    expect(page.locator(".search-filters > summary")).to_be_hidden()
+
+
 def test_every_table_of_a_service_page_shares_its_columns(live_portal, page):
     page.goto(live_portal + "/services/sigsentry/")
     boxes = page.evaluate(
