@@ -267,28 +267,32 @@ class SQLiteEngine(Engine):
         trigrams = sorted({key[i : i + 3] for i in range(len(key) - 2)})
         edges = [" " + key[:1], " " + key[:2], key[-2:] + " "]
 
-        def held(text: str) -> str:
-            middle = [f"(instr({text}, %s) > 0)" for _ in trigrams]
-            ends = [f"(instr(' ' || {text}, %s) > 0)"] * 2 + [f"(instr({text} || ' ', %s) > 0)"]
-            return "(" + " + ".join([*middle, *ends]) + ")"
+        def held(padded: str) -> str:
+            # A key's letters never hold a space, so its trigrams and edges are found in
+            # the row padded with one space each side as in the row itself.
+            return "(" + " + ".join(f"(instr({padded}, %s) > 0)" for _ in trigrams + edges) + ")"
 
-        own = "(instr(k.keys || ' ', ' ') - 1)"
-        whole = "length(rtrim(k.keys))"
         # Held trigrams h of a key of l letters give h / (len(key) + l + 2 - h), which
         # orders as h / (len(key) + l + 2) does; so each count is written once. The own
-        # key is counted apart only when the row has aliases.
+        # key is counted apart only when the row has aliases. The pool's rows are read
+        # from the index once, into `cand`, with their lengths and padding: an FTS5
+        # column read in each of the 36 comparisons of 400 rows cost 0.6 ms of 4.5.
+        own_padded = "' ' || substr(c.keys, 1, c.own) || ' '"
         alike = (
-            f"max({held('k.keys')} * 1.0 / (%s + {whole}), coalesce(CASE WHEN {whole} > {own} "
-            f"THEN {held(f'substr(k.keys, 1, {own})')} * 1.0 / (%s + {own}) END, 0))"
+            f"max({held('c.padded')} * 1.0 / (%s + c.whole), coalesce(CASE WHEN c.whole > c.own "
+            f"THEN {held(own_padded)} * 1.0 / (%s + c.own) END, 0))"
         )
         return (
             f"WITH g AS ({counted}), "
             "kept AS (SELECT gram, sum(n) OVER (ORDER BY n, gram) - n AS before FROM g "
             "WHERE n > 0), "
             f"pool AS (SELECT rowid AS id FROM ({kept_runs}) GROUP BY rowid "
-            f"ORDER BY count(*) DESC LIMIT {FUZZY_POOL}) "
-            "SELECT k.rowid, k.keys FROM pool JOIN errors_search_keys k ON k.rowid = pool.id "
-            f"ORDER BY {alike} DESC, {own} LIMIT %s",
+            f"ORDER BY count(*) DESC LIMIT {FUZZY_POOL}), "
+            "cand AS MATERIALIZED (SELECT k.rowid AS id, k.keys AS keys, "
+            "' ' || k.keys || ' ' AS padded, length(rtrim(k.keys)) AS whole, "
+            "instr(k.keys || ' ', ' ') - 1 AS own "
+            "FROM pool JOIN errors_search_keys k ON k.rowid = pool.id) "
+            f"SELECT c.id, c.keys FROM cand c ORDER BY {alike} DESC, c.own LIMIT %s",
             [
                 *(param for gram in grams for param in (_fts5_phrase(gram), _fts5_phrase(gram))),
                 *(_fts5_phrase(gram) for gram in grams),
