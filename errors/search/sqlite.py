@@ -38,6 +38,12 @@ from errors.search.plan import (
     WORD_KEY,
     TextPlan,
 )
+from errors.search.trigram_counts import (
+    RARE_CAP,
+    key_trigrams,
+    rarest,
+    trigram_counts,
+)
 
 # bm25 weight of each FTS5 column, in SQLITE_TEXT_COLUMNS order; ts_rank weights {D,C,B,A}.
 SQLITE_COLUMN_WEIGHTS = "10, 8, 6, 4, 4, 1.5, 1.5, 1"
@@ -48,6 +54,10 @@ FUZZY_RUN_BUDGET = 2000
 
 # How many of the codes holding the most kept runs have their keys read and compared.
 FUZZY_POOL = 8 * FUZZY_CANDIDATES
+
+
+# What word_stats() reads a trigram's count under: the trigram after this mark.
+TRIGRAM_MARK = "#trigram:"
 
 
 # When every word is that common, all are required in the strong fields (code, aliases,
@@ -77,6 +87,11 @@ def _next_key(value: str) -> str:
 
 class SQLiteEngine(Engine):
     """FTS5: bm25 over weighted columns, a trigram table for keys."""
+
+    def __init__(self) -> None:
+        # The counts of the key's trigrams word_stats() read or found held, for
+        # key_candidates() to find the codes holding the key inside by its rarest.
+        self._trigram_counts: dict[str, int] = {}
 
     def matches(
         self,
@@ -146,18 +161,39 @@ class SQLiteEngine(Engine):
         params += [plan.key, _next_key(plan.key)]
         parts.append(f"SELECT '{ALIAS_KEY}', {ALIAS_COUNT}")
         params.append(plan.key)
+        uncounted: list[str] | None = None
         if len(plan.key) >= CONTAINS_MIN:
             parts.append(
                 f"SELECT '{INSIDE_KEY}', count(*) FROM (SELECT 1 FROM errors_search_keys "
                 "WHERE errors_search_keys MATCH %s LIMIT 1)"
             )
             params.append(_fts5_phrase(plan.key))
+            # The key's trigrams this worker has not counted under a version yet
+            # (errors.search.trigram_counts), for finding the codes holding it inside.
+            if plan.key.isascii():
+                known = trigram_counts.known()
+                self._trigram_counts = {
+                    gram: known[gram] for gram in key_trigrams(plan.key) if gram in known
+                }
+                uncounted = [gram for gram in key_trigrams(plan.key) if gram not in known]
+            for gram in uncounted or ():
+                parts.append(
+                    "SELECT %s, (SELECT count(*) FROM (SELECT 1 FROM errors_search_keys "
+                    f"WHERE errors_search_keys MATCH %s LIMIT {RARE_CAP + 1}))"
+                )
+                params += [TRIGRAM_MARK + gram, _fts5_phrase(gram)]
         parts.append(
             f"SELECT '{VERSION_KEY}', {CATALOG_VERSION} FROM errors_catalogstate WHERE id = 1"
         )
         with connection.cursor() as cursor:
             cursor.execute(" UNION ALL ".join(parts), params)
             found = dict(cursor.fetchall())
+        if uncounted is not None:
+            # Under another version than the counts held, these replace them (those used
+            # here only cost time if stale: a search after a write plans again).
+            grams = {gram: int(found.get(TRIGRAM_MARK + gram) or 0) for gram in uncounted}
+            trigram_counts.update(str(found.get(VERSION_KEY, "none")), grams)
+            self._trigram_counts.update(grams)
         names = (*plan.terms, *plan.compounds, PREFIX_KEY, CODE_KEY, ALIAS_KEY, INSIDE_KEY)
         stats = {name: float(found.get(name) or 0) for name in names}
         if plan.terms:  # the last word's own count says whether it is a whole word
@@ -225,6 +261,17 @@ class SQLiteEngine(Engine):
             f"FROM errors_search_keys WHERE errors_search_keys MATCH %s{within[0]}",
             [_fts5_phrase(key), *within[1]],
         )
+        rare = rarest(key, self._trigram_counts) if key.isascii() else []
+        if rare:
+            # The codes holding its rarest trigrams, each checked to hold the key: the
+            # same codes as the phrase's (keys hold ASCII letters in lowercase, as the
+            # key does), without walking the lists of its common trigrams.
+            inside = (
+                f"SELECT rowid AS id, {KEY_CONTAINS} AS tier, {NO_RANK} AS rank "
+                "FROM errors_search_keys WHERE errors_search_keys MATCH %s "
+                f"AND instr(keys, %s) > 0{within[0]}",
+                [" AND ".join(_fts5_phrase(gram) for gram in rare), key, *within[1]],
+            )
         kinds = [(exact, code_starts), (alias, alias_wanted), (prefix, code_starts)]
         return [kind for kind, wanted in [*kinds, (inside, long_key)] if wanted]
 

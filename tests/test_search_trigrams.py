@@ -1,0 +1,88 @@
+"""SQLite finds the codes holding a key inside by the key's rarest trigrams, each checked,
+when one is rare (errors.search.trigram_counts): the same codes the phrase of all its
+trigrams finds, whichever way is taken."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from errors.search.execute import search_errors
+from errors.search.query import parse_query
+from errors.search.trigram_counts import RARE_CAP, key_trigrams, rarest, trigram_counts
+from tests.factories import make_code
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's trigram index"),
+]
+
+
+@pytest.fixture
+def holders(shop):
+    """WEBHOOK_LIMIT_EXCEEDED, two codes holding it inside (one by an alias), and codes
+    sharing most of its trigrams but not the key."""
+    make_code(shop, "WEBHOOK_LIMIT_EXCEEDED", title="Too many webhooks")
+    make_code(shop, "OLD_WEBHOOK_LIMIT_EXCEEDED", title="Too many webhooks, v1")
+    make_code(shop, "HOOKS_FULL", title="Hooks full", aliases=["webhook-limit-exceeded-v0"])
+    make_code(shop, "WEBHOOK_LIMIT", title="Limit")
+    make_code(shop, "LIMIT_EXCEEDED", title="Exceeded")
+    return shop
+
+
+def _codes(text: str) -> list[str]:
+    return sorted(hit.error.code for hit in search_errors(parse_query(text), per_page=50).hits)
+
+
+def _inside_statement(text: str) -> str:
+    with CaptureQueriesContext(connection) as queries:
+        search_errors(parse_query(text))
+    return next(q["sql"] for q in queries.captured_queries if "WITH m AS" in q["sql"])
+
+
+def test_the_rare_way_and_the_phrase_find_the_same_codes(holders, monkeypatch):
+    by_rare = _codes("webhook_limit_exceeded")
+    assert "instr(keys" in _inside_statement("webhook_limit_exceeded")
+    trigram_counts.clear()
+    monkeypatch.setattr("errors.search.sqlite.rarest", lambda key, counts: [])
+    assert "instr(keys" not in _inside_statement("webhook_limit_exceeded")
+    assert _codes("webhook_limit_exceeded") == by_rare
+    assert by_rare == ["HOOKS_FULL", "OLD_WEBHOOK_LIMIT_EXCEEDED", "WEBHOOK_LIMIT_EXCEEDED"]
+
+
+def test_a_key_whose_trigrams_are_all_common_is_found_by_the_phrase(holders, monkeypatch):
+    monkeypatch.setattr("errors.search.trigram_counts.RARE_CAP", 0)
+    assert "instr(keys" not in _inside_statement("webhook_limit_exceeded")
+    assert _codes("webhook_limit_exceeded") == [
+        "HOOKS_FULL",
+        "OLD_WEBHOOK_LIMIT_EXCEEDED",
+        "WEBHOOK_LIMIT_EXCEEDED",
+    ]
+
+
+def test_counts_are_read_once_and_dropped_when_the_catalog_changes(holders):
+    search_errors(parse_query("webhook_limit_exceeded"))
+    known = trigram_counts.known()
+    assert set(key_trigrams("webhooklimitexceeded")) <= set(known)
+    assert known["kli"] == 4  # WEBHOOK_LIMIT, ..._EXCEEDED, OLD_..., HOOKS_FULL's alias
+    with CaptureQueriesContext(connection) as again:
+        search_errors(parse_query("webhook_limit_exceeded"))
+    assert "#trigram:" not in again.captured_queries[0]["sql"]  # held: not counted again
+    make_code(holders, "WEBHOOK_LIMIT_EXCEEDED_AGAIN", title="Again")
+    assert "WEBHOOK_LIMIT_EXCEEDED_AGAIN" in _codes("webhook_limit_exceeded")
+    assert trigram_counts.known()["kli"] == 5  # counted again under the new version
+
+
+def test_the_search_still_takes_its_queries(holders, django_assert_num_queries):
+    search_errors(parse_query("webhook_limit_exceeded"))  # the vocabulary, read once
+    with django_assert_num_queries(3):  # word counts, matches, the page's codes
+        search_errors(parse_query("webhook_limit_exceeded"))
+
+
+def test_rarest_wants_a_rare_trigram():
+    counts = {gram: RARE_CAP + 1 for gram in key_trigrams("abcdef")}
+    assert rarest("abcdef", counts) == []
+    counts["cde"], counts["abc"] = 3, RARE_CAP
+    assert rarest("abcdef", counts) == ["cde", "abc"]
+    assert rarest("abcdef", {}) == []
