@@ -223,7 +223,7 @@ def test_postgresql_reads_a_prefix_on_its_own_unless_a_service_narrows_the_searc
     plan = plan_text("payment")
 
     def prefix_sql(narrowed: bool) -> str:
-        kinds = PostgresEngine._key_kinds(plan, narrowed)
+        kinds = PostgresEngine()._key_kinds(plan, narrowed)
         return next(sql for sql, _ in kinds if "code_key LIKE" in sql)
 
     # OFFSET 0: planned for all its rows, from the code-key index; with a service filter

@@ -1,6 +1,6 @@
-"""SQLite finds the codes holding a key inside by the key's rarest trigrams, each checked,
-when one is rare (errors.search.trigram_counts): the same codes the phrase of all its
-trigrams finds, whichever way is taken."""
+"""Search finds the codes holding a key inside by the key's rarest trigrams, each checked,
+when one is rare (errors.search.trigram_counts): the same codes as the trigram index
+finds by all of them (SQLite's phrase, PostgreSQL's LIKE), whichever way is taken."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from errors.search.query import parse_query
 from errors.search.trigram_counts import RARE_CAP, key_trigrams, rarest, trigram_counts
 from tests.factories import make_code
 
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's trigram index"),
-]
+pytestmark = pytest.mark.django_db
+
+# What the statement says when it checks each candidate of the rarest trigrams.
+CHECKED = {"sqlite": "instr(keys", "postgresql": "strpos(keys"}[connection.vendor]
 
 
 @pytest.fixture
@@ -43,17 +43,17 @@ def _inside_statement(text: str) -> str:
 
 def test_the_rare_way_and_the_phrase_find_the_same_codes(holders, monkeypatch):
     by_rare = _codes("webhook_limit_exceeded")
-    assert "instr(keys" in _inside_statement("webhook_limit_exceeded")
+    assert CHECKED in _inside_statement("webhook_limit_exceeded")
     trigram_counts.clear()
-    monkeypatch.setattr("errors.search.sqlite.rarest", lambda key, counts: [])
-    assert "instr(keys" not in _inside_statement("webhook_limit_exceeded")
+    monkeypatch.setattr(f"errors.search.{connection.vendor}.rarest", lambda key, counts: [])
+    assert CHECKED not in _inside_statement("webhook_limit_exceeded")
     assert _codes("webhook_limit_exceeded") == by_rare
     assert by_rare == ["HOOKS_FULL", "OLD_WEBHOOK_LIMIT_EXCEEDED", "WEBHOOK_LIMIT_EXCEEDED"]
 
 
 def test_a_key_whose_trigrams_are_all_common_is_found_by_the_phrase(holders, monkeypatch):
     monkeypatch.setattr("errors.search.trigram_counts.RARE_CAP", 0)
-    assert "instr(keys" not in _inside_statement("webhook_limit_exceeded")
+    assert CHECKED not in _inside_statement("webhook_limit_exceeded")
     assert _codes("webhook_limit_exceeded") == [
         "HOOKS_FULL",
         "OLD_WEBHOOK_LIMIT_EXCEEDED",
@@ -86,3 +86,12 @@ def test_rarest_wants_a_rare_trigram():
     counts["cde"], counts["abc"] = 3, RARE_CAP
     assert rarest("abcdef", counts) == ["cde", "abc"]
     assert rarest("abcdef", {}) == []
+
+
+def test_a_key_with_one_indexed_trigram_is_found_by_it(shop):
+    # PostgreSQL's trigram index holds letters and digits alone: of `x.qzw.y`, `qzw`.
+    make_code(shop, "X.QZW.Y", title="Dotted")
+    make_code(shop, "OLD_X.QZW.Y", title="Dotted, old")
+    make_code(shop, "QZW", title="Not dotted")
+    assert CHECKED in _inside_statement("x.qzw.y")
+    assert {"OLD_X.QZW.Y", "X.QZW.Y"} <= set(_codes("x.qzw.y"))  # QZW too, by its word

@@ -4,6 +4,7 @@ ANALYZE's most common words once per catalog version."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -33,6 +34,13 @@ from errors.search.plan import (
     WORD_KEY,
     TextPlan,
 )
+from errors.search.trigram_counts import (
+    RARE_CAP,
+    TRIGRAM_MARK,
+    key_trigrams,
+    rarest,
+    trigram_counts,
+)
 from errors.versioned_cache import VersionedCache
 
 POSTGRES_WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"
@@ -40,6 +48,10 @@ POSTGRES_WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"
 
 # How many keys spelt somewhat like a misspelt code are compared with it at most.
 FUZZY_READ = 1000
+
+
+# A trigram pg_trgm indexes as it is: letters and digits (it splits words at others).
+INDEXED_TRIGRAM = re.compile(r"[a-z0-9]{3}")
 
 
 def _like_escape(value: str) -> str:
@@ -58,6 +70,11 @@ class PostgresEngine(Engine):
     """Weighted tsvector with ts_rank (errors_search: English stems, no stop words),
     pg_trgm over keys."""
 
+    def __init__(self) -> None:
+        # The counts of the key's trigrams word_stats() read or found held, for
+        # _key_kinds() to find the codes holding the key inside by its rarest.
+        self._trigram_counts: dict[str, int] = {}
+
     def word_stats(self, plan: TextPlan) -> tuple[dict[str, float], str]:
         # Whether a code starts with the key comes from the code-key btree; whether a key
         # holds it is asked only when none starts with it (it matters only then): each
@@ -68,6 +85,19 @@ class PostgresEngine(Engine):
         # (common_lexemes): the statement here only stems the words, checks the key and
         # reads what the list was read under.
         prefix = plan.terms[-1] if plan.prefix_last else ""
+        # The key's trigrams this worker has not counted under a version yet
+        # (errors.search.trigram_counts), letters and digits alone: pg_trgm indexes those.
+        uncounted: list[str] | None = None
+        if len(plan.key) >= CONTAINS_MIN:
+            known = trigram_counts.known()
+            grams = [gram for gram in key_trigrams(plan.key) if INDEXED_TRIGRAM.fullmatch(gram)]
+            self._trigram_counts = {gram: known[gram] for gram in grams if gram in known}
+            uncounted = [gram for gram in grams if gram not in known]
+        counts = "".join(
+            "UNION ALL SELECT %s, NULL, count(*) FROM (SELECT 1 FROM errors_search "
+            f"WHERE keys LIKE %s LIMIT {RARE_CAP + 1}) x "
+            for _ in uncounted or ()
+        )
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""
@@ -94,7 +124,7 @@ class PostgresEngine(Engine):
                 UNION ALL
                 SELECT '{VERSION_KEY}', ARRAY[{STATISTICS_VERSION}], 0
                 FROM errors_catalogstate WHERE id = 1
-                """,
+                {counts}""",
                 [
                     list(plan.terms),
                     # A word counts with its synonyms: common if one of them is.
@@ -108,16 +138,31 @@ class PostgresEngine(Engine):
                     prefix,
                     # Words written as one (`todate`) that some code's prose holds.
                     list(plan.compounds),
+                    *(
+                        param
+                        for gram in uncounted or ()
+                        for param in (TRIGRAM_MARK + gram, f"%{gram}%")
+                    ),
                 ],
             )
             rows = cursor.fetchall()
         version = next((lexemes[0] for name, lexemes, _ in rows if name == VERSION_KEY), "")
         common = common_lexemes(version)
         catalog = version.split("/", 1)[0] or "none"
+        if uncounted is not None:
+            # Under another version than the counts held, these replace them (those used
+            # here only cost time if stale: a search after a write plans again).
+            read = {
+                name.removeprefix(TRIGRAM_MARK): int(count)
+                for name, _, count in rows
+                if name.startswith(TRIGRAM_MARK)
+            }
+            trigram_counts.update(catalog, read)
+            self._trigram_counts.update(read)
         counted = (CODE_KEY, ALIAS_KEY, INSIDE_KEY, WORD_KEY, *plan.compounds)
         stats = {name: float(count) for name, _, count in rows if name in counted}
         for name, lexemes, _ in rows:
-            if name not in (*counted, VERSION_KEY):
+            if name not in (*counted, VERSION_KEY) and not name.startswith(TRIGRAM_MARK):
                 stats[name] = max((common.get(lexeme, 0.0) for lexeme in lexemes), default=0.0)
         stats[PREFIX_KEY] = (
             sum(docs for lexeme, docs in common.items() if lexeme.startswith(prefix))
@@ -164,8 +209,7 @@ class PostgresEngine(Engine):
         keys = self._key_kinds(plan, narrowed) if plan.matches_keys else []
         return matches_of(words, keys, fuzzy, base, cap)
 
-    @staticmethod
-    def _key_kinds(plan: TextPlan, narrowed: bool) -> list[Source]:
+    def _key_kinds(self, plan: TextPlan, narrowed: bool) -> list[Source]:
         """The kinds of key match, best tier first (as matches_of wants them)."""
         long_key = len(plan.key) >= CONTAINS_MIN
         # The code's own key from the code-key btree (Django's `_like` index serves the
@@ -192,6 +236,17 @@ class PostgresEngine(Engine):
             "FROM errors_search WHERE keys LIKE %s",
             [_like_contains(plan.key)],
         )
+        rare = rarest(plan.key, self._trigram_counts)
+        if rare:
+            # The trigram index reads the lists of every trigram of the pattern (3.9 ms
+            # for webhook_limit_exceeded at 100,000 codes): the codes holding the two
+            # rarest, each checked to hold the key, are the same codes (0.3 ms).
+            inside = (
+                f"SELECT error_id AS id, {KEY_CONTAINS} AS tier, {NO_RANK} AS rank "
+                f"FROM errors_search WHERE {'keys LIKE %s AND ' * len(rare)}"
+                "strpos(keys, %s) > 0",
+                [*(f"%{gram}%" for gram in rare), plan.key],
+            )
         kinds = [(exact, plan.code_starts), (alias, plan.key_alias), (prefix, plan.code_starts)]
         return [kind for kind, wanted in [*kinds, (inside, long_key)] if wanted]
 

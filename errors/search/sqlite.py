@@ -40,6 +40,7 @@ from errors.search.plan import (
 )
 from errors.search.trigram_counts import (
     RARE_CAP,
+    TRIGRAM_MARK,
     key_trigrams,
     rarest,
     trigram_counts,
@@ -54,10 +55,6 @@ FUZZY_RUN_BUDGET = 2000
 
 # How many of the codes holding the most kept runs have their keys read and compared.
 FUZZY_POOL = 8 * FUZZY_CANDIDATES
-
-
-# What word_stats() reads a trigram's count under: the trigram after this mark.
-TRIGRAM_MARK = "#trigram:"
 
 
 # When every word is that common, all are required in the strong fields (code, aliases,

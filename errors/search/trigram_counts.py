@@ -22,6 +22,9 @@ from errors.versioned_cache import register
 # more than the phrase).
 RARE_CAP = 500
 
+# What word_stats() reads a trigram's count under: the trigram after this mark.
+TRIGRAM_MARK = "#trigram:"
+
 # Distinct trigrams kept at most: queries may bring any, the catalog's keys far fewer.
 MAX_TRIGRAMS = 50_000
 
