@@ -34,13 +34,40 @@ MARKDOWN_MARKS = re.compile(r"\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)|^#+\s|
 MARKDOWN_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 
 
+# The highlight's tags around matched words (errors.search.highlight).
+HIGHLIGHT_TAG = re.compile(r"</?mark>")
+
+
 def plain_snippet(html: str) -> SafeString:
     """A snippet's escaped HTML with Markdown shown as it reads: `code` as code, links as
     their text, emphasis marks dropped. No raw backticks reach the page."""
     text = MARKDOWN_LINK.sub(r"\1", str(html))
-    text = MARKDOWN_MARKS.sub("", text)
+    text = _without_emphasis(text)
     text = re.sub(r"`([^`]+)`", r"<code>\1</code>", text)
     return mark_safe(text.replace("`", ""))
+
+
+def _without_emphasis(html: str) -> str:
+    """`html` without Markdown's emphasis marks, read as if the highlight's tags were not
+    there: the `_` of `<mark>NOT</mark>_<mark>FOUND</mark>` is inside a word, not one."""
+    tags: list[tuple[int, str]] = []  # where each tag stands in the text without them
+    parts, start, length = [], 0, 0
+    for tag in HIGHLIGHT_TAG.finditer(html):
+        parts.append(html[start : tag.start()])
+        length += tag.start() - start
+        tags.append((length, tag.group()))
+        start = tag.end()
+    parts.append(html[start:])
+    text = "".join(parts)
+    dropped = {i for mark in MARKDOWN_MARKS.finditer(text) for i in range(*mark.span())}
+    out = []
+    for i, char in enumerate(text):
+        while tags and tags[0][0] == i:
+            out.append(tags.pop(0)[1])
+        if i not in dropped:
+            out.append(char)
+    out.extend(tag for _, tag in tags)  # those after the last character
+    return "".join(out)
 
 
 def search_row(hit: SearchHit) -> SearchRow:

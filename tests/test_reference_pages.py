@@ -164,3 +164,11 @@ def test_snippets_render_markdown_without_backticks():
 
     html = plain_snippet("Send `Authorization: Bearer &lt;key&gt;` per **[the guide](/g/)**")
     assert html == "Send <code>Authorization: Bearer &lt;key&gt;</code> per the guide"
+
+
+def test_snippets_keep_the_underscores_between_highlighted_words():
+    from errors.search_rows import plain_snippet
+
+    html = plain_snippet("errors[0] <mark>NOT</mark>_<mark>FOUND</mark>: _no_ <mark>such</mark>")
+    assert html == "errors[0] <mark>NOT</mark>_<mark>FOUND</mark>: no <mark>such</mark>"
+    assert plain_snippet("**<mark>bold</mark>** and __x__") == "<mark>bold</mark> and x"
