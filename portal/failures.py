@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.template import loader
 from django.views import defaults
 
@@ -68,6 +69,19 @@ class DatabaseUnavailableMiddleware:
             logger.error("database unavailable: %s", exception)
             return database_unavailable_response(request)
         return None
+
+
+def handler404(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The portal's 404 page, with the reason a view gave (`Http404("...")`), or else
+    the path: never the name of the exception (Django's own handler shows
+    "Resolver404" for a URL that matches nothing)."""
+    reason = exception.args[0] if exception.args else ""
+    return render(
+        request,
+        "404.html",
+        {"reason": reason if isinstance(reason, str) else "", "path": request.path},
+        status=404,
+    )
 
 
 def handler500(request: HttpRequest) -> HttpResponse:

@@ -20,6 +20,7 @@ admin.site.index_title = "Catalog and access"
 # The app list beside every page took a quarter of 1280 px from the code list's columns;
 # the breadcrumbs and the index lead to the same places.
 admin.site.enable_nav_sidebar = False
+handler404 = "portal.failures.handler404"
 handler500 = "portal.failures.handler500"
 
 urlpatterns = [

@@ -203,6 +203,14 @@ def test_status_page_for_unused_standard_status_is_empty_but_found(client, shop)
     assert response.status_code == 200 and b"No service documents" in response.content
 
 
+def test_an_unknown_address_says_nothing_is_there_not_the_exception(client, shop):
+    response = client.get("/no/such/page/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "Nothing is at <code>/no/such/page/</code>." in html
+    assert "Resolver404" not in html and 'href="/search/"' in html
+
+
 def test_status_page_for_a_nonstandard_unused_number_is_404(client, shop):
     assert client.get("/status/599/").status_code == 404
 
