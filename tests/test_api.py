@@ -213,6 +213,15 @@ def test_unknown_service_parameter_is_a_404_problem(api, demo):
     problem(api.get("/api/v1/lookup/?code=X&service=nope"), 404, "unknown_service")
 
 
+def test_an_unknown_service_written_in_q_is_a_404_problem_too(api, demo):
+    body = problem(api.get("/api/v1/errors/?q=service:sigsentri+limit"), 404, "unknown_service")
+    assert (
+        "no service 'sigsentri'" in body["detail"] and "Did you mean 'sigsentry'?" in body["detail"]
+    )
+    found = api.get("/api/v1/errors/?q=service:sigsentry+zzqqxx+nothing")
+    assert found.status_code == 200 and found.json()["count"] == 0
+
+
 def test_page_past_the_end_is_a_404_problem(api, demo):
     body = problem(api.get("/api/v1/errors/?page=999"), 404, "not_found")
     assert "last page" in body["detail"]

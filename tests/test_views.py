@@ -231,6 +231,21 @@ def test_search_folds_its_filters_once_there_are_results(client, shop):
         assert '<details class="search-filters" open>' in html, params
 
 
+def test_search_in_an_unknown_service_says_so(client, shop):
+    for params in (
+        {"q": "thing", "service": "shp"},
+        {"q": "service:shp thing"},
+        {"service": "shp"},
+    ):
+        response = client.get("/search/", params)
+        assert response.status_code == 400, params
+        assert "There is no service &#x27;shp&#x27;: did you mean &#x27;shop&#x27;?" in (
+            response.content.decode()
+        )
+    found = client.get("/search/", {"q": "nothing like this", "service": "shop"})
+    assert found.status_code == 200 and b"Nothing matches" in found.content
+
+
 def test_search_exact_unique_code_redirects_to_its_page(client, shop):
     response = client.get("/search/", {"q": "not_found"})
     assert response.status_code == 302

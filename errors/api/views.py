@@ -37,6 +37,7 @@ from errors.api.params import (
     choice_param,
     dry_run_param,
     int_param,
+    no_service,
     page_url,
     service_or_404,
     service_param,
@@ -67,7 +68,7 @@ from errors.catalog.importer import ImportBusy, import_catalog_text
 from errors.models import ErrorCode, Service
 from errors.querysets import can_see_drafts
 from errors.search.execute import search_errors
-from errors.search.query import MAX_QUERY_LENGTH, QueryError, parse_query
+from errors.search.query import MAX_QUERY_LENGTH, QueryError, UnknownService, parse_query
 
 MAX_PER_PAGE = 100
 SUGGESTIONS = 5  # nearest codes a lookup miss answers
@@ -234,9 +235,12 @@ class ErrorListView(CachedReadView):
                 category=category_param(request, service),
                 lifecycle=choice_param(request, "lifecycle", LIFECYCLES),
             )
+            results = search_errors(query, user=request.user, page=page, per_page=per_page)
+        except UnknownService as exc:  # `service:x` in q; the parameter is checked above
+            hint = f" Did you mean {exc.near!r}?" if exc.near else ""
+            raise Problem("unknown_service", no_service(exc.slug) + hint) from exc
         except QueryError as exc:
             raise Problem("invalid_parameter", str(exc)) from exc
-        results = search_errors(query, user=request.user, page=page, per_page=per_page)
         pages = -(-results.total // per_page)
         if page > max(pages, 1):
             raise Problem(

@@ -80,9 +80,9 @@ def search_catalog(
         raise ToolProblem(f"There is no service {service!r}. Services: {_known_services()}.")
     try:
         parsed = parse_query(query, service=service, status=status, lifecycle=lifecycle)
+        results = search_errors(parsed, user=user, per_page=limit)
     except QueryError as exc:
         raise ToolProblem(str(exc)) from None
-    results = search_errors(parsed, user=user, per_page=limit)
     if not results.hits:
         return f"Nothing in the catalog matches {query!r}."
     more = results.total - len(results.hits)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import sqlite3
 from collections import Counter
 from dataclasses import replace
+from difflib import get_close_matches
 from typing import Any
 
 from django.db import connection
@@ -33,6 +34,7 @@ from errors.search.postgresql import PostgresEngine
 from errors.search.query import (
     SERVICE_TEXTS,
     SearchQuery,
+    UnknownService,
     Vocabulary,
     filtered_errors,
     held_vocabulary,
@@ -87,7 +89,7 @@ def search_errors(
     """
     page = max(page, 1)
     if not query.text:
-        return _browse(query, filtered_errors(query, user), page, per_page)
+        return _known_service(_browse(query, filtered_errors(query, user), page, per_page))
     engine = engine_for(connection.vendor)
     query, plan, stats, words = _planned(engine, query)
     errors = filtered_errors(query, user)
@@ -166,16 +168,28 @@ def search_errors(
         prefetch_related_objects([hit.error for hit in unexplained], "examples")
         for hit in unexplained:
             hit.matched, hit.highlight = highlight_error(hit.error, plan, pattern, EXAMPLE_FIELDS)
-    return SearchResults(
-        query=replace(query),
-        hits=hits,
-        total=total,
-        page=page,
-        per_page=per_page,
-        by_service=by_service,
-        by_status=by_status,
-        total_is_lower_bound=read > MATCH_CAP,
+    return _known_service(
+        SearchResults(
+            query=replace(query),
+            hits=hits,
+            total=total,
+            page=page,
+            per_page=per_page,
+            by_service=by_service,
+            by_status=by_status,
+            total_is_lower_bound=read > MATCH_CAP,
+        )
     )
+
+
+def _known_service(results: SearchResults) -> SearchResults:
+    """`results`, unless they are none because the service filter names no service: that
+    says what to fix rather than "nothing matches" (one query, only then)."""
+    slug = results.query.service
+    if results.total or not slug or Service.objects.filter(slug=slug).exists():
+        return results
+    near = get_close_matches(slug, Service.objects.values_list("slug", flat=True), n=1)
+    raise UnknownService(slug, near[0] if near else "")
 
 
 def _name_services(errors: list[ErrorCode], services: dict[int, Service]) -> None:

@@ -26,6 +26,15 @@ class QueryError(ValueError):
     """A query the search cannot run, with a message that says what to fix."""
 
 
+class UnknownService(QueryError):
+    """A service filter (`service:x`, or the form's) that names no service."""
+
+    def __init__(self, slug: str, near: str = "") -> None:
+        hint = f": did you mean {near!r}?" if near else ": the home page lists every service."
+        super().__init__(f"There is no service {slug!r}{hint}")
+        self.slug, self.near = slug, near
+
+
 @dataclass(frozen=True)
 class SearchQuery:
     """What to look for: free text plus filters."""

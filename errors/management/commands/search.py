@@ -47,9 +47,9 @@ class Command(BaseCommand):
                 category=options["category"],
                 lifecycle=options["lifecycle"],
             )
+            results = search_errors(query, page=options["page"], per_page=options["per_page"])
         except QueryError as exc:
             raise CommandError(str(exc)) from exc
-        results = search_errors(query, page=options["page"], per_page=options["per_page"])
         if options["json"]:
             self.stdout.write(json.dumps(results.as_dict(), indent=2, ensure_ascii=False))
         else:
