@@ -258,7 +258,7 @@ def test_a_bad_response_of_a_batch_is_rejected_alone(api, demo, django_assert_nu
         {
             "index": 0,
             "code": "invalid_parameter",
-            "detail": "status: Ensure this value is greater than or equal to 100.",
+            "detail": "status: must be a number from 100 to 599 (an HTTP status).",
         },
         {
             "index": 2,

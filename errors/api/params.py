@@ -53,7 +53,7 @@ def choice_param(request: Request, name: str, choices: tuple[str, ...]) -> str:
     if name in request.query_params and value not in choices:
         raise Problem(
             "invalid_parameter",
-            f"{name} must be one of {', '.join(choices)}, not {value!r}: or leave it out.",
+            f"{name} must be one of {', '.join(choices)}, not {value!r}; or leave it out.",
         )
     return value
 

@@ -19,6 +19,14 @@ from errors.models import ErrorCode
 MAX_IDENTIFY_HEADERS = 100
 
 
+# What a status out of range or not a number gets: the query parameters' wording, not
+# DRF's "Ensure this value is less than or equal to 599."
+HTTP_STATUS_ERRORS = {
+    key: "must be a number from 100 to 599 (an HTTP status)."
+    for key in ("invalid", "min_value", "max_value", "max_string_length")
+}
+
+
 class CategoryRefSerializer(serializers.Serializer):
     """A category as entries name it."""
 
@@ -53,7 +61,9 @@ class ErrorEntrySerializer(serializers.Serializer):
 
     service = serializers.SlugField(source="service.slug", help_text="The service's slug.")
     code = serializers.CharField()
-    http_status = serializers.IntegerField(allow_null=True, min_value=100, max_value=599)
+    http_status = serializers.IntegerField(
+        allow_null=True, min_value=100, max_value=599, error_messages=HTTP_STATUS_ERRORS
+    )
     title = serializers.CharField()
     summary = serializers.CharField()
     category = CategoryRefSerializer(allow_null=True)
@@ -263,7 +273,13 @@ class HeaderValueField(serializers.Field):
 class IdentifyRequestSerializer(serializers.Serializer):
     """What a tool saw: a status, headers and a body, and maybe which service sent it."""
 
-    status = serializers.IntegerField(required=False, allow_null=True, min_value=100, max_value=599)
+    status = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=100,
+        max_value=599,
+        error_messages=HTTP_STATUS_ERRORS,
+    )
     headers = serializers.DictField(
         child=HeaderValueField(),
         required=False,
