@@ -416,13 +416,15 @@ def status_page(status: int, user: RequestUser) -> StatusPage | None:
 
 @dataclass
 class Facet:
-    """One way to narrow the results: a service or a status, its count, a link."""
+    """One way to narrow the results: a service or a status, its count, a link (for the
+    filter in use, set in the form, the link takes it off: `removes`)."""
 
     value: str
     label: str
     count: int
     url: str
     active: bool
+    removes: bool = False
 
 
 @dataclass
@@ -441,6 +443,7 @@ class SearchPage:
     previous_url: str = ""
     next_url: str = ""
     corrected: str = ""
+    clear_url: str = ""
 
     @property
     def redirect_to(self) -> ErrorCode | None:
@@ -502,15 +505,15 @@ def search_page(params: Mapping[str, str], user: RequestUser) -> SearchPage:
     page.corrected = corrected_code(results)
     names = {service.slug: service.name for service in page.services}
     page.service_facets = [
-        Facet(slug, names.get(slug, slug), count, _search_url(form, service=slug), active)
+        _facet(form, "service", slug, names.get(slug, slug), count, slug == query.service)
         for slug, count in sorted(results.by_service.items(), key=lambda item: -item[1])
-        for active in [slug == query.service]
     ]
     page.status_facets = [
-        Facet(str(status), reason_phrase(status), count, _search_url(form, status=status), active)
+        _facet(form, "status", str(status), reason_phrase(status), count, status == query.status)
         for status, count in sorted(results.by_status.items())
-        for active in [status == query.status]
     ]
+    if page.active_filters:
+        page.clear_url = _search_url({"q": form["q"]})
     if results.page > 1:
         page.previous_url = _search_url(form, page=results.page - 1)
     if results.page < results.pages:
@@ -532,6 +535,16 @@ def _page_number(value: str | None) -> int:
     if not (value.isascii() and value.isdigit()) or len(value.lstrip("0")) > 6 or int(value) < 1:
         raise QueryError(f"page must be a whole number from 1 to 999999, not {value!r}.")
     return int(value)
+
+
+def _facet(
+    form: dict[str, str], name: str, value: str, label: str, count: int, active: bool
+) -> Facet:
+    """A facet's link: to narrow by it, or, for the filter the form has set, to take it
+    off (one written in the search box stays there, for its owner to delete)."""
+    removes = active and form.get(name) == value
+    url = _search_url(form, **{name: "" if removes else value})
+    return Facet(value, label, count, url, active, removes)
 
 
 def _search_url(form: dict[str, str], **changes: Any) -> str:

@@ -246,6 +246,19 @@ def test_search_in_an_unknown_service_says_so(client, shop):
     assert found.status_code == 200 and b"Nothing matches" in found.content
 
 
+def test_search_filters_in_use_can_be_taken_off(client, shop):
+    html = client.get("/search/", {"q": "thing", "status": "404", "service": "shop"}).content
+    html = html.decode()
+    assert 'href="/search/?q=thing&amp;service=shop" aria-current="true">404 Not Found' in html
+    assert 'href="/search/?q=thing&amp;status=404" aria-current="true">Shop' in html
+    assert html.count("(remove this filter)") == 2
+    assert '<a href="/search/?q=thing">Clear the filters</a>' in html
+    unfiltered = client.get("/search/", {"q": "thing"}).content.decode()
+    assert "Clear the filters" not in unfiltered and "remove this filter" not in unfiltered
+    typed = client.get("/search/", {"q": "status:404 thing"}).content.decode()
+    assert "remove this filter" not in typed  # written in the box: deleted there
+
+
 def test_search_exact_unique_code_redirects_to_its_page(client, shop):
     response = client.get("/search/", {"q": "not_found"})
     assert response.status_code == 302
