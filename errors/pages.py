@@ -6,7 +6,7 @@ service with 1,000 codes is read in as many queries as one with 10.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -522,11 +522,21 @@ def search_page(params: Mapping[str, str], user: RequestUser) -> SearchPage:
 
 
 def category_choices() -> list[tuple[str, str]]:
-    """The category slugs across services, with a name for the form's select."""
+    """The category slugs across services, with a name for the form's select: a name
+    that several slugs share says the services of each (two services' "HTTP Status
+    Codes" are two choices that read alike otherwise)."""
     names: dict[str, str] = {}
-    for slug, name in Category.objects.order_by("name").values_list("slug", "name"):
+    services: dict[str, set[str]] = {}
+    rows = Category.objects.order_by("name").values_list("slug", "name", "service__name")
+    for slug, name, service in rows:
         names.setdefault(slug, name)
-    return sorted(names.items(), key=lambda item: item[1].lower())
+        services.setdefault(slug, set()).add(service)
+    shared = Counter(names.values())
+    labels = {
+        slug: f"{name} ({', '.join(sorted(services[slug]))})" if shared[name] > 1 else name
+        for slug, name in names.items()
+    }
+    return sorted(labels.items(), key=lambda item: item[1].lower())
 
 
 def _page_number(value: str | None) -> int:

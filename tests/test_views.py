@@ -259,6 +259,21 @@ def test_search_filters_in_use_can_be_taken_off(client, shop):
     assert "remove this filter" not in typed  # written in the box: deleted there
 
 
+def test_search_category_choices_that_read_alike_say_their_services(db):
+    from errors.pages import category_choices
+
+    shop, bank = make_service(), make_service("bank", "Bank")
+    Category.objects.create(service=shop, slug="http", name="HTTP errors")
+    Category.objects.create(service=bank, slug="http-errors", name="HTTP errors")
+    Category.objects.create(service=bank, slug="http", name="HTTP errors")
+    Category.objects.create(service=bank, slug="auth", name="Auth")
+    assert category_choices() == [
+        ("auth", "Auth"),
+        ("http-errors", "HTTP errors (Bank)"),
+        ("http", "HTTP errors (Bank, Shop)"),
+    ]
+
+
 def test_search_exact_unique_code_redirects_to_its_page(client, shop):
     response = client.get("/search/", {"q": "not_found"})
     assert response.status_code == 302
