@@ -372,3 +372,19 @@ def test_message_skeleton_reads_each_character_a_bounded_number_of_times(monkeyp
 def test_crafted_messages_still_give_a_skeleton():
     assert message_skeleton("a_" + "1" * 1997 + "_") == "{value}"
     assert set(message_skeleton("'" * 2000 + " x").split()) <= {"{value}", "x"}
+
+
+def test_a_wrapper_with_body_misspelt_is_refused_not_answered_by_its_status(api, demo):
+    """Read as a bare body, `{"status": 401, "bdy": ...}` was answered by the status alone,
+    with confidence; the wrapper meant is named instead. A bare body keeps being one."""
+    response = post(api, {"status": 401, "bdy": shared("API_KEY_REVOKED")})
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith("bdy: did you mean 'body'?")
+    batch = post(
+        api,
+        {"responses": [{"status": 401, "bodi": {}}, {"status": 401, "body": {}}]},
+        path="/api/v1/identify/batch/",
+    ).json()
+    assert [rejected["index"] for rejected in batch["rejected"]] == [0]
+    bare = post(api, {"status": 401, "error": "Unauthorized", "message": "Bad key"})
+    assert bare.status_code == 200  # an error body with a status field of its own

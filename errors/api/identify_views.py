@@ -3,6 +3,7 @@ of them -> the entries each most likely is, with a threshold that says when none
 
 from __future__ import annotations
 
+from difflib import get_close_matches
 from typing import Any
 
 from drf_spectacular.utils import OpenApiExample, extend_schema
@@ -43,9 +44,31 @@ def _is_wrapper(data: Any) -> bool:
     return isinstance(data, dict) and "body" in data and set(data) <= WRAPPER_KEYS
 
 
+def _misspelt_body(data: Any) -> str:
+    """The key of a wrapper whose `body` is misspelt (`{"status": 401, "bdy": {...}}`,
+    every other key the wrapper's): read as a bare body, it would be answered by its
+    status alone, with confidence. '' for anything else."""
+    if not isinstance(data, dict) or "body" in data:
+        return ""
+    others = [key for key in data if key not in WRAPPER_KEYS]
+    if "status" not in data or len(others) != 1:
+        return ""
+    return others[0] if get_close_matches(others[0], ["body"], n=1, cutoff=0.75) else ""
+
+
 def _read_one(data: Any, defaults: dict[str, Any]) -> identification.Seen:
     """One response, from the wrapper form or a bare body (status and service then come
     from the query string); a ValidationError names what to fix."""
+    misspelt = _misspelt_body(data)
+    if misspelt:
+        raise drf.ValidationError(
+            {
+                misspelt: [
+                    'did you mean \'body\'? The wrapper is {"status", "headers", '
+                    '"body", "service"}; an error body on its own is sent as it is.'
+                ]
+            }
+        )
     wrapped = data if _is_wrapper(data) else {**defaults, "body": data}
     given = serializers.IdentifyRequestSerializer(data=wrapped)
     if not given.is_valid():

@@ -21,7 +21,7 @@ MAX_IDENTIFY_HEADERS = 100
 
 # What a status out of range or not a number gets: the query parameters' wording, not
 # DRF's "Ensure this value is less than or equal to 599."
-HTTP_STATUS_ERRORS = {
+HTTP_STATUS_ERRORS: dict[str, Any] = {
     key: "must be a number from 100 to 599 (an HTTP status)."
     for key in ("invalid", "min_value", "max_value", "max_string_length")
 }
