@@ -552,7 +552,7 @@ def _facet(
 ) -> Facet:
     """A facet's link: to narrow by it, or, for the filter the form has set, to take it
     off (one written in the search box stays there, for its owner to delete)."""
-    removes = active and form.get(name) == value
+    removes = active and bool(form.get(name))  # the form's filter made it the one in use
     url = _search_url(form, **{name: "" if removes else value})
     return Facet(value, label, count, url, active, removes)
 

@@ -255,6 +255,8 @@ def test_search_filters_in_use_can_be_taken_off(client, shop):
     assert '<a href="/search/?q=thing">Clear the filters</a>' in html
     unfiltered = client.get("/search/", {"q": "thing"}).content.decode()
     assert "Clear the filters" not in unfiltered and "remove this filter" not in unfiltered
+    spelt = client.get("/search/", {"q": "thing", "service": "Shop"}).content.decode()
+    assert 'href="/search/?q=thing" aria-current="true">Shop' in spelt  # the slug's case
     typed = client.get("/search/", {"q": "status:404 thing"}).content.decode()
     assert "remove this filter" not in typed  # written in the box: deleted there
 

@@ -84,8 +84,10 @@ def search_errors(
     Ranking, counting and paging happen in SQL: a constant number of queries whatever
     the number of matches: three, four for a lone word that names no code as typed
     (the misspelling lookup), one more when a hit is explained by its example bodies
-    alone; and once per catalog version, the vocabulary (service names, synonyms, the
-    services hits name; one more for a service written since it was read).
+    alone, one or two more when a service filter leaves nothing (whether the service
+    exists, and the nearest slug if not); and once per catalog version, the vocabulary
+    (service names, synonyms, the services hits name; one more for a service written
+    since it was read).
     """
     page = max(page, 1)
     if not query.text:

@@ -30,7 +30,7 @@ class UnknownService(QueryError):
     """A service filter (`service:x`, or the form's) that names no service."""
 
     def __init__(self, slug: str, near: str = "") -> None:
-        hint = f": did you mean {near!r}?" if near else ": the home page lists every service."
+        hint = f": did you mean {near!r}?" if near else "."
         super().__init__(f"There is no service {slug!r}{hint}")
         self.slug, self.near = slug, near
 

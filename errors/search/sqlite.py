@@ -5,6 +5,7 @@ trigram-tokenised code and alias keys), and the queries over them."""
 from __future__ import annotations
 
 import re
+import sqlite3
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -48,6 +49,16 @@ from errors.search.trigram_counts import (
 
 # bm25 weight of each FTS5 column, in SQLITE_TEXT_COLUMNS order; ts_rank weights {D,C,B,A}.
 SQLITE_COLUMN_WEIGHTS = "10, 8, 6, 4, 4, 1.5, 1.5, 1"
+
+
+# The keys as the trigram tokenizer folds them, for an ASCII key: of every character
+# past ASCII, only the Kelvin sign (U+212A) and the long s (U+017F) fold to ASCII
+# letters (checked up to U+1FFFF), and the keys' own ASCII letters are lowercase.
+FOLDED_KEYS = "replace(replace(keys, char(8490), 'k'), char(383), 's')"
+
+# SQLite reads a CTE used once in place unless told; the keyword came in 3.35 (the
+# trigram tokenizer in 3.34), and without it the pool's rows are only read more often.
+MATERIALIZED = "MATERIALIZED " if sqlite3.sqlite_version_info >= (3, 35) else ""
 
 
 # How many codes a misspelt code's runs of letters may lead to (see fuzzy_candidates).
@@ -261,12 +272,13 @@ class SQLiteEngine(Engine):
         rare = rarest(key, self._trigram_counts) if key.isascii() else []
         if rare:
             # The codes holding its rarest trigrams, each checked to hold the key: the
-            # same codes as the phrase's (keys hold ASCII letters in lowercase, as the
-            # key does), without walking the lists of its common trigrams.
+            # same codes as the phrase's, without walking the lists of its common
+            # trigrams. Keys hold ASCII letters in lowercase, as the key does; the two
+            # other characters the tokenizer folds to ASCII letters are folded here too.
             inside = (
                 f"SELECT rowid AS id, {KEY_CONTAINS} AS tier, {NO_RANK} AS rank "
                 "FROM errors_search_keys WHERE errors_search_keys MATCH %s "
-                f"AND instr(keys, %s) > 0{within[0]}",
+                f"AND instr({FOLDED_KEYS}, %s) > 0{within[0]}",
                 [" AND ".join(_fts5_phrase(gram) for gram in rare), key, *within[1]],
             )
         kinds = [(exact, code_starts), (alias, alias_wanted), (prefix, code_starts)]
@@ -332,7 +344,7 @@ class SQLiteEngine(Engine):
             "WHERE n > 0), "
             f"pool AS (SELECT rowid AS id FROM ({kept_runs}) GROUP BY rowid "
             f"ORDER BY count(*) DESC LIMIT {FUZZY_POOL}), "
-            "cand AS MATERIALIZED (SELECT k.rowid AS id, k.keys AS keys, "
+            f"cand AS {MATERIALIZED}(SELECT k.rowid AS id, k.keys AS keys, "
             "' ' || k.keys || ' ' AS padded, length(rtrim(k.keys)) AS whole, "
             "instr(k.keys || ' ', ' ') - 1 AS own "
             "FROM pool JOIN errors_search_keys k ON k.rowid = pool.id) "
