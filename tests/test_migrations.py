@@ -428,9 +428,9 @@ def test_aliases_written_before_their_table_are_in_it_and_going_back_drops_it(fr
 
 
 def test_the_frozen_alias_keys_are_the_live_ones():
-    """0020 carries the SQL errors/search/sqlite.py makes of an alias's key, which
+    """0020 carries the SQL errors/search/sqlite_index.py makes of an alias's key, which
     ensure_search_index installs again after a table rebuild: the two must agree."""
-    from errors.search.sqlite import _sqlite_alias_keys
+    from errors.search.sqlite_index import _sqlite_alias_keys
 
     frozen = importlib.import_module("errors.migrations.0020_search_alias_keys")
     assert frozen.sqlite_alias_keys("NEW") == _sqlite_alias_keys("NEW")

@@ -19,7 +19,7 @@ from errors.search.highlight import WORD_PATTERN, _matched_spans, term_pattern
 from errors.search.index import ensure_search_index
 from errors.search.plan import TextPlan, plan_text, search_terms, trigram_similarity
 from errors.search.query import QueryError, parse_query
-from errors.search.sqlite import KEY_SEPARATORS
+from errors.search.sqlite_index import KEY_SEPARATORS
 from tests.conftest import MINIMAL
 from tests.factories import make_code, make_service
 

@@ -17,7 +17,7 @@ The migrations install the index with the SQL they carry (0004, 0006, 0020); a c
 the index is a new migration. Only one repair is left to live code: a migration that
 rebuilds `errors_errorcode` on SQLite (any AlterField does) drops its triggers with the
 old table, so `ensure_search_index` runs after every `migrate` and puts back those of the
-parts whose migration has run, from errors/search/sqlite.py, re-indexing a part whose
+parts whose migration has run, from errors/search/sqlite_index.py, re-indexing a part whose
 triggers were gone. PostgreSQL keeps triggers through such changes.
 """
 
@@ -26,7 +26,7 @@ from __future__ import annotations
 from django.db import connection as default_connection
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-from errors.search.sqlite import SQLITE_INDEX_PARTS
+from errors.search.sqlite_index import SQLITE_INDEX_PARTS
 
 
 def ensure_search_index(connection: BaseDatabaseWrapper = default_connection) -> bool:
