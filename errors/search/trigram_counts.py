@@ -1,11 +1,12 @@
 """How many codes' keys hold each trigram, kept in each worker under the catalog version,
-for SQLite's search of the codes holding a key inside another (`notfound` inside
+for both engines' search of the codes holding a key inside another (`notfound` inside
 `invoice_not_found`).
 
-FTS5 finds a key inside others as a phrase of all its trigrams: for
-`webhook_limit_exceeded` it walks the lists of 18 trigrams, some held by ten thousand
-codes (`eed`), 4-7 ms at 100,000 codes, for 200 holders. The codes holding the key's two
-rarest trigrams, each checked to hold the key, are the same codes in 0.2 ms. Which
+The trigram index finds a key inside others by all its trigrams (SQLite's FTS5 phrase,
+PostgreSQL's `LIKE '%key%'` over pg_trgm): for `webhook_limit_exceeded` that walks the
+lists of 18 trigrams, some held by ten thousand codes (`eed`), 4-7 ms on SQLite at
+100,000 codes, for 200 holders. The codes holding the key's two rarest trigrams, each
+checked to hold the key, are the same codes in 0.2 ms. Which
 trigrams are rarest is read once (each counted up to RARE_CAP + 1, in the statement that
 counts the words) and kept: the counts steer how the holders are found, never which are
 found, so counts from before a write would only cost time; they are dropped when the
