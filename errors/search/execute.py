@@ -186,7 +186,7 @@ def search_errors(
 
 def _known_service(results: SearchResults) -> SearchResults:
     """`results`, unless they are none because the service filter names no service: that
-    says what to fix rather than "nothing matches" (one query, only then)."""
+    says what to fix rather than "nothing matches" (a query or two, only then)."""
     slug = results.query.service
     if results.total or not slug or Service.objects.filter(slug=slug).exists():
         return results
