@@ -308,7 +308,16 @@
         if (match) shown += 1;
       });
       sections.forEach(function (section) {
-        section.hidden = !section.querySelector("tr[data-filter]:not([hidden])");
+        var left = section.querySelectorAll("tr[data-filter]:not([hidden])").length;
+        section.hidden = !left;
+        // The contents follow: each table's count is of its codes shown, and a table
+        // with none shown leaves the list as it leaves the page.
+        var entry = document.querySelector('[data-toc-for="' + section.id + '"]');
+        var counted = entry && entry.querySelector(".count");
+        if (!counted) return;
+        if (!counted.hasAttribute("data-all")) counted.setAttribute("data-all", counted.textContent);
+        counted.textContent = terms.length ? String(left) : counted.getAttribute("data-all");
+        entry.hidden = !left;
       });
       if (empty) empty.hidden = shown !== 0;
       count.textContent = terms.length ? shown + " of " + rows.length + " codes match." : "";

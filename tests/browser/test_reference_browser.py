@@ -108,6 +108,19 @@ def test_the_filter_box_narrows_the_codes_without_reloading(live_portal, page):
     expect(visible).to_have_count(30)
 
 
+def test_the_contents_follow_the_filter_box(live_portal, page):
+    page.goto(live_portal + "/services/sigsentry/")
+    entries = page.locator("nav.toc li[data-toc-for]")
+    before = entries.evaluate_all("els => els.map(e => e.textContent.trim())")
+    page.get_by_label("Filter the codes").fill("revoked")
+    shown = page.locator("nav.toc li[data-toc-for]:visible")
+    expect(shown).to_have_count(1)
+    expect(shown.first.locator(".count")).to_have_text("1")
+    page.get_by_label("Filter the codes").fill("")
+    expect(shown).to_have_count(len(before))
+    assert entries.evaluate_all("els => els.map(e => e.textContent.trim())") == before
+
+
 def test_the_filter_finds_a_code_by_its_message(live_portal, page):
     page.goto(live_portal + "/services/elder-signals/")
     page.get_by_label("Filter the codes").fill("between 0 and 1")
