@@ -37,9 +37,9 @@ from errors.search.plan import (
 from errors.search.trigram_counts import (
     RARE_CAP,
     TRIGRAM_MARK,
+    KeyCounts,
     key_trigrams,
     rarest,
-    trigram_counts,
 )
 from errors.versioned_cache import VersionedCache
 
@@ -73,7 +73,7 @@ class PostgresEngine(Engine):
     def __init__(self) -> None:
         # The counts of the key's trigrams word_stats() read or found held, for
         # _key_kinds() to find the codes holding the key inside by its rarest.
-        self._trigram_counts: dict[str, int] = {}
+        self._key_counts: KeyCounts | None = None
 
     def word_stats(self, plan: TextPlan) -> tuple[dict[str, float], str]:
         # Whether a code starts with the key comes from the code-key btree; whether a key
@@ -87,16 +87,14 @@ class PostgresEngine(Engine):
         prefix = plan.terms[-1] if plan.prefix_last else ""
         # The key's trigrams this worker has not counted under a version yet
         # (errors.search.trigram_counts), letters and digits alone: pg_trgm indexes those.
-        uncounted: list[str] | None = None
         if len(plan.key) >= CONTAINS_MIN:
-            known = trigram_counts.known()
             grams = [gram for gram in key_trigrams(plan.key) if INDEXED_TRIGRAM.fullmatch(gram)]
-            self._trigram_counts = {gram: known[gram] for gram in grams if gram in known}
-            uncounted = [gram for gram in grams if gram not in known]
+            self._key_counts = KeyCounts(grams)
+        uncounted = self._key_counts.uncounted if self._key_counts else []
         counts = "".join(
             "UNION ALL SELECT %s, NULL, count(*) FROM (SELECT 1 FROM errors_search "
             f"WHERE keys LIKE %s LIMIT {RARE_CAP + 1}) x "
-            for _ in uncounted or ()
+            for _ in uncounted
         )
         with connection.cursor() as cursor:
             cursor.execute(
@@ -138,27 +136,15 @@ class PostgresEngine(Engine):
                     prefix,
                     # Words written as one (`todate`) that some code's prose holds.
                     list(plan.compounds),
-                    *(
-                        param
-                        for gram in uncounted or ()
-                        for param in (TRIGRAM_MARK + gram, f"%{gram}%")
-                    ),
+                    *(param for gram in uncounted for param in (TRIGRAM_MARK + gram, f"%{gram}%")),
                 ],
             )
             rows = cursor.fetchall()
         version = next((lexemes[0] for name, lexemes, _ in rows if name == VERSION_KEY), "")
         common = common_lexemes(version)
         catalog = version.split("/", 1)[0] or "none"
-        if uncounted is not None:
-            # Under another version than the counts held, these replace them (those used
-            # here only cost time if stale: a search after a write plans again).
-            read = {
-                name.removeprefix(TRIGRAM_MARK): int(count)
-                for name, _, count in rows
-                if name.startswith(TRIGRAM_MARK)
-            }
-            trigram_counts.update(catalog, read)
-            self._trigram_counts.update(read)
+        if self._key_counts:
+            self._key_counts.read(catalog, {name: count for name, _, count in rows})
         counted = (CODE_KEY, ALIAS_KEY, INSIDE_KEY, WORD_KEY, *plan.compounds)
         stats = {name: float(count) for name, _, count in rows if name in counted}
         for name, lexemes, _ in rows:
@@ -236,7 +222,7 @@ class PostgresEngine(Engine):
             "FROM errors_search WHERE keys LIKE %s",
             [_like_contains(plan.key)],
         )
-        rare = rarest(plan.key, self._trigram_counts)
+        rare = rarest(plan.key, self._key_counts.counts) if self._key_counts else []
         if rare:
             # The trigram index reads the lists of every trigram of the pattern (3.9 ms
             # for webhook_limit_exceeded at 100,000 codes): the codes holding the two

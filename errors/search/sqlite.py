@@ -39,9 +39,9 @@ from errors.search.plan import (
 from errors.search.trigram_counts import (
     RARE_CAP,
     TRIGRAM_MARK,
+    KeyCounts,
     key_trigrams,
     rarest,
-    trigram_counts,
 )
 
 # bm25 weight of each FTS5 column, in sqlite_index.SQLITE_TEXT_COLUMNS order (ts_rank's
@@ -97,7 +97,7 @@ class SQLiteEngine(Engine):
     def __init__(self) -> None:
         # The counts of the key's trigrams word_stats() read or found held, for
         # key_candidates() to find the codes holding the key inside by its rarest.
-        self._trigram_counts: dict[str, int] = {}
+        self._key_counts: KeyCounts | None = None
 
     def matches(
         self,
@@ -167,7 +167,6 @@ class SQLiteEngine(Engine):
         params += [plan.key, _next_key(plan.key)]
         parts.append(f"SELECT '{ALIAS_KEY}', {ALIAS_COUNT}")
         params.append(plan.key)
-        uncounted: list[str] | None = None
         if len(plan.key) >= CONTAINS_MIN:
             parts.append(
                 f"SELECT '{INSIDE_KEY}', count(*) FROM (SELECT 1 FROM errors_search_keys "
@@ -177,12 +176,8 @@ class SQLiteEngine(Engine):
             # The key's trigrams this worker has not counted under a version yet
             # (errors.search.trigram_counts), for finding the codes holding it inside.
             if plan.key.isascii():
-                known = trigram_counts.known()
-                self._trigram_counts = {
-                    gram: known[gram] for gram in key_trigrams(plan.key) if gram in known
-                }
-                uncounted = [gram for gram in key_trigrams(plan.key) if gram not in known]
-            for gram in uncounted or ():
+                self._key_counts = KeyCounts(key_trigrams(plan.key))
+            for gram in self._key_counts.uncounted if self._key_counts else ():
                 parts.append(
                     "SELECT %s, (SELECT count(*) FROM (SELECT 1 FROM errors_search_keys "
                     f"WHERE errors_search_keys MATCH %s LIMIT {RARE_CAP + 1}))"
@@ -194,12 +189,8 @@ class SQLiteEngine(Engine):
         with connection.cursor() as cursor:
             cursor.execute(" UNION ALL ".join(parts), params)
             found = dict(cursor.fetchall())
-        if uncounted is not None:
-            # Under another version than the counts held, these replace them (those used
-            # here only cost time if stale: a search after a write plans again).
-            grams = {gram: int(found.get(TRIGRAM_MARK + gram) or 0) for gram in uncounted}
-            trigram_counts.update(str(found.get(VERSION_KEY, "none")), grams)
-            self._trigram_counts.update(grams)
+        if self._key_counts:
+            self._key_counts.read(str(found.get(VERSION_KEY, "none")), found)
         names = (*plan.terms, *plan.compounds, PREFIX_KEY, CODE_KEY, ALIAS_KEY, INSIDE_KEY)
         stats = {name: float(found.get(name) or 0) for name in names}
         if plan.terms:  # the last word's own count says whether it is a whole word
@@ -267,7 +258,7 @@ class SQLiteEngine(Engine):
             f"FROM errors_search_keys WHERE errors_search_keys MATCH %s{within[0]}",
             [_fts5_phrase(key), *within[1]],
         )
-        rare = rarest(key, self._trigram_counts) if key.isascii() else []
+        rare = rarest(key, self._key_counts.counts) if self._key_counts else []
         if rare:
             # The codes holding its rarest trigrams, each checked to hold the key: the
             # same codes as the phrase's, without walking the lists of its common

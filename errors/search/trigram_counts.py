@@ -16,6 +16,9 @@ the one it was.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from errors.versioned_cache import register
 
 # A trigram held by more codes than this is common: when even the key's rarest is, its
@@ -60,6 +63,25 @@ class TrigramCounts:
     def clear(self) -> None:
         """Forget the counts."""
         self._held = None
+
+
+class KeyCounts:
+    """One search's counts of its key's trigrams (`grams`, those the engine's index
+    holds): those this worker holds, and those its word statistics read with them."""
+
+    def __init__(self, grams: list[str]) -> None:
+        known = trigram_counts.known()
+        self.counts = {gram: known[gram] for gram in grams if gram in known}
+        self.uncounted = [gram for gram in grams if gram not in known]
+
+    def read(self, version: str, found: Mapping[str, Any]) -> None:
+        """Take the counts of `uncounted` from the statement's `found` (each under
+        TRIGRAM_MARK + trigram), read under `version`; under another version than those
+        held, they replace them (those used here only cost time if stale: a search after
+        a write plans again)."""
+        read = {gram: int(found.get(TRIGRAM_MARK + gram) or 0) for gram in self.uncounted}
+        trigram_counts.update(version, read)
+        self.counts.update(read)
 
 
 def rarest(key: str, counts: dict[str, int]) -> list[str]:
