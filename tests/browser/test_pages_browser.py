@@ -82,13 +82,19 @@ def test_slash_focuses_the_search_box(live_portal, page):
     assert page.evaluate("document.activeElement.id") == "site-search-input"
 
 
-def test_search_as_you_type_with_the_keyboard(live_portal, page):
+def _suggesting(live_portal, page):
+    """The header's search box with "rate lim" typed and its suggestions shown."""
     page.goto(live_portal + "/services/sigsentry/")
     box = page.locator("#site-search-input")
     box.click()
     box.press_sequentially("rate lim", delay=20)
     listbox = page.get_by_role("listbox")
     listbox.wait_for(state="visible")
+    return box, listbox
+
+
+def test_search_as_you_type_with_the_keyboard(live_portal, page):
+    box, listbox = _suggesting(live_portal, page)
     assert box.get_attribute("aria-expanded") == "true"
     box.press("ArrowDown")
     first = page.get_by_role("option").first
@@ -105,12 +111,7 @@ def test_search_as_you_type_with_the_keyboard(live_portal, page):
 
 
 def test_escape_keeps_suggestions_still_on_their_way_from_reopening_the_list(live_portal, page):
-    page.goto(live_portal + "/services/sigsentry/")
-    box = page.locator("#site-search-input")
-    box.click()
-    box.press_sequentially("rate lim", delay=20)
-    listbox = page.get_by_role("listbox")
-    listbox.wait_for(state="visible")
+    box, listbox = _suggesting(live_portal, page)
     box.press_sequentially("i")  # the next suggestions are asked for after a pause
     box.press("Escape")
     page.wait_for_timeout(800)  # past the pause (150 ms) and the answer
