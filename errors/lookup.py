@@ -259,12 +259,4 @@ def find_service(slug: str) -> Service | None:
 
 def nearest_services(slug: str) -> list[Service]:
     """Services whose slug or name looks like `slug`, nearest first."""
-    services = list(Service.objects.all())
-    names = {service.slug: service for service in services}
-    names.update({service.name.lower(): service for service in services})
-    close = difflib.get_close_matches(slug.lower(), names, n=SUGGESTIONS, cutoff=0.5)
-    found: list[Service] = []
-    for name in close:
-        if names[name] not in found:
-            found.append(names[name])
-    return found
+    return Service.objects.nearest(slug, SUGGESTIONS)

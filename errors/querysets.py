@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import difflib
 from typing import Any
 
 from django.db import models
@@ -21,6 +22,18 @@ class ServiceQuerySet(models.QuerySet[Any]):
         visible = models.Q() if can_see_drafts(user) else models.Q(errors__published=True)
         counted: ServiceQuerySet = self.annotate(code_count=models.Count("errors", filter=visible))
         return counted
+
+    def nearest(self, slug: str, limit: int) -> list[Any]:
+        """Up to `limit` services whose slug or name looks like `slug`, nearest first:
+        what a page, the API or search suggests for a slug that names none."""
+        services = list(self)
+        names = {service.slug: service for service in services}
+        names.update({service.name.lower(): service for service in services})
+        found: list[Any] = []
+        for name in difflib.get_close_matches(slug.lower(), names, n=limit, cutoff=0.5):
+            if names[name] not in found:
+                found.append(names[name])
+        return found
 
 
 ENTRY_FIELDS = (

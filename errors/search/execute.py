@@ -7,7 +7,6 @@ from __future__ import annotations
 import sqlite3
 from collections import Counter
 from dataclasses import replace
-from difflib import get_close_matches
 from typing import Any
 
 from django.db import connection
@@ -190,8 +189,8 @@ def _known_service(results: SearchResults) -> SearchResults:
     slug = results.query.service
     if results.total or not slug or Service.objects.filter(slug=slug).exists():
         return results
-    near = get_close_matches(slug, Service.objects.values_list("slug", flat=True), n=1)
-    raise UnknownService(slug, near[0] if near else "")
+    near = Service.objects.nearest(slug, 1)
+    raise UnknownService(slug, near[0].slug if near else "")
 
 
 def _name_services(errors: list[ErrorCode], services: dict[int, Service]) -> None:
