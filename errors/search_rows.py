@@ -50,16 +50,15 @@ def plain_snippet(html: str) -> SafeString:
 def _without_emphasis(html: str) -> str:
     """`html` without Markdown's emphasis marks, read as if the highlight's tags were not
     there: the `_` of `<mark>NOT</mark>_<mark>FOUND</mark>` is inside a word, not one."""
-    tags: list[tuple[int, str]] = []  # where each tag stands in the text without them
-    parts, start, length = [], 0, 0
-    for tag in HIGHLIGHT_TAG.finditer(html):
-        parts.append(html[start : tag.start()])
-        length += tag.start() - start
-        tags.append((length, tag.group()))
-        start = tag.end()
-    parts.append(html[start:])
-    text = "".join(parts)
+    text = HIGHLIGHT_TAG.sub("", html)
     dropped = {i for mark in MARKDOWN_MARKS.finditer(text) for i in range(*mark.span())}
+    if not dropped:
+        return html  # nearly every snippet, on every search page: nothing to take out
+    tags: list[tuple[int, str]] = []  # where each tag stands in the text without them
+    removed = 0
+    for tag in HIGHLIGHT_TAG.finditer(html):
+        tags.append((tag.start() - removed, tag.group()))
+        removed += len(tag.group())
     out = []
     for i, char in enumerate(text):
         while tags and tags[0][0] == i:
