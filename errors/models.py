@@ -205,7 +205,7 @@ class ErrorCode(models.Model):
         help_text="As the API sends it. An entry known only by its HTTP status uses the "
         'status as its code: "404".',
     )
-    code_key = models.CharField(max_length=100, editable=False, db_index=True)
+    code_key = models.CharField(max_length=100, editable=False)  # indexed in Meta
     http_status = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
@@ -302,7 +302,18 @@ class ErrorCode(models.Model):
             models.Index(
                 fields=["http_status", "service", "order", "code", "published"],
                 name="errorcode_status_idx",
-            )
+            ),
+            # The codes by key, for lookups and search's exact code and prefix. On
+            # PostgreSQL one b-tree serves `=` and LIKE 'key%' (the pattern operators)
+            # and holds what the filters read, so a prefix's codes are read from it
+            # alone, with the filters (errors.search.engine.OnCodes); elsewhere it is a
+            # plain index of the keys.
+            models.Index(
+                fields=["code_key"],
+                opclasses=["varchar_pattern_ops"],
+                include=["published", "http_status", "service", "order", "lifecycle", "category"],
+                name="errorcode_key_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import sys
+from dataclasses import replace
 from unittest import mock
 
 import pytest
@@ -217,19 +218,41 @@ def test_a_whole_last_word_is_matched_as_typed_and_a_partial_one_as_a_prefix(sho
     assert sorted(codes("stopped subscr")) == ["shop/LATE", "shop/WORK"]
 
 
-def test_postgresql_reads_a_prefix_on_its_own_unless_a_service_narrows_the_search():
+def test_postgresql_reads_exact_codes_and_prefixes_with_the_filters():
+    from errors.search.engine import CODE_PREFIX, EXACT_CODE, OnCodes, matches_of
     from errors.search.postgresql import PostgresEngine
 
-    plan = plan_text("payment")
+    plan = replace(plan_text("payment"), code_starts=True)
+    kinds = PostgresEngine()._key_kinds(plan)
+    on_codes = [kind for kind in kinds if isinstance(kind, OnCodes)]
+    assert [kind.tier for kind in on_codes] == [EXACT_CODE, CODE_PREFIX]
+    # Conditions on the filtered codes themselves: no join of their ids to the filters.
+    base = ('SELECT id, code_key, http_status, "order", service_id FROM errors_errorcode', [])
+    sql, params = matches_of(None, on_codes, {}, base, 1001)
+    assert " JOIN " not in sql
+    assert params == ["payment", "payment%", "payment"]
 
-    def prefix_sql(narrowed: bool) -> str:
-        kinds = PostgresEngine()._key_kinds(plan, narrowed)
-        return next(sql for sql, _ in kinds if "code_key LIKE" in sql)
 
-    # OFFSET 0: planned for all its rows, from the code-key index; with a service filter
-    # the planner may walk that service's codes instead.
-    assert prefix_sql(narrowed=False).endswith("OFFSET 0")
-    assert "OFFSET" not in prefix_sql(narrowed=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's pattern index")
+def test_postgresql_reads_a_prefix_and_what_filters_need_from_the_key_index(shop):
+    for number in range(60):
+        make_code(shop, f"{'PAYMENT' if number % 20 == 0 else 'OTHER'}_{number}")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE errors_errorcode")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(
+            "EXPLAIN SELECT id, service_id, http_status FROM errors_errorcode "
+            "WHERE code_key LIKE %s AND published",
+            ["payment%"],
+        )
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("SELECT pg_get_indexdef('errorcode_key_idx'::regclass)")
+        (definition,) = cursor.fetchone()
+    assert "Index Scan on errorcode_key_idx" in plan or "using errorcode_key_idx" in plan, plan
+    # What the filters read is in the index: an index-only scan once the rows are visible.
+    assert definition.endswith(
+        'INCLUDE (published, http_status, service_id, "order", lifecycle, category_id)'
+    )
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's word counts")

@@ -4,6 +4,7 @@ the tiers that rank an exact code above an alias, a prefix, a key inside, a miss
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from errors.search.plan import TextPlan
@@ -105,9 +106,21 @@ class Engine:
 Source = tuple[str, list]
 
 
+@dataclass(frozen=True)
+class OnCodes:
+    """A kind of match that is a condition on the filtered codes' own columns (`f.code_key
+    = %s`), read with the filters in one scan of the codes: a Source's ids are joined to
+    the filters, an index probe a match (3.4 ms for the 1,001 codes starting with
+    `payment` at 100,000 codes on PostgreSQL, against 0.4 ms for the scan alone)."""
+
+    tier: int
+    where: str
+    params: list
+
+
 def matches_of(
     words: Source | None,
-    keys: list[Source],
+    keys: Sequence[Source | OnCodes],
     fuzzy: dict[int, float],
     base: tuple[str, Sequence[Any]],
     cap: int,
@@ -132,22 +145,33 @@ def matches_of(
     the outer loop).
     """
 
-    def capped(sql: str, params: list, where: str = "") -> Source:
-        return (
-            'SELECT s.id AS id, f.code_key, f."order", f.service_id, f.http_status, '
-            "s.tier AS tier, s.rank AS rank "
-            f"FROM ({sql}) s {join} ({base[0]}) f ON f.id = s.id{where} LIMIT {int(cap)}",
-            [*params, *base[1]],
-        )
+    def capped(kind: Source | OnCodes, unless: str = "") -> Source:
+        conditions = [unless] if unless else []
+        if isinstance(kind, OnCodes):
+            sql = (
+                'SELECT f.id AS id, f.code_key, f."order", f.service_id, f.http_status, '
+                f"{int(kind.tier)} AS tier, {NO_RANK} AS rank FROM ({base[0]}) f"
+            )
+            conditions.insert(0, f"({kind.where})")
+            params = [*base[1], *kind.params]
+        else:
+            sql = (
+                'SELECT s.id AS id, f.code_key, f."order", f.service_id, f.http_status, '
+                f"s.tier AS tier, s.rank AS rank FROM ({kind[0]}) s {join} ({base[0]}) f "
+                "ON f.id = s.id"
+            )
+            params = [*kind[1], *base[1]]
+        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+        return f"{sql}{where} LIMIT {int(cap)}", params
 
     tables: list[str] = []
     params: list = []
-    for number, (sql, source_params) in enumerate(keys):
-        where = ""
+    for number, kind in enumerate(keys):
+        unless = ""
         if number:
             better = " UNION ALL ".join(f"SELECT id FROM k{index}" for index in range(number))
-            where = f" WHERE (SELECT count(DISTINCT id) FROM ({better}) found) < {int(cap)}"
-        part, part_params = capped(sql, source_params, where)
+            unless = f"(SELECT count(DISTINCT id) FROM ({better}) found) < {int(cap)}"
+        part, part_params = capped(kind, unless)
         tables.append(f"k{number} AS ({part})")
         params += part_params
     others = [words] if words else []
@@ -161,8 +185,8 @@ def matches_of(
             )
         )
     parts = [f"SELECT * FROM k{number}" for number in range(len(keys))]
-    for number, (sql, source_params) in enumerate(others):
-        part, part_params = capped(sql, source_params)
+    for number, other in enumerate(others):
+        part, part_params = capped(other)
         parts.append(f"SELECT * FROM ({part}) o{number}")
         params += part_params
     if not parts:
