@@ -182,6 +182,11 @@ class Category(models.Model):
 # What an API entry shows of a code (errors.api.serializers.ErrorEntrySerializer) and
 # what ranks it: the long texts are left in the database, where reading and building
 # them was half of an identify call.
+# What the codes' key index holds beside the key on PostgreSQL: what search reads of each
+# code it matches and what its filters test (errors.search.engine.OnCodes).
+KEY_INDEX_HOLDS = ["id", "published", "http_status", "service", "order", "lifecycle", "category"]
+
+
 class ErrorCode(models.Model):
     """One error a service can answer with: the heart of the catalog."""
 
@@ -303,15 +308,12 @@ class ErrorCode(models.Model):
                 fields=["http_status", "service", "order", "code", "published"],
                 name="errorcode_status_idx",
             ),
-            # The codes by key, for lookups and search's exact code and prefix. On
-            # PostgreSQL one b-tree serves `=` and LIKE 'key%' (the pattern operators)
-            # and holds what the filters read, so a prefix's codes are read from it
-            # alone, with the filters (errors.search.engine.OnCodes); elsewhere it is a
-            # plain index of the keys.
+            # The codes by key, for lookups and search's exact code and prefix: on
+            # PostgreSQL with what search reads of a code (migration 0021 says why).
             models.Index(
                 fields=["code_key"],
                 opclasses=["varchar_pattern_ops"],
-                include=["published", "http_status", "service", "order", "lifecycle", "category"],
+                include=KEY_INDEX_HOLDS,
                 name="errorcode_key_idx",
             ),
         ]

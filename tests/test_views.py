@@ -529,12 +529,13 @@ def test_query_strings_the_pages_do_not_read_share_one_cache_entry(client, shop,
 
 
 @pytest.mark.parametrize("address", ["/search/?status=404", "/api/v1/errors/?status=404"])
-def test_browsing_by_filters_reads_nothing_more_per_code(client, demo, address):
+def test_browsing_by_filters_reads_nothing_more_per_code(client, demo, address, monkeypatch):
     """A page of codes found by filters alone is read as a ranked search's hits are: the
     fields its faces show, none read back code by code."""
 
     def queries(per_page: int) -> int:
         cache.clear()
+        monkeypatch.setattr("errors.pages.SEARCH_PER_PAGE", per_page)  # the page's size
         with CaptureQueriesContext(connection) as captured:
             response = client.get(f"{address}&per_page={per_page}")
         assert response.status_code == 200

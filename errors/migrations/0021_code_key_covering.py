@@ -1,15 +1,17 @@
 """The codes' keys under one index, `errorcode_key_idx`, in place of the two the field's
 db_index made (on PostgreSQL a plain b-tree and a `varchar_pattern_ops` one).
 
-On PostgreSQL it serves `=` and LIKE 'key%' alike (the pattern operators) and holds what
-search's filters read (published, status, service, order, lifecycle, category), so the
-codes starting with a key are read from it alone, filters and all: the planner had
-walked the status index instead, checking each code's key until it had enough (51,000
-entries for the 1,001 codes starting with `payment` at 100,000 codes: 4.4 ms against
-0.4). On SQLite it is a plain index of the keys, as the one it replaces.
+On PostgreSQL it serves `=` and LIKE 'key%' alike (the pattern operators), and holds what
+search reads of a code and what its filters test: the codes starting with a key are read
+from it alone (an index-only scan), with the filters applied there, where each had been
+joined to the filters by an index probe into the codes. For the 1,001 codes starting with
+`payment` at 100,000 codes, the planner had walked the status index instead, checking each
+code's key until it had enough: 51,000 entries and 4.4 ms, against 0.4 ms now (the whole
+statement 9.3 -> 3.4 ms). On SQLite it is a plain index of the keys, as the one it
+replaces (SQLite has no covering columns).
 
-The database side is written out rather than left to AlterField: on SQLite that rebuilds
-the codes' table, which drops the search index's triggers with it.
+The database side is written out rather than left to AlterField, which on SQLite rebuilds
+the codes' table (100,000 rows and more) for an index.
 """
 
 from django.db import migrations, models
@@ -17,7 +19,7 @@ from django.db import migrations, models
 INDEX = models.Index(
     fields=["code_key"],
     opclasses=["varchar_pattern_ops"],
-    include=["published", "http_status", "service", "order", "lifecycle", "category"],
+    include=["id", "published", "http_status", "service", "order", "lifecycle", "category"],
     name="errorcode_key_idx",
 )
 
