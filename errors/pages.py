@@ -19,6 +19,7 @@ from django.core.paginator import Page, Paginator
 from django.urls import reverse
 from django.utils.html import escape
 
+from errors.catalog_version import catalog_version
 from errors.changelog import ChangeBatch, recent_batches
 from errors.code_rows import (
     CodeRow,
@@ -39,6 +40,7 @@ from errors.search.execute import search_errors
 from errors.search.query import QueryError, parse_query
 from errors.search.results import SearchResults
 from errors.search_rows import SearchRow, best_match, corrected_code, search_row
+from errors.versioned_cache import VersionedCache
 from errors.wire import WireBody, illustrative_body
 
 # Whoever asks for a page: staff see drafts, everyone else what is published.
@@ -427,6 +429,10 @@ class Facet:
     removes: bool = False
 
 
+# (value, label) of each option of a select.
+Choices = list[tuple[str, str]]
+
+
 @dataclass
 class SearchPage:
     """The search form's values, the results, the facets and the paging links."""
@@ -437,8 +443,9 @@ class SearchPage:
     problem: str = ""
     service_facets: list[Facet] = field(default_factory=list)
     status_facets: list[Facet] = field(default_factory=list)
-    services: list[Service] = field(default_factory=list)
-    categories: list[tuple[str, str]] = field(default_factory=list)
+    # The form's choices: (slug, name) of each service, (slug, label) of each category.
+    services: Choices = field(default_factory=list)
+    categories: Choices = field(default_factory=list)
     lifecycles: list[tuple[str, str]] = field(default_factory=lambda: ErrorCode.Lifecycle.choices)
     previous_url: str = ""
     next_url: str = ""
@@ -481,8 +488,7 @@ def search_page(params: Mapping[str, str], user: RequestUser) -> SearchPage:
     """Run the one search for the query string `params` and shape it for the page."""
     form = search_form(params)
     page = SearchPage(form=form)
-    page.services = list(Service.objects.order_by("name"))
-    page.categories = category_choices()
+    page.services, page.categories = form_choices()
     try:
         number = _page_number(params.get("page"))
         query = parse_query(form["q"], **{name: form[name] for name in SEARCH_FIELDS[1:]})
@@ -503,7 +509,7 @@ def search_page(params: Mapping[str, str], user: RequestUser) -> SearchPage:
     if best is not None and len(page.rows) > 1:
         page.rows[0].best = True
     page.corrected = corrected_code(results)
-    names = {service.slug: service.name for service in page.services}
+    names = dict(page.services)
     page.service_facets = [
         _facet(form, "service", slug, names.get(slug, slug), count, slug == query.service)
         for slug, count in sorted(results.by_service.items(), key=lambda item: -item[1])
@@ -521,7 +527,22 @@ def search_page(params: Mapping[str, str], user: RequestUser) -> SearchPage:
     return page
 
 
-def category_choices() -> list[tuple[str, str]]:
+_form_choices: VersionedCache[tuple[Choices, Choices]] = VersionedCache()
+
+
+def form_choices() -> tuple[Choices, Choices]:
+    """The search form's services, (slug, name) by name, and categories (category_choices),
+    read once per catalog version: every search page read every service, long texts and
+    all, and every category with its service's name."""
+    return _form_choices.get(catalog_version(), _read_form_choices)
+
+
+def _read_form_choices() -> tuple[Choices, Choices]:
+    services = list(Service.objects.order_by("name").values_list("slug", "name"))
+    return services, category_choices()
+
+
+def category_choices() -> Choices:
     """The category slugs across services, with a name for the form's select: a name
     that several slugs share says the services of each (two services' "HTTP Status
     Codes" are two choices that read alike otherwise)."""

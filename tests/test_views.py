@@ -544,3 +544,22 @@ def test_browsing_by_filters_reads_nothing_more_per_code(client, demo, address, 
     queries(2)  # what is read once per catalog version
     assert ErrorCode.objects.filter(published=True, http_status=404).count() >= 5
     assert queries(5) == queries(1)
+
+
+def test_search_form_choices_are_read_once_per_catalog_version(client, demo):
+    client.get("/search/?q=timeout")
+
+    def tables_read(address: str) -> str:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(address)
+        assert response.status_code == 200
+        return " ".join(query["sql"] for query in captured.captured_queries)
+
+    read = tables_read("/search/?q=timeout&status=504")
+    assert 'FROM "errors_category"' not in read  # the categories, with their services
+    assert 'ORDER BY "errors_service"."name"' not in read  # the services, by name
+    Category.objects.create(service=Service.objects.get(slug="synthesis"), slug="zz", name="Zulu")
+    make_service("zebra", name="Zebra Pay")  # each write moves the catalog version
+    page = client.get("/search/?q=timeout&status=500").content.decode()
+    assert ">Zebra Pay</option>" in page
+    assert ">Zulu</option>" in page
