@@ -259,6 +259,26 @@ def test_postgresql_reads_a_prefix_and_what_search_needs_from_the_key_index_alon
     assert "Index Only Scan using errorcode_key_idx" in plan, plan
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's covering index")
+def test_postgresql_reads_what_search_needs_of_a_services_codes_from_their_index(shop):
+    from errors.search.engine import MATCH_COLUMNS
+
+    other = make_service("other", name="Other")
+    for number in range(60):
+        make_code(shop if number % 20 == 0 else other, f"CODE_{number}")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE errors_errorcode")
+        for method in ("seqscan", "bitmapscan"):  # as in the key index's test above
+            cursor.execute(f"SET LOCAL enable_{method} = off")
+        cursor.execute(
+            f"EXPLAIN SELECT {MATCH_COLUMNS} FROM errors_errorcode "
+            "WHERE service_id = %s AND published AND lifecycle = %s",
+            [shop.pk, "active"],
+        )
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Index Only Scan using errorcode_service_idx" in plan, plan
+
+
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's word counts")
 def test_sqlite_counts_what_the_last_word_starts_only_when_it_is_no_word(shop):
     from errors.search.plan import PREFIX_KEY
