@@ -429,8 +429,9 @@ class Facet:
     removes: bool = False
 
 
-# (value, label) of each option of a select.
-Choices = list[tuple[str, str]]
+# (value, label) of each option of a select; shared by every page built under a catalog
+# version, so never changed.
+Choices = tuple[tuple[str, str], ...]
 
 
 @dataclass
@@ -444,8 +445,8 @@ class SearchPage:
     service_facets: list[Facet] = field(default_factory=list)
     status_facets: list[Facet] = field(default_factory=list)
     # The form's choices: (slug, name) of each service, (slug, label) of each category.
-    services: Choices = field(default_factory=list)
-    categories: Choices = field(default_factory=list)
+    services: Choices = ()
+    categories: Choices = ()
     lifecycles: list[tuple[str, str]] = field(default_factory=lambda: ErrorCode.Lifecycle.choices)
     previous_url: str = ""
     next_url: str = ""
@@ -538,7 +539,7 @@ def form_choices() -> tuple[Choices, Choices]:
 
 
 def _read_form_choices() -> tuple[Choices, Choices]:
-    services = list(Service.objects.order_by("name").values_list("slug", "name"))
+    services = tuple(Service.objects.order_by("name").values_list("slug", "name"))
     return services, category_choices()
 
 
@@ -557,7 +558,7 @@ def category_choices() -> Choices:
         slug: f"{name} ({', '.join(sorted(services[slug]))})" if shared[name] > 1 else name
         for slug, name in names.items()
     }
-    return sorted(labels.items(), key=lambda item: item[1].lower())
+    return tuple(sorted(labels.items(), key=lambda item: item[1].lower()))
 
 
 def _page_number(value: str | None) -> int:

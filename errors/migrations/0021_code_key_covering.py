@@ -36,15 +36,17 @@ FIELD_INDEXES = {
 
 
 def forwards(apps, schema_editor):
+    # Built first, the old one dropped last: on PostgreSQL a dropped index locks the table
+    # against reads until the transaction ends, and the build takes seconds at a million.
+    schema_editor.add_index(apps.get_model("errors", "ErrorCode"), INDEX)
     for name in (FIELD_INDEX, f"{FIELD_INDEX}_like"):
         schema_editor.execute(f'DROP INDEX IF EXISTS "{name}"')
-    schema_editor.add_index(apps.get_model("errors", "ErrorCode"), INDEX)
 
 
 def backwards(apps, schema_editor):
-    schema_editor.remove_index(apps.get_model("errors", "ErrorCode"), INDEX)
     for statement in FIELD_INDEXES.get(schema_editor.connection.vendor, []):
         schema_editor.execute(statement)
+    schema_editor.remove_index(apps.get_model("errors", "ErrorCode"), INDEX)
 
 
 class Migration(migrations.Migration):

@@ -9,8 +9,8 @@ indexes swapped in turn twice: `service:svc-042 locked` 44.8-44.9 -> 28.3-31.0 m
 `service:svc-001 payment` 29.1-33.2 -> 16.0-17.5, `service:svc-077 not found` 21.5-29.9
 -> 16.7-16.8, `service:svc-001 invalid` 15.1-17.5 -> 10.9-11.4.
 
-On SQLite it is an index of (service, id): the foreign key's, with each service's ids in
-order.
+On SQLite it is an index of (service, id), as the foreign key's was in effect (SQLite
+keeps the row id in every index entry).
 
 The database side is written out rather than left to AlterField, which on SQLite rebuilds
 the codes' table for an index.
@@ -29,13 +29,14 @@ FIELD_INDEX = "errors_errorcode_service_id_83cae586"
 
 
 def forwards(apps, schema_editor):
-    schema_editor.execute(f'DROP INDEX IF EXISTS "{FIELD_INDEX}"')
+    # Built first, the old one dropped last (0021 says why).
     schema_editor.add_index(apps.get_model("errors", "ErrorCode"), INDEX)
+    schema_editor.execute(f'DROP INDEX IF EXISTS "{FIELD_INDEX}"')
 
 
 def backwards(apps, schema_editor):
-    schema_editor.remove_index(apps.get_model("errors", "ErrorCode"), INDEX)
     schema_editor.execute(f'CREATE INDEX "{FIELD_INDEX}" ON "errors_errorcode" ("service_id")')
+    schema_editor.remove_index(apps.get_model("errors", "ErrorCode"), INDEX)
 
 
 class Migration(migrations.Migration):
