@@ -179,9 +179,6 @@ class Category(models.Model):
         self.description_html = render_markdown(self.description)
 
 
-# What an API entry shows of a code (errors.api.serializers.ErrorEntrySerializer) and
-# what ranks it: the long texts are left in the database, where reading and building
-# them was half of an identify call.
 # What the codes' key index holds beside the key on PostgreSQL: what search reads of each
 # code it matches and what its filters test (errors.search.engine.OnCodes).
 KEY_INDEX_HOLDS = ["id", "published", "http_status", "service", "order", "lifecycle", "category"]

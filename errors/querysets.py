@@ -36,6 +36,9 @@ class ServiceQuerySet(models.QuerySet[Any]):
         return found
 
 
+# What an API entry shows of a code (errors.api.serializers.ErrorEntrySerializer) and
+# what ranks it: the long texts are left in the database, where reading and building
+# them was half of an identify call.
 ENTRY_FIELDS = (
     "service__slug", "code", "http_status", "title", "summary", "category__slug",
     "category__name", "retry", "retry_delay_from", "lifecycle", "lifecycle_since",

@@ -58,8 +58,8 @@ ALLOWED_HOSTS = env_list(
     "DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver" if DEBUG else ""
 )
 
-# SQLite has no covering indexes: the codes' key index (errors.models.ErrorCode) is a
-# plain one there, and the columns it holds on PostgreSQL are left out, as intended.
+# SQLite has no covering indexes: the codes' key and service indexes (errors.models
+# .ErrorCode) are plain ones there, the columns they hold on PostgreSQL left out.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 INSTALLED_APPS = [
