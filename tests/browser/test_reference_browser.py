@@ -199,3 +199,19 @@ def test_the_api_reference_has_the_portal_header_and_locks_only_publishing(live_
         "PUT /api/v1/services/{slug}/catalog/",
     ]
     assert page.locator(".opblock").count() > 3
+
+
+@pytest.mark.parametrize(("scheme", "dark"), [("dark", True), ("light", False)])
+def test_the_api_reference_follows_the_systems_colour_scheme(live_portal, browser, scheme, dark):
+    context = browser.new_context(color_scheme=scheme)  # under the portal's CSP
+    page = context.new_page()
+    page.goto(live_portal + "/api/docs/")
+    page.wait_for_selector(".opblock")
+    assert page.evaluate("document.documentElement.classList.contains('dark-mode')") is dark
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert (background == "rgb(28, 32, 34)") is dark, background  # Swagger UI's own dark
+    header = page.evaluate(
+        "getComputedStyle(document.querySelector('.portal-header')).backgroundColor"
+    )
+    assert (header == "rgb(26, 32, 40)") is dark, header  # the portal's, as portal.css
+    context.close()
