@@ -182,6 +182,9 @@ def test_errors_filters(api, demo, django_assert_num_queries):
         ("page=0", "invalid_parameter", "page must be a whole number"),
         ("page=", "invalid_parameter", "page must be a whole number"),
         ("status=", "invalid_parameter", "status must be a number"),
+        # Trimmed, a control character alone would have been no filter at all.
+        ("service=%1D", "invalid_parameter", "service must be a service's slug"),
+        ("service=sig%09sentry", "invalid_parameter", "service must be a service's slug"),
         ("per_page=1000", "invalid_parameter", "per_page must be"),
         ("q=" + "x" * 201, "query_too_long", "keep it to 200"),
         ("q=a%00b", "invalid_parameter", "NUL"),
@@ -260,6 +263,7 @@ def test_lookup_filters(api, demo, django_assert_num_queries):
         ("", "invalid_parameter"),
         ("code=X&status=abc", "invalid_parameter"),
         ("code=" + "x" * 101, "invalid_parameter"),
+        ("code=X&service=%1D", "invalid_parameter"),  # schemathesis's case
     ],
 )
 def test_lookup_bad_parameters(api, demo, query, code):
@@ -559,3 +563,8 @@ def test_the_drift_window_is_the_documented_pattern_exactly(api, demo, since):
 @pytest.mark.parametrize("since", ["1d", "366d", "52w", "8784h", "7D"])
 def test_every_documented_drift_window_is_accepted(api, demo, since):
     assert api.get("/api/v1/services/sigsentry/drift/", {"since": since}).status_code == 200
+
+
+def test_a_service_slug_with_spaces_around_is_trimmed(api, demo):
+    data = api.get("/api/v1/lookup/?code=RATE_LIMITED&service=%20SigSentry%20").json()
+    assert {item["service"] for item in data["results"]} == {"sigsentry"}

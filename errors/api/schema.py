@@ -107,7 +107,7 @@ WORD = "^[^\\x00]*[^\\x00\\s][^\\x00]*$"  # ... and at least one visible charact
 
 SERVICE_PARAM = OpenApiParameter(
     "service",
-    {"type": "string", "maxLength": 60, "pattern": "^[A-Za-z0-9-]*$"},
+    {"type": "string", "maxLength": 60, "pattern": "^ *[A-Za-z0-9-]* *$"},
     description="Only this service (its slug).",
     required=False,
 )
