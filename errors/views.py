@@ -1,4 +1,5 @@
-"""HTML views: read the request, call one function in errors.pages, render."""
+"""HTML views: read the request, call one function in errors.pages (errors.search_page
+for search), render."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from errors import lookup, pages
+from errors import lookup, pages, search_page
 from errors.clients import LANGUAGES
 from errors.drift.page import drift_line, drift_page
 from errors.drift.report import DEFAULT_WINDOW, InvalidWindow, window_days
@@ -33,7 +34,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_safe
 def search(request: HttpRequest) -> HttpResponse:
     """The search page; an exact, unique code goes straight to its page."""
-    page = pages.search_page(request.GET, request.user)
+    page = search_page.search_page(request.GET, request.user)
     if page.redirect_to is not None:
         return redirect(page.redirect_to)
     status = 400 if page.problem else 200
@@ -44,7 +45,7 @@ def search(request: HttpRequest) -> HttpResponse:
 def suggest(request: HttpRequest) -> HttpResponse:
     """Search-as-you-type: the best few matches as JSON."""
     try:
-        data = pages.suggestions(request.GET.get("q", ""), request.user)
+        data = search_page.suggestions(request.GET.get("q", ""), request.user)
     except QueryError as exc:
         return JsonResponse({"error": str(exc)}, status=400)
     return JsonResponse(data)

@@ -262,7 +262,7 @@ def test_search_filters_in_use_can_be_taken_off(client, shop):
 
 
 def test_search_category_choices_that_read_alike_say_their_services(db):
-    from errors.pages import category_choices
+    from errors.search_page import category_choices
 
     shop, bank = make_service(), make_service("bank", "Bank")
     Category.objects.create(service=shop, slug="http", name="HTTP errors")
@@ -535,7 +535,7 @@ def test_browsing_by_filters_reads_nothing_more_per_code(client, demo, address, 
 
     def queries(per_page: int) -> int:
         cache.clear()
-        monkeypatch.setattr("errors.pages.SEARCH_PER_PAGE", per_page)  # the page's size
+        monkeypatch.setattr("errors.search_page.SEARCH_PER_PAGE", per_page)  # the page's size
         with CaptureQueriesContext(connection) as captured:
             response = client.get(f"{address}&per_page={per_page}")
         assert response.status_code == 200
