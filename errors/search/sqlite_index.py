@@ -90,6 +90,16 @@ def _sqlite_alias_keys(row: str, *, every_code: bool = False) -> str:
     )
 
 
+def _examples_refreshed(error_id: str) -> str:
+    """The statement that writes the examples of code `error_id` (a trigger's NEW or OLD
+    column) into its search row again."""
+    return (
+        "UPDATE errors_search_text\n"
+        f"            SET examples = {_SQLITE_EXAMPLES.format(error_id=error_id)}\n"
+        f"            WHERE rowid = {error_id};"
+    )
+
+
 SQLITE_TRIGGERS = {
     "errors_search_code_insert": f"""
         CREATE TRIGGER IF NOT EXISTS errors_search_code_insert
@@ -118,26 +128,18 @@ SQLITE_TRIGGERS = {
     "errors_search_example_insert": f"""
         CREATE TRIGGER IF NOT EXISTS errors_search_example_insert
         AFTER INSERT ON errors_example BEGIN
-            UPDATE errors_search_text
-            SET examples = {_SQLITE_EXAMPLES.format(error_id="NEW.error_id")}
-            WHERE rowid = NEW.error_id;
+            {_examples_refreshed("NEW.error_id")}
         END""",
     "errors_search_example_update": f"""
         CREATE TRIGGER IF NOT EXISTS errors_search_example_update
         AFTER UPDATE OF body, error_id ON errors_example BEGIN
-            UPDATE errors_search_text
-            SET examples = {_SQLITE_EXAMPLES.format(error_id="OLD.error_id")}
-            WHERE rowid = OLD.error_id;
-            UPDATE errors_search_text
-            SET examples = {_SQLITE_EXAMPLES.format(error_id="NEW.error_id")}
-            WHERE rowid = NEW.error_id;
+            {_examples_refreshed("OLD.error_id")}
+            {_examples_refreshed("NEW.error_id")}
         END""",
     "errors_search_example_delete": f"""
         CREATE TRIGGER IF NOT EXISTS errors_search_example_delete
         AFTER DELETE ON errors_example BEGIN
-            UPDATE errors_search_text
-            SET examples = {_SQLITE_EXAMPLES.format(error_id="OLD.error_id")}
-            WHERE rowid = OLD.error_id;
+            {_examples_refreshed("OLD.error_id")}
         END""",
 }
 
