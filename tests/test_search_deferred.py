@@ -10,6 +10,7 @@ from functools import partial
 import pytest
 from django.db import DatabaseError, connection, transaction
 
+from errors.catalog import importer
 from errors.catalog.files import CatalogFile
 from errors.catalog.importer import import_catalogs
 from errors.catalog.problems import CatalogInvalid
@@ -47,6 +48,13 @@ def stale_search_rows() -> int:
             "SELECT count(*) FROM ((SELECT * FROM errors_search_aliases EXCEPT "
             "SELECT * FROM kept_aliases) UNION ALL (SELECT * FROM kept_aliases EXCEPT "
             "SELECT * FROM errors_search_aliases)) x"
+        )
+        stale += cursor.fetchone()[0]
+        cursor.execute(  # rows of codes that are gone, which a refresh of those left keeps
+            "SELECT (SELECT count(*) FROM errors_search s WHERE NOT EXISTS ("
+            "SELECT 1 FROM errors_errorcode e WHERE e.id = s.error_id)) + (SELECT count(*) "
+            "FROM errors_search_aliases a WHERE NOT EXISTS ("
+            "SELECT 1 FROM errors_errorcode e WHERE e.id = a.error_id))"
         )
         stale += cursor.fetchone()[0]
         transaction.set_rollback(True)
@@ -167,23 +175,114 @@ def test_outside_a_transaction_nothing_is_deferred():
         assert setting() == ""
 
 
+def indexed(word: str) -> list[tuple[int]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT error_id FROM errors_search WHERE strong @@ to_tsquery('errors_search', %s)",
+            [word],
+        )
+        return cursor.fetchall()
+
+
+def pending() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_temp.errors_search_pending")
+        return cursor.fetchone()[0]
+
+
 def test_the_helper_thread_refreshes_what_was_noted_before_it_started():
     import_catalogs(iter(stream(1, 5)))
     error = ErrorCode.objects.filter(service__slug="svc-000").first()
     with DeferredRefresh() as refresh:
         error.title = "Platypus"
         error.save()
+        assert pending() == 1  # noted, not refreshed
+        assert indexed("platypus") == []
         refresh.start()  # nothing said written: no thread
         assert refresh.thread is None
         refresh.wrote()
         refresh.start()
         assert refresh.thread is not None
         refresh.wait()
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM pg_temp.errors_search_pending")
-            assert cursor.fetchone()[0] == 0
-            cursor.execute(
-                "SELECT error_id FROM errors_search "
-                "WHERE strong @@ to_tsquery('errors_search', 'platypus')"
-            )
-            assert cursor.fetchall() == [(error.pk,)]
+        assert pending() == 0
+        assert indexed("platypus") == [(error.pk,)]
+
+
+def test_a_failure_while_writing_rolls_back_the_notes_and_the_setting(monkeypatch):
+    import_catalogs(iter(stream(1, 5)))
+    original = importer._sync_guides
+
+    def sync_guides(service, wanted, changes):
+        if service.slug == "svc-002":
+            raise RuntimeError("disk on fire")
+        original(service, wanted, changes)
+
+    monkeypatch.setattr(importer, "_sync_guides", sync_guides)
+    with transaction.atomic():
+        with pytest.raises(RuntimeError, match="disk on fire"):
+            import_catalogs(iter(stream(3, 5)[1:]))
+        assert setting() == ""
+        assert not ErrorCode.objects.filter(service__slug__in=["svc-001", "svc-002"]).exists()
+        error = ErrorCode.objects.filter(service__slug="svc-000").first()
+        error.title = "Numbat"
+        error.save()
+        assert indexed("numbat") == [(error.pk,)]
+        assert stale_search_rows() == 0
+
+
+def test_a_dry_run_and_two_imports_in_one_transaction_leave_the_index_right():
+    with transaction.atomic():
+        import_catalogs(iter(stream(2, 5)), dry_run=True)
+        assert not ErrorCode.objects.filter(service__slug__startswith="svc-").exists()
+        import_catalogs(iter(stream(2, 5)))
+        import_catalogs(iter(stream(3, 5)[1:]))
+        assert ErrorCode.objects.filter(service__slug__startswith="svc-").count() == 15
+        assert setting() == ""
+        assert stale_search_rows() == 0
+
+
+def test_a_block_inside_another_gives_the_outer_one_its_deferral_back():
+    with DeferredRefresh():
+        with DeferredRefresh():
+            assert setting() == "deferred"
+        assert setting() == "deferred"
+    assert setting() == ""
+
+
+def test_what_is_noted_is_refreshed_a_batch_a_statement(monkeypatch):
+    monkeypatch.setattr(deferred, "REFRESH_BATCH", 7)
+    statements = []
+    original = deferred.refresh_pending
+
+    def counted(cursor):
+        execute = cursor.execute
+
+        def spy(sql, *args):
+            statements.append(sql)
+            return execute(sql, *args)
+
+        cursor.execute = spy
+        original(cursor)
+
+    monkeypatch.setattr(deferred, "refresh_pending", counted)
+    import_catalogs(iter(stream(1, 20)))  # 20 codes and 20 examples noted
+    refreshes = [sql for sql in statements if "errors_search_refresh" in sql]
+    assert len(refreshes) == 6  # 7 + 7 + 7 + 7 + 7 + 5
+    assert stale_search_rows() == 0
+
+
+def test_a_block_left_by_an_exception_undoes_what_it_noted_and_its_setting():
+    import_catalogs(iter(stream(1, 5)))
+    first, second = ErrorCode.objects.filter(service__slug="svc-000")[:2]
+    with transaction.atomic():
+        with pytest.raises(RuntimeError), DeferredRefresh():
+            first.title = "Echidna"
+            first.save()
+            raise RuntimeError("caught by the caller, who goes on")
+        assert setting() == ""
+        first.refresh_from_db()
+        assert first.title != "Echidna"  # the block's writes went with its notes
+        second.title = "Bilby"
+        second.save()
+        assert indexed("bilby") == [(second.pk,)]
+        assert stale_search_rows() == 0

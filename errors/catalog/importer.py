@@ -493,7 +493,7 @@ def _sync_errors(
     if existing:
         ErrorCode.objects.filter(pk__in=[error.pk for error in existing.values()]).delete()
     writes.write()
-    if refresh is not None:
+    if refresh is not None and (to_create or to_update or existing):
         refresh.wrote()
     _link_replacements(service, replacements)
     # History hook: bulk writes bypass signals, so the import records its own revisions.
@@ -551,9 +551,9 @@ class _CodeWrites:
 
     Where the database hands out ids before the rows exist (`ids`), the examples' rows go
     first (their foreign key is checked at commit): the search trigger of the codes'
-    insert then indexes each new code once, with its examples, instead of indexing it
-    bare and again as each of its examples arrives. Elsewhere the new codes' ids come from
-    their insert, and their examples are made after it."""
+    insert then indexes (or, deferred, notes) each new code once, with its examples,
+    instead of indexing it bare and again as each of its examples arrives. Elsewhere
+    the new codes' ids come from their insert, and their examples are made after it."""
 
     def __init__(
         self,

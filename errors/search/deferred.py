@@ -12,8 +12,10 @@ Inside `DeferredRefresh` the triggers only note the codes they would have refres
 connection and so in the same transaction, and `wait()` waits for it to end. Between
 the two the importing thread should not use the connection: psycopg serialises a
 connection's use, so a statement sent meanwhile is right, but waits for the refresh.
-Leaving the block refreshes what is still noted and puts the triggers back, so that
-nothing is committed unindexed; a failure inside rolls back the notes with the writes.
+
+The block is a savepoint of its own. Leaving it refreshes what is still noted and puts
+the triggers back as they were, so that nothing is committed unindexed; a failure inside
+rolls back to the savepoint, the notes and the writes they were of together.
 
 Elsewhere (SQLite, whose full-text index costs a tenth as much, or outside a
 transaction) it refreshes nothing itself: the triggers do, as always.
@@ -21,20 +23,28 @@ transaction) it refreshes nothing itself: the triggers do, as always.
 
 from __future__ import annotations
 
+import logging
 import threading
 from types import TracebackType
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+
+logger = logging.getLogger(__name__)
 
 # The transaction's setting the triggers read (migration 0023), and where they note ids.
 SETTING = "errors.search_refresh"
 CREATE_PENDING = (
     "CREATE TEMP TABLE IF NOT EXISTS errors_search_pending (id bigint NOT NULL) ON COMMIT DROP"
 )
+# Codes refreshed a statement: one statement stays well inside the statement timeout
+# (DATABASE_STATEMENT_TIMEOUT) whatever the size of a service.
+REFRESH_BATCH = 5000
 REFRESH_PENDING = (
-    "WITH taken AS (DELETE FROM pg_temp.errors_search_pending RETURNING id) "
-    "SELECT errors_search_refresh(ARRAY(SELECT DISTINCT id FROM taken))"
+    "WITH taken AS (DELETE FROM pg_temp.errors_search_pending WHERE ctid IN ("
+    "SELECT ctid FROM pg_temp.errors_search_pending LIMIT {batch}) RETURNING id) "
+    "SELECT errors_search_refresh(ARRAY(SELECT DISTINCT id FROM taken)), "
+    "(SELECT count(*) FROM taken)"
 )
 
 
@@ -44,18 +54,27 @@ class DeferredRefresh:
     and closing refreshes the rest (the module says why)."""
 
     def __init__(self, using: str = DEFAULT_DB_ALIAS) -> None:
+        self.using = using
         self.connection = connections[using]
-        self.active = False
+        self.savepoint: transaction.Atomic | None = None
+        self.before = ""
         self.written = False
         self.thread: threading.Thread | None = None
         self.failure: BaseException | None = None
 
+    @property
+    def active(self) -> bool:
+        return self.savepoint is not None
+
     def __enter__(self) -> DeferredRefresh:
         if self.connection.vendor == "postgresql" and self.connection.in_atomic_block:
+            self.savepoint = transaction.atomic(using=self.using)
+            self.savepoint.__enter__()
             with self.connection.cursor() as cursor:
                 cursor.execute(CREATE_PENDING)
+                cursor.execute("SELECT current_setting(%s, true)", [SETTING])
+                self.before = cursor.fetchone()[0] or ""
                 cursor.execute("SELECT set_config(%s, 'deferred', true)", [SETTING])
-            self.active = True
         return self
 
     def wrote(self) -> None:
@@ -75,7 +94,8 @@ class DeferredRefresh:
 
     def _refresh(self, driver_connection: Any) -> None:
         try:
-            driver_connection.execute(REFRESH_PENDING)
+            with driver_connection.cursor() as cursor:
+                refresh_pending(cursor)
         except BaseException as exc:  # told by wait(), in the importing thread
             self.failure = exc
 
@@ -83,8 +103,13 @@ class DeferredRefresh:
         """Wait for the refresh `start()` sent, and raise what it raised."""
         if self.thread is None:
             return
-        self.thread.join()
-        self.thread = None
+        try:
+            self.thread.join()
+        finally:
+            # Interrupted (Ctrl-C): the statement ends before anything rolls back, so
+            # that it cannot run after the rollback, in a transaction of its own.
+            self.thread.join()
+            self.thread = None
         failure, self.failure = self.failure, None
         if failure is not None:
             with self.connection.wrap_database_errors:
@@ -96,16 +121,30 @@ class DeferredRefresh:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        if not self.active:
+        if self.savepoint is None:
             return
-        self.active = False
+        savepoint, self.savepoint = self.savepoint, None
         try:
-            self.wait()
-        except Exception:
+            try:
+                self.wait()
+            except BaseException:
+                if exc_type is None:
+                    raise
+                # the failure under way is the one raised; the savepoint undoes both
+                logger.exception("The search refresh beside the import failed too")
             if exc_type is None:
-                raise
-            # the failure already under way is the one to tell; the rollback undoes both
-        if exc_type is None:
-            with self.connection.cursor() as cursor:
-                cursor.execute(REFRESH_PENDING)
-                cursor.execute("SELECT set_config(%s, '', true)", [SETTING])
+                with self.connection.cursor() as cursor:
+                    refresh_pending(cursor)
+                    cursor.execute("SELECT set_config(%s, %s, true)", [SETTING, self.before])
+        except BaseException as failure:
+            savepoint.__exit__(type(failure), failure, failure.__traceback__)
+            raise
+        savepoint.__exit__(exc_type, exc, traceback)
+
+
+def refresh_pending(cursor: Any) -> None:
+    """Refresh every code noted, a batch a statement (Django's cursor or psycopg's)."""
+    taken = batch = REFRESH_BATCH
+    while taken >= batch:
+        cursor.execute(REFRESH_PENDING.format(batch=batch))
+        taken = cursor.fetchone()[1]
