@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -95,41 +94,26 @@ def import_page_cache(alias: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
         connection.connection.execute(f"PRAGMA cache_size = {before}")
 
 
-@dataclass
-class PreparedRows:
-    """New rows of one model with their values prepared for the database
-    (`prepare_rows`, `prepare_values`), for `write_prepared`. Preparing is the Python
-    half of a write and needs no connection: an import prepares a service's rows while
-    the connection still works on the service before (errors/search/deferred.py)."""
-
-    model: type[models.Model]
-    alias: str
-    fields: list[models.Field]
-    # Each row's values; None where `bulk_create` writes `objs` (other databases).
-    values: list[list[Any]] | None
-    # The instances written, marked saved once they are.
-    objs: Sequence[models.Model] = ()
-
-
 def insert_rows(model: type[models.Model], objs: Sequence[models.Model]) -> None:
     """Insert new `objs` (all with a primary key, or all without) in as few statements as
     the database allows; like `bulk_create` it fills `auto_now` fields and sends no
     signals. Ids are set on the objects only where they were given (or where
     `bulk_create` sets them)."""
-    write_prepared(prepare_rows(model, objs))
-
-
-def prepare_rows(model: type[models.Model], objs: Sequence[models.Model]) -> PreparedRows:
-    """`insert_rows`'s values of `objs`, prepared now and written by `write_prepared`."""
+    if not objs:
+        return
     alias = router.db_for_write(model)
     connection = connections[alias]
-    if not objs or connection.vendor not in ("postgresql", "sqlite"):
-        return PreparedRows(model, alias, [], None, objs)
+    if connection.vendor not in ("postgresql", "sqlite"):
+        model._default_manager.using(alias).bulk_create(objs, batch_size=BATCH_SIZE)
+        return
     with_pk = objs[0].pk is not None
     if any((obj.pk is not None) != with_pk for obj in objs):
         raise ValueError("insert_rows needs every object with a primary key or none with one.")
     fields = _written_fields(model, with_pk)
-    return PreparedRows(model, alias, fields, list(map(RowValues(fields, connection), objs)), objs)
+    _write(model, fields, map(RowValues(fields, connection), objs), connection)
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = alias
 
 
 def insert_values(model: type[models.Model], rows: Sequence[Mapping[str, Any]]) -> None:
@@ -141,42 +125,24 @@ def insert_values(model: type[models.Model], rows: Sequence[Mapping[str, Any]]) 
     the call. The primary key is given (not None) in every row or in none. Values are
     prepared by the fields, as `insert_rows` and `bulk_create` prepare them. Only for
     models whose fields store the value they are given (no file fields)."""
-    write_prepared(prepare_values(model, rows))
-
-
-def prepare_values(model: type[models.Model], rows: Sequence[Mapping[str, Any]]) -> PreparedRows:
-    """`insert_values`'s values of `rows`, prepared now and written by `write_prepared`."""
+    if not rows:
+        return
     alias = router.db_for_write(model)
     connection = connections[alias]
-    if not rows:
-        return PreparedRows(model, alias, [], None)
     pk_name = model._meta.pk.attname
     with_pk = rows[0].get(pk_name) is not None
     if any((row.get(pk_name) is not None) != with_pk for row in rows):
         raise ValueError("insert_values needs a primary key in every row or in none.")
     if connection.vendor not in ("postgresql", "sqlite"):
-        return PreparedRows(model, alias, [], None, [model(**row) for row in rows])
+        objs = [model(**row) for row in rows]
+        model._default_manager.using(alias).bulk_create(objs, batch_size=BATCH_SIZE)
+        return
     fields = _written_fields(model, with_pk)
     known = {field.attname for field in model._meta.concrete_fields}
     for row in rows:
         if unknown := row.keys() - known:
             raise ValueError(f"{model.__name__} has no field {sorted(unknown)[0]!r}.")
-    values = list(map(RowValues(fields, connection, mappings=True), rows))
-    return PreparedRows(model, alias, fields, values)
-
-
-def write_prepared(rows: PreparedRows) -> None:
-    """Write rows prepared by `prepare_rows` or `prepare_values`, in as few statements as
-    the database allows."""
-    if rows.values is None:
-        if rows.objs:
-            manager = rows.model._default_manager.using(rows.alias)
-            manager.bulk_create(list(rows.objs), batch_size=BATCH_SIZE)
-        return
-    _write(rows.model, rows.fields, rows.values, connections[rows.alias])
-    for obj in rows.objs:
-        obj._state.adding = False
-        obj._state.db = rows.alias
+    _write(model, fields, map(RowValues(fields, connection, mappings=True), rows), connection)
 
 
 def _written_fields(model: type[models.Model], with_pk: bool) -> list[models.Field]:

@@ -18,14 +18,7 @@ from django.db import OperationalError, connection, connections, router, transac
 from django.utils import timezone
 
 from errors import catalog_version, render_cache
-from errors.catalog.bulk_writes import (
-    PreparedRows,
-    import_page_cache,
-    prepare_rows,
-    prepare_values,
-    reserve_ids,
-    write_prepared,
-)
+from errors.catalog.bulk_writes import import_page_cache, insert_rows, insert_values, reserve_ids
 from errors.catalog.canonical import (
     ENVELOPE_POINTERS,
     ERROR_LIST_FIELDS,
@@ -42,7 +35,6 @@ from errors.catalog.prerender import Prerendering, Source
 from errors.catalog.problems import CatalogInvalid, Problem
 from errors.catalog.validation import validate_catalog, validate_catalogs, validated
 from errors.models import Category, ErrorCode, Example, Guide, Service
-from errors.search.deferred import DeferredRefresh
 
 DEMO_CATALOG_DIR = Path(__file__).with_name("demo")
 ERROR_WRITE_FIELDS = (
@@ -156,16 +148,11 @@ def import_catalogs(
             lock_catalog(None)
             files = Prerendering(catalogs, parallel=parallel)
             each = validated(files, problems, check=files.problems_of)
-        with (
-            files,
-            import_page_cache(),
-            _rare_full_collections(listed is None),
-            DeferredRefresh() as refresh,
-        ):
+        with files, import_page_cache(), _rare_full_collections(listed is None):
             for catalog in each:
                 data = canonical_from_file(catalog.data)
                 with render_cache.use(files.renders_of(catalog)):
-                    results.append(_import_one(data, acting_user, progress, batch, refresh))
+                    results.append(_import_one(data, acting_user, progress=progress, batch=batch))
         if problems:
             raise CatalogInvalid(problems)  # rolls back what the earlier files wrote
         if dry_run:
@@ -332,11 +319,7 @@ def load_demo_catalogs(
 
 
 def _import_one(
-    data: dict,
-    acting_user: Any,
-    progress: Progress | None,
-    batch: UUID,
-    refresh: DeferredRefresh,
+    data: dict, acting_user: Any, *, progress: Progress | None, batch: UUID
 ) -> ServiceChanges:
     wanted = data["service"]
     service = Service.objects.filter(slug=wanted["slug"]).first()
@@ -349,9 +332,7 @@ def _import_one(
         _apply_service_fields(service, wanted)
         service.save()
     categories = _sync_categories(service, data["categories"], changes)
-    _sync_errors(
-        service, categories, data["errors"], changes, progress, acting_user, batch, refresh
-    )
+    _sync_errors(service, categories, data["errors"], changes, progress, acting_user, batch)
     _sync_guides(service, data["guides"], changes)
     return changes
 
@@ -442,15 +423,8 @@ def _sync_errors(
     progress: Progress | None,
     acting_user: Any = None,
     batch: UUID | None = None,
-    refresh: DeferredRefresh | None = None,
 ) -> None:
     existing = {error.code.lower(): error for error in errors_for_catalog(service)}
-    # The new codes' ids are taken before the work below, which leaves the connection to
-    # the search documents of the service before (errors/search/deferred.py) until the
-    # rows are ready to write.
-    ids = reserve_ids(ErrorCode, sum(item["code"].lower() not in existing for item in wanted))
-    if refresh is not None:
-        refresh.start()
     to_create: list[ErrorCode] = []
     to_update: list[ErrorCode] = []
     history_added: list[tuple[ErrorCode, dict]] = []
@@ -486,15 +460,10 @@ def _sync_errors(
         if progress:
             progress(1)
     history_removed = [(error, canonical_error(error)) for error in existing.values()]
-    changes.removed = sorted(error.code for error in existing.values())
-    writes = _CodeWrites(to_create, to_update, new_examples, ids)
-    if refresh is not None:
-        refresh.wait()
     if existing:
+        changes.removed = sorted(error.code for error in existing.values())
         ErrorCode.objects.filter(pk__in=[error.pk for error in existing.values()]).delete()
-    writes.write()
-    if refresh is not None and (to_create or to_update or existing):
-        refresh.wrote()
+    _write_codes_and_examples(to_create, to_update, new_examples)
     _link_replacements(service, replacements)
     # History hook: bulk writes bypass signals, so the import records its own revisions.
     record_import_revisions(
@@ -545,54 +514,40 @@ def _link_replacements(service: Service, replacements: dict[str, str]) -> None:
     ErrorCode.objects.bulk_update(changed, ["replaced_by"], batch_size=500)
 
 
-class _CodeWrites:
-    """A service's new and changed codes with their examples: made ready (in Python) when
-    built, written by `write()`.
+def _write_codes_and_examples(
+    to_create: list[ErrorCode], to_update: list[ErrorCode], new_examples: dict[str, list[dict]]
+) -> None:
+    ids = reserve_ids(ErrorCode, len(to_create))
+    if ids is None:
+        # The new codes' ids come from their insert, and their examples need them.
+        insert_rows(ErrorCode, to_create)
+        _replace_examples(to_create, to_update, new_examples)
+    else:
+        # Examples first (their foreign key is checked at commit): the search trigger of
+        # the codes' insert then indexes each new code once, with its examples, instead
+        # of indexing it bare and again as each of its examples arrives.
+        for error, pk in zip(to_create, ids, strict=True):
+            error.pk = pk
+        _replace_examples(to_create, to_update, new_examples)
+        insert_rows(ErrorCode, to_create)
+    ErrorCode.objects.bulk_update(to_update, ERROR_WRITE_FIELDS, batch_size=500)
 
-    Where the database hands out ids before the rows exist (`ids`), the examples' rows go
-    first (their foreign key is checked at commit): the search trigger of the codes'
-    insert then indexes (or, deferred, notes) each new code once, with its examples,
-    instead of indexing it bare and again as each of its examples arrives. Elsewhere
-    the new codes' ids come from their insert, and their examples are made after it."""
 
-    def __init__(
-        self,
-        to_create: list[ErrorCode],
-        to_update: list[ErrorCode],
-        new_examples: dict[str, list[dict]],
-        ids: list[int] | None,
-    ) -> None:
-        self.to_create, self.to_update, self.new_examples = to_create, to_update, new_examples
-        self.replaced = [error for error in to_update if error.code.lower() in new_examples]
-        self.codes: PreparedRows | None = None
-        self.examples: PreparedRows | None = None
-        if ids is not None:
-            for error, pk in zip(to_create, ids, strict=True):
-                error.pk = pk
-            self.examples = self._example_rows()
-            self.codes = prepare_rows(ErrorCode, to_create)
-
-    def write(self) -> None:
-        if self.replaced:
-            Example.objects.filter(error__in=self.replaced).delete()
-        if self.codes is None or self.examples is None:
-            write_prepared(prepare_rows(ErrorCode, self.to_create))
-            write_prepared(self._example_rows())
-        else:
-            write_prepared(self.examples)
-            write_prepared(self.codes)
-        ErrorCode.objects.bulk_update(self.to_update, ERROR_WRITE_FIELDS, batch_size=500)
-
-    def _example_rows(self) -> PreparedRows:
-        """The examples of new codes, and of changed codes whose examples changed."""
-        rows = [
-            {
-                "error_id": error.pk,
-                "order": order,
-                **item,
-                **Example.rendered(item["description"], item["language"], item["body"]),
-            }
-            for error in self.to_create + self.replaced
-            for order, item in enumerate(self.new_examples[error.code.lower()])
-        ]
-        return prepare_values(Example, rows)
+def _replace_examples(
+    created: list[ErrorCode], updated: list[ErrorCode], new_examples: dict[str, list[dict]]
+) -> None:
+    """Write the examples of new codes and replace those of changed codes that need it."""
+    replaced = [error for error in updated if error.code.lower() in new_examples]
+    if replaced:
+        Example.objects.filter(error__in=replaced).delete()
+    rows = [
+        {
+            "error_id": error.pk,
+            "order": order,
+            **item,
+            **Example.rendered(item["description"], item["language"], item["body"]),
+        }
+        for error in created + replaced
+        for order, item in enumerate(new_examples[error.code.lower()])
+    ]
+    insert_values(Example, rows)

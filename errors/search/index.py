@@ -14,9 +14,7 @@ Triggers, not Python signals, keep the index right: the catalog importer writes 
 - Both: `errors_search_aliases` (key, error_id), the key of each alias under a b-tree.
 
 The migrations install the index with the SQL they carry (0004, 0006, 0020); a change to
-the index is a new migration. On PostgreSQL an import may have the triggers note what
-they would refresh and refresh it later in the same transaction (0023,
-errors/search/deferred.py). Only one repair is left to live code: a migration that
+the index is a new migration. Only one repair is left to live code: a migration that
 rebuilds `errors_errorcode` on SQLite (any AlterField does) drops its triggers with the
 old table, so `ensure_search_index` runs after every `migrate` and puts back those of the
 parts whose migration has run, from errors/search/sqlite_index.py, re-indexing a part whose
