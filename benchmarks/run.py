@@ -9,8 +9,9 @@ What it measures, each on its own scratch database (never db.sqlite3; PostgreSQL
 databases whose names end in `_bench`, dropped and created again):
 
 - import: `manage.py generate_catalog --services 100 --codes-per-service 1000` (the real
-  import path) under `/usr/bin/time -v`: seconds and peak memory. This also fills the
-  main database (with the six demo catalogs) that every other part reads.
+  import path) under `/usr/bin/time -v`: seconds, peak memory, and the CPU seconds of the
+  importer, its worker and a local PostgreSQL. This also fills the main database (with
+  the six demo catalogs) that every other part reads.
 - identify: `errors.identify.identify()` in-process on bodies built from the synthetic
   catalogs: a code field, a message only (its numbers changed), status only.
 - page: a service page of 1,000 codes through Django's test client: server time (warm,
@@ -153,27 +154,77 @@ def measure_import(run: Run) -> None:
         "--services", str(sizes.services), "--codes-per-service", str(sizes.codes_per_service),
     ]  # fmt: skip
     # /usr/bin/time's peak is the command's own; a large import also runs a worker
-    # process, so the whole tree's resident memory is sampled as well.
+    # process, so the whole tree's resident memory is sampled as well, and its CPU.
     tree_peak_kb = 0
+    workers_cpu: dict[int, float] = {}
+    database_before = database_cpu_seconds(run.options.database_url)
     with tempfile.TemporaryFile("w+") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=run.env, stdout=log, stderr=log)
         while process.poll() is None:
             tree_peak_kb = max(tree_peak_kb, tree_rss_kb(process.pid))
+            workers_cpu.update(grandchildren_cpu_seconds(process.pid))
             time.sleep(0.25)
         log.seek(0)
         output = log.read()
+    database_after = database_cpu_seconds(run.options.database_url)
     if process.returncode != 0:
         sys.exit(f"{' '.join(command)} failed:\n{output}")
     seconds = float(found(r"Imported \d+ codes in \d+ services in ([\d.]+) s", output))
     peak_kb = int(found(r"Maximum resident set size \(kbytes\): (\d+)", output))
     wall = found(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): ([\d:.]+)", output)
+    # The command's CPU (user and system) counts its worker's, once it has reaped it.
+    command_cpu = sum(
+        float(found(rf"{kind} time \(seconds\): ([\d.]+)", output)) for kind in ("User", "System")
+    )
+    worker = sum(workers_cpu.values())
     run.results["import"] = {
         "codes": sizes.services * sizes.codes_per_service,
         "seconds": seconds,
         "wall": wall,
         "peak_mb": peak_kb / 1024,
         "tree_peak_mb": max(tree_peak_kb, peak_kb) / 1024,
+        "cpu": {
+            "importer": command_cpu - worker,
+            "worker": worker,
+            "database": None
+            if database_before is None or database_after is None
+            else database_after - database_before,
+        },
     }
+
+
+def grandchildren_cpu_seconds(pid: int) -> dict[int, float]:
+    """The CPU seconds (user and system) so far of each process below the child of `pid`
+    (/usr/bin/time's command): the import's worker, by process id."""
+    seconds: dict[int, float] = {}
+    with contextlib.suppress(psutil.NoSuchProcess):
+        for child in psutil.Process(pid).children():
+            for process in child.children(recursive=True):
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    times = process.cpu_times()
+                    seconds[process.pid] = times.user + times.system
+    return seconds
+
+
+def database_cpu_seconds(url: str) -> float | None:
+    """The CPU seconds PostgreSQL's processes have used so far, those ended included (the
+    postmaster counts the backends it reaped), when the server runs on this machine and
+    its processes can be read; None otherwise (SQLite's work is the importer's own)."""
+    parsed = urlparse(url)
+    if not parsed.scheme.startswith("postgres") or parsed.hostname not in LOCAL_HOSTS:
+        return None
+    total, seen = 0.0, False
+    for process in psutil.process_iter(["name"]):
+        if not (process.info["name"] or "").startswith("postgres"):
+            continue
+        with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+            times = process.cpu_times()
+            total += times.user + times.system + times.children_user + times.children_system
+            seen = True
+    return total if seen else None
+
+
+LOCAL_HOSTS = (None, "", "127.0.0.1", "localhost", "::1")
 
 
 def tree_rss_kb(pid: int) -> int:
