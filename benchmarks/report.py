@@ -57,7 +57,7 @@ def import_cpu(cpu: dict | None) -> str:
         parts.append(f"worker {cpu['worker']:.1f} s")
     if cpu["database"] is not None:
         parts.append(f"PostgreSQL {cpu['database']:.1f} s")
-    return "; CPU: " + ", ".join(parts)
+    return "; CPU over the whole command (its start included): " + ", ".join(parts)
 
 
 def table(run: Run) -> list[str]:

@@ -59,8 +59,6 @@ from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlparse
 
-import psutil
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script
 
 from benchmarks.plan import (
@@ -74,6 +72,13 @@ from benchmarks.plan import (
     ROTATE_LUA,
     SECRET_KEY,
     Run,
+)
+from benchmarks.processes import (
+    database_cpu_seconds,
+    grandchildren_cpu_seconds,
+    rss_mb,
+    tree_rss_kb,
+    worker_pids,
 )
 from benchmarks.proxy import NGINX, nginx, stop
 from benchmarks.report import machine, table
@@ -193,52 +198,6 @@ def measure_import(run: Run) -> None:
     }
 
 
-def grandchildren_cpu_seconds(pid: int) -> dict[int, float]:
-    """The CPU seconds (user and system) so far of each process below the child of `pid`
-    (/usr/bin/time's command): the import's worker, by process id."""
-    seconds: dict[int, float] = {}
-    with contextlib.suppress(psutil.NoSuchProcess):
-        for child in psutil.Process(pid).children():
-            for process in child.children(recursive=True):
-                with contextlib.suppress(psutil.NoSuchProcess):
-                    times = process.cpu_times()
-                    seconds[process.pid] = times.user + times.system
-    return seconds
-
-
-def database_cpu_seconds(url: str) -> float | None:
-    """The CPU seconds PostgreSQL's processes have used so far, those ended included (the
-    postmaster counts the backends it reaped), when the server runs on this machine and
-    its processes can be read; None otherwise (SQLite's work is the importer's own)."""
-    parsed = urlparse(url)
-    if not parsed.scheme.startswith("postgres") or parsed.hostname not in LOCAL_HOSTS:
-        return None
-    total, seen = 0.0, False
-    for process in psutil.process_iter(["name"]):
-        if not (process.info["name"] or "").startswith("postgres"):
-            continue
-        with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
-            times = process.cpu_times()
-            total += times.user + times.system + times.children_user + times.children_system
-            seen = True
-    return total if seen else None
-
-
-LOCAL_HOSTS = (None, "", "127.0.0.1", "localhost", "::1")
-
-
-def tree_rss_kb(pid: int) -> int:
-    """The resident memory of a process and all its descendants, in KiB; what ends
-    meanwhile counts for nothing."""
-    total = 0
-    with contextlib.suppress(psutil.NoSuchProcess):
-        root = psutil.Process(pid)
-        for process in [root, *root.children(recursive=True)]:
-            with contextlib.suppress(psutil.NoSuchProcess):
-                total += process.memory_info().rss
-    return total // 1024
-
-
 # --------------------------------------------------------------------------- gunicorn
 
 
@@ -293,22 +252,6 @@ def wait_until_up(url: str, server: subprocess.Popen) -> None:
                 return
         time.sleep(0.1)
     sys.exit(f"gunicorn did not answer {url} within {BOOT_LIMIT} s.")
-
-
-def worker_pids(master: int) -> list[int]:
-    """The gunicorn workers: the processes whose parent is the master."""
-    pids = []
-    for status in Path("/proc").glob("[0-9]*/status"):
-        with contextlib.suppress(OSError):
-            text = status.read_text()
-            if re.search(rf"^PPid:\s+{master}$", text, re.M):
-                pids.append(int(status.parent.name))
-    return sorted(pids)
-
-
-def rss_mb(pid: int) -> float:
-    text = Path(f"/proc/{pid}/status").read_text()
-    return int(found(r"(?m)^VmRSS:\s+(\d+) kB", text)) / 1024
 
 
 def found(pattern: str, text: str) -> str:

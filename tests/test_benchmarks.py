@@ -29,7 +29,7 @@ def test_quick_run_prints_the_table_for_the_in_process_parts(tmp_path):
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert "| import of 1,000 codes (generate_catalog) |" in result.stdout
-    assert re.search(r"; CPU: importer \d+\.\d s \|", result.stdout)  # SQLite: no server
+    assert re.search(r"; CPU over .*: importer \d+\.\d s \|", result.stdout)  # SQLite: no server
     assert "| identify() in-process, 4 services + 6 demo, 1,000 codes |" in result.stdout
     assert "| service page of 250 codes (test client, warm) |" in result.stdout
     assert "(30/30 found)" in result.stdout
