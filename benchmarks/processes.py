@@ -1,11 +1,8 @@
-"""What the processes of a benchmark use: their memory and their CPU, read with psutil
-and /proc (Linux)."""
+"""What the processes of a benchmark use: their memory and their CPU, read with psutil."""
 
 from __future__ import annotations
 
 import contextlib
-import re
-from pathlib import Path
 from urllib.parse import urlparse
 
 import psutil
@@ -59,13 +56,7 @@ def tree_rss_kb(pid: int) -> int:
 
 def worker_pids(master: int) -> list[int]:
     """The gunicorn workers: the processes whose parent is the master."""
-    pids = []
-    for status in Path("/proc").glob("[0-9]*/status"):
-        with contextlib.suppress(OSError):
-            text = status.read_text()
-            if re.search(rf"^PPid:\s+{master}$", text, re.M):
-                pids.append(int(status.parent.name))
-    return sorted(pids)
+    return sorted(child.pid for child in psutil.Process(master).children())
 
 
 def rss_mb(pid: int) -> float:

@@ -97,21 +97,21 @@ def no_service(slug: str) -> str:
     return f"There is no service {slug!r}: GET /api/v1/services/ lists the slugs."
 
 
-# What a `service` parameter may hold (the schema's pattern, errors.api.schema): a slug's
-# characters, with spaces around it at most, which are trimmed.
+# What a `service` parameter may hold (also the schema's pattern, errors.api.schema): a
+# slug's characters, with spaces around it at most, which are trimmed.
 SERVICE_SLUG = re.compile(r" *[A-Za-z0-9-]* *")
 
 
 def service_param(request: Request) -> str:
     """The `service` filter: a known service's slug, '' when absent; 404 problem if unknown."""
+    slug = text_param(request, "service", 60).lower()
     raw = request.query_params.get("service", "")
-    if len(raw) <= 60 and not SERVICE_SLUG.fullmatch(raw):
-        # Trimming would have turned a control character alone into no filter at all.
+    if not SERVICE_SLUG.fullmatch(raw):
+        # Trimmed, a control character alone would have been no filter at all.
         raise Problem(
             "invalid_parameter",
             f"service must be a service's slug (letters, digits and hyphens), not {raw!r}.",
         )
-    slug = text_param(request, "service", 60).lower()
     if slug and not Service.objects.filter(slug=slug).exists():
         raise Problem("unknown_service", no_service(slug))
     return slug

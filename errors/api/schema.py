@@ -16,6 +16,7 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework.request import Request
 
 from errors.api import serializers
+from errors.api.params import SERVICE_SLUG
 from errors.api.permissions import CanPublishCatalog, CatalogReadPermission
 from errors.api.problems import PROBLEM_CONTENT_TYPE
 from errors.catalog.validation import catalog_schema
@@ -107,7 +108,7 @@ WORD = "^[^\\x00]*[^\\x00\\s][^\\x00]*$"  # ... and at least one visible charact
 
 SERVICE_PARAM = OpenApiParameter(
     "service",
-    {"type": "string", "maxLength": 60, "pattern": "^ *[A-Za-z0-9-]* *$"},
+    {"type": "string", "maxLength": 60, "pattern": f"^{SERVICE_SLUG.pattern}$"},
     description="Only this service (its slug).",
     required=False,
 )
