@@ -217,6 +217,13 @@ def _lexer(language: str) -> Lexer:
     return get_lexer_by_name(LEXERS.get(language, language))
 
 
+def load_lexers() -> None:
+    """Import the lexer of every example language: Pygments imports each on its first
+    use, in the request that first shows one (a service page's envelope)."""
+    for language in LEXERS:
+        _lexer(language)
+
+
 @prerenderable
 def highlight_code(body: str, language: str) -> SafeString:
     """Colour an example body with Pygments; JSON is pretty-printed first."""

@@ -176,6 +176,51 @@ def test_json_logs():
     assert record["logger"] == "portal.x"
 
 
+# What a worker forked from the master has loaded (portal/warm.py): its first requests of
+# each kind import none of the portal's modules nor compile its templates, as before they
+# imported the URLconf with the MCP SDK (0.64 s) and compiled each template (50 ms).
+FIRST_REQUESTS = """
+import json, logging, sys
+import portal.wsgi
+from django.template import engines
+from portal.warm import warm_worker_caches
+from errors.search.query import held_vocabulary
+warm_worker_caches(logging.getLogger("warm"))
+def compiled():
+    engine = engines["django"].engine
+    caches = [getattr(loader, "get_template_cache", {}) for loader in engine.template_loaders]
+    return {key for cache in caches for key in cache}
+before, templates = set(sys.modules), compiled()
+from django.test import Client
+client = Client(HTTP_HOST="127.0.0.1")
+answers = [
+    client.get(address).status_code
+    for address in ("/", "/services/sigsentry/", "/search/?q=rate+limit",
+                    "/api/v1/errors/?q=quota", "/api/v1/lookup/?code=NOT_FOUND")
+]
+answers.append(client.post("/api/v1/identify/", {"body": {"detail": "Not found."}, "status": 404},
+                           content_type="application/json").status_code)
+mine = ("errors", "portal", "mcp", "rest_framework", "drf_spectacular", "markdown", "pygments")
+print(json.dumps({
+    "answers": answers,
+    "vocabulary": held_vocabulary() is not None,
+    "imported": sorted(name for name in set(sys.modules) - before if name.startswith(mine)),
+    "compiled": sorted(str(key) for key in compiled() - templates if "templates/" in str(key)),
+}))
+"""
+
+
+def test_a_forked_worker_starts_with_what_its_first_requests_load(sqlite_database):
+    env = production_env(DATABASE_URL=sqlite_database)
+    result = subprocess.run([sys.executable, "-c", FIRST_REQUESTS], cwd=ROOT, env=env,
+                            check=True, capture_output=True, text=True)  # fmt: skip
+    found = json.loads(result.stdout.splitlines()[-1])
+    assert found["answers"] == [200] * 6
+    assert found["vocabulary"]
+    assert found["imported"] == []
+    assert found["compiled"] == []
+
+
 PRINT_WORKERS = "import runpy; print(runpy.run_path('gunicorn.conf.py')['workers'])"
 
 
