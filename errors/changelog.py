@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 import uuid
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.syndication.views import Feed
 from django.core.paginator import Paginator
-from django.db.models import Count, Max, Q, QuerySet
+from django.db import connection, transaction
+from django.db.models import Count, Max, Q, QuerySet, TextField
+from django.db.models.functions import Cast
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -191,11 +194,62 @@ def batches_of(rows: list[dict], services: dict[int, Service]) -> list[ChangeBat
 
 
 def recent_batches(limit: int) -> list[ChangeBatch]:
-    """The latest public batches across services, for the home page."""
+    """The latest public batches across services, for the home page.
+
+    Grouping every revision to keep the newest few read the whole history after each
+    catalog write (290-360 ms at 100,000 codes on SQLite, and more with each write): the
+    newest batches are found by walking the newest revisions, then only those are
+    counted. Both read as many revisions as those batches hold, not the history."""
     revisions = ErrorCodeRevision.objects.exclude(snapshot__published=False)
-    rows = list(change_batches(revisions)[:limit])
+    keys = newest_batch_keys(revisions, limit)
+    if not keys:
+        return []
+    which = Q()
+    for key in keys:
+        which |= Q(**dict(zip(BATCH_KEY, key, strict=True)))
+    rows = list(change_batches(revisions.filter(which))[:limit])
     services = Service.objects.in_bulk({row["service_id"] for row in rows})
     return batches_of(rows, services)
+
+
+def newest_batch_keys(revisions: QuerySet[ErrorCodeRevision], limit: int) -> set[tuple]:
+    """The keys (`BATCH_KEY`) of the `limit` batches of `revisions` with the newest last
+    revision, and of any as new as the last of them (the order among those is their last
+    revision's id): the revisions walked newest first, until one is older than that.
+
+    The rows are read a chunk at a time, the batch and time as text: a large import's
+    batches hold thousands of revisions each, and making a UUID and a datetime of each
+    row (Django's conversions on SQLite, psycopg's on PostgreSQL) cost more than the walk.
+    Being in order, a revision is older than the last kept when its time is another."""
+    newest_first = (
+        revisions.order_by("-created_at", "-pk")
+        .annotate(
+            batch_text=Cast("batch", TextField()), created_text=Cast("created_at", TextField())
+        )
+        .values_list("service_id", "batch_text", "source", "user_id", "created_text")
+    )
+    sql, params = newest_first.query.sql_with_params()
+    keys: set[tuple] = set()
+    last_kept: object = None
+    # A cursor that fetches as it goes: PostgreSQL's server-side one, in a transaction so
+    # that it is not held past it (a held cursor is read whole when the transaction ends);
+    # SQLite's steps through the statement as it is fetched.
+    held = connection.vendor == "postgresql" and not connection.in_atomic_block
+    with transaction.atomic() if held else nullcontext(), connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(KEYS_WALKED_AT_ONCE):
+            for *key, created_at in rows:
+                if last_kept is not None and created_at != last_kept:
+                    return keys  # every batch not seen has its last revision before
+                keys.add(tuple(key))
+                if last_kept is None and len(keys) == limit:
+                    last_kept = created_at
+    return keys
+
+
+# Revisions fetched at a time by newest_batch_keys: a batch of a large import holds
+# thousands, all as new as each other.
+KEYS_WALKED_AT_ONCE = 2000
 
 
 def changelog_page(request: HttpRequest, slug: str) -> HttpResponse:

@@ -252,6 +252,7 @@ class ErrorCode(models.Model):
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
+        db_index=False,  # errorcode_replaced_by_idx, of the few codes replaced
         related_name="replaces",
         help_text="The code to use instead, for a deprecated or removed code.",
     )
@@ -323,6 +324,19 @@ class ErrorCode(models.Model):
                 fields=["service", "id"],
                 include=SERVICE_INDEX_HOLDS,
                 name="errorcode_service_idx",
+            ),
+            # The codes a code replaces, and each service's drafts, which the code page
+            # and the counts of published codes read: partial indexes of the few codes
+            # concerned (migration 0023 says why).
+            models.Index(
+                fields=["replaced_by"],
+                condition=models.Q(replaced_by__isnull=False),
+                name="errorcode_replaced_by_idx",
+            ),
+            models.Index(
+                fields=["service"],
+                condition=models.Q(published=False),
+                name="errorcode_draft_idx",
             ),
         ]
 
@@ -513,11 +527,16 @@ class ErrorCodeRevision(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     # Shared by the revisions one write made together (an import, a bulk action): the
     # changelog shows them as one entry, however long the write took.
-    batch = models.UUIDField(default=uuid.uuid4, editable=False, db_index=True)
+    batch = models.UUIDField(default=uuid.uuid4, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["service", "-created_at"], name="revision_service_idx")]
+        indexes = [
+            models.Index(fields=["service", "-created_at"], name="revision_service_idx"),
+            # One batch of one service: an import's batch spans its services, and the
+            # home page counts the newest few (migration 0023 says why).
+            models.Index(fields=["batch", "service"], name="revision_batch_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.get_action_display().lower()} {self.created_at:%Y-%m-%d %H:%M}"

@@ -7,6 +7,8 @@ import difflib
 from typing import Any
 
 from django.db import models
+from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Coalesce
 
 
 def can_see_drafts(user: Any) -> bool:
@@ -18,9 +20,20 @@ class ServiceQuerySet(models.QuerySet[Any]):
     """Queries over services (errors.models.Service)."""
 
     def with_code_counts(self, user: Any) -> ServiceQuerySet:
-        """Each service annotated with `code_count`, the codes `user` may see."""
-        visible = models.Q() if can_see_drafts(user) else models.Q(errors__published=True)
-        counted: ServiceQuerySet = self.annotate(code_count=models.Count("errors", filter=visible))
+        """Each service annotated with `code_count`, the codes `user` may see: all its
+        codes (counted in the index of a service's codes, without reading them), less its
+        drafts (in the drafts' own index) for those who may not see them. Counting the
+        published codes of a join read every code: 90-170 ms at 100,000 codes on SQLite,
+        after every catalog write, for the home page."""
+        codes = self.model._meta.get_field("errors").related_model.objects
+        count = models.Count("pk")
+        total = codes.filter(service=OuterRef("pk")).order_by().values("service")
+        every = Coalesce(Subquery(total.annotate(n=count).values("n")), 0)
+        if can_see_drafts(user):
+            counted: ServiceQuerySet = self.annotate(code_count=every)
+            return counted
+        drafts = total.filter(published=False).annotate(n=count).values("n")
+        counted = self.annotate(code_count=every - Coalesce(Subquery(drafts), 0))
         return counted
 
     def nearest(self, slug: str, limit: int) -> list[Any]:

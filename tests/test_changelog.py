@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import random
 import time
+import uuid
 from datetime import timedelta
 
 import pytest
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from errors.catalog import history
 from errors.catalog.importer import import_catalog_text
-from errors.models import ErrorCode, ErrorCodeRevision
+from errors.changelog import change_batches, recent_batches
+from errors.models import ErrorCode, ErrorCodeRevision, Service
 from tests.conftest import MINIMAL
 from tests.factories import MINIMAL_WITHOUT_OLD_NAME
 
@@ -175,3 +179,58 @@ def test_feed_has_an_author_and_iri_ids(client, not_found):
 def test_changelog_title_names_the_portal_once(client, not_found):
     html = client.get(reverse("errors:changelog", args=["shop"])).content.decode()
     assert html.count("· Error portal</title>") == 1 and "Error portal · Error portal" not in html
+
+
+def full_grouping(limit):
+    """The newest public batches as the home page found them before it walked the newest
+    revisions: the whole history grouped."""
+    public = ErrorCodeRevision.objects.exclude(snapshot__published=False)
+    return list(change_batches(public)[:limit])
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_newest_batches_are_those_of_the_whole_history(db, seed):
+    """Batches of one revision and of many, several written at one time (an import's
+    services), some spanning seconds (a bulk action), some of drafts alone or in part,
+    revisions written out of order: the walk finds the batches, counts and order that
+    grouping every revision gave, for every number asked."""
+    rng = random.Random(seed)
+    services = [Service.objects.create(slug=f"s{n}", name=f"S{n}") for n in range(3)]
+    start = timezone.now() - timedelta(days=1)
+    revisions = []
+    for step in range(rng.randint(15, 40)):
+        batch, source = uuid.uuid4(), rng.choice(["admin", "import", "revert"])
+        when = start + timedelta(seconds=rng.choice([step, step, step - 3, 7]))
+        drafts = rng.choice([0.0, 0.0, 0.5, 1.0])
+        for service in rng.sample(services, rng.randint(1, 3)):
+            for _ in range(rng.choice([1, 1, 2, 5, 30])):
+                revisions.append(
+                    ErrorCodeRevision(
+                        service=service, code="X", batch=batch, source=source,
+                        action=rng.choice(["added", "changed", "deleted"]),
+                        snapshot={"published": rng.random() >= drafts},
+                        created_at=when + timedelta(seconds=rng.choice([0, 0, 0, 1, 2])),
+                    )
+                )  # fmt: skip
+    rng.shuffle(revisions)  # ids in another order than times
+    ErrorCodeRevision.objects.bulk_create(revisions)
+    for limit in (1, 2, 3, 5, 10, 50):
+        expected = full_grouping(limit)
+        found = recent_batches(limit)
+        assert [(b.service.pk, b.batch, b.added, b.changed, b.removed) for b in found] == [
+            (row["service_id"], row["batch"], row["added"], row["changed"], row["removed"])
+            for row in expected
+        ], limit
+
+
+def test_the_home_page_reads_the_newest_batches_not_the_history(
+    client, db, django_assert_num_queries
+):
+    import_catalog_text(MINIMAL, "shop.yaml")
+    for _ in range(3):
+        history.do_update_codes(list(ErrorCode.objects.all()), lifecycle="deprecated")
+        history.do_update_codes(list(ErrorCode.objects.all()), lifecycle="active")
+    # version, services with counts, the newest revisions, their batches counted, their
+    # services, the changes of the small ones
+    with django_assert_num_queries(6):
+        client.get("/")
