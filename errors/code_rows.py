@@ -236,15 +236,18 @@ def message_cell(error: CodeRow) -> str:
 def status_rows(errors: Iterable[ErrorCode], links: dict[int, Links], *, retry: bool) -> SafeString:
     """The rows of the status page's one table: service, code, meaning and retry rule."""
     rows = []
+    service_urls: dict[int, str] = {}
     for error in errors:
         link = links[error.service_id]
         if is_status_only(error):
             name = f"{error.http_status} {escape(error.title)}"
         else:
             name = f"<code>{escape(error.code)}</code>"
+        if error.service_id not in service_urls:
+            service_urls[error.service_id] = escape(error.service.get_absolute_url())
         rows.append(
             STATUS_ROW.format(
-                service_url=escape(error.service.get_absolute_url()),
+                service_url=service_urls[error.service_id],
                 service=escape(error.service.name),
                 url=escape(link.code(error)),
                 name=name,

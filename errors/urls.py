@@ -14,6 +14,7 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("search/suggest/", views.suggest, name="suggest"),
     path("status/<int:status>/", views.status_page, name="status"),
+    path("status/<int:status>/page/<int:number>/", views.status_page, name="status-page"),
     path("services/<slug:slug>/", views.service_page, name="service"),
     # A service of more codes than one page holds (pages.SERVICE_PAGE_CODES).
     path("services/<slug:slug>/page/<int:number>/", views.service_page, name="service-page"),

@@ -53,9 +53,17 @@ def suggest(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @cached_page
-def status_page(request: HttpRequest, status: int) -> HttpResponse:
-    """Every code with one HTTP status, across services."""
-    page = pages.status_page(status, request.user)
+def status_page(request: HttpRequest, status: int, number: int | None = None) -> HttpResponse:
+    """Every code with one HTTP status, across services; a page at a time when they are
+    many (`/page/2/`; the first is the status's own URL)."""
+    if number == 1:
+        return HttpResponsePermanentRedirect(pages.status_page_url(status, 1))
+    page = pages.status_page(status, request.user, number or 1)
+    if page is None and number is not None and pages.status_page(status, request.user):
+        raise Http404(
+            f"HTTP {status} has no page {number} of codes: they fit on fewer pages, the "
+            f"first of them at {pages.status_page_url(status, 1)}."
+        )
     if page is None:
         raise Http404(f"{status} is not a standard HTTP status and no code uses it.")
     return render(request, "errors/status.html", {"page": page})

@@ -435,7 +435,7 @@ def test_home_queries_do_not_grow_with_codes(client, db, django_assert_num_queri
 @pytest.mark.parametrize("count", [10, 1000])
 def test_status_page_queries_do_not_grow_with_codes(client, db, django_assert_num_queries, count):
     make_codes(Service.objects.create(slug="big", name="Big"), count)
-    with django_assert_num_queries(2):  # catalog version, the codes
+    with django_assert_num_queries(3):  # catalog version, the codes per service, the page's
         client.get("/status/404/")
 
 
@@ -563,3 +563,65 @@ def test_search_form_choices_are_read_once_per_catalog_version(client, demo):
     page = client.get("/search/?q=timeout&status=500").content.decode()
     assert ">Zebra Pay</option>" in page
     assert ">Zulu</option>" in page
+
+
+@pytest.fixture
+def status_pages_of_ten(monkeypatch):
+    """Status pages of ten codes each."""
+    monkeypatch.setattr("errors.pages.STATUS_PAGE_CODES", 10)
+
+
+def many_404s() -> None:
+    """27 published codes answered with 404 in three services, named in another order
+    than their slugs (Alpha 12, Mid 7, Zeta 8), and a draft of Alpha's."""
+    for slug, name, count in (("a-svc", "Zeta", 8), ("b-svc", "Alpha", 12), ("c-svc", "Mid", 7)):
+        service = Service.objects.create(slug=slug, name=name)
+        ErrorCode.objects.bulk_create(
+            ErrorCode(service=service, code=f"{name.upper()}_{n}", code_key=f"{name.lower()}{n}",
+                      http_status=404, title=f"{name} {n}", order=n, published=True)
+            for n in range(count)
+        )  # fmt: skip
+    alpha = Service.objects.get(slug="b-svc")
+    make_code(alpha, "ALPHA_DRAFT", http_status=404, order=99, published=False)
+
+
+def test_a_common_status_shows_its_codes_a_page_at_a_time(client, db, status_pages_of_ten):
+    many_404s()
+    first = client.get("/status/404/")
+    html = first.content.decode()
+    assert shown_codes(first) == [f"ALPHA_{n}" for n in range(10)]
+    assert "27 codes in 3 services" in html and "Codes 1\u201310 of 27" in html
+    assert 'href="/status/404/page/2/"' in html and 'href="/status/404/page/3/"' in html
+    assert 'aria-label="Pages of HTTP 404 codes, top"' in html
+    second = client.get("/status/404/page/2/")
+    expected = ["ALPHA_10", "ALPHA_11", *(f"MID_{n}" for n in range(7)), "ZETA_0"]
+    assert shown_codes(second) == expected
+    assert shown_codes(client.get("/status/404/page/3/")) == [f"ZETA_{n}" for n in range(1, 8)]
+    first = client.get("/status/404/page/1/")
+    assert (first.status_code, first["Location"]) == (301, "/status/404/")
+    missing = client.get("/status/404/page/4/")
+    assert missing.status_code == 404
+    assert "HTTP 404 has no page 4 of codes" in missing.content.decode()
+
+
+def test_staff_page_through_the_drafts_of_a_status_too(client, db, status_pages_of_ten):
+    many_404s()
+    client.force_login(make_user("editor"))
+    last = client.get("/status/404/page/3/")
+    assert "28 codes in 3 services" in last.content.decode()
+    assert shown_codes(last) == [f"ZETA_{n}" for n in range(8)]  # the draft moved Zeta on
+
+
+def test_a_status_page_of_few_codes_has_no_pager(client, db):
+    many_404s()
+    html = client.get("/status/404/").content.decode()
+    assert "service-pager" not in html and len(re.findall("code-link", html)) == 27
+    assert client.get("/status/404/page/2/").status_code == 404
+
+
+def test_status_pages_queries_do_not_grow_with_codes(
+    client, db, status_pages_of_ten, django_assert_num_queries
+):
+    many_404s()
+    with django_assert_num_queries(3):  # catalog version, the codes per service, the page's
+        client.get("/status/404/page/2/")

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import sqlite3
 from collections import Counter
+from collections.abc import Hashable, Mapping
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import connection
 from django.db.models import Count, QuerySet, prefetch_related_objects
@@ -301,13 +302,17 @@ def _browse(
     )
 
 
+# What a page window is made of: a service's slug, or any key of a service in page order.
+K = TypeVar("K", bound=Hashable)
+
+
 def page_window(
-    slugs: list[str], counts: dict[str, int], start: int, per_page: int
-) -> tuple[list[str], int]:
+    slugs: list[K], counts: Mapping[K, int], start: int, per_page: int
+) -> tuple[list[K], int]:
     """The services (of `slugs`, in page order, with `counts` codes each) that the page
     of `per_page` codes from `start` falls in, and how many of their codes come before
     it."""
-    window: list[str] = []
+    window: list[K] = []
     skip = seen = 0
     for slug in slugs:
         if seen + counts[slug] > start and seen < start + per_page:
