@@ -19,6 +19,7 @@ from django.db.models import Max, Min, Q, Sum
 from django.utils import timezone
 from django.utils.timesince import timesince
 
+from errors.code_rows import Links
 from errors.codes import code_key
 from errors.drift.models import ObservationDay, ObservedFingerprint
 from errors.drift.redact import text_skeleton
@@ -112,12 +113,15 @@ def drift_report(
             service=service, last_seen__gte=window.start
         ).values("fingerprint", "status", "code", "message", "draft_id")
     }
+    # What the report reads of each entry: the rest of a thousand entries (texts, HTML,
+    # forms) was most of a drift page's time.
     entries = {
         error.pk: error
         for error in ErrorCode.objects.filter(service=service, published=True)
-        .select_related("service")
+        .only("code", "http_status", "lifecycle", "messages", "aliases", "order", "service_id")
         .order_by("order", "code")
     }
+    links = Links(service)
     documented_keys = {code_key(error.code) for error in entries.values()} | {
         code_key(str(alias)) for error in entries.values() for alias in error.aliases or []
     }
@@ -182,7 +186,7 @@ def drift_report(
         {
             "code": error.code,
             "http_status": error.http_status,
-            "html_url": url(error.get_absolute_url()),
+            "html_url": url(links.code(error)),
         }
         for error in entries.values()
         if error.pk not in seen and error.lifecycle != ErrorCode.Lifecycle.REMOVED
