@@ -200,6 +200,15 @@ def table(run: Run) -> list[str]:
                     "**no**" if failed else verdict(figure["identify_after_write_ms"], 5000),
                 ),
                 (
+                    "the first views after that edit, each rendered anew: the home page "
+                    "(counts, newest changes), a code page, HTTP 404's status page",
+                    f"home {figure['home_after_write_ms']:.0f} ms, code page "
+                    f"{figure['code_page_after_write_ms']:.0f} ms, status page "
+                    f"{figure['status_after_write_ms']:.0f} ms",
+                    "(no target)",
+                    "—",
+                ),
+                (
                     "start-up of a worker: killed, then the new one's first identify (forked "
                     "with the master's matchers; rebuilds the service edited since)",
                     f"**{figure['new_worker_identify_ms'] / 1000:.2f} s**",

@@ -338,7 +338,8 @@ def measure_startup(run: Run, requests: dict) -> None:
     - the worker's first request of each kind, each of which builds what that kind keeps
       per catalog version (search's word statistics) or per service;
     - identify after one code of one service is edited: the worker rebuilds that
-      service's matcher alone;
+      service's matcher alone; then the home page, a code page and HTTP 404's status
+      page, the first views of each after the write;
     - a new worker, as gunicorn forks one after `max_requests` or a crash: from killing
       the worker to the new one's first identify answer (it rebuilds the service edited
       since the master built the matchers);
@@ -360,6 +361,13 @@ def measure_startup(run: Run, requests: dict) -> None:
         figures["ready_ms"] = (time.perf_counter() - started) * 1000
         manage(run, "shell", "-c", EDIT_ONE_CODE)
         timed("identify_after_write_ms", requests["identify"][1 % len(requests["identify"])])
+        # The first views after the edit, each rendered anew under the new catalog version.
+        for name, line in (
+            ("home_after_write_ms", "GET\t/"),
+            ("code_page_after_write_ms", requests["pages"][0]),
+            ("status_after_write_ms", "GET\t/status/404/"),
+        ):
+            timed(name, line)
         figures["rss_mb"] = rss_mb(worker_pids(server.pid)[0])
         os.kill(worker_pids(server.pid)[0], signal.SIGKILL)
         killed = time.perf_counter()
