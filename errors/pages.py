@@ -13,7 +13,7 @@ from http import HTTPStatus
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Page, Paginator
-from django.db.models import Count
+from django.db.models import Case, Count, Value, When
 from django.urls import reverse
 from django.utils.html import escape
 
@@ -428,9 +428,14 @@ def status_page(status: int, user: RequestUser, number: int = 1) -> StatusPage |
     The codes are counted per service first (from the status's index), so that a page
     reads the codes of the services it falls in alone, not every code of the status in
     order to skip to it."""
-    visible = ErrorCode.objects.visible_to(user).filter(http_status=status).order_by()
-    counted = visible.values_list("service_id", "service__name", "service__slug")
-    counts = {(name, slug, pk): n for pk, name, slug, n in counted.annotate(n=Count("id"))}
+    visible = ErrorCode.objects.visible_to(user).filter(http_status=status)
+    # In the database's order of names (its collation, not Python's), as the home page.
+    counted = (
+        visible.order_by("service__name", "service__slug")
+        .values_list("service_id")
+        .annotate(n=Count("id"))
+    )
+    counts = dict(counted)
     total = sum(counts.values())
     phrase = reason_phrase(status)
     if not total and not phrase:
@@ -439,17 +444,20 @@ def status_page(status: int, user: RequestUser, number: int = 1) -> StatusPage |
     if not 1 <= number <= paginator.num_pages:
         return None
     codes = paginator.page(number)
-    in_order = sorted(counts)  # by name, then slug
     window, skip = page_window(
-        in_order, counts, codes.start_index() - 1 if total else 0, STATUS_PAGE_CODES
+        list(counts), counts, codes.start_index() - 1 if total else 0, STATUS_PAGE_CODES
     )
-    errors = list(
-        visible.filter(service_id__in=[pk for _, _, pk in window])
-        .select_related("service")
-        .only(*STATUS_ROW_FIELDS)
-        .order_by("service__name", "service__slug", "order", "code")[
-            skip : skip + STATUS_PAGE_CODES
-        ]
+    # The services in the order counted, whatever the database would make of their names.
+    place = Case(*(When(service_id=pk, then=Value(n)) for n, pk in enumerate(window)))
+    errors = (
+        list(
+            visible.filter(service_id__in=window)
+            .select_related("service")
+            .only(*STATUS_ROW_FIELDS)
+            .order_by(place, "order", "code")[skip : skip + STATUS_PAGE_CODES]
+        )
+        if window
+        else []
     )
     template = code_prefix_template()
     links: dict[int, Links] = {}

@@ -625,3 +625,21 @@ def test_status_pages_queries_do_not_grow_with_codes(
     many_404s()
     with django_assert_num_queries(3):  # catalog version, the codes per service, the page's
         client.get("/status/404/page/2/")
+
+
+def test_status_pages_follow_the_databases_order_of_names(client, db, status_pages_of_ten):
+    """Names that sort apart by case or accent (`beta`, `Alpha`, `Éclair`, `Zeta`): the
+    pages take the services in the order the database sorts their names, as the home page
+    lists them, each service's codes together, none twice, none left out."""
+    for slug, name in (("s1", "beta"), ("s2", "Zeta"), ("s3", "Alpha"), ("s4", "Éclair")):
+        service = Service.objects.create(slug=slug, name=name)
+        ErrorCode.objects.bulk_create(
+            ErrorCode(service=service, code=f"{slug.upper()}_{n}", code_key=f"{slug}{n}",
+                      http_status=404, title=f"{name} {n}", order=n, published=True)
+            for n in range(7)
+        )  # fmt: skip
+    shown = [code for page in (1, 2, 3) for code in shown_codes(
+        client.get("/status/404/" if page == 1 else f"/status/404/page/{page}/")
+    )]  # fmt: skip
+    in_order = list(Service.objects.order_by("name").values_list("slug", flat=True))
+    assert shown == [f"{slug.upper()}_{n}" for slug in in_order for n in range(7)]
