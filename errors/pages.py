@@ -13,7 +13,7 @@ from http import HTTPStatus
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, Count, Value, When
+from django.db.models import Case, Count, QuerySet, Value, When
 from django.urls import reverse
 from django.utils.html import escape
 
@@ -320,16 +320,13 @@ def error_page(error: ErrorCode, user: RequestUser) -> ErrorPage:
             if other.code == str(error.http_status):
                 status_title = other.title
             same_service.append(other)
-        others = (
-            visible.exclude(service_id=error.service_id)
-            .select_related("service")
-            .order_by("service__name", "order", "code")
-        )
-        same_status = list(others[: SAME_STATUS_LIMIT + 1])
-        total = len(same_status)
-        if total > SAME_STATUS_LIMIT:
-            total = others.count()
-            same_status = same_status[:SAME_STATUS_LIMIT]
+        # The first few of another service's in the order of the status page, read from
+        # the services they fall in: sorting every code of the status by its service's
+        # name to keep 30 took 270 ms at a million codes (HTTP 404: 86,000 codes).
+        others = visible.exclude(service_id=error.service_id)
+        counts = counts_by_service(others)
+        total = sum(counts.values())
+        same_status = codes_in_service_order(others, counts, 0, SAME_STATUS_LIMIT)
     examples = list(error.examples.all())
     wire_examples = [example for example in examples if example.language in ("json", "http")]
     return ErrorPage(
@@ -429,13 +426,7 @@ def status_page(status: int, user: RequestUser, number: int = 1) -> StatusPage |
     reads the codes of the services it falls in alone, not every code of the status in
     order to skip to it."""
     visible = ErrorCode.objects.visible_to(user).filter(http_status=status)
-    # In the database's order of names (its collation, not Python's), as the home page.
-    counted = (
-        visible.order_by("service__name", "service__slug")
-        .values_list("service_id")
-        .annotate(n=Count("id"))
-    )
-    counts = dict(counted)
+    counts = counts_by_service(visible)
     total = sum(counts.values())
     phrase = reason_phrase(status)
     if not total and not phrase:
@@ -444,21 +435,8 @@ def status_page(status: int, user: RequestUser, number: int = 1) -> StatusPage |
     if not 1 <= number <= paginator.num_pages:
         return None
     codes = paginator.page(number)
-    window, skip = page_window(
-        list(counts), counts, codes.start_index() - 1 if total else 0, STATUS_PAGE_CODES
-    )
-    # The services in the order counted, whatever the database would make of their names.
-    place = Case(*(When(service_id=pk, then=Value(n)) for n, pk in enumerate(window)))
-    errors = (
-        list(
-            visible.filter(service_id__in=window)
-            .select_related("service")
-            .only(*STATUS_ROW_FIELDS)
-            .order_by(place, "order", "code")[skip : skip + STATUS_PAGE_CODES]
-        )
-        if window
-        else []
-    )
+    start = codes.start_index() - 1 if total else 0
+    errors = codes_in_service_order(visible, counts, start, STATUS_PAGE_CODES)
     template = code_prefix_template()
     links: dict[int, Links] = {}
     for error in errors:
@@ -476,6 +454,39 @@ def status_page(status: int, user: RequestUser, number: int = 1) -> StatusPage |
         rows_html=status_rows(errors, links, retry=shows_retry),
         shows_retry=shows_retry,
         codes=codes,
+    )
+
+
+def counts_by_service(errors: QuerySet[ErrorCode]) -> dict[int, int]:
+    """The number of `errors` of each service (by id), in the order the database sorts
+    the services' names (its collation, not Python's), as the home page lists them.
+
+    Counted without the services, then put in their order: grouping the codes joined to
+    their services took twice as long (54 against 23 ms for HTTP 404's 86,000 codes at a
+    million, on PostgreSQL)."""
+    counts = dict(errors.order_by().values_list("service_id").annotate(n=Count("id")))
+    if not counts:
+        return {}
+    in_order = Service.objects.filter(pk__in=counts).order_by("name", "slug")
+    return {pk: counts[pk] for pk in in_order.values_list("pk", flat=True)}
+
+
+def codes_in_service_order(
+    errors: QuerySet[ErrorCode], counts: dict[int, int], start: int, limit: int
+) -> list[ErrorCode]:
+    """`limit` of `errors` from the `start`th, taken service by service in the order of
+    `counts` (counts_by_service's), each service's in catalog order; read from the
+    services they fall in alone, with what a row of them shows (STATUS_ROW_FIELDS)."""
+    window, skip = page_window(list(counts), counts, start, limit)
+    if not window:
+        return []
+    # The services in the order counted, whatever the database would make of their names.
+    place = Case(*(When(service_id=pk, then=Value(n)) for n, pk in enumerate(window)))
+    return list(
+        errors.filter(service_id__in=window)
+        .select_related("service")
+        .only(*STATUS_ROW_FIELDS)
+        .order_by(place, "order", "code")[skip : skip + limit]
     )
 
 
