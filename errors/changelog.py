@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 import uuid
-from contextlib import nullcontext
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.contrib.syndication.views import Feed
 from django.core.paginator import Paginator
-from django.db import connection, transaction
+from django.db import connections, transaction
 from django.db.models import Count, Max, Q, QuerySet, TextField
 from django.db.models.functions import Cast
 from django.http import HttpRequest, HttpResponse
@@ -204,18 +206,22 @@ def recent_batches(limit: int) -> list[ChangeBatch]:
     keys = newest_batch_keys(revisions, limit)
     if not keys:
         return []
-    which = Q()
-    for key in keys:
-        which |= Q(**dict(zip(BATCH_KEY, key, strict=True)))
-    rows = list(change_batches(revisions.filter(which))[:limit])
+    # Read by their batches and services, and picked out once grouped: a condition a key
+    # made SQLite's expression tree too deep past a thousand keys (ties).
+    candidates = revisions.filter(
+        batch__in={key[1] for key in keys}, service_id__in={key[0] for key in keys}
+    )
+    grouped = change_batches(candidates)
+    rows = [row for row in grouped if tuple(row[name] for name in BATCH_KEY) in keys][:limit]
     services = Service.objects.in_bulk({row["service_id"] for row in rows})
     return batches_of(rows, services)
 
 
 def newest_batch_keys(revisions: QuerySet[ErrorCodeRevision], limit: int) -> set[tuple]:
-    """The keys (`BATCH_KEY`) of the `limit` batches of `revisions` with the newest last
-    revision, and of any as new as the last of them (the order among those is their last
-    revision's id): the revisions walked newest first, until one is older than that.
+    """The keys (`BATCH_KEY`: service id, batch UUID, source, user id) of the `limit`
+    batches of `revisions` with the newest last revision, and of any as new as the last
+    of them (change_batches orders those by their newest revision id): the revisions
+    walked newest first, until one is older than that.
 
     The rows are read a chunk at a time, the batch and time as text: a large import's
     batches hold thousands of revisions each, and making a UUID and a datetime of each
@@ -229,22 +235,42 @@ def newest_batch_keys(revisions: QuerySet[ErrorCodeRevision], limit: int) -> set
         .values_list("service_id", "batch_text", "source", "user_id", "created_text")
     )
     sql, params = newest_first.query.sql_with_params()
-    keys: set[tuple] = set()
+    seen: set[tuple] = set()
     last_kept: object = None
-    # A cursor that fetches as it goes: PostgreSQL's server-side one, in a transaction so
-    # that it is not held past it (a held cursor is read whole when the transaction ends);
-    # SQLite's steps through the statement as it is fetched.
-    held = connection.vendor == "postgresql" and not connection.in_atomic_block
-    with transaction.atomic() if held else nullcontext(), connection.chunked_cursor() as cursor:
+    with _fetching_cursor(revisions.db) as cursor:
         cursor.execute(sql, params)
-        while rows := cursor.fetchmany(KEYS_WALKED_AT_ONCE):
-            for *key, created_at in rows:
-                if last_kept is not None and created_at != last_kept:
-                    return keys  # every batch not seen has its last revision before
-                keys.add(tuple(key))
-                if last_kept is None and len(keys) == limit:
-                    last_kept = created_at
-    return keys
+        for *key, created_at in _fetched(cursor):
+            if last_kept is not None and created_at != last_kept:
+                break  # every batch not seen has its last revision before
+            seen.add(tuple(key))
+            if last_kept is None and len(seen) == limit:
+                last_kept = created_at
+    return {(service, uuid.UUID(batch), source, user) for service, batch, source, user in seen}
+
+
+@contextmanager
+def _fetching_cursor(alias: str) -> Iterator[Any]:
+    """A cursor that fetches as it goes: PostgreSQL's server-side one, in a transaction
+    so that it is not held past it (a held cursor is read whole when the transaction
+    ends), unless the database's settings turn them off (a transaction pooler);
+    SQLite's steps through its statement as it is fetched."""
+    database = connections[alias]
+    if database.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS"):
+        with database.cursor() as cursor:
+            yield cursor
+        return
+    held = database.vendor == "postgresql" and not database.in_atomic_block
+    with (
+        transaction.atomic(using=alias) if held else nullcontext(),
+        database.chunked_cursor() as cursor,
+    ):
+        yield cursor
+
+
+def _fetched(cursor: Any) -> Iterator[tuple]:
+    """The rows of `cursor`'s statement, KEYS_WALKED_AT_ONCE fetched at a time."""
+    while rows := cursor.fetchmany(KEYS_WALKED_AT_ONCE):
+        yield from rows
 
 
 # Revisions fetched at a time by newest_batch_keys: a batch of a large import holds

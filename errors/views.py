@@ -58,8 +58,9 @@ def status_page(request: HttpRequest, status: int, number: int | None = None) ->
     many (`/page/2/`; the first is the status's own URL)."""
     if number == 1:
         return HttpResponsePermanentRedirect(pages.status_page_url(status, 1))
-    page = pages.status_page(status, request.user, number or 1)
-    if page is None and number is not None and pages.status_page(status, request.user):
+    number = 1 if number is None else number
+    page = pages.status_page(status, request.user, number)
+    if page is None and pages.status_is_known(status, request.user):
         raise Http404(
             f"HTTP {status} has no page {number} of codes: they fit on fewer pages, the "
             f"first of them at {pages.status_page_url(status, 1)}."

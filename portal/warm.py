@@ -33,7 +33,11 @@ from errors.search.query import vocabulary
 def warm_worker_caches(log: logging.Logger) -> None:
     """Load the URLconf and templates, build identify's matchers and read search's
     vocabulary; a database that cannot be read leaves the workers to build them on first
-    use. The master's connections are closed before any fork."""
+    use. The master's connections are closed before any fork.
+
+    A URLconf or a template that does not load stops the boot, with its error: the
+    workers would have failed every request that needs it (tests compile every template
+    the same way)."""
     load_urlconf()
     load_templates()
     load_lexers()
@@ -42,7 +46,7 @@ def warm_worker_caches(log: logging.Logger) -> None:
         built = matchers()
         vocabulary()
     except DatabaseError as exc:
-        log.warning("identify's matchers not built before forking: %s", exc)
+        log.warning("identify's matchers or search's vocabulary not read before forking: %s", exc)
     else:
         took = time.perf_counter() - started
         log.info("identify's matchers built for %d services in %.1f s", len(built), took)

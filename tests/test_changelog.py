@@ -234,3 +234,48 @@ def test_the_home_page_reads_the_newest_batches_not_the_history(
     # services, the changes of the small ones
     with django_assert_num_queries(6):
         client.get("/")
+
+
+def test_batches_written_at_one_time_past_a_thousand_are_read_all_the_same(db):
+    """1,200 batches as new as each other are all kept by the walk (ties): reading them
+    back by a condition a key overflowed SQLite's expression tree."""
+    service = Service.objects.create(slug="s", name="S")
+    when = timezone.now()
+    ErrorCodeRevision.objects.bulk_create(
+        ErrorCodeRevision(service=service, code="X", batch=uuid.uuid4(), action="added",
+                          snapshot={"published": True}, created_at=when)
+        for _ in range(1200)
+    )  # fmt: skip
+    found = recent_batches(6)
+    expected = full_grouping(6)
+    assert [(b.service.pk, b.batch) for b in found] == [
+        (row["service_id"], row["batch"]) for row in expected
+    ]
+
+
+def test_the_walk_keeps_to_plain_cursors_when_server_side_ones_are_off(db, monkeypatch):
+    """A transaction pooler (pgbouncer) wants DISABLE_SERVER_SIDE_CURSORS: the walk
+    reads through an ordinary cursor then, with the same answer."""
+    from django.db import connection
+
+    import_catalog_text(MINIMAL, "shop.yaml")
+    history.do_update_codes(list(ErrorCode.objects.all()), lifecycle="deprecated")
+    expected = [(b.service.pk, b.batch, b.changed) for b in recent_batches(6)]
+    monkeypatch.setitem(connection.settings_dict, "DISABLE_SERVER_SIDE_CURSORS", True)
+    assert [(b.service.pk, b.batch, b.changed) for b in recent_batches(6)] == expected
+    assert len(expected) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_walk_outside_a_transaction_opens_and_closes_its_own():
+    """As a request reads it (autocommit): on PostgreSQL the walk's server-side cursor
+    lives in a transaction of its own, closed when the walk stops."""
+    from django.db import connection
+
+    import_catalog_text(MINIMAL, "shop.yaml")
+    history.do_update_codes(list(ErrorCode.objects.all()), lifecycle="deprecated")
+    assert not connection.in_atomic_block
+    found = [(b.service.pk, b.batch, b.added, b.changed) for b in recent_batches(6)]
+    expected = [(r["service_id"], r["batch"], r["added"], r["changed"]) for r in full_grouping(6)]
+    assert found == expected and len(found) == 2
+    assert not connection.in_atomic_block and connection.get_autocommit()

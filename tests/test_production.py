@@ -210,7 +210,9 @@ print(json.dumps({
 """
 
 
-def test_a_forked_worker_starts_with_what_its_first_requests_load(sqlite_database):
+def test_a_worker_starts_with_what_its_first_requests_load(sqlite_database):
+    """A process warmed as gunicorn's master is before it forks: its first requests of
+    each kind load nothing more."""
     env = production_env(DATABASE_URL=sqlite_database)
     result = subprocess.run([sys.executable, "-c", FIRST_REQUESTS], cwd=ROOT, env=env,
                             check=True, capture_output=True, text=True)  # fmt: skip

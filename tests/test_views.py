@@ -645,3 +645,10 @@ def test_status_pages_follow_the_databases_order_of_names(client, db, status_pag
     )]  # fmt: skip
     in_order = list(Service.objects.order_by("name").values_list("slug", flat=True))
     assert shown == [f"{slug.upper()}_{n}" for slug in in_order for n in range(7)]
+
+
+def test_a_status_page_numbered_zero_is_no_page(client, db, status_pages_of_ten):
+    many_404s()
+    assert client.get("/status/404/page/0/").status_code == 404
+    assert client.get("/status/404/page/00/").status_code == 404
+    assert client.get("/status/499/page/2/").status_code == 404  # no page 1 either
