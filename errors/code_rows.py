@@ -14,6 +14,7 @@ which a phone shows in front of the line when the rows stack.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cached_property
 from html import escape
 from typing import NamedTuple
 from urllib.parse import quote
@@ -87,10 +88,16 @@ class Links:
     (from `template`, a code_prefix_template() made already, when given)."""
 
     def __init__(self, service: Service, template: str = "") -> None:
+        self.service = service
         self.slug = service.slug
         template = template or code_prefix_template()
         self.code_prefix = template.replace(SLUG_MARK, service.slug, 1)
         self.status_badges: dict[int | None, str] = {}
+
+    @cached_property
+    def service_url(self) -> str:
+        """The service's page, made once."""
+        return self.service.get_absolute_url()
 
     def code(self, error: CodeRow | ErrorCode) -> str:
         """What error.get_absolute_url() returns, without a reverse() per code."""
@@ -233,21 +240,23 @@ def message_cell(error: CodeRow) -> str:
     return f'<td data-label="Typical message" class="small">{"<br>".join(quoted)}</td>'
 
 
-def status_rows(errors: Iterable[ErrorCode], links: dict[int, Links], *, retry: bool) -> SafeString:
-    """The rows of the status page's one table: service, code, meaning and retry rule."""
+def status_rows(errors: Iterable[ErrorCode], *, retry: bool) -> SafeString:
+    """The rows of the status page's one table: service, code, meaning and retry rule,
+    each service's links made once."""
     rows = []
-    service_urls: dict[int, str] = {}
+    template = code_prefix_template()
+    links: dict[int, Links] = {}
     for error in errors:
-        link = links[error.service_id]
+        link = links.get(error.service_id)
+        if link is None:
+            link = links[error.service_id] = Links(error.service, template)
         if is_status_only(error):
             name = f"{error.http_status} {escape(error.title)}"
         else:
             name = f"<code>{escape(error.code)}</code>"
-        if error.service_id not in service_urls:
-            service_urls[error.service_id] = escape(error.service.get_absolute_url())
         rows.append(
             STATUS_ROW.format(
-                service_url=service_urls[error.service_id],
+                service_url=escape(link.service_url),
                 service=escape(error.service.name),
                 url=escape(link.code(error)),
                 name=name,

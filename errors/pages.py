@@ -22,7 +22,6 @@ from errors.code_rows import (
     CodeRow,
     Columns,
     Links,
-    code_prefix_template,
     code_rows,
     is_status_only,
     service_rows,
@@ -437,11 +436,6 @@ def status_page(status: int, user: RequestUser, number: int = 1) -> StatusPage |
     codes = paginator.page(number)
     start = codes.start_index() - 1 if total else 0
     errors = codes_in_service_order(visible, counts, start, STATUS_PAGE_CODES)
-    template = code_prefix_template()
-    links: dict[int, Links] = {}
-    for error in errors:
-        if error.service_id not in links:
-            links[error.service_id] = Links(error.service, template)
     shows_retry = any(error.retry != ErrorCode.Retry.NOT_STATED for error in errors)
     meaning = STATUS_MEANINGS.get(status) or (HTTPStatus(status).description if phrase else "")
     return StatusPage(
@@ -451,7 +445,7 @@ def status_page(status: int, user: RequestUser, number: int = 1) -> StatusPage |
         errors,
         total,
         len(counts),
-        rows_html=status_rows(errors, links, retry=shows_retry),
+        rows_html=status_rows(errors, retry=shows_retry),
         shows_retry=shows_retry,
         codes=codes,
     )

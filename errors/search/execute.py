@@ -302,24 +302,24 @@ def _browse(
     )
 
 
-# What a page window is made of: a service's slug, or any key of a service in page order.
+# What names a service in a page window: its slug (search) or its id (status pages).
 K = TypeVar("K", bound=Hashable)
 
 
 def page_window(
-    slugs: list[K], counts: Mapping[K, int], start: int, per_page: int
+    services: list[K], counts: Mapping[K, int], start: int, per_page: int
 ) -> tuple[list[K], int]:
-    """The services (of `slugs`, in page order, with `counts` codes each) that the page
-    of `per_page` codes from `start` falls in, and how many of their codes come before
-    it."""
+    """The services (of `services`, in page order, with `counts` codes each) that the
+    page of `per_page` codes from `start` falls in, and how many of their codes come
+    before it."""
     window: list[K] = []
     skip = seen = 0
-    for slug in slugs:
-        if seen + counts[slug] > start and seen < start + per_page:
+    for service in services:
+        if seen + counts[service] > start and seen < start + per_page:
             if not window:
                 skip = start - seen
-            window.append(slug)
-        seen += counts[slug]
+            window.append(service)
+        seen += counts[service]
     return window, skip
 
 
