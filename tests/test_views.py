@@ -572,16 +572,21 @@ def status_pages_of_ten(monkeypatch):
     monkeypatch.setattr("errors.pages.STATUS_PAGE_CODES", 10)
 
 
+def service_of_404s(slug: str, name: str, prefix: str, count: int) -> None:
+    """A service of `count` published codes answered with 404: PREFIX_0, PREFIX_1, ..."""
+    service = Service.objects.create(slug=slug, name=name)
+    ErrorCode.objects.bulk_create(
+        ErrorCode(service=service, code=f"{prefix}_{n}", code_key=f"{prefix.lower()}{n}",
+                  http_status=404, title=f"{name} {n}", order=n, published=True)
+        for n in range(count)
+    )  # fmt: skip
+
+
 def many_404s() -> None:
     """27 published codes answered with 404 in three services, named in another order
     than their slugs (Alpha 12, Mid 7, Zeta 8), and a draft of Alpha's."""
     for slug, name, count in (("a-svc", "Zeta", 8), ("b-svc", "Alpha", 12), ("c-svc", "Mid", 7)):
-        service = Service.objects.create(slug=slug, name=name)
-        ErrorCode.objects.bulk_create(
-            ErrorCode(service=service, code=f"{name.upper()}_{n}", code_key=f"{name.lower()}{n}",
-                      http_status=404, title=f"{name} {n}", order=n, published=True)
-            for n in range(count)
-        )  # fmt: skip
+        service_of_404s(slug, name, name.upper(), count)
     alpha = Service.objects.get(slug="b-svc")
     make_code(alpha, "ALPHA_DRAFT", http_status=404, order=99, published=False)
 
@@ -634,12 +639,7 @@ def test_status_pages_follow_the_databases_order_of_names(client, db, status_pag
     pages take the services in the order the database sorts their names, as the home page
     lists them, each service's codes together, none twice, none left out."""
     for slug, name in (("s1", "beta"), ("s2", "Zeta"), ("s3", "Alpha"), ("s4", "Éclair")):
-        service = Service.objects.create(slug=slug, name=name)
-        ErrorCode.objects.bulk_create(
-            ErrorCode(service=service, code=f"{slug.upper()}_{n}", code_key=f"{slug}{n}",
-                      http_status=404, title=f"{name} {n}", order=n, published=True)
-            for n in range(7)
-        )  # fmt: skip
+        service_of_404s(slug, name, slug.upper(), 7)
     shown = [code for page in (1, 2, 3) for code in shown_codes(
         client.get("/status/404/" if page == 1 else f"/status/404/page/{page}/")
     )]  # fmt: skip
