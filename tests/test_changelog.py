@@ -8,6 +8,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -193,7 +194,7 @@ def test_the_newest_batches_are_those_of_the_whole_history(db, seed):
     """Batches of one revision and of many, several written at one time (an import's
     services), some spanning seconds (a bulk action), some of drafts alone or in part,
     revisions written out of order: the walk finds the batches, counts and order that
-    grouping every revision gave, for every number asked."""
+    grouping every revision gave, for each number asked."""
     rng = random.Random(seed)
     services = [Service.objects.create(slug=f"s{n}", name=f"S{n}") for n in range(3)]
     start = timezone.now() - timedelta(days=1)
@@ -256,8 +257,6 @@ def test_batches_written_at_one_time_past_a_thousand_are_read_all_the_same(db):
 def test_the_walk_keeps_to_plain_cursors_when_server_side_ones_are_off(db, monkeypatch):
     """A transaction pooler (pgbouncer) wants DISABLE_SERVER_SIDE_CURSORS: the walk
     reads through an ordinary cursor then, with the same answer."""
-    from django.db import connection
-
     import_catalog_text(MINIMAL, "shop.yaml")
     history.do_update_codes(list(ErrorCode.objects.all()), lifecycle="deprecated")
     expected = [(b.service.pk, b.batch, b.changed) for b in recent_batches(6)]
@@ -270,8 +269,6 @@ def test_the_walk_keeps_to_plain_cursors_when_server_side_ones_are_off(db, monke
 def test_the_walk_outside_a_transaction_opens_and_closes_its_own():
     """As a request reads it (autocommit): on PostgreSQL the walk's server-side cursor
     lives in a transaction of its own, closed when the walk stops."""
-    from django.db import connection
-
     import_catalog_text(MINIMAL, "shop.yaml")
     history.do_update_codes(list(ErrorCode.objects.all()), lifecycle="deprecated")
     assert not connection.in_atomic_block
