@@ -97,6 +97,6 @@ def test_rows_carry_their_words_for_the_filter():
 
 def test_status_rows_name_the_service_and_leave_an_empty_rule_out():
     errors = codes()
-    html = status_rows(errors, {None: Links(SHOP)}, retry=False)
+    html = status_rows(errors, retry=False)
     assert html.count(">Shop</a>") == len(errors)
     assert "retry" not in html
