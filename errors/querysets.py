@@ -69,7 +69,11 @@ class ErrorCodeQuerySet(models.QuerySet[Any]):
 
     def visible_to(self, user: Any) -> ErrorCodeQuerySet:
         """Every code for staff, published codes for everyone else."""
-        return self if can_see_drafts(user) else self.published()
+        return self.visible(drafts=can_see_drafts(user))
+
+    def visible(self, *, drafts: bool) -> ErrorCodeQuerySet:
+        """Every code when drafts are shown, else the published codes."""
+        return self if drafts else self.published()
 
     def for_entries(self) -> ErrorCodeQuerySet:
         """Read with what an API entry shows, in no order: the callers rank them, and the

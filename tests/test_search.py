@@ -19,7 +19,7 @@ from errors.search.execute import page_window, search_errors
 from errors.search.highlight import WORD_PATTERN, _matched_spans, term_pattern
 from errors.search.index import ensure_search_index
 from errors.search.plan import TextPlan, plan_text, search_terms, trigram_similarity
-from errors.search.query import QueryError, parse_query
+from errors.search.query import QueryError, filter_sql, parse_query
 from errors.search.sqlite_index import KEY_SEPARATORS
 from tests.conftest import MINIMAL
 from tests.factories import make_code, make_service
@@ -413,6 +413,15 @@ def test_unpublished_codes_only_for_staff(shop, django_user_model):
     staff = django_user_model.objects.create(username="editor", is_staff=True)
     assert search_errors(parse_query("draft_code")).total == 0
     assert search_errors(parse_query("draft_code"), user=staff).total == 1
+
+
+def test_the_filters_sql_is_compiled_once_per_filters_and_viewer(shop, django_user_model):
+    staff = django_user_model.objects.create(username="editor", is_staff=True)
+    shops = filter_sql(parse_query("key revoked service:shop"))
+    assert filter_sql(parse_query("other words service:shop")) is shops
+    assert filter_sql(parse_query("key revoked service:shop"), user=staff) != shops
+    assert filter_sql(parse_query("key revoked service:other")) != shops
+    assert filter_sql(parse_query("key revoked service:shop status:404")) != shops
 
 
 def test_counts_cover_every_match_not_only_the_page(demo):

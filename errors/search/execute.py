@@ -36,6 +36,7 @@ from errors.search.query import (
     SearchQuery,
     UnknownService,
     Vocabulary,
+    filter_sql,
     filtered_errors,
     held_vocabulary,
     vocabulary,
@@ -94,7 +95,6 @@ def search_errors(
         return _known_service(_browse(query, filtered_errors(query, user), page, per_page))
     engine = engine_for(connection.vendor)
     query, plan, stats, words = _planned(engine, query)
-    errors = filtered_errors(query, user)
     plan = _without_common_words(plan, stats) if plan.terms else plan
     plan = replace(
         plan,
@@ -114,11 +114,7 @@ def search_errors(
         plan = replace(plan, match_terms=())
     # The filters and visibility, as the ORM writes them; the engines join it to their
     # index so the database applies filters and full-text match together.
-    base = (
-        errors.order_by()
-        .values("id", "code_key", "http_status", "order", "service_id")
-        .query.sql_with_params()
-    )
+    base = filter_sql(query, user)
     # A service's codes (or a category's) were written together and lie close by id: the
     # engines may narrow their index reads to them. A status or lifecycle is spread out.
     narrowed = bool(query.service or query.category)

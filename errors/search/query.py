@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, replace
 from typing import Any
 
+from django.db import connection
+
 from errors.catalog_version import catalog_version
 from errors.models import ErrorCode, Service
-from errors.querysets import ErrorCodeQuerySet
+from errors.querysets import ErrorCodeQuerySet, can_see_drafts
 from errors.search.plan import synonym_groups
 from errors.versioned_cache import VersionedCache
 
@@ -99,7 +102,11 @@ def _lifecycle(value: str) -> str:
 
 def filtered_errors(query: SearchQuery, user: Any = None) -> ErrorCodeQuerySet:
     """The codes the filters let through, visible to `user`."""
-    errors = ErrorCode.objects.visible_to(user).select_related("service", "category")
+    return _filtered(query, can_see_drafts(user))
+
+
+def _filtered(query: SearchQuery, drafts: bool) -> ErrorCodeQuerySet:
+    errors = ErrorCode.objects.visible(drafts=drafts).select_related("service", "category")
     if query.service:
         errors = errors.filter(service__slug=query.service)
     if query.status is not None:
@@ -109,6 +116,31 @@ def filtered_errors(query: SearchQuery, user: Any = None) -> ErrorCodeQuerySet:
     if query.lifecycle:
         errors = errors.filter(lifecycle=query.lifecycle)
     return errors
+
+
+# What the engines read of each filtered code, joined to their index.
+FILTER_COLUMNS = ("id", "code_key", "http_status", "order", "service_id")
+
+
+def filter_sql(query: SearchQuery, user: Any = None) -> tuple[str, tuple[Any, ...]]:
+    """The SQL (and its parameters) of the codes the filters let through, visible to
+    `user`, reading FILTER_COLUMNS: what the engines join their index to."""
+    return _filter_sql(
+        connection.vendor,
+        replace(query, text=""),
+        can_see_drafts(user),
+    )
+
+
+@functools.lru_cache(maxsize=512)
+def _filter_sql(vendor: str, filters: SearchQuery, drafts: bool) -> tuple[str, tuple[Any, ...]]:
+    # Compiled once per set of filters and database: the ORM's compiling of the same
+    # statement, again for every search, was about a tenth of a search's time over HTTP.
+    # The SQL holds no catalog data (the filters are parameters), so no write retires it.
+    sql, params = (
+        _filtered(filters, drafts).order_by().values(*FILTER_COLUMNS).query.sql_with_params()
+    )
+    return sql, tuple(params)
 
 
 # --------------------------------------------------------------------------- issue 15
