@@ -92,6 +92,31 @@ def test_export_json_and_yaml(api, demo, django_assert_max_num_queries):
     assert yaml.safe_load(as_yaml.content)["openapi"] == "3.1.0"
 
 
+def test_an_export_is_a_catalog_read_kept_until_the_catalog_changes(api, demo):
+    url = "/api/v1/services/sigsentry/openapi/"
+    first = api.get(url)
+    etag = first["ETag"]
+    assert api.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    assert api.get(url + "?format=yaml")["ETag"] != etag  # another answer, another tag
+    error = ErrorCode.objects.filter(service__slug="sigsentry").first()
+    error.title = "A title given since"
+    error.save()
+    again = api.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 200 and again["ETag"] != etag
+    assert b"A title given since" in again.content and b"A title given since" not in first.content
+
+
+def test_a_merge_answers_its_body_so_it_is_never_tagged(api, editor_token):
+    post(api, "ferry", spec_text("ferry-enum-table.yaml"), editor_token)
+    response = api.generic(
+        "GET",
+        "/api/v1/services/ferry/openapi/?merge=1",
+        spec_text("ferry-enum-table.yaml"),
+        content_type="application/yaml",
+    )
+    assert response.status_code == 200 and "ETag" not in response
+
+
 def test_export_of_an_unknown_service_is_404(api, db):
     assert api.get("/api/v1/services/nope/openapi/").status_code == 404
 

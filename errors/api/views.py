@@ -109,13 +109,18 @@ class CachedReadView(ApiView):
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
-        if request.method not in ("GET", "HEAD"):
+        if request.method not in ("GET", "HEAD") or not self.reads_catalog_only(request):
             return
         self.etag = catalog_etag(request)
         # Answers embed absolute URLs (html_url), so scheme and host are part of the key.
         self.answer_key = f"api-answer:{request.scheme}:{request.get_host()}:{self.etag}"
         if is_current(request, self.etag):
             raise NotModified(self.etag)
+
+    def reads_catalog_only(self, request: Request) -> bool:
+        """Whether this GET's answer depends on the catalog and the URL alone (not, say,
+        on a body it was sent): only then is it tagged and kept."""
+        return True
 
     def finalize_response(
         self, request: Request, response: Response, *args: Any, **kwargs: Any
