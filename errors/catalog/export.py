@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from errors.catalog.canonical import canonical_from_db
+from errors.catalog.files import YAML_DUMPER
 from errors.models import Service
 
 FORMATS = ("yaml", "json")
@@ -31,7 +32,7 @@ def compact(value: Any) -> Any:
     return value
 
 
-class _CatalogDumper(yaml.SafeDumper):
+class _CatalogDumper(YAML_DUMPER):  # type: ignore[misc,valid-type]  # C or Python, as built
     """Block style for multi-line text, so Markdown reads as it was written."""
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from errors.catalog.files import YAML_DUMPER
 from errors.models import ErrorCode, Service
 from errors.openapi.document import Spec
 from errors.openapi.export import (
@@ -29,7 +30,9 @@ def dump_spec(document: dict[str, Any], fmt: str = "yaml") -> str:
     """A spec as YAML (block style, keys in order) or JSON text."""
     if fmt == "json":
         return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=10_000)
+    return yaml.dump(
+        document, Dumper=YAML_DUMPER, sort_keys=False, allow_unicode=True, width=10_000
+    )
 
 
 def merge_into_spec(spec: Spec, service: Service, *, site_url: str = "") -> dict[str, Any]:
