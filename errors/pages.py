@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from errors.changelog import ChangeBatch, recent_batches
+from errors.code_counts import counted_services
 from errors.code_rows import (
     CodeRow,
     Columns,
@@ -104,7 +105,7 @@ class HomePage:
 def home_page(user: RequestUser) -> HomePage:
     """Every service with the number of codes `user` may see, and the latest changes:
     "SigSentry: 30 codes imported" rather than thirty lines of import."""
-    services = list(Service.objects.with_code_counts(user))
+    services = counted_services(user)
     return HomePage(
         services, recent_batches(RECENT_CHANGES), sum(service.code_count for service in services)
     )

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_safe
 
 from errors import lookup, pages, search_page
 from errors.clients import LANGUAGES
+from errors.code_counts import counted_services
 from errors.drift.page import drift_line, drift_page
 from errors.drift.report import DEFAULT_WINDOW, InvalidWindow, window_days
 from errors.models import Guide, Service
@@ -196,7 +197,7 @@ def error_markdown(request: HttpRequest, slug: str, code: str) -> HttpResponse:
 @cached_page
 def llms(request: HttpRequest) -> HttpResponse:
     """`/llms.txt`: the services, and how to read the catalog as text."""
-    services = Service.objects.with_code_counts(request.user).order_by("name")
+    services = counted_services(request.user, Service.objects.order_by("name"))
     return HttpResponse(
         llms_txt(services, request.build_absolute_uri("/")), content_type=PLAIN_TEXT
     )

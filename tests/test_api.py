@@ -54,7 +54,8 @@ def problem(response, status: int, code: str) -> dict:
 
 def test_services_list_has_envelope_categories_and_counts(api, demo, django_assert_num_queries):
     warm(api, "/api/v1/lookup/?code=x")
-    with django_assert_num_queries(3):  # catalog version, services with counts, categories
+    # catalog version, services with their versions, their counts, categories
+    with django_assert_num_queries(4):
         response = api.get("/api/v1/services/")
     assert response.status_code == 200
     data = response.json()

@@ -231,9 +231,9 @@ def test_the_home_page_reads_the_newest_batches_not_the_history(
     for _ in range(3):
         history.do_update_codes(list(ErrorCode.objects.all()), lifecycle="deprecated")
         history.do_update_codes(list(ErrorCode.objects.all()), lifecycle="active")
-    # version, services with counts, the newest revisions, their batches counted, their
-    # services, the changes of the small ones
-    with django_assert_num_queries(6):
+    # version, services with their versions, their counts, the newest revisions, their
+    # batches counted, their services, the changes of the small ones
+    with django_assert_num_queries(7):
         client.get("/")
 
 

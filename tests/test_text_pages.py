@@ -108,7 +108,7 @@ def test_markdown_states_a_retry_rule_that_is_not_stated(client, db):
 
 
 def test_llms_txt_lists_services_and_how_to_read_them(client, demo, django_assert_num_queries):
-    with django_assert_num_queries(2):  # catalog version, services with their counts
+    with django_assert_num_queries(3):  # catalog version, services, their counts
         response = client.get("/llms.txt")
     assert response["Content-Type"] == "text/plain; charset=utf-8"
     text = response.content.decode()

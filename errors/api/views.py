@@ -65,6 +65,7 @@ from errors.api.schema import (
 from errors.api.throttling import ClientRateThrottle
 from errors.catalog.export import export_catalog
 from errors.catalog.importer import ImportBusy, import_catalog_text
+from errors.code_counts import counted_services
 from errors.models import ErrorCode, Service
 from errors.querysets import can_see_drafts
 from errors.search.execute import search_errors
@@ -143,7 +144,7 @@ class CachedReadView(ApiView):
 
 
 def _services(request: Request) -> Any:
-    return Service.objects.with_code_counts(request.user).prefetch_related("categories")
+    return Service.objects.prefetch_related("categories")
 
 
 class ServiceListView(CachedReadView):
@@ -154,7 +155,7 @@ class ServiceListView(CachedReadView):
     )
     @cached_answer
     def get(self, request: Request) -> Response:
-        services = list(_services(request).order_by("name"))
+        services = counted_services(request.user, _services(request).order_by("name"))
         data = serializers.ServiceSerializer(services, many=True, context={"request": request})
         return Response({"count": len(services), "results": data.data})
 
@@ -170,9 +171,10 @@ class ServiceDetailView(CachedReadView):
     )
     @cached_answer
     def get(self, request: Request, slug: str) -> Response:
-        service = _services(request).filter(slug=slug).first()
-        if service is None:
+        found = counted_services(request.user, _services(request).filter(slug=slug))
+        if not found:
             service_or_404(slug)
+        (service,) = found
         data = serializers.ServiceDetailSerializer(service, context={"request": request})
         return Response(data.data)
 

@@ -10,6 +10,7 @@ from typing import Any
 from django.urls import reverse
 
 from errors import identify as identification
+from errors.code_counts import counted_services
 from errors.explain import explain_one
 from errors.lookup import UnknownService, find_code, find_codes, find_service, nearest_codes
 from errors.models import ErrorCode, Service
@@ -130,7 +131,7 @@ def identify_response(
 
 def list_services(*, user: Any, base_url: str) -> str:
     """Every service with its code count, summary and page."""
-    services = Service.objects.with_code_counts(user).order_by("name")
+    services = counted_services(user, Service.objects.order_by("name"))
     return "\n".join(
         f"- {service.slug}: {service.name} ({service.code_count} codes)"
         + (f". {service.summary}" if service.summary else "")
@@ -144,7 +145,7 @@ def list_services(*, user: Any, base_url: str) -> str:
 
 def services_resource(*, user: Any, base_url: str) -> str:
     """`portal://services`: the portal's llms.txt, services and how to read them."""
-    return llms_txt(Service.objects.with_code_counts(user).order_by("name"), base_url)
+    return llms_txt(counted_services(user, Service.objects.order_by("name")), base_url)
 
 
 def service_resource(slug: str, *, user: Any, base_url: str) -> str:
