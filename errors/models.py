@@ -521,6 +521,9 @@ class ErrorCodeRevision(models.Model):
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.ADMIN)
     changes = models.JSONField(default=dict, blank=True, help_text="{field: [old, new]}.")
     snapshot = models.JSONField(default=dict, help_text="The entry after the change.")
+    # Whether readers see it (its snapshot is not a draft's): the home page and the
+    # changelogs filter on this column, where they parsed every revision's snapshot.
+    public = models.BooleanField(default=True, editable=False)
     user = models.ForeignKey(
         "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -57,6 +57,7 @@ def test_feed_query_count(client, not_found, django_assert_num_queries):
 
 def test_drafts_stay_out_of_the_public_changelog(client, not_found):
     history.do_update_codes([not_found], published=False)
+    assert ErrorCodeRevision.objects.latest("pk").public is False  # as the history writes it
     response = client.get(reverse("errors:changelog", args=["shop"]))
     assert ("NOT_FOUND", "changed") not in changes(response)
 
@@ -205,11 +206,12 @@ def test_the_newest_batches_are_those_of_the_whole_history(db, seed):
         drafts = rng.choice([0.0, 0.0, 0.5, 1.0])
         for service in rng.sample(services, rng.randint(1, 3)):
             for _ in range(rng.choice([1, 1, 2, 5, 30])):
+                published = rng.random() >= drafts  # `public` as the history writes it
                 revisions.append(
                     ErrorCodeRevision(
                         service=service, code="X", batch=batch, source=source,
                         action=rng.choice(["added", "changed", "deleted"]),
-                        snapshot={"published": rng.random() >= drafts},
+                        snapshot={"published": published}, public=published,
                         created_at=when + timedelta(seconds=rng.choice([0, 0, 0, 1, 2])),
                     )
                 )  # fmt: skip

@@ -449,3 +449,26 @@ def test_the_frozen_example_version_function_is_the_live_one():
         if statement.startswith("CREATE OR REPLACE FUNCTION errors_example_service_version()")
     ]
     assert live == [frozen.PLANNED_EACH_RUN]
+
+
+def test_revisions_of_drafts_are_marked_not_public_and_going_back_drops_the_column(
+    fresh_database,
+):
+    """0024: the revisions there already are get `public` from their snapshot, as
+    errors.catalog.history writes it from then on."""
+    before = [("errors", "0023_partial_and_batch_indexes")]
+    migrate(fresh_database, before)
+    apps = MigrationExecutor(fresh_database).loader.project_state(before[0]).apps
+    service = apps.get_model("errors", "Service").objects.using(ALIAS).create(slug="s", name="S")
+    revisions = apps.get_model("errors", "ErrorCodeRevision").objects.using(ALIAS)
+    for code, snapshot in (("DRAFT", {"published": False}), ("OPEN", {"published": True}),
+                           ("UNSAID", {})):  # fmt: skip
+        revisions.create(service=service, code=code, action="added", snapshot=snapshot)
+    migrate(fresh_database)
+    public = "SELECT code FROM errors_errorcoderevision WHERE public"
+    assert names(fresh_database, public) == {"OPEN", "UNSAID"}
+    migrate(fresh_database, before)
+    columns = fresh_database.introspection.get_table_description(
+        fresh_database.cursor(), "errors_errorcoderevision"
+    )
+    assert "public" not in {column.name for column in columns}

@@ -59,6 +59,11 @@ def diff_snapshots(before: Snapshot, after: Snapshot) -> dict[str, list[Any]]:
     }
 
 
+def is_public(snapshot: Snapshot) -> bool:
+    """Whether readers see a revision of this snapshot: not one of a draft."""
+    return snapshot.get("published") is not False
+
+
 def _revision(
     error: ErrorCode | None,
     service_id: int,
@@ -104,6 +109,7 @@ def _revision_values(
         "source": source,
         "changes": changes or {},
         "snapshot": snapshot,
+        "public": is_public(snapshot),
         "user_id": user.pk if user is not None else None,
         "created_at": when,
         "batch": batch,

@@ -1,0 +1,47 @@
+"""`ErrorCodeRevision.public`: whether readers see a revision (its snapshot is not a
+draft's), a column of its own. The home page's newest batches and the changelogs kept
+the revisions whose snapshot's `published` is not false: SQLite parsed each revision's
+JSON to know, 23 ms of the 32 it took to walk the newest 6,000 revisions at 100,000
+codes.
+
+The column is added with a database default, which both databases add without rewriting
+the table (Django's AddField rebuilds the table on SQLite, a copy of every snapshot), and
+set for the revisions of drafts there are.
+"""
+
+from django.db import migrations, models
+
+TABLE = "errors_errorcoderevision"
+
+
+def mark_drafts(apps, schema_editor):
+    revision = apps.get_model("errors", "ErrorCodeRevision")
+    drafts = revision.objects.using(schema_editor.connection.alias).filter(
+        snapshot__published=False
+    )
+    drafts.update(public=False)
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("errors", "0023_partial_and_batch_indexes"),
+    ]
+
+    operations = [
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AddField(
+                    model_name="errorcoderevision",
+                    name="public",
+                    field=models.BooleanField(default=True, editable=False),
+                ),
+            ],
+            database_operations=[
+                migrations.RunSQL(
+                    f"ALTER TABLE {TABLE} ADD COLUMN public boolean NOT NULL DEFAULT true",
+                    f"ALTER TABLE {TABLE} DROP COLUMN public",
+                ),
+            ],
+        ),
+        migrations.RunPython(mark_drafts, migrations.RunPython.noop),
+    ]
