@@ -480,3 +480,25 @@ def test_a_reimport_adds_renames_and_removes_categories_together():
         "E1": "c1",
         "E2": "c9",
     }
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Deploy 🚀 then retry.\nSecond line.\n", "Line\u0085break\nand more\n", "Café, 中文\nok\n"],
+    ids=["emoji", "next line", "accents"],
+)
+def test_yaml_is_written_as_pythons_emitter_writes_it_whatever_it_holds(text):
+    """libyaml's emitter, used for speed, writes emoji and U+0085 as escapes in quotes:
+    such a text comes out as PyYAML's own emitter writes it, Markdown as a block."""
+    import yaml
+
+    from errors.catalog.export import _CatalogDumper, dump_catalog
+    from errors.openapi.publish import dump_spec
+
+    data = {"service": {"slug": "s", "name": "S"}, "errors": [{"code": "X", "description": text}]}
+    options = {"sort_keys": False, "allow_unicode": True, "width": 10_000}
+    assert dump_catalog(data) == yaml.dump(
+        data, Dumper=_CatalogDumper, default_flow_style=False, indent=2, **options
+    )
+    assert dump_spec(data) == yaml.safe_dump(data, **options)
+    assert "description: |" in dump_catalog(data)

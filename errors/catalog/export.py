@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 
 from errors.catalog.canonical import canonical_from_db
-from errors.catalog.files import YAML_DUMPER
+from errors.catalog.files import YAML_DUMPER, dump_yaml
 from errors.models import Service
 
 FORMATS = ("yaml", "json")
@@ -32,8 +32,12 @@ def compact(value: Any) -> Any:
     return value
 
 
-class _CatalogDumper(YAML_DUMPER):  # type: ignore[misc,valid-type]  # C or Python, as built
+class _CatalogDumper(yaml.SafeDumper):
     """Block style for multi-line text, so Markdown reads as it was written."""
+
+
+class _FastCatalogDumper(YAML_DUMPER):  # type: ignore[misc,valid-type]  # libyaml's, if built
+    """_CatalogDumper's representers on libyaml's emitter (errors.catalog.files)."""
 
 
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
@@ -42,6 +46,7 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 
 
 _CatalogDumper.add_representer(str, _represent_str)
+_FastCatalogDumper.add_representer(str, _represent_str)
 
 
 def dump_catalog(data: dict, fmt: str = "yaml") -> str:
@@ -51,9 +56,10 @@ def dump_catalog(data: dict, fmt: str = "yaml") -> str:
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     if fmt != "yaml":
         raise ValueError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
-    return yaml.dump(
+    return dump_yaml(
         data,
-        Dumper=_CatalogDumper,
+        _FastCatalogDumper,
+        _CatalogDumper,
         sort_keys=False,
         allow_unicode=True,
         default_flow_style=False,

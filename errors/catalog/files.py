@@ -77,9 +77,26 @@ def _node_lines(node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> None:
 
 
 # libyaml's C parser and emitter when PyYAML was built with it: several times faster on
-# large files (a 1,000-code service's OpenAPI document: 795 -> 253 ms, the same text).
+# large files (a 1,000-code service's OpenAPI document written: 795 -> 253 ms).
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-YAML_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+YAML_DUMPER: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+# What libyaml's emitter writes as escapes in a double-quoted string where PyYAML's own
+# writes the characters as they are (and a Markdown text as a block): those past U+FFFF
+# (emoji) and U+0085.
+ESCAPES_OF_LIBYAML_ALONE = ("\\U", "\\N")
+
+
+def dump_yaml(
+    data: Any, fast: type[yaml.SafeDumper], exact: type[yaml.SafeDumper], **options: Any
+) -> str:
+    """`data` as YAML by the `fast` dumper (libyaml's), or, when it wrote an escape that
+    the `exact` one (PyYAML's, of the same representers) would not have, by that one:
+    the text is PyYAML's either way."""
+    text: str = yaml.dump(data, Dumper=fast, **options)
+    if fast is not exact and any(escape in text for escape in ESCAPES_OF_LIBYAML_ALONE):
+        text = yaml.dump(data, Dumper=exact, **options)
+    return text
+
 
 # A catalog nests five levels deep; YAML's own composer recurses in C, so 100,000 nested
 # brackets crash the process and a few thousand overflow Python's stack.

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from errors.catalog.files import YAML_DUMPER
+from errors.catalog.files import YAML_DUMPER, dump_yaml
 from errors.models import ErrorCode, Service
 from errors.openapi.document import Spec
 from errors.openapi.export import (
@@ -30,8 +30,8 @@ def dump_spec(document: dict[str, Any], fmt: str = "yaml") -> str:
     """A spec as YAML (block style, keys in order) or JSON text."""
     if fmt == "json":
         return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-    return yaml.dump(
-        document, Dumper=YAML_DUMPER, sort_keys=False, allow_unicode=True, width=10_000
+    return dump_yaml(
+        document, YAML_DUMPER, yaml.SafeDumper, sort_keys=False, allow_unicode=True, width=10_000
     )
 
 
