@@ -9,7 +9,9 @@ import yaml
 from django.contrib.auth.models import Permission, User
 from openapi_spec_validator import validate
 from rest_framework.authtoken.models import Token
+from rest_framework.test import APIRequestFactory
 
+from errors.api.openapi_views import OpenApiView
 from errors.models import ErrorCode, Service
 from tests.openapi_support import spec_text
 
@@ -104,6 +106,14 @@ def test_an_export_is_a_catalog_read_kept_until_the_catalog_changes(api, demo):
     again = api.get(url, HTTP_IF_NONE_MATCH=etag)
     assert again.status_code == 200 and again["ETag"] != etag
     assert b"A title given since" in again.content and b"A title given since" not in first.content
+
+
+def test_any_current_copy_gets_a_304_without_the_document(demo):
+    """`If-None-Match: *` turns the view's own 200 into a 304: its body goes too (the
+    test client would drop it, so the view is called itself)."""
+    request = APIRequestFactory().get("/api/v1/services/sigsentry/openapi/", HTTP_IF_NONE_MATCH="*")
+    response = OpenApiView.as_view()(request, slug="sigsentry")
+    assert response.status_code == 304 and response.content == b""
 
 
 def test_a_merge_answers_its_body_so_it_is_never_tagged(api, editor_token):

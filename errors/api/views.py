@@ -128,7 +128,11 @@ class CachedReadView(ApiView):
     ) -> Response:
         response = super().finalize_response(request, response, *args, **kwargs)
         if self.etag and response.status_code == 200 and answers_any(request):
-            response.status_code, response.data = 304, None  # only a 200 becomes a 304
+            response.status_code = 304  # only a 200 becomes a 304
+            if isinstance(response, Response):
+                response.data = None
+            else:  # a view's own HttpResponse (a source file, an OpenAPI document)
+                response.content = b""
         if self.etag and response.status_code in (200, 304):
             response["ETag"] = self.etag
             response["Cache-Control"] = "private, max-age=0, must-revalidate"
@@ -143,7 +147,7 @@ class CachedReadView(ApiView):
 # --------------------------------------------------------------------------- services
 
 
-def _services(request: Request) -> Any:
+def _services() -> Any:
     return Service.objects.prefetch_related("categories")
 
 
@@ -155,7 +159,7 @@ class ServiceListView(CachedReadView):
     )
     @cached_answer
     def get(self, request: Request) -> Response:
-        services = counted_services(request.user, _services(request).order_by("name"))
+        services = counted_services(request.user, _services().order_by("name"))
         data = serializers.ServiceSerializer(services, many=True, context={"request": request})
         return Response({"count": len(services), "results": data.data})
 
@@ -171,9 +175,9 @@ class ServiceDetailView(CachedReadView):
     )
     @cached_answer
     def get(self, request: Request, slug: str) -> Response:
-        found = counted_services(request.user, _services(request).filter(slug=slug))
+        found = counted_services(request.user, _services().filter(slug=slug))
         if not found:
-            service_or_404(slug)
+            raise Problem("not_found", no_service(slug))
         (service,) = found
         data = serializers.ServiceDetailSerializer(service, context={"request": request})
         return Response(data.data)
