@@ -19,10 +19,6 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from errors.models import CatalogState, Service, ServiceState
 from errors.querysets import can_see_drafts
 
-# A version is never reused within an epoch, so a kept count is never wrong, only unused
-# once its service moves on; the cache drops it after this long.
-COUNT_SECONDS = 7 * 24 * 3600
-
 
 def counted_services(user: Any, services: QuerySet[Service] | None = None) -> list[Service]:
     """`services` (every service, in the catalog's order, by default), each with
@@ -40,7 +36,8 @@ def counted_services(user: Any, services: QuerySet[Service] | None = None) -> li
         service.pk: f"code-count:{service.catalog_epoch}:{service.pk}:{service.state_version}:"
         f"{int(drafts)}"
         for service in listed
-        if service.state_version is not None  # no state row: counted every time
+        # No state row (or no catalog state yet): counted every time.
+        if service.state_version is not None and service.catalog_epoch
     }
     held = cache.get_many(list(keys.values()))
     counts = {pk: held[key] for pk, key in keys.items() if key in held}
@@ -55,9 +52,9 @@ def counted_services(user: Any, services: QuerySet[Service] | None = None) -> li
             .values_list("pk", "code_count")
         )
         counts.update(counted)
-        cache.set_many(
-            {keys[pk]: count for pk, count in counted.items() if pk in keys}, COUNT_SECONDS
-        )
+        # For the cache's own time, as the pages and answers keyed by the catalog version
+        # are: a database restored from a backup has its epoch but older versions.
+        cache.set_many({keys[pk]: count for pk, count in counted.items() if pk in keys})
     result: list[Service] = []
     for service in listed:
         service.code_count = counts.get(service.pk, 0)  # 0: deleted since it was read
