@@ -522,8 +522,10 @@ class ErrorCodeRevision(models.Model):
     changes = models.JSONField(default=dict, blank=True, help_text="{field: [old, new]}.")
     snapshot = models.JSONField(default=dict, help_text="The entry after the change.")
     # Whether readers see it (its snapshot is not a draft's): the home page and the
-    # changelogs filter on this column, where they parsed every revision's snapshot.
-    public = models.BooleanField(default=True, editable=False)
+    # changelogs filter on this column, where they parsed every revision's snapshot. The
+    # history writes it with every revision (errors.catalog.history.is_public); a revision
+    # written without it stays private.
+    public = models.BooleanField(default=False, editable=False)
     user = models.ForeignKey(
         "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

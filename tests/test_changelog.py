@@ -246,7 +246,7 @@ def test_batches_written_at_one_time_past_a_thousand_are_read_all_the_same(db):
     when = timezone.now()
     ErrorCodeRevision.objects.bulk_create(
         ErrorCodeRevision(service=service, code="X", batch=uuid.uuid4(), action="added",
-                          snapshot={"published": True}, created_at=when)
+                          snapshot={"published": True}, public=True, created_at=when)
         for _ in range(1200)
     )  # fmt: skip
     found = recent_batches(6)

@@ -4,14 +4,25 @@ the revisions whose snapshot's `published` is not false: SQLite parsed each revi
 JSON to know, 23 ms of the 32 it took to walk the newest 6,000 revisions at 100,000
 codes.
 
-The column is added with a database default, which both databases add without rewriting
-the table (Django's AddField rebuilds the table on SQLite, a copy of every snapshot), and
-set for the revisions of drafts there are.
+The column is added with a database default of true for the revisions there are, which
+both databases add without rewriting the table (Django's AddField rebuilds the table on
+SQLite, a copy of every snapshot); then the drafts' revisions are marked. The history
+writes the column with every revision from then on; the model's default, for a revision
+written otherwise, is private. On PostgreSQL the table stays locked while the drafts are
+looked for, a read of every snapshot (seconds at a million revisions).
+
+Going back drops the column through the schema editor, which rebuilds the table on a
+SQLite older than 3.35 (no DROP COLUMN).
 """
 
 from django.db import migrations, models
 
 TABLE = "errors_errorcoderevision"
+
+
+def drop_public(apps, schema_editor):
+    revision = apps.get_model("errors", "ErrorCodeRevision")
+    schema_editor.remove_field(revision, revision._meta.get_field("public"))
 
 
 def mark_drafts(apps, schema_editor):
@@ -33,15 +44,16 @@ class Migration(migrations.Migration):
                 migrations.AddField(
                     model_name="errorcoderevision",
                     name="public",
-                    field=models.BooleanField(default=True, editable=False),
+                    field=models.BooleanField(default=False, editable=False),
                 ),
             ],
             database_operations=[
                 migrations.RunSQL(
                     f"ALTER TABLE {TABLE} ADD COLUMN public boolean NOT NULL DEFAULT true",
-                    f"ALTER TABLE {TABLE} DROP COLUMN public",
+                    migrations.RunSQL.noop,  # dropped by drop_public, with the field in state
                 ),
             ],
         ),
+        migrations.RunPython(migrations.RunPython.noop, drop_public),
         migrations.RunPython(mark_drafts, migrations.RunPython.noop),
     ]
