@@ -113,6 +113,22 @@ class Links:
         return badge
 
 
+class ServiceLinks:
+    """The Links of each service a list of codes names, each made once, all from one
+    code_prefix_template()."""
+
+    def __init__(self) -> None:
+        self._template = code_prefix_template()
+        self._made: dict[int, Links] = {}
+
+    def of(self, service: Service) -> Links:
+        """`service`'s Links."""
+        links = self._made.get(service.pk)
+        if links is None:
+            links = self._made[service.pk] = Links(service, self._template)
+        return links
+
+
 def status_badge(status: int | None) -> str:
     """An HTTP status as a link to its status page (errors/_status.html)."""
     if not status:
@@ -244,12 +260,9 @@ def status_rows(errors: Iterable[ErrorCode], *, retry: bool) -> SafeString:
     """The rows of the status page's one table: service, code, meaning and retry rule,
     each service's links made once."""
     rows = []
-    template = code_prefix_template()
-    links: dict[int, Links] = {}
+    links = ServiceLinks()
     for error in errors:
-        link = links.get(error.service_id)
-        if link is None:
-            link = links[error.service_id] = Links(error.service, template)
+        link = links.of(error.service)
         if is_status_only(error):
             name = f"{error.http_status} {escape(error.title)}"
         else:

@@ -13,7 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.request import Request
 
-from errors.code_rows import Links, code_prefix_template
+from errors.code_rows import ServiceLinks
 from errors.models import ErrorCode
 
 MAX_IDENTIFY_HEADERS = 100
@@ -97,14 +97,11 @@ class EntryValues:
 
     def __init__(self, request: Request) -> None:
         self.request = request
-        self._links: dict[int, Links] = {}
-        self._template = code_prefix_template()
+        self._links = ServiceLinks()
 
     def __call__(self, error: ErrorCode) -> dict[str, Any]:
         service = error.service
-        links = self._links.get(service.pk)
-        if links is None:
-            links = self._links[service.pk] = Links(service, self._template)
+        links = self._links.of(service)
         category = error.category
         replaced_by = error.replaced_by if error.replaced_by_id is not None else None
         return {
