@@ -32,9 +32,9 @@ from errors.code_rows import (
 from errors.codes import reason_phrase
 from errors.markdown import highlight_code
 from errors.models import Category, ErrorCode, Guide, Service
+from errors.paging import page_window
 from errors.querysets import can_see_drafts
 from errors.retry_rules import retry_advice
-from errors.search.execute import page_window
 from errors.wire import WireBody, illustrative_body
 
 # Whoever asks for a page: staff see drafts, everyone else what is published.
@@ -479,7 +479,7 @@ def codes_in_service_order(
     """`limit` of `errors` from the `start`th, taken service by service in the order of
     `counts` (counts_by_service's), each service's in catalog order; read from the
     services they fall in alone, with what a row of them shows (STATUS_ROW_FIELDS)."""
-    window, skip = page_window(list(counts), counts, start, limit)
+    window, skip = page_window(counts, start, limit)
     if not window:
         return []
     # The services in the order counted, whatever the database would make of their names;

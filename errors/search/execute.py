@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import sqlite3
 from collections import Counter
-from collections.abc import Hashable, Mapping
 from dataclasses import replace
-from typing import Any, TypeVar
+from typing import Any
 
 from django.db import connection
 from django.db.models import Count, QuerySet, prefetch_related_objects
@@ -16,6 +15,7 @@ from django.utils.html import format_html
 
 from errors.catalog_version import catalog_version
 from errors.models import ErrorCode, Service
+from errors.paging import page_window
 from errors.search.engine import Engine
 from errors.search.highlight import EXAMPLE_FIELDS, TermPattern, highlight_error, term_pattern
 from errors.search.plan import (
@@ -267,10 +267,9 @@ def _browse(
     start = (page - 1) * per_page
     # The page's codes are sorted among those of the services it falls in, whose counts
     # are known now, not among every code the filters let through (90,000 for a status
-    # at a million codes); the services in the order the database sorts their slugs.
-    window, skip = page_window(
-        list(dict.fromkeys(slug for slug, _, _ in rows)), by_service, start, per_page
-    )
+    # at a million codes); the services in the order the database sorts their slugs, as
+    # the rows and so `by_service` hold them.
+    window, skip = page_window(by_service, start, per_page)
     ordering = ("service__slug", "order", "code")
     page_ids = (
         errors.filter(service__slug__in=window)
@@ -299,26 +298,6 @@ def _browse(
 
 
 # What names a service in a page window: its slug (search) or its id (status pages).
-K = TypeVar("K", bound=Hashable)
-
-
-def page_window(
-    services: list[K], counts: Mapping[K, int], start: int, per_page: int
-) -> tuple[list[K], int]:
-    """The services (of `services`, in page order, with `counts` codes each) that the
-    page of `per_page` codes from `start` falls in, and how many of their codes come
-    before it."""
-    window: list[K] = []
-    skip = seen = 0
-    for service in services:
-        if seen + counts[service] > start and seen < start + per_page:
-            if not window:
-                skip = start - seen
-            window.append(service)
-        seen += counts[service]
-    return window, skip
-
-
 def _maybe_misspelt(plan: TextPlan, stats: dict[str, float]) -> bool:
     """Whether the text may be a misspelt code, worth the misspelling lookup (one more
     query: about 5 ms on SQLite, at most 11, and 2-15 ms on PostgreSQL at 100,000
