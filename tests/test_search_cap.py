@@ -4,6 +4,7 @@ the search page and the API say so."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 
 from errors.search.execute import search_errors
 from errors.search.query import parse_query
@@ -99,3 +100,25 @@ def test_a_kind_of_key_is_read_only_while_better_kinds_leave_room(shop, monkeypa
     everything = search_errors(parse_query("GADGET"), per_page=10)
     assert everything.hits[-1].error.code == "OLD_GADGET"
     assert (everything.total, everything.total_is_lower_bound) == (5, False)
+
+
+def test_the_words_are_read_only_while_the_keys_leave_room(shop, monkeypatch):
+    """The words rank below every key: once the codes holding the key fill the cap, the
+    words are not read (the cut would keep none of their own codes), and the key's codes
+    are ordered by tier alone, not by a rank from whichever word matches came first."""
+    for prefix in "ABCD":
+        make_code(shop, f"{prefix}_GIZMO_LOST", title=f"{prefix} failed")
+    make_code(shop, "E_GIZMO_LOST", title="Gizmo lost", summary="The gizmo was lost.")
+    make_code(shop, "ORDER_FAILED", title="Order failed", summary="The gizmo was lost.")
+    monkeypatch.setattr("errors.search.execute.MATCH_CAP", 3)  # the key is held by 5
+    capped = search_errors(parse_query("gizmo lost"), per_page=10)
+    assert {hit.score for hit in capped.hits} == {400}  # the key inside, no words' rank
+    assert "ORDER_FAILED" not in [hit.error.code for hit in capped.hits]
+    assert capped.total_is_lower_bound
+    monkeypatch.setattr("errors.search.execute.MATCH_CAP", 10)
+    everything = search_errors(parse_query("gizmo lost"), per_page=10)
+    assert everything.hits[-1].error.code == "ORDER_FAILED"  # the words, read
+    if connection.vendor == "postgresql":  # ts_rank ranks words in so small a catalog
+        assert everything.hits[0].error.code == "E_GIZMO_LOST"
+        assert everything.hits[0].score > 400
+    assert (everything.total, everything.total_is_lower_bound) == (6, False)
