@@ -8,7 +8,9 @@ Search read them with `key <% keys LIMIT cap`, ordered by `word_similarity`. How
 table and reads it in order, working out `word_similarity` for each key until 1,000 pass:
 19,000 keys, 50 ms, where the trigram index takes 6 ms. The function runs the same
 statement with sequential and plain index scans off (restored when it returns, a SET
-clause of its own), so the trigram index's bitmap is the only way left.
+clause of its own; a plain scan of the primary key, filtered, would be the same gamble),
+so the trigram index's bitmap is the only way left. The key is named with the function's
+name, since a column of that name would otherwise take its place.
 
 SQLite finds misspellings by runs of letters in its own index (errors/search/sqlite.py):
 nothing changes there.
@@ -24,9 +26,12 @@ POSTGRESQL_FORWARD = [
         SET enable_indexscan = off
         AS $$
             SELECT c.error_id, c.keys FROM (
-                SELECT s.error_id, s.keys FROM errors_search s WHERE key <% s.keys LIMIT cap
+                SELECT s.error_id, s.keys FROM errors_search s
+                WHERE errors_search_spelt_like.key <% s.keys
+                LIMIT errors_search_spelt_like.cap
             ) c
-            ORDER BY word_similarity(key, c.keys) DESC LIMIT wanted
+            ORDER BY word_similarity(errors_search_spelt_like.key, c.keys) DESC
+            LIMIT errors_search_spelt_like.wanted
         $$""",
 ]
 
