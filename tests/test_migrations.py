@@ -41,6 +41,8 @@ SQLITE_CATALOG_TRIGGERS = {
 POSTGRESQL_CATALOG_TRIGGERS = {f"errors_{table}_catalog_version" for table in CATALOG_TABLES}
 # A TRUNCATE empties the PostgreSQL index too (0007).
 POSTGRESQL_TRUNCATE_TRIGGERS = {"errors_search_code_truncate", "errors_search_example_truncate"}
+# A code's placing (published, service, status, order) copied to errors_search (0026).
+POSTGRESQL_PLACED_TRIGGERS = {"errors_search_code_placed"}
 # Each service's own version (0015): row triggers on SQLite, statement triggers with
 # transition tables on PostgreSQL, one for each event.
 SERVICE_TABLES = ("service", "errorcode", "example")
@@ -64,6 +66,7 @@ POSTGRESQL_FUNCTIONS = {
     "errors_search_codes_truncated",
     "errors_search_examples_truncated",
     "errors_search_spelt_like",  # 0025: misspellings read through the trigram index
+    "errors_search_code_placed",  # 0026
 }
 
 
@@ -193,6 +196,7 @@ def assert_installed(db):
             | POSTGRESQL_CATALOG_TRIGGERS
             | POSTGRESQL_TRUNCATE_TRIGGERS
             | POSTGRESQL_SERVICE_TRIGGERS
+            | POSTGRESQL_PLACED_TRIGGERS
         )
         functions = names(db, "SELECT proname FROM pg_proc WHERE proname LIKE 'errors%'")
         assert functions == POSTGRESQL_FUNCTIONS

@@ -827,6 +827,34 @@ def test_a_misspelt_codes_candidates_are_read_through_the_trigram_index_whatever
     assert seqscan == "on"
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's index keeps it")
+def test_a_codes_placing_follows_it_into_the_search_index(shop, django_user_model):
+    # With no filter, PostgreSQL reads a match's placing from errors_search (0026), not
+    # from the code: a write that moves only the code (as the importer's bulk updates
+    # do, without signals) moves its row there too.
+    other = make_service("other", "Other")
+    # Found by its words alone: no code tier reads the code's own row instead.
+    code = make_code(shop, "ANIMAL_LOOSE", summary="The zebra escaped.", published=False)
+    staff = django_user_model.objects.create_user("ed", is_staff=True, is_superuser=True)
+    assert search_errors(parse_query("zebra")).hits == []
+    assert [hit.error for hit in search_errors(parse_query("zebra"), user=staff).hits] == [code]
+    ErrorCode.objects.filter(pk=code.pk).update(published=True)
+    assert [hit.error for hit in search_errors(parse_query("zebra")).hits] == [code]
+    ErrorCode.objects.filter(pk=code.pk).update(http_status=409, order=7, service=other)
+    moved = search_errors(parse_query("zebra escaped"))
+    assert (moved.by_status, moved.by_service) == ({409: 1}, {"other": 1})
+    ErrorCode.objects.filter(pk=code.pk).update(code="ANIMAL_GONE", code_key="animalgone")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            'SELECT published, service_id, http_status, "order", code_key FROM errors_search '
+            "WHERE error_id = %s",
+            [code.pk],
+        )
+        assert cursor.fetchone() == (True, other.pk, 409, 7, "animalgone")
+    ErrorCode.objects.filter(pk=code.pk).update(published=False)
+    assert search_errors(parse_query("zebra")).hits == []
+
+
 def _faces_queries(client, text: str, per_page: int) -> dict[str, int]:
     """How many queries each face of a search of `text` makes: the API, the search page,
     the suggestions, the MCP tool and the CLI."""

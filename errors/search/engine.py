@@ -67,14 +67,18 @@ class Engine:
         base: tuple[str, Sequence[Any]],
         *,
         narrowed: bool = False,
+        unfiltered: bool | None = None,
         cap: int,
     ) -> tuple[str, list]:
         """SELECT of the matching codes that `base` (the filters) lets through: id,
         code_key, order, service_id, http_status, code tier and full-text rank.
         `narrowed`: the filters keep codes of one service (or one of its categories),
-        whose ids lie close together. `cap`: the engine may stop reading each kind of
-        match (words, code prefix, key inside, ...) after that many, keeping the best of
-        its kind: the search ranks only the first `cap` by tier."""
+        whose ids lie close together. `unfiltered`: no filter but who may see what,
+        and whether drafts are seen (None when a filter applies): an engine whose index
+        keeps the codes' placing may read a match's columns from it, not from `base`.
+        `cap`: the engine may stop reading each kind of match (words, code prefix, key
+        inside, ...) after that many, keeping the best of its kind: the search ranks only
+        the first `cap` by tier."""
         raise NotImplementedError
 
     def word_stats(self, plan: TextPlan) -> tuple[dict[str, float], str]:
@@ -107,6 +111,16 @@ Source = tuple[str, list]
 
 
 @dataclass(frozen=True)
+class Placed:
+    """A kind of match whose rows already say all that search reads of a code
+    (MATCH_COLUMNS, then tier and rank) and hold only the codes the filters let through:
+    read as it is, not joined to the filters' query code by code."""
+
+    sql: str
+    params: list
+
+
+@dataclass(frozen=True)
 class OnCodes:
     """A kind of match that is a condition on the filtered codes' own columns (`f.code_key
     = %s`), read with the filters in one scan of the codes, where a Source's ids are each
@@ -118,8 +132,8 @@ class OnCodes:
 
 
 def matches_of(
-    words: Source | None,
-    keys: Sequence[Source | OnCodes],
+    words: Source | Placed | None,
+    keys: Sequence[Source | OnCodes | Placed],
     fuzzy: dict[int, float],
     base: tuple[str, Sequence[Any]],
     cap: int,
@@ -149,7 +163,10 @@ def matches_of(
     outer loop).
     """
 
-    def capped(kind: Source | OnCodes, unless: str = "") -> Source:
+    def capped(kind: Source | OnCodes | Placed, unless: str = "") -> Source:
+        gate = f"(SELECT 1 AS open WHERE {unless}) gate CROSS JOIN " if unless else ""
+        if isinstance(kind, Placed):
+            return f"SELECT s.* FROM {gate}({kind.sql}) s LIMIT {int(cap)}", [*kind.params]
         if isinstance(kind, OnCodes):
             conditions = " AND ".join([f"({kind.where})", *([unless] if unless else [])])
             sql = (
@@ -161,7 +178,6 @@ def matches_of(
         # A kind read from an index is read after its condition, a gate of its own: an
         # engine may start an index read before it looks at a condition on the rows
         # (SQLite's full-text tables: 0.4-0.6 ms of `not found` at 100,000 codes).
-        gate = f"(SELECT 1 AS open WHERE {unless}) gate CROSS JOIN " if unless else ""
         sql = (
             'SELECT s.id AS id, f.code_key, f."order", f.service_id, f.http_status, '
             f"s.tier AS tier, s.rank AS rank FROM {gate}({kind[0]}) s {join} ({base[0]}) f "

@@ -16,6 +16,7 @@ from django.utils.html import format_html
 from errors.catalog_version import catalog_version
 from errors.models import ErrorCode, Service
 from errors.paging import page_window
+from errors.querysets import can_see_drafts
 from errors.search.engine import Engine
 from errors.search.highlight import EXAMPLE_FIELDS, TermPattern, highlight_error, term_pattern
 from errors.search.plan import (
@@ -118,7 +119,17 @@ def search_errors(
     # A service's codes (or a category's) were written together and lie close by id: the
     # engines may narrow their index reads to them. A status or lifecycle is spread out.
     narrowed = bool(query.service or query.category)
-    matches, match_params = engine.matches(plan, fuzzy, base, narrowed=narrowed, cap=MATCH_CAP + 1)
+    # No filter but who may see what: an engine may read a match's placing (service,
+    # status, order) from its own index rather than from `base`.
+    filtered = narrowed or query.status is not None or bool(query.lifecycle)
+    matches, match_params = engine.matches(
+        plan,
+        fuzzy,
+        base,
+        narrowed=narrowed,
+        unfiltered=None if filtered else can_see_drafts(user),
+        cap=MATCH_CAP + 1,
+    )
     # At most MATCH_CAP + 1 matches of each kind are read (words, exact code, prefix, ...)
     # and MATCH_CAP + 1 of them all kept: past that the total is a lower bound. The code
     # tiers go first, so a cut never loses an exact code, alias or prefix; without them

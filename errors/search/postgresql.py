@@ -20,6 +20,7 @@ from errors.search.engine import (
     VERSION_KEY,
     Engine,
     OnCodes,
+    Placed,
     Source,
     exact_alias,
     matches_of,
@@ -169,12 +170,13 @@ class PostgresEngine(Engine):
         base: tuple[str, Sequence[Any]],
         *,
         narrowed: bool = False,
+        unfiltered: bool | None = None,
         cap: int,
     ) -> tuple[str, list]:
         # One SELECT a kind of match, each with its tier: PostgreSQL stops each at `cap`
         # (matches_of), where one SELECT with the conditions joined by OR (BitmapOr)
         # read, ranked and sorted by tier every code holding a common word or key.
-        words: Source | None = None
+        words: Source | Placed | None = None
         if plan.match_terms:
             column, tsquery, terms = self._tsquery(plan)
             # ts_rank sums weights, so one title word beats a message matching every
@@ -186,17 +188,20 @@ class PostgresEngine(Engine):
                     f"(k.{column} @@ to_tsquery('errors_search', %s))::int" for _ in terms
                 )
                 coverage_params = terms
-            words = (
-                "SELECT k.error_id AS id, 0 AS tier, "
+            words = _placed(
                 f"ts_rank('{POSTGRES_WEIGHTS}', k.{column}, to_tsquery('errors_search', %s))"
-                f" * ({coverage}) / {len(terms)}.0 AS rank FROM errors_search k "
-                f"WHERE k.{column} @@ to_tsquery('errors_search', %s)",
+                f" * ({coverage}) / {len(terms)}.0",
+                0,
+                f"k.{column} @@ to_tsquery('errors_search', %s)",
                 [tsquery, *coverage_params, tsquery],
+                unfiltered,
             )
-        keys = self._key_kinds(plan) if plan.matches_keys else []
+        keys = self._key_kinds(plan, unfiltered) if plan.matches_keys else []
         return matches_of(words, keys, fuzzy, base, cap)
 
-    def _key_kinds(self, plan: TextPlan) -> list[Source | OnCodes]:
+    def _key_kinds(
+        self, plan: TextPlan, unfiltered: bool | None = None
+    ) -> list[Source | OnCodes | Placed]:
         """The kinds of key match, best tier first (as matches_of wants them)."""
         long_key = len(plan.key) >= CONTAINS_MIN
         # The code's own key, and the codes starting with it, from the codes' key index
@@ -208,23 +213,22 @@ class PostgresEngine(Engine):
             "f.code_key LIKE %s AND f.code_key <> %s",
             [_like_prefix(plan.key), plan.key],
         )
-        inside = (
-            f"SELECT error_id AS id, {KEY_CONTAINS} AS tier, {NO_RANK} AS rank "
-            "FROM errors_search WHERE keys LIKE %s",
-            [_like_contains(plan.key)],
+        inside = _placed(
+            NO_RANK, KEY_CONTAINS, "keys LIKE %s", [_like_contains(plan.key)], unfiltered
         )
         rare = rarest(plan.key, self._key_counts.counts) if self._key_counts else []
         if rare:
             # The trigram index reads the lists of every trigram of the pattern (3.9 ms
             # for webhook_limit_exceeded at 100,000 codes): the codes holding the two
             # rarest, each checked to hold the key, are the same codes (0.3 ms).
-            inside = (
-                f"SELECT error_id AS id, {KEY_CONTAINS} AS tier, {NO_RANK} AS rank "
-                f"FROM errors_search WHERE {'keys LIKE %s AND ' * len(rare)}"
-                "strpos(keys, %s) > 0",
+            inside = _placed(
+                NO_RANK,
+                KEY_CONTAINS,
+                f"{'keys LIKE %s AND ' * len(rare)}strpos(keys, %s) > 0",
                 [*(f"%{gram}%" for gram in rare), plan.key],
+                unfiltered,
             )
-        kinds: list[tuple[Source | OnCodes, bool]] = [
+        kinds: list[tuple[Source | OnCodes | Placed, bool]] = [
             (exact, plan.code_starts),
             (alias, plan.key_alias),
             (prefix, plan.code_starts),
@@ -262,6 +266,26 @@ class PostgresEngine(Engine):
 
     def contains(self, haystack: str) -> str:
         return f"strpos({haystack}, %s) > 0"
+
+
+def _placed(
+    rank: str, tier: int, where: str, params: list, unfiltered: bool | None
+) -> Source | Placed:
+    """A kind of match read from errors_search (as `k`): with no filter but who may see
+    what, its rows carry the code's placing (migration 0026), so it is read as it is;
+    otherwise its ids are joined to the filters' query."""
+    if unfiltered is None:
+        return (
+            f"SELECT k.error_id AS id, {int(tier)} AS tier, {rank} AS rank "
+            f"FROM errors_search k WHERE {where}",
+            params,
+        )
+    visible = "" if unfiltered else " AND k.published"
+    return Placed(
+        f'SELECT k.error_id AS id, k.code_key, k."order", k.service_id, k.http_status, '
+        f"{int(tier)} AS tier, {rank} AS rank FROM errors_search k WHERE {where}{visible}",
+        params,
+    )
 
 
 # What word_stats() reads its word statistics under: the catalog version, and

@@ -106,6 +106,7 @@ class SQLiteEngine(Engine):
         base: tuple[str, Sequence[Any]],
         *,
         narrowed: bool = False,
+        unfiltered: bool | None = None,  # FTS5 keeps no placing: the filters are joined
         cap: int,
     ) -> tuple[str, list]:
         # FTS5 cannot apply the filters, so it would read every match in the catalog
