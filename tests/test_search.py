@@ -908,3 +908,13 @@ def test_every_face_of_a_page_of_hits_reads_no_field_it_deferred(client, shop, c
     many = _faces_queries(client, "zebra", 19)
     capsys.readouterr()
     assert many == few
+
+
+def test_a_query_is_filtered_by_each_field_the_filters_read():
+    # errors.search.query._filtered reads these four; with none of them, PostgreSQL's
+    # search reads a match's placing from its index row, not through the filters.
+    assert not parse_query("zebra").is_filtered
+    for text in ("service:shop zebra", "status:404 zebra"):
+        assert parse_query(text).is_filtered
+    assert parse_query("zebra", category="pets").is_filtered
+    assert parse_query("zebra", lifecycle="deprecated").is_filtered

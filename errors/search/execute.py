@@ -121,13 +121,12 @@ def search_errors(
     narrowed = bool(query.service or query.category)
     # No filter but who may see what: an engine may read a match's placing (service,
     # status, order) from its own index rather than from `base`.
-    filtered = narrowed or query.status is not None or bool(query.lifecycle)
     matches, match_params = engine.matches(
         plan,
         fuzzy,
         base,
         narrowed=narrowed,
-        unfiltered=None if filtered else can_see_drafts(user),
+        unfiltered=None if query.is_filtered else can_see_drafts(user),
         cap=MATCH_CAP + 1,
     )
     # At most MATCH_CAP + 1 matches of each kind are read (words, exact code, prefix, ...)

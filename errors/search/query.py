@@ -53,6 +53,12 @@ class SearchQuery:
         """True when there is nothing to search or filter on."""
         return not (self.text or self.service or self.status or self.category or self.lifecycle)
 
+    @property
+    def is_filtered(self) -> bool:
+        """True when a filter keeps some codes out (beyond who may see them): each field
+        that `_filtered` reads."""
+        return bool(self.service or self.status is not None or self.category or self.lifecycle)
+
 
 def parse_query(text: str = "", **filters: str | int | None) -> SearchQuery:
     """Read filters out of the text (`status:404 service:aisafe key revoked`).
@@ -106,6 +112,8 @@ def filtered_errors(query: SearchQuery, user: Any = None) -> ErrorCodeQuerySet:
 
 
 def _filtered(query: SearchQuery, drafts: bool) -> ErrorCodeQuerySet:
+    # A filter added here is one SearchQuery.is_filtered names too: without it, search
+    # reads a match's placing from its index row and would not apply it.
     errors = ErrorCode.objects.visible(drafts=drafts).select_related("service", "category")
     if query.service:
         errors = errors.filter(service__slug=query.service)
