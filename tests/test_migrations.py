@@ -477,3 +477,34 @@ def test_revisions_of_drafts_are_marked_not_public_and_going_back_drops_the_colu
         fresh_database.cursor(), "errors_errorcoderevision"
     )
     assert "public" not in {column.name for column in columns}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's index")
+def test_the_search_index_gets_each_codes_placing_and_going_back_drops_it(fresh_database):
+    """0026: the codes there already are get their placing in errors_search (a row of a
+    code that is gone, which a TRUNCATE before 0007 left, is dropped), and going back
+    restores 0020's refresh."""
+    before = [("errors", "0025_spelt_like_function")]
+    migrate(fresh_database, before)
+    apps = MigrationExecutor(fresh_database).loader.project_state(before[0]).apps
+    service = apps.get_model("errors", "Service").objects.using(ALIAS).create(slug="s", name="S")
+    codes = apps.get_model("errors", "ErrorCode").objects.using(ALIAS)
+    draft = codes.create(service=service, code="GONE", code_key="gone", published=False, order=3)
+    with fresh_database.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO errors_search (error_id, keys, strong, document) "
+            "VALUES (%s, 'orphan ', '', '')",
+            [draft.pk + 1000],
+        )
+    migrate(fresh_database)
+    placing = 'SELECT error_id, published, service_id, http_status, "order", code_key '
+    with fresh_database.cursor() as cursor:
+        cursor.execute(f"{placing} FROM errors_search")
+        assert cursor.fetchall() == [(draft.pk, False, service.pk, None, 3, "gone")]
+    migrate(fresh_database, before)
+    columns = fresh_database.introspection.get_table_description(
+        fresh_database.cursor(), "errors_search"
+    )
+    assert {column.name for column in columns} == {"error_id", "keys", "strong", "document"}
+    codes.create(service=service, code="BACK", code_key="back")  # 0020's refresh writes it
+    assert names(fresh_database, "SELECT keys FROM errors_search") == {"gone ", "back "}

@@ -160,15 +160,23 @@ def search_errors(
     )
     (read,) = [int(count) for part, _, _, count in rows if part == 2]
     ranked = [(int(pk), score) for part, pk, _, score in rows if part == 1]
+    # Read as the viewer may see them: on PostgreSQL a search with no filter took who may
+    # see a match from its index row (a copy the triggers keep), which a draft's page of
+    # hits must not outlive even if a copy were stale.
     loaded = (
-        ErrorCode.objects.select_related("category")
+        ErrorCode.objects.visible(drafts=can_see_drafts(user))
+        .select_related("category")
         .defer(*HIT_UNSHOWN)
         .order_by()  # ranked above; the model's ordering would join and sort for nothing
         .in_bulk([pk for pk, _ in ranked])
     )
     _name_services(list(loaded.values()), words.services)
     pattern = term_pattern(plan)
-    hits = [_hit(loaded[pk], float(score), plan, pattern, pk in fuzzy) for pk, score in ranked]
+    hits = [
+        _hit(loaded[pk], float(score), plan, pattern, pk in fuzzy)
+        for pk, score in ranked
+        if pk in loaded
+    ]
     unexplained = [hit for hit in hits if not hit.matched]
     if unexplained:
         # Matched by an example body alone: read the examples of those hits only, in one

@@ -55,9 +55,9 @@ class SearchQuery:
 
     @property
     def is_filtered(self) -> bool:
-        """True when a filter keeps some codes out (beyond who may see them): each field
-        that `_filtered` reads."""
-        return bool(self.service or self.status is not None or self.category or self.lifecycle)
+        """True when a filter keeps some codes out (beyond who may see them): one of
+        FILTER_NAMES, each of which `_filtered` reads."""
+        return any(getattr(self, name) not in (None, "") for name in FILTER_NAMES)
 
 
 def parse_query(text: str = "", **filters: str | int | None) -> SearchQuery:
