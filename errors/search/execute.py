@@ -161,8 +161,8 @@ def search_errors(
     (read,) = [int(count) for part, _, _, count in rows if part == 2]
     ranked = [(int(pk), score) for part, pk, _, score in rows if part == 1]
     # Read as the viewer may see them: on PostgreSQL a search with no filter took who may
-    # see a match from its index row (a copy the triggers keep), which a draft's page of
-    # hits must not outlive even if a copy were stale.
+    # see a match from its index row, a copy the triggers keep; a stale copy must still
+    # never show a draft.
     loaded = (
         ErrorCode.objects.visible(drafts=can_see_drafts(user))
         .select_related("category")
