@@ -112,7 +112,8 @@ class Service(models.Model):
 
     objects = ServiceQuerySet.as_manager()
 
-    # Set on the services that ServiceQuerySet.with_code_counts() reads.
+    # Set on the services that ServiceQuerySet.with_code_counts() reads (and
+    # errors.code_counts.counted_services, which keeps them per service version).
     code_count: int
 
     class Meta:

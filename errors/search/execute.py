@@ -116,6 +116,7 @@ def search_errors(
     # The filters and visibility, as the ORM writes them; the engines join it to their
     # index so the database applies filters and full-text match together.
     base = filter_sql(query, user)
+    drafts = can_see_drafts(user)
     # A service's codes (or a category's) were written together and lie close by id: the
     # engines may narrow their index reads to them. A status or lifecycle is spread out.
     narrowed = bool(query.service or query.category)
@@ -126,7 +127,7 @@ def search_errors(
         fuzzy,
         base,
         narrowed=narrowed,
-        unfiltered=None if query.is_filtered else can_see_drafts(user),
+        unfiltered=None if query.is_filtered else drafts,
         cap=MATCH_CAP + 1,
     )
     # At most MATCH_CAP + 1 matches of each kind are read (words, exact code, prefix, ...)
@@ -164,7 +165,7 @@ def search_errors(
     # see a match from its index row, a copy the triggers keep; a stale copy must still
     # never show a draft.
     loaded = (
-        ErrorCode.objects.visible(drafts=can_see_drafts(user))
+        ErrorCode.objects.visible(drafts=drafts)
         .select_related("category")
         .defer(*HIT_UNSHOWN)
         .order_by()  # ranked above; the model's ordering would join and sort for nothing
@@ -315,7 +316,6 @@ def _browse(
     )
 
 
-# What names a service in a page window: its slug (search) or its id (status pages).
 def _maybe_misspelt(plan: TextPlan, stats: dict[str, float]) -> bool:
     """Whether the text may be a misspelt code, worth the misspelling lookup (one more
     query: about 5 ms on SQLite, at most 11, and 2-15 ms on PostgreSQL at 100,000
